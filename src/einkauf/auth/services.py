@@ -1,0 +1,198 @@
+"""Sign-in, users and roles."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from einkauf.audit.services import record_event, snapshot
+from einkauf.auth import passwords
+from einkauf.auth.models import Role, SignInFailure, User, new_session_token
+from einkauf.db import utcnow
+from einkauf.errors import NotFound, ValidationFailed
+from einkauf.rounds.models import Member
+
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+USER_FIELDS = ("email", "name", "role", "member_id", "active")
+
+INVALID_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
+THROTTLED = ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten "
+             "und versuchen Sie es dann erneut.")
+
+
+class SignInRefused(ValidationFailed):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise ValidationFailed("Bitte geben Sie eine gültige E-Mail-Adresse an.")
+    return email
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    address: str,
+    *,
+    max_per_account: int = 5,
+    max_per_address: int = 20,
+    window_seconds: int = 900,
+) -> User:
+    """Check the credentials; raise SignInRefused with one message for every kind of failure.
+
+    Failed attempts are recorded and counted per account and per client address within the
+    window; past the limit even the right password is refused until the window has passed.
+    """
+    email = normalise_email(email)[:254]
+    address = (address or "unknown")[:64]
+    since = utcnow() - timedelta(seconds=window_seconds)
+    per_account = session.scalar(
+        select(func.count()).select_from(SignInFailure).where(SignInFailure.email == email, SignInFailure.at >= since)
+    )
+    per_address = session.scalar(
+        select(func.count()).select_from(SignInFailure).where(SignInFailure.address == address, SignInFailure.at >= since)
+    )
+    if per_account >= max_per_account or per_address >= max_per_address:
+        raise SignInRefused(THROTTLED)
+    user = session.scalar(select(User).where(User.email == email))
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        session.add(SignInFailure(email=email, address=address))
+        raise SignInRefused(INVALID_CREDENTIALS)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    session.execute(delete(SignInFailure).where(SignInFailure.email == email))
+    # A fresh token at every sign-in: no session from before survives (session fixation).
+    user.session_token = new_session_token()
+    user.last_sign_in_at = utcnow()
+    record_event(session, user, "user.sign_in", "user", user.id, summary=f"Anmeldung {user.email}")
+    return user
+
+
+def sign_out(session: Session, user: User) -> None:
+    """Invalidate every session of the user on the server side."""
+    user.session_token = new_session_token()
+    record_event(session, user, "user.sign_out", "user", user.id, summary=f"Abmeldung {user.email}")
+
+
+def load_user_by_session_id(session: Session, session_id: str) -> User | None:
+    """Flask-Login's user loader: '<id>:<token>' must match an active user's current token."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def _check_role_binding(session: Session, role: Role, member_ags: str | None) -> Member | None:
+    if role == Role.OFFICER and not member_ags:
+        raise ValidationFailed("Eine Beschaffungsstelle (Rolle officer) muss einem Mitglied zugeordnet sein.")
+    if role in (Role.COORDINATOR, Role.ADMIN) and member_ags:
+        raise ValidationFailed("Koordination und Administration sind keinem Mitglied zugeordnet.")
+    if not member_ags:
+        return None
+    member = session.scalar(select(Member).where(Member.ags == member_ags))
+    if member is None:
+        raise ValidationFailed(f"Kein Mitglied mit dem AGS {member_ags}.")
+    return member
+
+
+def create_user(
+    session: Session,
+    actor,
+    email: str,
+    role: Role | str,
+    password: str,
+    *,
+    member_ags: str | None = None,
+    name: str = "",
+) -> User:
+    """Create a user; the e-mail address must be new, the password acceptable."""
+    email = validate_email(email)
+    role = Role(role)
+    problem = passwords.password_problem(password)
+    if problem:
+        raise ValidationFailed(problem)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ValidationFailed(f"Es gibt bereits einen Zugang für {email}.")
+    member = _check_role_binding(session, role, member_ags)
+    user = User(
+        email=email,
+        name=name.strip()[:200],
+        role=role,
+        member_id=member.id if member else None,
+        password_hash=passwords.hash_password(password),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    record_event(session, actor, "user.create", "user", user.id, summary=f"Zugang {email} ({role.value}) angelegt",
+                 after=snapshot(user, USER_FIELDS), member_id=user.member_id)
+    return user
+
+
+def update_user(
+    session: Session,
+    actor,
+    user_id: int,
+    *,
+    expected_version: int,
+    name: str,
+    role: Role | str,
+    member_ags: str | None,
+    active: bool,
+) -> User:
+    """Change a user's role, binding or status; deactivation ends their sessions at once."""
+    from einkauf.errors import StaleVersion
+
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Zugang nicht gefunden.")
+    if user.version != expected_version:
+        raise StaleVersion()
+    role = Role(role)
+    member = _check_role_binding(session, role, member_ags)
+    if actor is not None and getattr(actor, "id", None) == user.id and (not active or role != Role.ADMIN):
+        raise ValidationFailed("Sie können sich nicht selbst deaktivieren oder Ihre eigene Administrationsrolle entziehen.")
+    before = snapshot(user, USER_FIELDS)
+    user.name = name.strip()[:200]
+    user.role = role
+    user.member_id = member.id if member else None
+    if user.active and not active:
+        user.session_token = new_session_token()
+    if before["role"] != role.value or before["member_id"] != user.member_id:
+        user.session_token = new_session_token()
+    user.active = active
+    user.version += 1
+    record_event(session, actor, "user.update", "user", user.id, summary=f"Zugang {user.email} geändert",
+                 before=before, after=snapshot(user, USER_FIELDS), member_id=user.member_id)
+    return user
+
+
+def set_password(session: Session, actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
+    """Set a new password; every existing session of that user ends."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Zugang nicht gefunden.")
+    if current_password is not None and not passwords.verify_password(user.password_hash, current_password):
+        raise ValidationFailed("Das bisherige Passwort ist nicht korrekt.")
+    problem = passwords.password_problem(new_password)
+    if problem:
+        raise ValidationFailed(problem)
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_token = new_session_token()
+    user.version += 1
+    record_event(session, actor, "user.password", "user", user.id, summary=f"Passwort für {user.email} neu gesetzt",
+                 member_id=user.member_id)
+    return user

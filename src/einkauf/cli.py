@@ -1,0 +1,159 @@
+"""The `einkauf` command line: parse, call a service, print. Exit 0 on success; otherwise a
+one-line German reason on stderr and a non-zero code."""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+from sqlalchemy.orm import Session
+
+from einkauf.errors import DomainError
+
+
+class CliContext:
+    """Lazily creates the configuration and engine the commands share."""
+
+    def __init__(self) -> None:
+        self._config = None
+        self._factory = None
+
+    @property
+    def config(self) -> dict:
+        if self._config is None:
+            from einkauf.config import load_config
+
+            self._config = load_config()
+        return self._config
+
+    @property
+    def factory(self):
+        if self._factory is None:
+            from einkauf.db import make_engine, make_session_factory
+
+            self._factory = make_session_factory(make_engine(self.config["DATABASE_URL"]))
+        return self._factory
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        from einkauf.db import session_scope
+
+        with session_scope(self.factory) as session:
+            yield session
+
+
+pass_ctx = click.make_pass_decorator(CliContext, ensure=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+class DomainErrorGroup(click.Group):
+    """Turns domain errors into one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            fail(f"Fehler: {exc.message}")
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            fail("Abgebrochen.", 130)
+
+
+@click.group(cls=DomainErrorGroup)
+@click.version_option(package_name="einkauf")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """einkauf – gebündelte öffentliche Beschaffung."""
+    ctx.ensure_object(CliContext)
+
+
+@main.group()
+def db() -> None:
+    """Datenbank verwalten."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@pass_ctx
+def db_upgrade(obj: CliContext, revision: str) -> None:
+    """Datenbankschema auf den neuesten Stand bringen."""
+    from einkauf.migrate import upgrade
+
+    _ensure_sqlite_folder(obj.config["DATABASE_URL"])
+    upgrade(obj.config["DATABASE_URL"], revision)
+    click.echo("Datenbank ist auf dem neuesten Stand.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_ctx
+def db_downgrade(obj: CliContext, revision: str) -> None:
+    """Datenbankschema auf eine frühere Revision zurücksetzen."""
+    from einkauf.migrate import downgrade
+
+    downgrade(obj.config["DATABASE_URL"], revision)
+    click.echo(f"Datenbank auf Revision {revision} zurückgesetzt.")
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = url[len("sqlite:///"):]
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Die Webanwendung mit einem Produktions-WSGI-Server (waitress) bereitstellen."""
+    from waitress import serve as waitress_serve
+
+    from einkauf import create_app
+
+    app = create_app()
+    click.echo(f"einkauf läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="einkauf")
+
+
+@main.group()
+def user() -> None:
+    """Zugänge verwalten."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["officer", "coordinator", "finance", "admin"]))
+@click.option("--member", "member_ags", default=None, help="AGS des Mitglieds (Pflicht für officer).")
+@click.option("--name", default="")
+@click.option("--password", default=None, help="Ohne Angabe wird nach dem Passwort gefragt.")
+@pass_ctx
+def user_add(obj: CliContext, email: str, role: str, member_ags: str | None, name: str, password: str | None) -> None:
+    """Einen Zugang anlegen."""
+    from einkauf.auth.services import create_user
+
+    if password is None:
+        if not sys.stdin.isatty():
+            fail("Fehler: --password angeben oder das Kommando interaktiv aufrufen.")
+        password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+    with obj.session() as session:
+        created = create_user(session, "cli", email, role, password, member_ags=member_ags, name=name)
+        click.echo(f"Zugang {created.email} ({created.role.value}) angelegt.")
+
+
+def _register_domain_commands() -> None:
+    from einkauf.catalogue import cli as catalogue_cli
+    from einkauf.demo import cli as demo_cli
+
+    for module in (catalogue_cli, demo_cli):
+        module.register(main, pass_ctx)
+
+
+_register_domain_commands()

@@ -1,0 +1,61 @@
+"""Configuration from the environment (DESIGN.md: EINKAUF_* variables)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config dict from EINKAUF_* variables, then apply overrides."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    instance = Path(overrides.get("INSTANCE_PATH") or env.get("EINKAUF_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    development = env.get("EINKAUF_ENV", "development") == "development"
+    secret = env.get("EINKAUF_SECRET_KEY")
+    if not secret:
+        if not development and not overrides.get("TESTING") and "SECRET_KEY" not in overrides:
+            raise ConfigError("EINKAUF_SECRET_KEY muss außerhalb der Entwicklung gesetzt sein.")
+        secret = _development_secret(instance)
+    config = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret,
+        "DATABASE_URL": env.get("EINKAUF_DATABASE_URL") or f"sqlite:///{instance / 'einkauf.sqlite'}",
+        "EXPORT_DIR": env.get("EINKAUF_EXPORT_DIR") or str(PROJECT_ROOT / "exports"),
+        "DEVELOPMENT": development,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "SESSION_COOKIE_NAME": "einkauf_session",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "LANGUAGES": ("de", "en"),
+        # Throttling of failed sign-ins: per account and per client address.
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+        "PAGE_SIZE": 25,
+    }
+    config.update(overrides)
+    return config
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-installation random key kept in instance/, so development sessions survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

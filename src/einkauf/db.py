@@ -1,0 +1,192 @@
+"""Database set-up: declarative base with a naming convention, engines, sessions, exact number types.
+
+Money and quantities are stored as scaled integers (R1): SQLite has no decimal type, and
+integers sum exactly in SQL on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Iterator
+
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, literal
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InexactValue(ValueError):
+    """A value carries more decimal places than its column can store exactly."""
+
+
+class ScaledDecimal(TypeDecorator):
+    """A Decimal stored as an integer number of 10**-places units.
+
+    Binding a value with more places than the column holds raises InexactValue instead of
+    silently rounding: rounding is a business rule (R1) and happens in the services.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, places: int) -> None:
+        super().__init__()
+        self.places = places
+        self.factor = 10**places
+        self.quantum = Decimal(1).scaleb(-places)
+
+    def process_bind_param(self, value: Any, dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("float is not accepted for exact amounts; use Decimal")
+        try:
+            scaled = Decimal(value) * self.factor
+        except InvalidOperation as exc:  # pragma: no cover - defensive
+            raise InexactValue(f"not a number: {value!r}") from exc
+        if not scaled.is_finite() or scaled != scaled.to_integral_value():
+            raise InexactValue(f"{value} needs more than {self.places} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / self.factor).quantize(self.quantum)
+
+    def copy(self, **kw):
+        return ScaledDecimal(self.places)
+
+
+def Money() -> ScaledDecimal:
+    """Euro amounts, exact to the cent."""
+    return ScaledDecimal(2)
+
+
+def Quantity() -> ScaledDecimal:
+    """Quantities, exact to a thousandth of a unit."""
+    return ScaledDecimal(3)
+
+
+def Percent() -> ScaledDecimal:
+    """Percentages such as VAT rates or buffers, two decimal places."""
+    return ScaledDecimal(2)
+
+
+CENT = Decimal("0.01")
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round half-up to whole cents (R1)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_value(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """Line value = quantity × unit price, rounded half-up to cents (R1)."""
+    return round_money(Decimal(quantity) * Decimal(unit_price))
+
+
+def line_value_cents_sql(quantity_col, price_col):
+    """SQL expression: quantity (thousandths) × price (cents) rounded half-up to whole cents.
+
+    Both operands are non-negative integers, so (q·p + 500) div 1000 is half-up rounding
+    on SQLite and PostgreSQL alike. The result is an integer number of cents.
+    """
+    product = quantity_col.cast(BigInteger) * price_col.cast(BigInteger)
+    return (product + literal(500, BigInteger)) / literal(1000, BigInteger)
+
+
+def cents_to_euro(cents: int | None) -> Decimal:
+    """Convert an integer number of cents (e.g. an SQL sum) to a Decimal amount."""
+    return (Decimal(int(cents or 0)) / 100).quantize(CENT)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored as naive UTC; always returned aware (UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- engines -------------------------------------------------------------------------------
+
+# Whether the current unit of work intends to write. SQLite then starts with BEGIN IMMEDIATE
+# so that a read-then-write transaction does not fail with "database is locked" under WAL.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("einkauf_write_intent", default=True)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and explicit BEGINs."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {})
+        kwargs["connect_args"].setdefault("timeout", 30)
+        kwargs["connect_args"].setdefault("check_same_thread", False)
+        engine = create_engine(url, **kwargs)
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, connection_record):
+            # Let SQLAlchemy (not pysqlite) control transactions, so savepoints work.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_session_factory(bind) -> sessionmaker[Session]:
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work for the CLI: commit at the end, roll back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

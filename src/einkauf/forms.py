@@ -1,0 +1,143 @@
+"""Form base class and fields shared by every domain (German decimals, clean text)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField, TextAreaField
+from wtforms.widgets import TextInput
+
+CSRF_EXPIRED = ("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. Ihre Eingaben sind "
+                "erhalten – bitte prüfen Sie sie und senden Sie das Formular erneut.")
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None, *, multiline: bool = False) -> str:
+    """Strip, normalise to NFC and remove control characters (tabs and newlines only in multi-line text)."""
+    if value is None:
+        return ""
+    value = unicodedata.normalize("NFC", str(value))
+    value = _CONTROL_RE.sub("", value)
+    if not multiline:
+        value = value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    else:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.strip()
+
+
+class EinkaufForm(FlaskForm):
+    """FlaskForm whose CSRF failures read as a German message and keep the user's input."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        csrf_field = getattr(self, "csrf_token", None)
+        if csrf_field is not None and csrf_field.errors:
+            csrf_field.errors = [CSRF_EXPIRED]
+        return ok
+
+
+class CleanStringField(StringField):
+    """A single-line text field: control characters removed, whitespace trimmed."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = clean_text(self.data)
+
+
+class CleanTextAreaField(TextAreaField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = clean_text(self.data, multiline=True)
+
+
+_GERMAN_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
+_PLAIN = re.compile(r"^\d+([.,]\d+)?$")
+
+
+def parse_decimal_de(text: str, places: int) -> Decimal:
+    """Read a decimal as German users type it.
+
+    The comma is the decimal separator and dots group thousands ('1.234,56'); a number with
+    a single dot and no comma that is not a thousands group ('12.5') is read with the dot as
+    decimal point. Only ASCII digits; no signs, exponents, NaN or infinities. More places than
+    allowed is an error, not a silent rounding.
+    """
+    raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not raw:
+        raise ValueError("Bitte geben Sie eine Zahl ein.")
+    if not raw.isascii():
+        raise ValueError("Bitte nur die Ziffern 0–9 verwenden.")
+    if _GERMAN_GROUPED.match(raw):
+        normalised = raw.replace(".", "").replace(",", ".")
+    elif _PLAIN.match(raw):
+        normalised = raw.replace(",", ".")
+    else:
+        raise ValueError("Bitte eine Zahl wie 1.234,56 eingeben (ohne Vorzeichen).")
+    try:
+        value = Decimal(normalised)
+    except InvalidOperation as exc:  # pragma: no cover - regexes admit only valid numbers
+        raise ValueError("Keine gültige Zahl.") from exc
+    if len(normalised.replace(".", "")) > 18:
+        raise ValueError("Die Zahl ist zu groß.")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise ValueError(
+            "Bitte keine Nachkommastellen angeben." if places == 0
+            else f"Bitte höchstens {places} Nachkommastellen angeben."
+        )
+    return value
+
+
+def format_decimal_de(value: Decimal | None, places: int) -> str:
+    if value is None:
+        return ""
+    q = Decimal(value).quantize(Decimal(1).scaleb(-places)) if places else Decimal(value)
+    sign = "-" if q < 0 else ""
+    integer, _, frac = f"{abs(q):f}".partition(".")
+    grouped = "{:,}".format(int(integer)).replace(",", ".")
+    return sign + grouped + ("," + frac if frac else "")
+
+
+class GermanDecimalField(Field):
+    """A decimal input read per parse_decimal_de, with optional bounds (inclusive)."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, places: int = 2, minimum: Decimal | None = Decimal(0),
+                 maximum: Decimal | None = None, **kwargs):
+        kwargs.setdefault("render_kw", {})
+        kwargs["render_kw"].setdefault("inputmode", "decimal")
+        kwargs["render_kw"].setdefault("autocomplete", "off")
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+        self.minimum = minimum
+        self.maximum = maximum
+        self._raw = None
+
+    def _value(self) -> str:
+        if self._raw is not None:
+            return self._raw
+        return format_decimal_de(self.data, self.places) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self._raw = (valuelist[0] or "")[:40]
+        if not self._raw.strip():
+            self.data = None
+            return
+        try:
+            value = parse_decimal_de(self._raw, self.places)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from exc
+        if self.minimum is not None and value < self.minimum:
+            self.data = None
+            raise ValueError(f"Der Wert darf nicht kleiner als {format_decimal_de(self.minimum, 0)} sein.")
+        if self.maximum is not None and value > self.maximum:
+            self.data = None
+            raise ValueError(f"Der Wert darf nicht größer als {format_decimal_de(self.maximum, 0)} sein.")
+        self.data = value

@@ -1,0 +1,106 @@
+"""Helpers for views: the request's database session, role checks, paging, safe redirects."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from einkauf.auth.models import Role
+
+
+def get_db() -> Session:
+    """The request's session. The request commits once at its end (see create_app)."""
+    if "db" not in g:
+        g.db = current_app.extensions["einkauf.session_factory"]()
+    return g.db
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Allow only signed-in users with one of the roles; anonymous users are sent to sign in."""
+    allowed = {Role(r) for r in roles}
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = allowed  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any signed-in user."""
+    return roles_required(*Role)(view)
+
+
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return target only if it is a path on this site; otherwise the default.
+
+    Browsers treat backslashes like slashes and drop tabs and newlines, so '/\\evil',
+    '//evil', '/\t/evil' and 'https:evil' all leave the site; none of them pass.
+    """
+    if not target or len(target) > 2000:
+        return default
+    if any(ord(c) < 32 or ord(c) == 127 for c in target) or "\\" in target:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    if _SCHEME_RE.match(target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(session: Session, stmt: Select, *, per_page: int | None = None) -> Page:
+    """Run a select for the page named in ?page= (1-based), with the total count."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 100000))
+    except ValueError:
+        page = 1
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"

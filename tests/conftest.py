@@ -1,0 +1,270 @@
+"""Shared fixtures: a migrated database per backend, a per-test transaction that is rolled
+back, the app and its client, sign-in helpers and small factories."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from einkauf import create_app
+from einkauf.auth import passwords
+from einkauf.db import make_engine
+from einkauf.migrate import upgrade
+
+# Cheap hashes in tests; production keeps the RFC 9106 defaults.
+passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
+
+POSTGRES_URL = os.environ.get("EINKAUF_TEST_POSTGRES_URL")
+PASSWORD = "richtig-geheim-1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: runs on SQLite only")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request, tmp_path_factory):
+    """A migrated database: SQLite always; PostgreSQL when EINKAUF_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        eng = make_engine(url)
+    else:
+        if not POSTGRES_URL:
+            if os.environ.get("EINKAUF_REQUIRE_POSTGRES"):
+                pytest.fail("EINKAUF_REQUIRE_POSTGRES ist gesetzt, aber EINKAUF_TEST_POSTGRES_URL fehlt")
+            pytest.skip("PostgreSQL-Tests übersprungen: EINKAUF_TEST_POSTGRES_URL ist nicht gesetzt")
+        eng = make_engine(POSTGRES_URL)
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    with eng.connect() as conn:
+        upgrade(connection=conn)
+        conn.commit()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def backend(engine) -> str:
+    return engine.dialect.name
+
+
+@pytest.fixture
+def connection(engine, request):
+    if "sqlite_only" in request.keywords and engine.dialect.name != "sqlite":
+        pytest.skip("nur auf SQLite")
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection):
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(session_factory) -> Session:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app_config(engine, session_factory, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "ENGINE": engine,
+        "SESSION_FACTORY": session_factory,
+        "WTF_CSRF_ENABLED": False,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "EXPORT_DIR": str(tmp_path / "exports"),
+        "DATABASE_URL": str(engine.url),
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories ----------------------------------------------------------------------------
+
+_seq = count(1)
+
+
+@pytest.fixture
+def make_member(db):
+    from einkauf.rounds.models import DeliverySite, Member
+
+    def make(ags: str | None = None, name: str | None = None, region: str = "Ruhrgebiet", sites: int = 1):
+        n = next(_seq)
+        member = Member(ags=ags or f"{5900000 + n:08d}", name=name or f"Stadt {n}", region=region)
+        for i in range(sites):
+            member.delivery_sites.append(DeliverySite(name=f"Rathaus {i + 1}", street="Markt 1", postcode="44135", city=member.name))
+        db.add(member)
+        db.flush()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    from einkauf.auth.models import Role, User
+
+    def make(role: str = "coordinator", member=None, email: str | None = None, password: str = PASSWORD, active: bool = True):
+        n = next(_seq)
+        user = User(
+            email=email or f"{role}{n}@einkauf.example",
+            role=Role(role),
+            member_id=member.id if member is not None else None,
+            password_hash=passwords.hash_password(password),
+            active=active,
+        )
+        db.add(user)
+        db.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def cpv(db):
+    """Make sure a CPV code exists (the curated seed is not loaded in every test)."""
+    from einkauf.catalogue.models import CpvCode
+
+    def make(code: str = "30192000-1", label: str = "Büroartikel"):
+        existing = db.get(CpvCode, code)
+        if existing:
+            return existing
+        row = CpvCode(code=code, label=label)
+        db.add(row)
+        db.flush()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def make_unit(db):
+    from einkauf.catalogue.models import Unit
+
+    def make(code: str = "H87", label: str = "Stück"):
+        existing = db.get(Unit, code)
+        if existing:
+            return existing
+        row = Unit(code=code, label=label)
+        db.add(row)
+        db.flush()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def make_category(db, cpv):
+    from einkauf.catalogue.models import Category
+
+    def make(name: str | None = None, cpv_code: str = "30192000-1", sort_order: int | None = None):
+        n = next(_seq)
+        cpv(cpv_code)
+        row = Category(name=name or f"Warengruppe {n}", cpv_code=cpv_code, sort_order=n if sort_order is None else sort_order)
+        db.add(row)
+        db.flush()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def make_product(db, make_category, make_unit):
+    from einkauf.catalogue.models import Product
+
+    def make(category=None, number: str | None = None, price: str = "1.00", unit: str = "H87", short_text: str | None = None):
+        n = next(_seq)
+        make_unit(unit)
+        row = Product(
+            category_id=(category or make_category()).id,
+            number=number or f"A-{n:05d}",
+            short_text=short_text or f"Artikel {n}",
+            unit_code=unit,
+            reference_price=Decimal(price),
+            vat_rate=Decimal("19.00"),
+        )
+        db.add(row)
+        db.flush()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def make_round(db):
+    from einkauf.rounds.models import Round
+
+    def make(code: str | None = None, opened: bool = False, deadline: datetime | None = None, closed: bool = False):
+        n = next(_seq)
+        now = datetime.now(timezone.utc)
+        row = Round(
+            code=code or f"R{n}",
+            title=f"Bedarfsabfrage {n}",
+            opens_on=date.today(),
+            deadline=deadline or now + timedelta(days=30),
+            contract_term_months=24,
+            extension_months=24,
+            max_quantity_buffer_pct=Decimal("20.00"),
+            opened_at=now if opened or closed else None,
+            closed_at=now if closed else None,
+        )
+        db.add(row)
+        db.flush()
+        return row
+
+    return make
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+@pytest.fixture
+def sign_in(client):
+    def do(user, password: str = PASSWORD):
+        response = client.post("/anmelden", data={"email": user.email, "password": password})
+        assert response.status_code == 302, "sign-in failed"
+        return response
+
+    return do
+
+
+@pytest.fixture
+def as_role(make_user, make_member, sign_in):
+    """Sign the test client in with a fresh user of the role; returns the user."""
+
+    def do(role: str, member=None):
+        if role == "officer" and member is None:
+            member = make_member()
+        user = make_user(role, member=member)
+        sign_in(user)
+        return user
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
