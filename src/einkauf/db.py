@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Iterator
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, literal
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, literal, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -105,8 +105,8 @@ def line_value_cents_sql(quantity_col, price_col):
     Both operands are non-negative integers, so (q·p + 500) div 1000 is half-up rounding
     on SQLite and PostgreSQL alike. The result is an integer number of cents.
     """
-    product = quantity_col.cast(BigInteger) * price_col.cast(BigInteger)
-    return (product + literal(500, BigInteger)) / literal(1000, BigInteger)
+    product = type_coerce(quantity_col, BigInteger) * type_coerce(price_col, BigInteger)
+    return (product + literal(500, BigInteger)) // literal(1000, BigInteger)
 
 
 def cents_to_euro(cents: int | None) -> Decimal:
