@@ -1,6 +1,81 @@
 """Command-line commands of this domain, registered on the `einkauf` group."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
 import click
+
+from einkauf.demo.data import DEFAULT_PASSWORD
+
+ALREADY_LOADED = "Datenbank enthält bereits Daten – Demo nicht geladen."
+NOT_MIGRATED = ("Fehler: Die Datenbank ist nicht eingerichtet (es fehlen Tabellen). "
+                "Bitte zuerst „einkauf db upgrade“ ausführen.")
 
 
 def register(main: click.Group, pass_ctx) -> None:
-    pass
+    from einkauf.cli import fail
+
+    @main.command("demo")
+    @click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
+                  help="Passwort aller Demo-Zugänge (mindestens 8 Zeichen).")
+    @click.option("--if-empty", is_flag=True,
+                  help="Eine Datenbank mit Daten unverändert lassen und ohne Fehler enden.")
+    @pass_ctx
+    def demo(obj, password: str, if_empty: bool) -> None:
+        """Demodaten (13 NRW-Städte, Katalog, Zugänge, Bedarfsabfrage 2027) in eine leere Datenbank laden."""
+        from sqlalchemy import func, select
+        from sqlalchemy.exc import OperationalError
+
+        from einkauf.auth.models import User
+        from einkauf.demo.services import database_is_empty, demo_sign_ins, load_demo, missing_tables
+
+        try:
+            with obj.session() as session:
+                if missing_tables(session):
+                    fail(NOT_MIGRATED)
+                if not database_is_empty(session):
+                    if not if_empty:
+                        fail("Fehler: Die Datenbank enthält bereits Daten – die Demo wird nur in eine leere "
+                             "Datenbank geladen (mit --if-empty ohne Fehler überspringen).")
+                    click.echo(ALREADY_LOADED)
+                    emails = [s.email for s in demo_sign_ins()]
+                    present = session.scalar(select(func.count()).select_from(User).where(User.email.in_(emails)))
+                    if present:
+                        click.echo("")
+                        _print_sign_ins(demo_sign_ins(), password)
+                    else:
+                        click.echo("Die Demo-Zugänge gibt es in dieser Datenbank nicht.")
+                    return
+                summary = load_demo(session, password)
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            fail(f"Fehler: Die Datenbank ist nicht erreichbar: {reason}")
+
+        deadline = summary.round_deadline.astimezone(ZoneInfo("Europe/Berlin"))
+        click.echo(f"Demo geladen: {summary.members} Mitglieder mit {summary.delivery_sites} Lieferstellen, "
+                   f"{summary.categories} Warengruppen, {_number(summary.products)} Artikel, "
+                   f"{summary.users} Zugänge.")
+        click.echo(f"Bedarfsabfrage {summary.round_code}: offen bis {deadline:%d.%m.%Y, %H:%M} Uhr; "
+                   f"{summary.submitted} Bedarfsmeldungen abgegeben, {summary.drafts} im Entwurf, "
+                   f"{_number(summary.demand_lines)} Bedarfspositionen.")
+        click.echo("")
+        _print_sign_ins(summary.sign_ins, password)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _print_sign_ins(sign_ins, password: str) -> None:
+    from einkauf.auth.models import Role
+    from einkauf.home import ROLE_LABELS
+
+    rows = [
+        (ROLE_LABELS[Role(s.role)] + (f" {s.member_name}" if s.member_name else ""), s.email, password)
+        for s in sign_ins
+    ]
+    header = ("Rolle", "E-Mail", "Passwort")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(2)]
+    click.echo(f"Demo-Anmeldungen (Passwort: {password}):")
+    for role, email, pw in [header, *rows]:
+        click.echo(f"  {role:<{widths[0]}}  {email:<{widths[1]}}  {pw}")
