@@ -3,7 +3,6 @@ back, the app and its client, sign-in helpers and small factories."""
 from __future__ import annotations
 
 import os
-import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import count
@@ -16,6 +15,7 @@ from einkauf import create_app
 from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade
+from support import csrf_token_from  # noqa: F401 - re-exported for older imports
 
 # Cheap hashes in tests; production keeps the RFC 9106 defaults.
 passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
@@ -262,9 +262,3 @@ def as_role(make_user, make_member, sign_in):
         return user
 
     return do
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
