@@ -7,7 +7,12 @@ from pathlib import Path
 from flask import Flask, abort, g, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError
 
+from zoneinfo import ZoneInfo
+
 from einkauf.config import PROJECT_ROOT, load_config
+
+# zoneinfo, not pytz: pytz has no daylight-saving rules past 2037.
+BERLIN = ZoneInfo("Europe/Berlin")
 
 __version__ = "0.1.0"
 
@@ -46,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.extensions["einkauf.session_factory"] = app.config.get("SESSION_FACTORY") or make_session_factory(engine)
 
     i18n.compile_catalogues()
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Europe/Berlin")
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: BERLIN)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"

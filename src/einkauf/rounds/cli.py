@@ -1,6 +1,55 @@
-"""Command-line commands of this domain, registered on the `einkauf` group."""
+"""`einkauf round …`: list, open and close demand rounds (Bedarfsabfragen).
+
+Domain errors (unknown code, wrong state, past deadline) become one German line on stderr
+and exit code 1 through the main group.
+"""
 import click
+
+from einkauf.rounds.rules import round_status_label
+from einkauf.rounds.timing import format_berlin
 
 
 def register(main: click.Group, pass_ctx) -> None:
-    pass
+    @main.group("round")
+    def round_group() -> None:
+        """Bedarfsabfragen verwalten."""
+
+    @round_group.command("list")
+    @pass_ctx
+    def round_list(obj) -> None:
+        """Alle Bedarfsabfragen mit Status und Abgabefrist (deutsche Zeit) ausgeben."""
+        from einkauf.rounds.services import list_rounds
+
+        with obj.session() as session:
+            rows = list_rounds(session)
+            if not rows:
+                click.echo("Es sind keine Bedarfsabfragen angelegt.")
+                return
+            width = max(len(r.code) for r in rows)
+            for r in rows:
+                click.echo(f"{r.code:<{width}}  {round_status_label(r.status):<11}  "
+                           f"Öffnung {r.opens_on:%d.%m.%Y}  Frist {format_berlin(r.deadline)}  {r.title}")
+
+    @round_group.command("open")
+    @click.argument("round_code")
+    @pass_ctx
+    def round_open(obj, round_code: str) -> None:
+        """Eine Bedarfsabfrage (Entwurf) für die Mitglieder öffnen."""
+        from einkauf.rounds.services import open_round
+
+        with obj.session() as session:
+            row = open_round(session, "cli", round_code)
+            message = f"Bedarfsabfrage {row.code} geöffnet; Abgabefrist {format_berlin(row.deadline)}."
+        click.echo(message)  # only after the commit succeeded
+
+    @round_group.command("close")
+    @click.argument("round_code")
+    @pass_ctx
+    def round_close(obj, round_code: str) -> None:
+        """Eine geöffnete Bedarfsabfrage schließen."""
+        from einkauf.rounds.services import close_round
+
+        with obj.session() as session:
+            row = close_round(session, "cli", round_code)
+            message = f"Bedarfsabfrage {row.code} geschlossen."
+        click.echo(message)  # only after the commit succeeded

@@ -1,0 +1,236 @@
+"""Forms for members, delivery sites and rounds. Texts are German; checks mirror rounds.rules."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from wtforms import BooleanField, Field, HiddenField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import DateInput, TimeInput
+
+from einkauf.forms import CleanStringField, EinkaufForm, GermanDecimalField
+from einkauf.rounds import rules
+from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
+
+
+class GermanDateField(Field):
+    """A date from `<input type="date">` (2027-01-31) or typed as TT.MM.JJJJ (31.01.2027)."""
+
+    widget = DateInput()
+    formats = ("%Y-%m-%d", "%d.%m.%Y")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self._raw: str | None = None
+
+    def _value(self) -> str:
+        if self._raw is not None:
+            return self._raw
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self._raw = (valuelist[0] or "").strip()[:20]
+        self.data = None
+        if not self._raw:
+            return
+        if self._raw.isascii():
+            for fmt in self.formats:
+                try:
+                    self.data = datetime.strptime(self._raw, fmt).date()
+                    break
+                except ValueError:
+                    continue
+        if self.data is None:
+            raise ValueError("Bitte ein gültiges Datum im Format TT.MM.JJJJ angeben.")
+        problem = rules.date_problem(str(self.label.text), self.data)
+        if problem:
+            self.data = None
+            raise ValueError(problem)
+
+
+class GermanTimeField(Field):
+    """A wall-clock time (HH:MM) from `<input type="time">`; 12.00 is read as 12:00 as well."""
+
+    widget = TimeInput()
+    formats = ("%H:%M", "%H:%M:%S", "%H.%M")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self._raw: str | None = None
+
+    def _value(self) -> str:
+        if self._raw is not None:
+            return self._raw
+        return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self._raw = (valuelist[0] or "").strip()[:10]
+        self.data = None
+        if not self._raw:
+            return
+        if self._raw.isascii():
+            for fmt in self.formats:
+                try:
+                    self.data = datetime.strptime(self._raw, fmt).time()
+                    break
+                except ValueError:
+                    continue
+        if self.data is None:
+            raise ValueError("Bitte eine gültige Uhrzeit im Format HH:MM angeben, z. B. 12:00.")
+
+
+class WholeNumberField(GermanDecimalField):
+    """A whole number (months) with inclusive bounds; data is an int."""
+
+    def __init__(self, label=None, validators=None, minimum: int = 0, maximum: int | None = None, **kwargs):
+        kwargs.setdefault("render_kw", {})
+        kwargs["render_kw"].setdefault("inputmode", "numeric")
+        super().__init__(label, validators, places=0, minimum=minimum, maximum=maximum, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = int(self.data)
+
+
+def _ascii_digits(count: int, message: str) -> Regexp:
+    # [0-9], not \d: full-width or other Unicode digits are not part of an AGS or postcode.
+    return Regexp(rf"^[0-9]{{{count}}}\Z", message=message)
+
+
+class _Versioned:
+    version = HiddenField(validators=[InputRequired("Die Versionsangabe fehlt. Bitte laden Sie die Seite neu."),
+                                      Regexp(r"^[0-9]{1,9}\Z", message="Ungültige Versionsangabe. Bitte laden Sie die Seite neu.")])
+
+    @property
+    def expected_version(self) -> int:
+        return int(self.version.data)
+
+
+class MemberForm(EinkaufForm):
+    ags = CleanStringField(
+        "AGS (Amtlicher Gemeindeschlüssel)",
+        validators=[DataRequired("Bitte geben Sie den AGS an."), _ascii_digits(8, rules.AGS_PROBLEM)],
+        description="8 Ziffern, z. B. 05913000 für Dortmund.",
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
+    )
+    name = CleanStringField("Name", validators=[DataRequired("Bitte geben Sie den Namen an."),
+                                                Length(max=rules.MAX_MEMBER_NAME)],
+                            render_kw={"maxlength": rules.MAX_MEMBER_NAME})
+    region = CleanStringField("Region", validators=[Optional(), Length(max=rules.MAX_REGION)],
+                              description="Für Gebietslose, z. B. Ruhrgebiet, Rheinland oder Westfalen.",
+                              render_kw={"maxlength": rules.MAX_REGION})
+    active = BooleanField("Aktiv", default=True, description="Nur aktive Mitglieder nehmen an Bedarfsabfragen teil.")
+    submit = SubmitField("Speichern")
+
+
+class MemberEditForm(_Versioned, MemberForm):
+    pass
+
+
+class DeliverySiteForm(EinkaufForm):
+    name = CleanStringField("Bezeichnung", validators=[DataRequired("Bitte geben Sie eine Bezeichnung an."),
+                                                       Length(max=rules.MAX_SITE_NAME)],
+                            description="Zum Beispiel Rathaus, Schulamt oder Kita Sonnenschein.",
+                            render_kw={"maxlength": rules.MAX_SITE_NAME})
+    street = CleanStringField("Straße und Hausnummer",
+                              validators=[DataRequired("Bitte geben Sie Straße und Hausnummer an."),
+                                          Length(max=rules.MAX_STREET)],
+                              render_kw={"maxlength": rules.MAX_STREET, "autocomplete": "street-address"})
+    postcode = CleanStringField("Postleitzahl",
+                                validators=[DataRequired("Bitte geben Sie die Postleitzahl an."),
+                                            _ascii_digits(5, rules.POSTCODE_PROBLEM)],
+                                render_kw={"inputmode": "numeric", "maxlength": 5, "autocomplete": "postal-code"})
+    city = CleanStringField("Ort", validators=[DataRequired("Bitte geben Sie den Ort an."), Length(max=rules.MAX_CITY)],
+                            render_kw={"maxlength": rules.MAX_CITY, "autocomplete": "address-level2"})
+    active = BooleanField("Aktiv", default=True, description="Inaktive Lieferstellen sind für neue Bedarfe nicht wählbar.")
+    submit = SubmitField("Speichern")
+
+
+class RoundForm(EinkaufForm):
+    code = CleanStringField(
+        "Kürzel", validators=[DataRequired("Bitte geben Sie ein Kürzel an."),
+                              Regexp(r"^[A-Za-z0-9_-]{1,20}\Z", message=rules.ROUND_CODE_PROBLEM)],
+        description="Zum Beispiel 2027; bis zu 20 Zeichen aus Buchstaben, Ziffern, - und _.",
+        render_kw={"maxlength": 20, "autocomplete": "off"},
+    )
+    title = CleanStringField("Titel", validators=[DataRequired("Bitte geben Sie einen Titel an."),
+                                                  Length(max=rules.MAX_ROUND_TITLE)],
+                             render_kw={"maxlength": rules.MAX_ROUND_TITLE})
+    opens_on = GermanDateField("Öffnungsdatum", validators=[InputRequired("Bitte geben Sie das Öffnungsdatum an.")],
+                               description="Format TT.MM.JJJJ.")
+    deadline_date = GermanDateField("Abgabefrist – Datum",
+                                    validators=[InputRequired("Bitte geben Sie das Datum der Abgabefrist an.")],
+                                    description="Format TT.MM.JJJJ. Muss nach dem Öffnungsdatum liegen.")
+    deadline_time = GermanTimeField("Abgabefrist – Uhrzeit",
+                                    validators=[InputRequired("Bitte geben Sie die Uhrzeit der Abgabefrist an.")],
+                                    description="Deutsche Zeit (Europe/Berlin), z. B. 12:00.")
+    contract_term_months = WholeNumberField(
+        "Vertragslaufzeit in Monaten", minimum=rules.MIN_TERM_MONTHS, maximum=rules.MAX_TERM_MONTHS,
+        validators=[InputRequired("Bitte geben Sie die Vertragslaufzeit an.")],
+        description="1 bis 120 Monate, ohne Verlängerungsoptionen.",
+    )
+    extension_months = WholeNumberField(
+        "Verlängerungsoptionen in Monaten", minimum=rules.MIN_EXTENSION_MONTHS, maximum=rules.MAX_EXTENSION_MONTHS,
+        validators=[InputRequired("Bitte geben Sie die Verlängerungsoptionen an (0, wenn keine).")],
+        description="Summe aller Verlängerungsoptionen, 0 bis 120 Monate.",
+    )
+    max_quantity_buffer_pct = GermanDecimalField(
+        "Puffer für Höchstmengen in %", places=2, minimum=Decimal(0), maximum=rules.MAX_BUFFER_PCT,
+        validators=[InputRequired("Bitte geben Sie den Puffer an (0, wenn keiner).")],
+        description="0 bis 100, höchstens 2 Nachkommastellen, z. B. 20,00.",
+    )
+    submit = SubmitField("Speichern")
+
+    def validate_deadline_time(self, field) -> None:
+        if self.deadline_date.data is None or field.data is None:
+            return
+        try:
+            berlin_to_utc(self.deadline_date.data, field.data)
+        except NonexistentLocalTime as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_deadline_date(self, field) -> None:
+        if field.data is not None and self.opens_on.data is not None and field.data <= self.opens_on.data:
+            raise ValidationError("Die Abgabefrist muss nach dem Öffnungsdatum liegen.")
+
+    @property
+    def deadline(self) -> datetime:
+        """The deadline as an aware UTC datetime (valid only after validate())."""
+        return berlin_to_utc(self.deadline_date.data, self.deadline_time.data)
+
+    def values(self) -> dict:
+        """Plain values for create_round / update_round."""
+        return {
+            "code": self.code.data,
+            "title": self.title.data,
+            "opens_on": self.opens_on.data,
+            "deadline": self.deadline,
+            "contract_term_months": self.contract_term_months.data,
+            "extension_months": self.extension_months.data,
+            "max_quantity_buffer_pct": self.max_quantity_buffer_pct.data,
+        }
+
+
+class RoundEditForm(_Versioned, RoundForm):
+    pass
+
+
+def round_form_data(row) -> dict:
+    """A stored round as form data; the deadline is shown as Berlin date and wall-clock time."""
+    local = utc_to_berlin(row.deadline)
+    return {
+        "code": row.code,
+        "title": row.title,
+        "opens_on": row.opens_on,
+        "deadline_date": local.date(),
+        "deadline_time": local.time().replace(second=0, microsecond=0),
+        "contract_term_months": row.contract_term_months,
+        "extension_months": row.extension_months,
+        "max_quantity_buffer_pct": row.max_quantity_buffer_pct,
+        "version": str(row.version),
+    }
