@@ -1,3 +1,55 @@
-from flask import Blueprint
+"""The audit log viewer (Protokoll) for coordination and administration."""
+from flask import Blueprint, abort, render_template, request
+
+from einkauf.audit import queries
+from einkauf.audit.display import action_label, describe_changes, entity_label, member_ids_in
+from einkauf.audit.forms import AuditFilterForm
+from einkauf.audit.models import AuditEvent
+from einkauf.audit.services import audit_query
+from einkauf.auth.models import Role
+from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("audit", __name__)
+
+VIEWERS = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _rows(db, events: list[AuditEvent]) -> list[dict]:
+    """Each event with its German labels and readable changes, ready to print."""
+    ids = set()
+    for event in events:
+        ids |= member_ids_in(event.before, event.after)
+        if event.member_id:
+            ids.add(event.member_id)
+    names = queries.member_names(db, ids)
+    return [
+        {
+            "event": event,
+            "action": action_label(event.action),
+            "entity": entity_label(event.entity_type),
+            "member": names.get(event.member_id) if event.member_id else None,
+            "changes": describe_changes(event.before, event.after, names),
+        }
+        for event in events
+    ]
+
+
+@bp.get("/protokoll")
+@roles_required(*VIEWERS)
+def event_list():
+    db = get_db()
+    form = AuditFilterForm(request.args)
+    form.set_choices(queries.action_choices(db), queries.entity_type_choices(db), queries.member_choices(db))
+    form.validate()
+    page = paginate(db, audit_query(**form.filters()))
+    return render_template("audit/event_list.html", form=form, page=page, rows=_rows(db, page.items))
+
+
+@bp.get("/protokoll/<int:event_id>")
+@roles_required(*VIEWERS)
+def event_detail(event_id: int):
+    db = get_db()
+    event = db.get(AuditEvent, event_id)
+    if event is None:
+        abort(404)
+    return render_template("audit/event_detail.html", row=_rows(db, [event])[0])

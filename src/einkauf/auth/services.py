@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords
 from einkauf.auth.models import Role, SignInFailure, User, new_session_token
 from einkauf.db import utcnow
-from einkauf.errors import NotFound, ValidationFailed
+from einkauf.errors import NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import Member
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -95,6 +95,43 @@ def load_user_by_session_id(session: Session, session_id: str) -> User | None:
     return user
 
 
+def user_query(*, text: str | None = None, role: Role | str | None = None) -> Select:
+    """Users whose e-mail or name contains the text (case-insensitive), optionally of one role,
+    ordered by e-mail."""
+    stmt = select(User)
+    if text:
+        needle = text.strip().lower()
+        stmt = stmt.where(or_(func.lower(User.email).contains(needle, autoescape=True),
+                              func.lower(User.name).contains(needle, autoescape=True)))
+    if role:
+        stmt = stmt.where(User.role == Role(role))
+    return stmt.order_by(User.email, User.id)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Zugang nicht gefunden.")
+    return user
+
+
+def member_choices(session: Session) -> list[tuple[str, str]]:
+    """(AGS, label) of every member, by name, for binding a user to a member."""
+    rows = session.execute(select(Member.ags, Member.name, Member.active).order_by(Member.name, Member.ags))
+    return [(ags, f"{name} ({ags})" + ("" if active else " – inaktiv")) for ags, name, active in rows]
+
+
+def _lock_user(session: Session, user_id: int) -> User:
+    """Load the user row for writing; FOR UPDATE on PostgreSQL, so that two concurrent saves
+    of one version cannot both pass the version check (SQLite serialises writers anyway)."""
+    user = session.scalar(
+        select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if user is None:
+        raise NotFound("Zugang nicht gefunden.")
+    return user
+
+
 def _check_role_binding(session: Session, role: Role, member_ags: str | None) -> Member | None:
     if role == Role.OFFICER and not member_ags:
         raise ValidationFailed("Eine Beschaffungsstelle (Rolle officer) muss einem Mitglied zugeordnet sein.")
@@ -153,12 +190,12 @@ def update_user(
     member_ags: str | None,
     active: bool,
 ) -> User:
-    """Change a user's role, binding or status; deactivation ends their sessions at once."""
-    from einkauf.errors import StaleVersion
+    """Change a user's name, role, member binding or status.
 
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("Zugang nicht gefunden.")
+    Deactivation and a change of role or member binding end the user's sessions at once.
+    An administrator cannot deactivate or demote themselves.
+    """
+    user = _lock_user(session, user_id)
     if user.version != expected_version:
         raise StaleVersion()
     role = Role(role)
@@ -174,17 +211,22 @@ def update_user(
     if before["role"] != role.value or before["member_id"] != user.member_id:
         user.session_token = new_session_token()
     user.active = active
+    after = snapshot(user, USER_FIELDS)
+    if after == before:
+        return user  # saved without a change: no new version, nothing to log
     user.version += 1
     record_event(session, actor, "user.update", "user", user.id, summary=f"Zugang {user.email} geändert",
-                 before=before, after=snapshot(user, USER_FIELDS), member_id=user.member_id)
+                 before=before, after=after, member_id=user.member_id)
     return user
 
 
 def set_password(session: Session, actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
-    """Set a new password; every existing session of that user ends."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("Zugang nicht gefunden.")
+    """Set a new password; every existing session of that user ends.
+
+    With current_password (a user changing their own password) the old one must match;
+    without it (an administrator resetting it) no check is made.
+    """
+    user = _lock_user(session, user_id)
     if current_password is not None and not passwords.verify_password(user.password_hash, current_password):
         raise ValidationFailed("Das bisherige Passwort ist nicht korrekt.")
     problem = passwords.password_problem(new_password)

@@ -1,14 +1,32 @@
-"""Sign-in, sign-out and the user's own password."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+"""Sign-in, sign-out, the user's own password, and the administration of users (Zugänge)."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from einkauf.auth import services
-from einkauf.auth.forms import ChangePasswordForm, SignInForm, SignOutForm
-from einkauf.errors import DomainError
+from einkauf.auth.forms import (
+    NO_MEMBER,
+    ROLE_CHOICES,
+    ChangePasswordForm,
+    SignInForm,
+    UserCreateForm,
+    UserEditForm,
+    UserPasswordForm,
+    select_choices,
+)
+from einkauf.auth.models import Role
+from einkauf.errors import DomainError, NotFound, StaleVersion
 from einkauf.extensions import csrf
-from einkauf.web import client_address, get_db, safe_next, signed_in
+from einkauf.web import client_address, get_db, paginate, roles_required, safe_next, signed_in
 
 bp = Blueprint("auth", __name__)
+
+
+def _fresh_session() -> None:
+    """Drop everything from the browser session except the chosen language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
@@ -32,10 +50,7 @@ def sign_in():
         except DomainError as exc:
             error = exc.message
         else:
-            locale = session.get("locale")
-            session.clear()  # a new session at sign-in
-            if locale:
-                session["locale"] = locale
+            _fresh_session()  # a new session at sign-in: nothing planted before survives
             login_user(user)
             flash(f"Willkommen, {user.name or user.email}.", "success")
             return redirect(safe_next(form.next.data, url_for("home.index")))
@@ -47,14 +62,10 @@ def sign_in():
 @bp.post("/abmelden")
 @signed_in
 def sign_out():
-    form = SignOutForm()
-    if form.validate_on_submit():
-        services.sign_out(get_db(), current_user._get_current_object())
+    # No form to validate: the global CSRF protection has checked the token before we get here.
+    services.sign_out(get_db(), current_user._get_current_object())
     logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _fresh_session()
     flash("Sie haben sich abgemeldet.", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -76,3 +87,108 @@ def change_password():
             flash("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+# --- administration of users ----------------------------------------------------------------
+
+ROLE_VALUES = {value for value, _label in ROLE_CHOICES}
+
+
+def _load_user(user_id: int):
+    try:
+        return services.get_user(get_db(), user_id)
+    except NotFound:
+        abort(404)
+
+
+def _member_choices(form) -> None:
+    form.member_ags.choices = select_choices([NO_MEMBER, *services.member_choices(get_db())])
+
+
+@bp.get("/zugaenge")
+@roles_required(Role.ADMIN)
+def user_list():
+    text = request.args.get("q", "").strip()[:100]
+    role = request.args.get("rolle", "")
+    if role not in ROLE_VALUES:
+        role = ""
+    page = paginate(get_db(), services.user_query(text=text, role=role or None))
+    return render_template("auth/user_list.html", page=page, q=text, role=role, roles=ROLE_CHOICES)
+
+
+@bp.route("/zugaenge/neu", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@csrf.exempt  # the form validates its own token and keeps the input on expiry
+def user_new():
+    form = UserCreateForm()
+    _member_choices(form)
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                get_db(), current_user._get_current_object(), form.email.data, form.role.data, form.password.data,
+                member_ags=form.member_ags.data or None, name=form.name.data or "",
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"Der Zugang {user.email} wurde angelegt.", "success")
+            return redirect(url_for("auth.user_list"))
+    return render_template("auth/user_form.html", form=form, error=error, user=None)
+
+
+@bp.route("/zugaenge/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@csrf.exempt  # the form validates its own token and keeps the input on expiry
+def user_edit(user_id: int):
+    user = _load_user(user_id)
+    if request.method == "GET":
+        form = UserEditForm(data={
+            "name": user.name,
+            "role": user.role.value,
+            "member_ags": user.member.ags if user.member else "",
+            "active": user.active,
+            "version": str(user.version),
+        })
+    else:
+        form = UserEditForm()
+    _member_choices(form)
+    error, status, conflict = None, 200, False
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                get_db(), current_user._get_current_object(), user.id,
+                expected_version=form.expected_version(), name=form.name.data or "", role=form.role.data,
+                member_ags=form.member_ags.data or None, active=form.active.data,
+            )
+        except StaleVersion as exc:
+            # Keep the input; the next save is based on what is stored now (shown next to the form).
+            error, status, conflict = exc.message, 409, True
+            form.version.data = str(user.version)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"Der Zugang {user.email} wurde gespeichert.", "success")
+            return redirect(url_for("auth.user_list"))
+    return render_template("auth/user_form.html", form=form, error=error, user=user, conflict=conflict), status
+
+
+@bp.route("/zugaenge/<int:user_id>/passwort", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@csrf.exempt  # the form validates its own token and keeps the input on expiry
+def user_password(user_id: int):
+    user = _load_user(user_id)
+    form = UserPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.set_password(get_db(), current_user._get_current_object(), user.id, form.new_password.data)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            if user.id == current_user.id:
+                login_user(user)  # an admin resetting their own password stays signed in here
+            flash(f"Das Passwort für {user.email} wurde neu gesetzt. Alle Sitzungen dieses Zugangs wurden beendet.",
+                  "success")
+            return redirect(url_for("auth.user_list"))
+    return render_template("auth/user_password.html", form=form, error=error, user=user)

@@ -1,0 +1,211 @@
+"""User services on the database: binding rules, audit, session rotation, optimistic locking,
+sign-in throttling."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from einkauf.audit.models import AuditEvent
+from einkauf.auth import services
+from einkauf.auth.models import Role, SignInFailure, User
+from einkauf.db import utcnow
+from einkauf.errors import NotFound, StaleVersion, ValidationFailed
+
+PASSWORD = "richtig-geheim-1"
+
+
+def _events(db, action, user) -> list[AuditEvent]:
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                     AuditEvent.entity_id == str(user.id))))
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+# --- create -----------------------------------------------------------------------------------
+
+def test_create_user_normalises_the_email_hashes_and_audits(db, admin, make_member):
+    member = make_member(ags="05913000", name="Dortmund")
+    user = services.create_user(db, admin, " Einkauf@Dortmund.Example ", "officer", "anfang-geheim-9",
+                                member_ags="05913000", name="  Eva  ")
+    assert user.email == "einkauf@dortmund.example" and user.name == "Eva"
+    assert user.member_id == member.id and user.active and user.version == 1
+    assert user.password_hash.startswith("$argon2id$")
+    event, = _events(db, "user.create", user)
+    assert event.actor_id == admin.id and event.member_id == member.id
+    assert event.after == {"email": "einkauf@dortmund.example", "name": "Eva", "role": "officer",
+                           "member_id": member.id, "active": True}
+
+
+@pytest.mark.parametrize(("role", "ags", "message"), [
+    ("officer", None, "muss einem Mitglied zugeordnet sein"),
+    ("coordinator", "05913000", "keinem Mitglied zugeordnet"),
+    ("admin", "05913000", "keinem Mitglied zugeordnet"),
+    ("finance", "99999999", "Kein Mitglied mit dem AGS 99999999."),
+])
+def test_create_user_enforces_the_member_binding_of_each_role(db, admin, make_member, role, ags, message):
+    make_member(ags="05913000")
+    with pytest.raises(ValidationFailed, match=message):
+        services.create_user(db, admin, "x@einkauf.example", role, "anfang-geheim-9", member_ags=ags)
+    assert db.scalar(select(User).where(User.email == "x@einkauf.example")) is None
+
+
+@pytest.mark.parametrize("password", ["kurz", "x" * 129, "mit\x00steuerzeichen"])
+def test_create_user_refuses_unacceptable_passwords(db, admin, password):
+    with pytest.raises(ValidationFailed, match="Passwort"):
+        services.create_user(db, admin, "x@einkauf.example", "coordinator", password)
+
+
+def test_create_user_refuses_a_second_user_with_the_same_email(db, admin, make_user):
+    make_user("coordinator", email="da@einkauf.example")
+    with pytest.raises(ValidationFailed, match="Es gibt bereits einen Zugang für da@einkauf.example."):
+        services.create_user(db, admin, "DA@einkauf.example", "finance", "anfang-geheim-9")
+
+
+# --- update -----------------------------------------------------------------------------------
+
+def _update(db, actor, user, **changes):
+    values = {"expected_version": user.version, "name": user.name, "role": user.role,
+              "member_ags": user.member.ags if user.member else None, "active": user.active}
+    values.update(changes)
+    return services.update_user(db, actor, user.id, **values)
+
+
+def test_update_user_records_only_what_changed(db, admin, make_user):
+    user = make_user("coordinator")
+    _update(db, admin, user, name="Neu")
+    event, = _events(db, "user.update", user)
+    assert event.before == {"name": ""} and event.after == {"name": "Neu"}
+    assert user.version == 2
+
+
+@pytest.mark.parametrize("changes", [{"active": False}, {"role": Role.FINANCE}, {"member_ags": "05913000"}])
+def test_deactivation_and_role_or_binding_changes_rotate_the_session_token(db, admin, make_user, make_member, changes):
+    make_member(ags="05913000")
+    user = make_user("finance" if "member_ags" in changes else "coordinator")
+    token = user.session_token
+    _update(db, admin, user, **changes)
+    assert user.session_token != token
+
+
+def test_renaming_keeps_the_session_token(db, admin, make_user):
+    user = make_user("coordinator")
+    token = user.session_token
+    _update(db, admin, user, name="Anders")
+    assert user.session_token == token
+
+
+def test_a_stale_version_is_refused_and_nothing_changes(db, admin, make_user):
+    user = make_user("coordinator")
+    _update(db, admin, user, name="Erste")
+    with pytest.raises(StaleVersion):
+        _update(db, admin, user, name="Zweite", expected_version=1)
+    assert user.name == "Erste" and user.version == 2
+    assert len(_events(db, "user.update", user)) == 1
+
+
+@pytest.mark.parametrize("changes", [{"active": False}, {"role": Role.COORDINATOR}])
+def test_an_admin_cannot_deactivate_or_demote_themselves(db, admin, changes):
+    with pytest.raises(ValidationFailed, match="nicht selbst"):
+        _update(db, admin, admin, **changes)
+    assert admin.active and admin.role == Role.ADMIN
+
+
+def test_one_admin_may_deactivate_another(db, admin, make_user):
+    other = make_user("admin")
+    _update(db, admin, other, active=False)
+    assert not other.active
+
+
+def test_updating_an_unknown_user_is_not_found(db, admin):
+    with pytest.raises(NotFound):
+        services.update_user(db, admin, 999999, expected_version=1, name="", role="admin", member_ags=None,
+                             active=True)
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+def test_set_password_rotates_the_token_and_audits_without_the_password(db, admin, make_user):
+    user = make_user("finance")
+    token, version = user.session_token, user.version
+    services.set_password(db, admin, user.id, "neues-geheimnis-7")
+    assert user.session_token != token and user.version == version + 1
+    event, = _events(db, "user.password", user)
+    assert event.before is None and event.after is None and "neues-geheimnis" not in event.summary
+
+
+def test_changing_ones_own_password_needs_the_current_one(db, make_user):
+    user = make_user("finance")
+    with pytest.raises(ValidationFailed, match="bisherige Passwort"):
+        services.set_password(db, user, user.id, "neues-geheimnis-7", current_password="falsch-falsch")
+    services.set_password(db, user, user.id, "neues-geheimnis-7", current_password=PASSWORD)
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+def _failures(db, email) -> int:
+    return db.scalar(select(func.count()).select_from(SignInFailure).where(SignInFailure.email == email))
+
+
+def test_sign_in_rotates_the_token_and_records_the_time(db, make_user):
+    user = make_user("coordinator")
+    token = user.session_token
+    signed_in = services.authenticate(db, user.email.upper(), PASSWORD, "127.0.0.1")
+    assert signed_in.id == user.id and signed_in.session_token != token
+    assert signed_in.last_sign_in_at is not None
+    assert len(_events(db, "user.sign_in", user)) == 1
+
+
+def test_each_failure_is_recorded_with_one_message(db, make_user):
+    user = make_user("coordinator")
+    for email, password in ((user.email, "falsch-falsch"), ("niemand@einkauf.example", PASSWORD)):
+        with pytest.raises(services.SignInRefused) as refused:
+            services.authenticate(db, email, password, "127.0.0.1")
+        assert refused.value.message == services.INVALID_CREDENTIALS
+    assert _failures(db, user.email) == 1 and _failures(db, "niemand@einkauf.example") == 1
+
+
+def test_throttling_refuses_the_right_password_until_the_window_has_passed(db, make_user):
+    user = make_user("coordinator")
+    recent = utcnow() - timedelta(minutes=14)
+    db.add_all([SignInFailure(email=user.email, address="10.0.0.1", at=recent) for _ in range(5)])
+    db.flush()
+    with pytest.raises(services.SignInRefused, match="Zu viele fehlgeschlagene Anmeldeversuche"):
+        services.authenticate(db, user.email, PASSWORD, "10.0.0.2")
+    assert services.authenticate(db, user.email, PASSWORD, "10.0.0.2", window_seconds=13 * 60).id == user.id
+    assert _failures(db, user.email) == 0
+
+
+def test_a_stale_session_id_loads_no_user(db, make_user):
+    user = make_user("coordinator")
+    assert services.load_user_by_session_id(db, user.get_id()).id == user.id
+    for session_id in (f"{user.id}:falsch", f"{user.id}:", "abc:def", "", f"{user.id}"):
+        assert services.load_user_by_session_id(db, session_id) is None
+    user.active = False
+    db.flush()
+    assert services.load_user_by_session_id(db, user.get_id()) is None
+
+
+# --- list -------------------------------------------------------------------------------------
+
+def test_user_query_searches_email_and_name_and_filters_role(db, make_user):
+    anna = make_user("coordinator", email="anna.q@einkauf.example")
+    anna.name = "Anna Quast"
+    make_user("finance", email="bernd.q@einkauf.example")
+    db.flush()
+    emails = lambda **kw: [u.email for u in db.scalars(services.user_query(**kw)) if ".q@" in u.email]  # noqa: E731
+    assert emails(text="QUAST") == ["anna.q@einkauf.example"]
+    assert emails(text=".q@") == ["anna.q@einkauf.example", "bernd.q@einkauf.example"]
+    assert emails(text=".q@", role="finance") == ["bernd.q@einkauf.example"]
+    assert emails(text="%") == []
+
+
+def test_saving_without_a_change_neither_versions_nor_logs(db, admin, make_user):
+    user = make_user("coordinator")
+    _update(db, admin, user)
+    assert user.version == 1
+    assert _events(db, "user.update", user) == []
