@@ -1,0 +1,202 @@
+"""The access matrix: every route × every kind of visitor → the expected HTTP status.
+
+A route that is added without an entry here fails test_every_route_has_an_access_rule, so no
+page can appear without someone deciding who may see it (SECURITY.md, ASVS 8.4.1)."""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+VISITORS = ("anonymous", "officer", "other_officer", "coordinator", "finance", "admin")
+
+# Expected statuses in the order of VISITORS.
+SIGN_IN_FIRST = 302
+COORDINATOR_ONLY = (SIGN_IN_FIRST, 403, 403, 200, 403, 403)
+COORDINATOR_ONLY_SEE_OTHER = (SIGN_IN_FIRST, 403, 403, 303, 403, 403)
+ADMIN_ONLY = (SIGN_IN_FIRST, 403, 403, 403, 403, 200)
+COORDINATOR_AND_ADMIN = (SIGN_IN_FIRST, 403, 403, 200, 403, 200)
+SIGNED_IN = (SIGN_IN_FIRST, 200, 200, 200, 200, 200)
+SIGNED_IN_REDIRECT = (SIGN_IN_FIRST, 302, 302, 302, 302, 302)
+PUBLIC = (200, 200, 200, 200, 200, 200)
+PUBLIC_REDIRECT = (302, 302, 302, 302, 302, 302)
+
+# (endpoint, method) → (URL arguments by name of a world fixture object, expected statuses)
+MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
+    ("static", "GET"): ({"filename": "einkauf.css"}, PUBLIC),
+    ("kern_asset", "GET"): ({"filename": "kern.min.css"}, PUBLIC),
+    ("home.health", "GET"): ({}, PUBLIC),
+    ("home.index", "GET"): ({}, SIGNED_IN),
+    ("home.set_language", "POST"): ({}, PUBLIC_REDIRECT),
+    # A signed-in visitor is sent on from the sign-in page; a failed POST re-renders it.
+    ("auth.sign_in", "GET"): ({}, (200, 302, 302, 302, 302, 302)),
+    ("auth.sign_in", "POST"): ({}, PUBLIC),
+    ("auth.sign_out", "POST"): ({}, SIGNED_IN_REDIRECT),
+    ("auth.change_password", "GET"): ({}, SIGNED_IN),
+    ("auth.change_password", "POST"): ({}, SIGNED_IN),
+    ("auth.user_list", "GET"): ({}, ADMIN_ONLY),
+    ("auth.user_new", "GET"): ({}, ADMIN_ONLY),
+    ("auth.user_new", "POST"): ({}, ADMIN_ONLY),
+    ("auth.user_edit", "GET"): ({"user_id": "target_user"}, ADMIN_ONLY),
+    ("auth.user_edit", "POST"): ({"user_id": "target_user"}, ADMIN_ONLY),
+    ("auth.user_password", "GET"): ({"user_id": "target_user"}, ADMIN_ONLY),
+    ("auth.user_password", "POST"): ({"user_id": "target_user"}, ADMIN_ONLY),
+    ("audit.event_list", "GET"): ({}, COORDINATOR_AND_ADMIN),
+    ("audit.event_detail", "GET"): ({"event_id": "event"}, COORDINATOR_AND_ADMIN),
+    ("catalogue.category_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("catalogue.category_new", "GET"): ({}, COORDINATOR_ONLY),
+    ("catalogue.category_new", "POST"): ({}, COORDINATOR_ONLY),
+    ("catalogue.category_edit", "GET"): ({"category_id": "category"}, COORDINATOR_ONLY),
+    ("catalogue.category_edit", "POST"): ({"category_id": "category"}, COORDINATOR_ONLY),
+    ("catalogue.product_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("catalogue.product_new", "GET"): ({}, COORDINATOR_ONLY),
+    ("catalogue.product_new", "POST"): ({}, COORDINATOR_ONLY),
+    ("catalogue.product_edit", "GET"): ({"product_id": "product"}, COORDINATOR_ONLY),
+    ("catalogue.product_edit", "POST"): ({"product_id": "product"}, COORDINATOR_ONLY),
+    ("catalogue.cpv_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("rounds.member_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("rounds.member_new", "GET"): ({}, COORDINATOR_ONLY),
+    ("rounds.member_new", "POST"): ({}, COORDINATOR_ONLY),
+    ("rounds.member_edit", "GET"): ({"member_id": "own_member"}, COORDINATOR_ONLY),
+    ("rounds.member_edit", "POST"): ({"member_id": "own_member"}, COORDINATOR_ONLY),
+    ("rounds.site_new", "GET"): ({"member_id": "own_member"}, COORDINATOR_ONLY),
+    ("rounds.site_new", "POST"): ({"member_id": "own_member"}, COORDINATOR_ONLY),
+    ("rounds.site_edit", "GET"): ({"member_id": "own_member", "site_id": "own_site"}, COORDINATOR_ONLY),
+    ("rounds.site_edit", "POST"): ({"member_id": "own_member", "site_id": "own_site"}, COORDINATOR_ONLY),
+    ("rounds.round_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("rounds.round_new", "GET"): ({}, COORDINATOR_ONLY),
+    ("rounds.round_new", "POST"): ({}, COORDINATOR_ONLY),
+    ("rounds.round_detail", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("rounds.round_edit", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("rounds.round_edit", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("rounds.round_open", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("rounds.round_close", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+}
+
+# Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
+CROSS_RECORD = [
+    ("rounds.site_edit", {"member_id": "other_member", "site_id": "own_site"}),
+    ("rounds.site_edit", {"member_id": "own_member", "site_id": 999999}),
+    ("rounds.member_edit", {"member_id": 999999}),
+    ("rounds.round_detail", {"round_id": 999999}),
+    ("catalogue.category_edit", {"category_id": 999999}),
+    ("catalogue.product_edit", {"product_id": 999999}),
+    ("audit.event_detail", {"event_id": 999999}),
+]
+
+
+def test_every_route_has_an_access_rule(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert sorted(routes - MATRIX.keys()) == [], "routes without an entry in the access matrix"
+    assert sorted(MATRIX.keys() - routes) == [], "matrix entries for routes that no longer exist"
+
+
+@pytest.fixture
+def world(db, make_member, make_user, make_category, make_product, make_round):
+    from einkauf.audit.services import record_event
+
+    own = make_member(name="Eigene Stadt", sites=1)
+    other = make_member(name="Andere Stadt", sites=1)
+    target = make_user("officer", member=other)
+    event = record_event(db, target, "member.update", "member", own.id, summary="Testeintrag", member_id=own.id)
+    category = make_category()
+    db.flush()
+    return {
+        "own_member": own.id,
+        "own_site": own.delivery_sites[0].id,
+        "other_member": other.id,
+        "target_user": target.id,
+        "event": event.id,
+        "category": category.id,
+        "product": make_product(category=category).id,
+        "draft_round": make_round().id,
+    }
+
+
+@pytest.fixture
+def visit(app, client, world, make_user, sign_in, db):
+    members = {"officer": world["own_member"], "other_officer": world["other_member"]}
+
+    def go(visitor: str, endpoint: str, method: str, args: dict):
+        if visitor != "anonymous":
+            role = "officer" if visitor.endswith("officer") else visitor
+            member = None
+            if role == "officer":
+                from einkauf.rounds.models import Member
+
+                member = db.get(Member, members[visitor])
+            sign_in(make_user(role, member=member))
+        values = {k: world.get(v, v) if isinstance(v, str) and v in world else v for k, v in args.items()}
+        with app.test_request_context():
+            url = url_for(endpoint, **values)
+        response = client.open(url, method=method, data={})
+        response.get_data()
+        response.close()  # file responses (static assets) hold an open file until closed
+        return response
+
+    return go
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
+def test_route_answers_each_visitor_as_the_matrix_says(visit, visitor, endpoint, method):
+    args, expected = MATRIX[(endpoint, method)]
+    response = visit(visitor, endpoint, method, args)
+    want = expected[VISITORS.index(visitor)]
+    assert response.status_code == want, f"{visitor} {method} {endpoint}: {response.status_code}, erwartet {want}"
+    if visitor == "anonymous" and expected is not PUBLIC_REDIRECT and want == SIGN_IN_FIRST:
+        assert response.headers["Location"].startswith("/anmelden?next=")
+
+
+@pytest.mark.parametrize(("endpoint", "args"), CROSS_RECORD)
+def test_ids_of_missing_or_foreign_records_are_not_found(visit, endpoint, args):
+    allowed = "admin" if endpoint.startswith("auth.") else "coordinator"
+    response = visit(allowed, endpoint, "GET", args)
+    assert response.status_code == 404
+
+
+POST_ROUTES = sorted(key for key in MATRIX if key[1] == "POST" and key[0] not in ("auth.sign_in",))
+
+
+@pytest.fixture
+def csrf_client(app_config, world, make_user):
+    """A client of an app with CSRF protection on, signed in (with a token) as coordinator or admin."""
+    from support import csrf_token_from
+
+    from einkauf import create_app
+
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    users = {"coordinator": make_user("coordinator"), "admin": make_user("admin")}
+
+    def signed_in_as(role: str):
+        client = app.test_client()
+        token = csrf_token_from(client.get("/anmelden").get_data(as_text=True))
+        response = client.post("/anmelden", data={"email": users[role].email, "password": "richtig-geheim-1",
+                                                  "csrf_token": token})
+        assert response.status_code == 302
+        return app, client
+
+    return signed_in_as
+
+
+@pytest.mark.parametrize(("endpoint", "method"), POST_ROUTES)
+def test_no_post_changes_anything_without_a_csrf_token(csrf_client, world, db, endpoint, method):
+    from sqlalchemy import func, select
+
+    from einkauf.audit.models import AuditEvent
+
+    args, expected = MATRIX[(endpoint, method)]
+    role = "admin" if expected[5] != 403 and expected[3] == 403 else "coordinator"
+    app, client = csrf_client(role)
+    before = db.scalar(select(func.count()).select_from(AuditEvent))
+    values = {k: world[v] if isinstance(v, str) and v in world else v for k, v in args.items()}
+    with app.test_request_context():
+        url = url_for(endpoint, **values)
+    response = client.post(url, data={"lang": "en"})
+    assert response.status_code in (200, 400), f"{endpoint}: {response.status_code}"
+    if response.status_code == 200:  # forms that keep the input show the German expiry message
+        assert "Sitzung ist abgelaufen" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == before
