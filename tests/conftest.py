@@ -102,6 +102,20 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def cli_database(tmp_path, monkeypatch):
+    """A migrated SQLite file that the `einkauf` command line will use; yields a session factory."""
+    from einkauf.db import make_session_factory
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    upgrade(url)
+    monkeypatch.setenv("EINKAUF_DATABASE_URL", url)
+    monkeypatch.setenv("EINKAUF_INSTANCE_PATH", str(tmp_path / "instance"))
+    cli_engine = make_engine(url)
+    yield make_session_factory(cli_engine)
+    cli_engine.dispose()
+
+
 # --- factories ----------------------------------------------------------------------------
 
 _seq = count(1)

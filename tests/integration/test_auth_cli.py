@@ -9,23 +9,15 @@ from sqlalchemy import select
 from einkauf.audit.models import AuditEvent
 from einkauf.auth.models import Role, User
 from einkauf.cli import main
-from einkauf.db import make_engine, make_session_factory, session_scope
-from einkauf.migrate import upgrade
+from einkauf.db import session_scope
 from einkauf.rounds.models import Member
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    upgrade(url)
-    monkeypatch.setenv("EINKAUF_DATABASE_URL", url)
-    monkeypatch.setenv("EINKAUF_INSTANCE_PATH", str(tmp_path / "instance"))
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with session_scope(factory) as session:
+def database(cli_database):
+    with session_scope(cli_database) as session:
         session.add(Member(ags="05913000", name="Dortmund", region="Ruhrgebiet"))
-    yield factory
-    engine.dispose()
+    return cli_database
 
 
 def _run(*args):

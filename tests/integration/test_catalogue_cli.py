@@ -8,8 +8,6 @@ from einkauf.catalogue.models import CpvCode, Unit
 from einkauf.catalogue.seed import CURATED_CPV, CURATED_UNITS
 from einkauf.cli import CliContext, main
 from einkauf.config import PROJECT_ROOT
-from einkauf.db import make_engine, make_session_factory
-from einkauf.migrate import upgrade
 
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
@@ -22,14 +20,8 @@ def reference(name: str) -> str:
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    upgrade(url)
-    monkeypatch.setenv("EINKAUF_DATABASE_URL", url)
-    monkeypatch.setenv("EINKAUF_INSTANCE_PATH", str(tmp_path / "instance"))
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def database(cli_database):
+    return cli_database
 
 
 @pytest.fixture

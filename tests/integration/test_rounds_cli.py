@@ -8,22 +8,15 @@ from sqlalchemy import select
 
 from einkauf.audit.models import AuditEvent
 from einkauf.cli import main
-from einkauf.db import make_engine, make_session_factory, session_scope
-from einkauf.migrate import upgrade
+from einkauf.db import session_scope
 from einkauf.rounds.models import Round, RoundStatus
 
 UTC = timezone.utc
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    upgrade(url)
-    monkeypatch.setenv("EINKAUF_DATABASE_URL", url)
-    monkeypatch.setenv("EINKAUF_INSTANCE_PATH", str(tmp_path / "instance"))
-    engine = make_engine(url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def database(cli_database):
+    return cli_database
 
 
 @pytest.fixture

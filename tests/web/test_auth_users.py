@@ -253,7 +253,7 @@ def test_a_stale_version_is_refused_with_409_and_the_input_is_kept(client, app, 
     assert "Zuerst gespeichert" in html  # and what is stored now is shown next to it
     assert _user(db, user.email).name == "Zuerst gespeichert"
     # saving again from the re-shown form (now based on the current version) works
-    assert f'name="version" type="hidden" value="2"' in html
+    assert 'name="version" type="hidden" value="2"' in html
     assert client.post(f"/zugaenge/{user.id}", data={**stale, "version": "2"}).status_code == 302
     assert _user(db, user.email).name == "Meine Eingabe"
 

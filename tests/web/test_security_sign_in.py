@@ -56,7 +56,7 @@ def test_an_inactive_user_cannot_sign_in_even_with_the_right_password(client, ma
 
 
 def test_email_address_is_matched_case_insensitively(client, make_user):
-    user = make_user("coordinator", email="gross.klein@einkauf.example")
+    make_user("coordinator", email="gross.klein@einkauf.example")
     assert _attempt(client, "  Gross.Klein@EINKAUF.example ", PASSWORD).status_code == 302
 
 
