@@ -1,0 +1,45 @@
+"""`einkauf serve` runs the app under waitress, the production WSGI server."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from einkauf.migrate import upgrade
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_einkauf_serve_answers_on_the_given_port(tmp_path):
+    url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
+    upgrade(url)
+    port = _free_port()
+    env = {**os.environ, "EINKAUF_DATABASE_URL": url, "EINKAUF_INSTANCE_PATH": str(tmp_path / "instance")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from einkauf.cli import main; main()", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/anmelden", timeout=2) as response:
+                    body = response.read().decode()
+                    headers = response.headers
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert "Anmelden" in body
+        assert headers["Server"] == "einkauf"  # waitress' ident, not the Werkzeug development server
+        assert "object-src 'none'" in headers["Content-Security-Policy"]
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert f"http://127.0.0.1:{port}/" in output
