@@ -3,5 +3,5 @@ from einkauf.audit.models import AuditEvent  # noqa: F401
 from einkauf.auth.models import Role, SignInFailure, User  # noqa: F401
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: F401
 from einkauf.db import Base  # noqa: F401
-from einkauf.demand.models import DemandLine, Submission, SubmissionStatus  # noqa: F401
+from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus  # noqa: F401
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus  # noqa: F401
