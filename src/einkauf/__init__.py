@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from zoneinfo import ZoneInfo
 
 from einkauf.config import PROJECT_ROOT, load_config
+from einkauf.texts import N_
 
 # zoneinfo, not pytz: pytz has no daylight-saving rules past 2037.
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -32,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from einkauf import i18n
     from einkauf.db import make_engine, make_session_factory, write_intent
+    from flask_babel import gettext
+
     from einkauf.extensions import babel, csrf, login_manager
 
     settings = load_config(config)
@@ -55,7 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+    login_manager.login_message = N_("Bitte melden Sie sich an, um diese Seite zu sehen.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     i18n.register(app)
@@ -124,22 +128,26 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.audit.views import bp as audit_bp
     from einkauf.auth.views import bp as auth_bp
     from einkauf.catalogue.views import bp as catalogue_bp
+    from einkauf.demand.excel_views import bp as demand_excel_bp
+    from einkauf.demand.views import bp as demand_bp
     from einkauf.home import bp as home_bp
     from einkauf.rounds.views import bp as rounds_bp
 
-    for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, audit_bp):
+    for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, demand_bp, demand_excel_bp, audit_bp):
         app.register_blueprint(bp)
 
 
+# German; errors/error.html translates them with _().
 ERROR_TEXTS = {
-    400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
-    403: ("Kein Zugriff", "Sie haben keine Berechtigung für diese Seite."),
-    404: ("Nicht gefunden", "Die Seite oder der Datensatz existiert nicht oder ist für Sie nicht sichtbar."),
-    405: ("Nicht erlaubt", "Diese Aktion ist auf diesem Weg nicht möglich."),
-    409: ("Konflikt", "Der Datensatz wurde inzwischen geändert."),
-    413: ("Datei zu groß", "Die hochgeladene Datei ist zu groß."),
-    429: ("Zu viele Anfragen", "Bitte warten Sie einen Moment und versuchen Sie es erneut."),
-    500: ("Interner Fehler", "Es ist ein unerwarteter Fehler aufgetreten. Bitte versuchen Sie es später erneut."),
+    400: (N_("Ungültige Anfrage"), N_("Die Anfrage konnte nicht verarbeitet werden.")),
+    403: (N_("Kein Zugriff"), N_("Sie haben keine Berechtigung für diese Seite.")),
+    404: (N_("Nicht gefunden"), N_("Die Seite oder der Datensatz existiert nicht oder ist für Sie nicht sichtbar.")),
+    405: (N_("Nicht erlaubt"), N_("Diese Aktion ist auf diesem Weg nicht möglich.")),
+    409: (N_("Konflikt"), N_("Der Datensatz wurde inzwischen geändert.")),
+    413: (N_("Datei zu groß"), N_("Die hochgeladene Datei ist zu groß.")),
+    429: (N_("Zu viele Anfragen"), N_("Bitte warten Sie einen Moment und versuchen Sie es erneut.")),
+    500: (N_("Interner Fehler"),
+          N_("Es ist ein unerwarteter Fehler aufgetreten. Bitte versuchen Sie es später erneut.")),
 }
 
 
@@ -155,8 +163,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(e):
-        return render_error(400, "Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
-                                 "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.")
+        return render_error(400, N_("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
+                                    "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."))
 
     @app.errorhandler(500)
     def _server_error(e):

@@ -150,10 +150,11 @@ def user_add(obj: CliContext, email: str, role: str, member_ags: str | None, nam
 
 def _register_domain_commands() -> None:
     from einkauf.catalogue import cli as catalogue_cli
+    from einkauf.demand import cli as demand_cli
     from einkauf.demo import cli as demo_cli
     from einkauf.rounds import cli as rounds_cli
 
-    for module in (catalogue_cli, rounds_cli, demo_cli):
+    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli):
         module.register(main, pass_ctx)
 
 

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("demand_excel", __name__)

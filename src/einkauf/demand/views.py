@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("demand", __name__)
