@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= einkauf-demo-2027
 
-.PHONY: run test install assets db demo serve bench clean translations
+.PHONY: run test install assets db demo serve bench clean translations messages
 
 install: $(VENV)/.installed assets translations
 
@@ -24,6 +24,14 @@ node_modules/.installed: package.json package-lock.json
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d translations
+
+# After changing UI texts: refresh translations/en/LC_MESSAGES/messages.po, then translate the
+# new entries (and clear their fuzzy flags). --ignore-dirs: pybabel skips folders starting
+# with "_" (templates/_macros) unless told otherwise.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* node_modules' \
+		--no-wrap -o /tmp/einkauf-messages.pot .
+	$(BIN)/pybabel -q update -i /tmp/einkauf-messages.pot -d translations -l en --no-wrap
 
 db: install
 	$(BIN)/einkauf db upgrade

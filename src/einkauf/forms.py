@@ -5,12 +5,19 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 from wtforms.widgets import TextInput
 
-CSRF_EXPIRED = ("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. Ihre Eingaben sind "
-                "erhalten – bitte prüfen Sie sie und senden Sie das Formular erneut.")
+from einkauf.i18n import current_language, number
+from einkauf.texts import N_
+
+# Plain German text (tests and logs compare it); translated when it is put on the form.
+CSRF_EXPIRED = N_("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. Ihre Eingaben sind "
+                  "erhalten – bitte prüfen Sie sie und senden Sie das Formular erneut.")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -35,7 +42,7 @@ class EinkaufForm(FlaskForm):
         ok = super().validate(extra_validators)
         csrf_field = getattr(self, "csrf_token", None)
         if csrf_field is not None and csrf_field.errors:
-            csrf_field.errors = [CSRF_EXPIRED]
+            csrf_field.errors = [gettext(CSRF_EXPIRED)]
         return ok
 
 
@@ -67,26 +74,26 @@ def parse_decimal_de(text: str, places: int) -> Decimal:
     """
     raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
     if not raw:
-        raise ValueError("Bitte geben Sie eine Zahl ein.")
+        raise ValueError(gettext("Bitte geben Sie eine Zahl ein."))
     if not raw.isascii():
-        raise ValueError("Bitte nur die Ziffern 0–9 verwenden.")
+        raise ValueError(gettext("Bitte nur die Ziffern 0–9 verwenden."))
     if _GERMAN_GROUPED.match(raw):
         normalised = raw.replace(".", "").replace(",", ".")
     elif _PLAIN.match(raw):
         normalised = raw.replace(",", ".")
     else:
-        raise ValueError("Bitte eine Zahl wie 1.234,56 eingeben (ohne Vorzeichen).")
+        raise ValueError(gettext("Bitte eine Zahl wie 1.234,56 eingeben (ohne Vorzeichen)."))
     try:
         value = Decimal(normalised)
     except InvalidOperation as exc:  # pragma: no cover - regexes admit only valid numbers
-        raise ValueError("Keine gültige Zahl.") from exc
+        raise ValueError(gettext("Keine gültige Zahl.")) from exc
     if len(normalised.replace(".", "")) > 18:
-        raise ValueError("Die Zahl ist zu groß.")
+        raise ValueError(gettext("Die Zahl ist zu groß."))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise ValueError(
-            "Bitte keine Nachkommastellen angeben." if places == 0
-            else f"Bitte höchstens {places} Nachkommastellen angeben."
+            gettext("Bitte keine Nachkommastellen angeben.") if places == 0
+            else gettext("Bitte höchstens %(n)s Nachkommastellen angeben.", n=places)
         )
     return value
 
@@ -99,6 +106,20 @@ def format_decimal_de(value: Decimal | None, places: int) -> str:
     integer, _, frac = f"{abs(q):f}".partition(".")
     grouped = "{:,}".format(int(integer)).replace(",", ".")
     return sign + grouped + ("," + frac if frac else "")
+
+
+def display_number(value: Decimal | int) -> str:
+    """A number in a message: German notation (1.234,56) unless the UI is English (1,234.56)."""
+    value = Decimal(value)
+    if current_language() != "en":
+        return format_decimal_de(value, 0)
+    exponent = value.as_tuple().exponent
+    return number(value, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+
+
+def at_most_characters(maximum: int) -> LazyString:
+    """The message of a length cap, e.g. 'Höchstens 5.000 Zeichen.' (translated when shown)."""
+    return _l("Höchstens %(n)s Zeichen.", n=LazyString(display_number, maximum))
 
 
 class GermanDecimalField(Field):
@@ -136,8 +157,8 @@ class GermanDecimalField(Field):
             raise ValueError(str(exc)) from exc
         if self.minimum is not None and value < self.minimum:
             self.data = None
-            raise ValueError(f"Der Wert darf nicht kleiner als {format_decimal_de(self.minimum, 0)} sein.")
+            raise ValueError(gettext("Der Wert darf nicht kleiner als %(n)s sein.", n=display_number(self.minimum)))
         if self.maximum is not None and value > self.maximum:
             self.data = None
-            raise ValueError(f"Der Wert darf nicht größer als {format_decimal_de(self.maximum, 0)} sein.")
+            raise ValueError(gettext("Der Wert darf nicht größer als %(n)s sein.", n=display_number(self.maximum)))
         self.data = value

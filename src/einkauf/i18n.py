@@ -3,18 +3,32 @@
 Message ids are the German UI texts; translations/en holds the English catalogue. The
 compiled .mo files are build output: compile_catalogues() writes them when missing or older
 than their .po source (make does the same through pybabel).
+
+Where texts are translated:
+- templates: `_()` / `ngettext()`;
+- form labels, descriptions and validator messages (defined at import time):
+  `lazy_gettext as _l`, translated when the form is rendered or validated;
+- flash messages and messages built in views: `gettext`;
+- module-level tables that other code compares or prints (navigation, roles, audit labels,
+  error pages): plain German marked with `N_()` (einkauf.texts), translated where shown.
+Refresh the catalogue after changing texts with `make messages` (pybabel extract with
+--ignore-dirs, else templates/_macros is skipped; then pybabel update), translate the new
+entries in translations/en/LC_MESSAGES/messages.po and remove their fuzzy flags;
+tests/web/test_i18n.py fails while an entry is missing, empty or fuzzy.
+Domain errors raised by services (DomainError.message) and CLI output stay German.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask import current_app, has_request_context, request, session
+from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_time, get_locale,
+                         gettext, pgettext)
 from flask_login import current_user
 
 from einkauf.config import PROJECT_ROOT
@@ -37,6 +51,8 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # e.g. a CLI command inside an app context: German
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
@@ -44,6 +60,18 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """'de' or 'en' for the current request; German outside a request."""
+    locale = get_locale()
+    return locale.language if locale is not None else "de"
+
+
+def translate_label(text: str) -> str:
+    """Translate a German label marked with N_ or NP_ (einkauf.texts), honouring its context."""
+    context = getattr(text, "context", None)
+    return pgettext(context, str(text)) if context else gettext(text)
 
 
 def money(value: Decimal | None, currency: str = "EUR") -> str:
@@ -71,12 +99,13 @@ def day(value: date | datetime | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    """Date and time in Europe/Berlin, e.g. 31.01.2027, 12:00 Uhr."""
+    """Date and time in Europe/Berlin, e.g. 31.01.2027, 12:00 Uhr (English: Jan 31, 2027, 12:00 PM)."""
     if value is None:
         return "–"
     if str(get_locale()) == "de":
         return format_datetime(value, "dd.MM.yyyy, HH:mm 'Uhr'")
-    return format_datetime(value, "medium")
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BERLIN)
+    return f"{format_date(local.date(), 'medium')}, {format_time(value, 'short')}"
 
 
 def register(app) -> None:

@@ -1,125 +1,147 @@
 """How audit events read in German: labels for actions, record types and fields, and the
-before/after values of a change as text. Pure functions over plain data (no Flask, no SQL)."""
+before/after values of a change as text. Pure functions over plain data (no Flask, no SQL).
+
+The labels are German, marked with N_ / NP_ (einkauf.texts) for the message catalogue. Each
+function takes an optional `translate` (the viewer passes einkauf.i18n.translate_label), so
+the English page shows English labels; dates and numbers in before/after values keep the
+German notation, and stored summaries stay as they were written.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
+
+from einkauf.texts import NP_, N_
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
+Translate = Callable[[str], str]
+
+
+def keep_german(text: str) -> str:
+    """The default `translate`: labels stay German (tests, logs)."""
+    return text
+
+
 ENTITY_LABELS = {
-    "user": "Zugang",
-    "member": "Mitglied",
-    "delivery_site": "Lieferstelle",
-    "round": "Bedarfsabfrage",
-    "category": "Warengruppe",
-    "product": "Artikel",
-    "unit": "Mengeneinheit",
-    "cpv": "CPV-Code",
-    "cpv_code": "CPV-Code",
-    "submission": "Bedarfsmeldung",
-    "demand_line": "Bedarfsposition",
-    "lot": "Los",
-    "lot_plan": "Losplanung",
-    "lot_position": "LV-Position",
-    "allocation": "Zuordnung",
-    "tender": "Vergabeverfahren",
-    "document": "Dokument",
-    "export": "Export",
-    "setting": "Einstellung",
-    "demo": "Demodaten",
-    "catalogue": "Katalog",
+    "user": N_("Zugang"),
+    "member": N_("Mitglied"),
+    "delivery_site": N_("Lieferstelle"),
+    "round": N_("Bedarfsabfrage"),
+    "category": N_("Warengruppe"),
+    "product": NP_("singular", "Artikel"),  # the catalogue pages use "Artikel" as a plural
+    "unit": N_("Mengeneinheit"),
+    "cpv": N_("CPV-Code"),
+    "cpv_code": N_("CPV-Code"),
+    "submission": N_("Bedarfsmeldung"),
+    "demand_line": N_("Bedarfsposition"),
+    "lot": N_("Los"),
+    "lot_plan": N_("Losplanung"),
+    "lot_position": N_("LV-Position"),
+    "allocation": N_("Zuordnung"),
+    "tender": N_("Vergabeverfahren"),
+    "document": N_("Dokument"),
+    "export": N_("Export"),
+    "setting": N_("Einstellung"),
+    "demo": N_("Demodaten"),
+    "catalogue": N_("Katalog"),
 }
 
 VERB_LABELS = {
-    "create": "angelegt",
-    "update": "geändert",
-    "delete": "gelöscht",
-    "sign_in": "Anmeldung",
-    "sign_out": "Abmeldung",
-    "password": "Passwort neu gesetzt",
-    "activate": "aktiviert",
-    "deactivate": "deaktiviert",
-    "open": "geöffnet",
-    "close": "geschlossen",
-    "reopen": "wieder geöffnet",
-    "submit": "eingereicht",
-    "withdraw": "zurückgezogen",
-    "import": "importiert",
-    "export": "exportiert",
-    "build": "gebildet",
-    "freeze": "eingefroren",
-    "generate": "erzeugt",
-    "download": "heruntergeladen",
-    "load": "geladen",
-    "seed": "Grundausstattung geladen",
+    "create": N_("angelegt"),
+    "update": N_("geändert"),
+    "delete": N_("gelöscht"),
+    "sign_in": N_("Anmeldung"),
+    "sign_out": N_("Abmeldung"),
+    "password": N_("Passwort neu gesetzt"),
+    "activate": N_("aktiviert"),
+    "deactivate": N_("deaktiviert"),
+    "open": NP_("action", "geöffnet"),  # the round list uses "geöffnet" as a state
+    "close": N_("geschlossen"),
+    "reopen": N_("wieder geöffnet"),
+    "submit": N_("eingereicht"),
+    "withdraw": N_("zurückgezogen"),
+    "import": N_("importiert"),
+    "export": N_("exportiert"),
+    "build": N_("gebildet"),
+    "freeze": N_("eingefroren"),
+    "generate": N_("erzeugt"),
+    "download": N_("heruntergeladen"),
+    "load": N_("geladen"),
+    "seed": N_("Grundausstattung geladen"),
 }
 
 # Actions that read as a noun on their own ('Anmeldung', not 'Zugang Anmeldung').
 _NOUN_VERBS = {"sign_in", "sign_out", "password"}
 
 FIELD_LABELS = {
-    "email": "E-Mail-Adresse",
-    "name": "Name",
-    "role": "Rolle",
-    "member_id": "Mitglied",
-    "active": "Aktiv",
-    "locale": "Sprache",
-    "version": "Version",
-    "ags": "AGS",
-    "region": "Region",
-    "street": "Straße",
-    "postcode": "PLZ",
-    "city": "Ort",
-    "code": "Kennung",
-    "title": "Titel",
-    "opens_on": "Beginn",
-    "deadline": "Frist",
-    "contract_term_months": "Vertragslaufzeit (Monate)",
-    "extension_months": "Verlängerungsoptionen (Monate)",
-    "max_quantity_buffer_pct": "Puffer Höchstmenge (%)",
-    "opened_at": "Geöffnet am",
-    "closed_at": "Geschlossen am",
-    "submitted_at": "Eingereicht am",
-    "cpv_code": "CPV-Code",
-    "sort_order": "Reihenfolge",
-    "category_id": "Warengruppe",
-    "number": "Artikelnummer",
-    "short_text": "Kurztext",
-    "specification": "Mindestanforderungen",
-    "unit_code": "Mengeneinheit",
-    "reference_price": "Schätzpreis (netto)",
-    "vat_rate": "USt.-Satz (%)",
-    "product_id": "Artikel",
-    "quantity": "Menge",
-    "delivery_site_id": "Lieferstelle",
-    "cost_centre": "Kostenstelle",
-    "budget_account": "Sachkonto",
-    "note": "Bemerkung",
-    "reason": "Begründung",
-    "label": "Bezeichnung",
-    "status": "Status",
-    "members": "Mitglieder",
-    "delivery_sites": "Lieferstellen",
-    "categories": "Warengruppen",
-    "products": "Artikel",
-    "users": "Zugänge",
-    "submitted": "Eingereichte Bedarfsmeldungen",
-    "drafts": "Bedarfsmeldungen im Entwurf",
-    "demand_lines": "Bedarfspositionen",
-    "added": "Neu",
-    "updated": "Aktualisiert",
+    "email": N_("E-Mail-Adresse"),
+    "name": N_("Name"),
+    "role": N_("Rolle"),
+    "member_id": N_("Mitglied"),
+    "active": N_("Aktiv"),
+    "locale": N_("Sprache"),
+    "version": N_("Version"),
+    "ags": N_("AGS"),
+    "region": N_("Region"),
+    "street": N_("Straße"),
+    "postcode": N_("PLZ"),
+    "city": N_("Ort"),
+    "code": N_("Kennung"),
+    "title": N_("Titel"),
+    "opens_on": N_("Beginn"),
+    "deadline": N_("Frist"),
+    "contract_term_months": N_("Vertragslaufzeit (Monate)"),
+    "extension_months": N_("Verlängerungsoptionen (Monate)"),
+    "max_quantity_buffer_pct": N_("Puffer Höchstmenge (%)"),
+    "opened_at": N_("Geöffnet am"),
+    "closed_at": N_("Geschlossen am"),
+    "submitted_at": N_("Eingereicht am"),
+    "cpv_code": N_("CPV-Code"),
+    "sort_order": N_("Reihenfolge"),
+    "category_id": N_("Warengruppe"),
+    "number": N_("Artikelnummer"),
+    "short_text": N_("Kurztext"),
+    "specification": N_("Mindestanforderungen"),
+    "unit_code": N_("Mengeneinheit"),
+    "reference_price": N_("Schätzpreis (netto)"),
+    "vat_rate": N_("USt.-Satz (%)"),
+    "product_id": NP_("singular", "Artikel"),
+    "quantity": N_("Menge"),
+    "delivery_site_id": N_("Lieferstelle"),
+    "cost_centre": N_("Kostenstelle"),
+    "budget_account": N_("Sachkonto"),
+    "note": N_("Bemerkung"),
+    "reason": N_("Begründung"),
+    "label": N_("Bezeichnung"),
+    "status": N_("Status"),
+    "members": N_("Mitglieder"),
+    "delivery_sites": N_("Lieferstellen"),
+    "categories": N_("Warengruppen"),
+    "products": N_("Artikel"),
+    "users": N_("Zugänge"),
+    "submitted": N_("Eingereichte Bedarfsmeldungen"),
+    "drafts": N_("Bedarfsmeldungen im Entwurf"),
+    "demand_lines": N_("Bedarfspositionen"),
+    "added": N_("Neu"),
+    "updated": N_("Aktualisiert"),
     "sha256": "SHA-256",
+    "lines": N_("Positionen"),
+    "participates": N_("Teilnahme"),
+    "estimated_value": N_("Geschätzter Wert (€)"),
+    "source": N_("Quelle"),
+    "reopened_until": N_("Wieder geöffnet bis"),
+    "category": N_("Warengruppe"),
 }
 
 ROLE_LABELS = {
-    "officer": "Beschaffungsstelle",
-    "coordinator": "Koordination",
-    "finance": "Finanzen",
-    "admin": "Administration",
+    "officer": N_("Beschaffungsstelle"),
+    "coordinator": N_("Koordination"),
+    "finance": N_("Finanzen"),
+    "admin": N_("Administration"),
 }
 
 _DECIMAL_RE = re.compile(r"^-?\d+\.\d+$", re.ASCII)
@@ -127,26 +149,28 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", re.ASCII)
 
 
-def entity_label(entity_type: str) -> str:
+def entity_label(entity_type: str, translate: Translate = keep_german) -> str:
     """'member' → 'Mitglied'; unknown types are shown as they are."""
-    return ENTITY_LABELS.get(entity_type, entity_type)
+    label = ENTITY_LABELS.get(entity_type)
+    return translate(label) if label is not None else entity_type
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, translate: Translate = keep_german) -> str:
     """'user.update' → 'Zugang geändert'; unknown actions are shown as they are."""
     entity, _, verb = action.rpartition(".")
     if not entity or verb not in VERB_LABELS:
         return action
     if verb in _NOUN_VERBS:
-        return VERB_LABELS[verb]
+        return translate(VERB_LABELS[verb])
     entity_text = ENTITY_LABELS.get(entity)
     if entity_text is None:
         return action
-    return f"{entity_text} {VERB_LABELS[verb]}"
+    return f"{translate(entity_text)} {translate(VERB_LABELS[verb])}"
 
 
-def field_label(field: str) -> str:
-    return FIELD_LABELS.get(field, field)
+def field_label(field: str, translate: Translate = keep_german) -> str:
+    label = FIELD_LABELS.get(field)
+    return translate(label) if label is not None else field
 
 
 def _german_decimal(text: str) -> str:
@@ -156,16 +180,17 @@ def _german_decimal(text: str) -> str:
     return f"{sign}{grouped},{fraction}"
 
 
-def format_value(field: str, value: Any, member_names: Mapping[int, str] | None = None) -> str:
+def format_value(field: str, value: Any, member_names: Mapping[int, str] | None = None,
+                 translate: Translate = keep_german) -> str:
     """A stored before/after value as a German reader expects it."""
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return translate(N_("ja")) if value else translate(N_("nein"))
     if field == "role" and isinstance(value, str):
-        return ROLE_LABELS.get(value, value)
+        return translate(ROLE_LABELS[value]) if value in ROLE_LABELS else value
     if field == "member_id" and isinstance(value, int) and member_names is not None:
-        return member_names.get(value, f"Nr. {value}")
+        return member_names[value] if value in member_names else translate(N_("Nr. %(n)s")) % {"n": value}
     if isinstance(value, datetime):
         value = value.isoformat()
     if isinstance(value, date):
@@ -188,9 +213,10 @@ def format_value(field: str, value: Any, member_names: Mapping[int, str] | None 
             return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
         return value
     if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(field, v, member_names) for v in value)
+        return ", ".join(format_value(field, v, member_names, translate) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{field_label(k)}: {format_value(k, v, member_names)}" for k, v in value.items())
+        return ", ".join(f"{field_label(k, translate)}: {format_value(k, v, member_names, translate)}"
+                         for k, v in value.items())
     return str(value)
 
 
@@ -209,6 +235,7 @@ def describe_changes(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
     member_names: Mapping[int, str] | None = None,
+    translate: Translate = keep_german,
 ) -> list[Change]:
     """The fields of an event's before/after, in a stable order, as German text."""
     before = before or {}
@@ -220,9 +247,9 @@ def describe_changes(
             continue
         changes.append(Change(
             field=field,
-            label=field_label(field),
-            old=format_value(field, before[field], member_names) if field in before else None,
-            new=format_value(field, after[field], member_names) if field in after else None,
+            label=field_label(field, translate),
+            old=format_value(field, before[field], member_names, translate) if field in before else None,
+            new=format_value(field, after[field], member_names, translate) if field in after else None,
         ))
     return changes
 

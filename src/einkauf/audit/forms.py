@@ -5,11 +5,14 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from einkauf.forms import CleanStringField
+from einkauf.forms import CleanStringField, at_most_characters
+from einkauf.i18n import current_language
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -25,11 +28,11 @@ def parse_date_de(text: str) -> date:
     elif match := _ISO_DATE.match(raw):
         year, month, day = (int(g) for g in match.groups())
     else:
-        raise ValueError("Bitte ein Datum wie 31.12.2027 eingeben.")
+        raise ValueError(gettext("Bitte ein Datum wie 31.12.2027 eingeben."))
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise ValueError("Dieses Datum gibt es nicht.") from exc
+        raise ValueError(gettext("Dieses Datum gibt es nicht.")) from exc
 
 
 def berlin_day_start(day: date) -> datetime:
@@ -61,16 +64,22 @@ class DateField(StringField):
 class AuditFilterForm(Form):
     """Filters of the Protokoll. Choices (actions, record types, members) are set by the view."""
 
-    action = SelectField("Aktion", choices=[SelectChoice("", "Alle Aktionen")], validators=[Optional()])
-    entity_type = SelectField("Objektart", choices=[SelectChoice("", "Alle Objektarten")], validators=[Optional()])
-    user = CleanStringField("Benutzer (E-Mail enthält)", validators=[Optional(), Length(max=254, message="Höchstens 254 Zeichen.")])
-    member = SelectField("Mitglied", choices=[SelectChoice("", "Alle Mitglieder")], validators=[Optional()])
-    since = DateField("Von (Datum)", validators=[Optional()])
-    until = DateField("Bis (Datum)", validators=[Optional()])
-    text = CleanStringField("Text in der Zusammenfassung", validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")])
+    action = SelectField(_l("Aktion"), choices=[SelectChoice("", _l("Alle Aktionen"))], validators=[Optional()])
+    entity_type = SelectField(_l("Objektart"), choices=[SelectChoice("", _l("Alle Objektarten"))],
+                              validators=[Optional()])
+    user = CleanStringField(_l("Benutzer (E-Mail enthält)"),
+                            validators=[Optional(), Length(max=254, message=at_most_characters(254))])
+    member = SelectField(_l("Mitglied"), choices=[SelectChoice("", _l("Alle Mitglieder"))], validators=[Optional()])
+    since = DateField(_l("Von (Datum)"), validators=[Optional()])
+    until = DateField(_l("Bis (Datum)"), validators=[Optional()])
+    text = CleanStringField(_l("Text in der Zusammenfassung"),
+                            validators=[Optional(), Length(max=200, message=at_most_characters(200))])
 
     class Meta:
-        locales = ("de_DE", "de")
+        @property
+        def locales(self):
+            """WTForms' own messages (e.g. an invalid choice) in the language of the page."""
+            return ("en",) if current_language() == "en" else ("de_DE", "de")
 
     def set_choices(self, actions, entity_types, members) -> None:
         """Options from (value, label) pairs; each select starts with 'all'."""
@@ -79,7 +88,7 @@ class AuditFilterForm(Form):
 
     def validate_until(self, field):
         if field.day and self.since.day and field.day < self.since.day:
-            raise ValidationError("Das Bis-Datum liegt vor dem Von-Datum.")
+            raise ValidationError(gettext("Das Bis-Datum liegt vor dem Von-Datum."))
 
     def filters(self) -> dict:
         """Keyword arguments for audit_query from the fields that are valid (others are ignored)."""

@@ -7,6 +7,7 @@ from einkauf.audit.forms import AuditFilterForm
 from einkauf.audit.models import AuditEvent
 from einkauf.audit.services import audit_query
 from einkauf.auth.models import Role
+from einkauf.i18n import translate_label
 from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("audit", __name__)
@@ -15,7 +16,7 @@ VIEWERS = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _rows(db, events: list[AuditEvent]) -> list[dict]:
-    """Each event with its German labels and readable changes, ready to print."""
+    """Each event with its labels (in the language of the page) and readable changes, ready to print."""
     ids = set()
     for event in events:
         ids |= member_ids_in(event.before, event.after)
@@ -25,10 +26,10 @@ def _rows(db, events: list[AuditEvent]) -> list[dict]:
     return [
         {
             "event": event,
-            "action": action_label(event.action),
-            "entity": entity_label(event.entity_type),
+            "action": action_label(event.action, translate_label),
+            "entity": entity_label(event.entity_type, translate_label),
             "member": names.get(event.member_id) if event.member_id else None,
-            "changes": describe_changes(event.before, event.after, names),
+            "changes": describe_changes(event.before, event.after, names, translate_label),
         }
         for event in events
     ]
@@ -39,7 +40,8 @@ def _rows(db, events: list[AuditEvent]) -> list[dict]:
 def event_list():
     db = get_db()
     form = AuditFilterForm(request.args)
-    form.set_choices(queries.action_choices(db), queries.entity_type_choices(db), queries.member_choices(db))
+    form.set_choices(queries.action_choices(db, translate_label), queries.entity_type_choices(db, translate_label),
+                     queries.member_choices(db))
     form.validate()
     page = paginate(db, audit_query(**form.filters()))
     return render_template("audit/event_list.html", form=form, page=page, rows=_rows(db, page.items))

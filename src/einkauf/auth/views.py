@@ -1,5 +1,6 @@
 """Sign-in, sign-out, the user's own password, and the administration of users (Zugänge)."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from einkauf.auth import services
@@ -52,7 +53,7 @@ def sign_in():
         else:
             _fresh_session()  # a new session at sign-in: nothing planted before survives
             login_user(user)
-            flash(f"Willkommen, {user.name or user.email}.", "success")
+            flash(gettext("Willkommen, %(name)s.", name=user.name or user.email), "success")
             return redirect(safe_next(form.next.data, url_for("home.index")))
     form.password.data = ""
     # 200 even after a failed attempt: the request must commit the recorded failure.
@@ -66,7 +67,7 @@ def sign_out():
     services.sign_out(get_db(), current_user._get_current_object())
     logout_user()
     _fresh_session()
-    flash("Sie haben sich abgemeldet.", "success")
+    flash(gettext("Sie haben sich abgemeldet."), "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -84,7 +85,7 @@ def change_password():
             target.errors = [*target.errors, exc.message]
         else:
             login_user(user)  # the old token is gone; keep this browser signed in with the new one
-            flash("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet.", "success")
+            flash(gettext("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -132,7 +133,7 @@ def user_new():
         except DomainError as exc:
             error = exc.message
         else:
-            flash(f"Der Zugang {user.email} wurde angelegt.", "success")
+            flash(gettext("Der Zugang %(email)s wurde angelegt.", email=user.email), "success")
             return redirect(url_for("auth.user_list"))
     return render_template("auth/user_form.html", form=form, error=error, user=None)
 
@@ -168,7 +169,7 @@ def user_edit(user_id: int):
         except DomainError as exc:
             error = exc.message
         else:
-            flash(f"Der Zugang {user.email} wurde gespeichert.", "success")
+            flash(gettext("Der Zugang %(email)s wurde gespeichert.", email=user.email), "success")
             return redirect(url_for("auth.user_list"))
     return render_template("auth/user_form.html", form=form, error=error, user=user, conflict=conflict), status
 
@@ -188,7 +189,7 @@ def user_password(user_id: int):
         else:
             if user.id == current_user.id:
                 login_user(user)  # an admin resetting their own password stays signed in here
-            flash(f"Das Passwort für {user.email} wurde neu gesetzt. Alle Sitzungen dieses Zugangs wurden beendet.",
-                  "success")
+            flash(gettext("Das Passwort für %(email)s wurde neu gesetzt. Alle Sitzungen dieses Zugangs wurden beendet.",
+                          email=user.email), "success")
             return redirect(url_for("auth.user_list"))
     return render_template("auth/user_password.html", form=form, error=error, user=user)

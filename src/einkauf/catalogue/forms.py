@@ -1,9 +1,11 @@
-"""Forms of the catalogue: one per use case, German messages, every field capped."""
+"""Forms of the catalogue: one per use case, German messages (translated lazily), every field capped."""
 from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
@@ -19,11 +21,12 @@ from einkauf.catalogue.services import (
     PRODUCT_SPECIFICATION_MAX,
     SORT_ORDER_MAX,
 )
-from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, format_decimal_de
+from einkauf.forms import (CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, at_most_characters,
+                           format_decimal_de)
 
 VAT_CHOICES = [("19.00", "19 %"), ("7.00", "7 %"), ("0.00", "0 %")]
-COMMON_UNITS = "Gebräuchliche Mengeneinheiten"
-OTHER_UNITS = "Weitere Mengeneinheiten (UN/ECE-Empfehlung 20)"
+COMMON_UNITS = _l("Gebräuchliche Mengeneinheiten")
+OTHER_UNITS = _l("Weitere Mengeneinheiten (UN/ECE-Empfehlung 20)")
 
 
 def choices(pairs, optgroup: str | None = None) -> list[SelectChoice]:
@@ -36,7 +39,7 @@ class NoControlCharacters:
     The clean fields would silently drop them; refusing says clearly that the input was odd.
     """
 
-    message = "Bitte keine Steuerzeichen verwenden."
+    message = _l("Bitte keine Steuerzeichen verwenden.")
 
     def __call__(self, form, field) -> None:
         raw = field.raw_data[0] if field.raw_data else ""
@@ -45,45 +48,45 @@ class NoControlCharacters:
 
 
 def _length(maximum: int) -> Length:
-    return Length(max=maximum, message=f"Höchstens {maximum:,} Zeichen.".replace(",", "."))
+    return Length(max=maximum, message=at_most_characters(maximum))
 
 
 def _version_present(form, field) -> None:
     """The version the user started from travels in a hidden field (optimistic locking, R11)."""
     value = (field.data or "").strip()
     if not (value.isascii() and value.isdigit() and len(value) <= 9):
-        raise ValidationError("Die Versionsangabe des Formulars fehlt. Bitte laden Sie die Seite neu.")
+        raise ValidationError(gettext("Die Versionsangabe des Formulars fehlt. Bitte laden Sie die Seite neu."))
 
 
 def version_field() -> HiddenField:
     return HiddenField(validators=[_version_present])
 
 
-def _select(label: str, message: str, **kwargs) -> SelectField:
+def _select(label, message, **kwargs) -> SelectField:
     return SelectField(label, choices=[], validate_choice=True, invalid_choice_message=message,
                        validators=[InputRequired(message)], **kwargs)
 
 
 class CategoryForm(EinkaufForm):
-    name = CleanStringField("Name", validators=[
-        DataRequired("Bitte geben Sie einen Namen ein."), NoControlCharacters(), _length(CATEGORY_NAME_MAX)],
+    name = CleanStringField(_l("Name"), validators=[
+        DataRequired(_l("Bitte geben Sie einen Namen ein.")), NoControlCharacters(), _length(CATEGORY_NAME_MAX)],
         render_kw={"maxlength": CATEGORY_NAME_MAX, "autocomplete": "off"})
     cpv_code = CleanStringField(
-        "CPV-Code",
-        validators=[DataRequired("Bitte geben Sie einen CPV-Code ein."), NoControlCharacters(), _length(20)],
-        description="Hauptgegenstand der Warengruppe, z. B. 30192000-1 (Bürobedarf). "
-                    "Ohne Prüfziffer (30192000) wird der passende Code ergänzt.",
+        _l("CPV-Code"),
+        validators=[DataRequired(_l("Bitte geben Sie einen CPV-Code ein.")), NoControlCharacters(), _length(20)],
+        description=_l("Hauptgegenstand der Warengruppe, z. B. 30192000-1 (Bürobedarf). "
+                       "Ohne Prüfziffer (30192000) wird der passende Code ergänzt."),
         render_kw={"maxlength": 20, "autocomplete": "off", "spellcheck": "false"})
     sort_order = GermanDecimalField(
-        "Reihenfolge", places=0, minimum=Decimal(0), maximum=Decimal(SORT_ORDER_MAX),
-        validators=[InputRequired("Bitte geben Sie eine Reihenfolge an (0 oder größer).")],
-        description="Ganze Zahl ab 0; bestimmt die Reihenfolge der Lose.", default=Decimal(0))
-    description = CleanTextAreaField("Beschreibung", validators=[NoControlCharacters(),
-                                                                 _length(CATEGORY_DESCRIPTION_MAX)],
+        _l("Reihenfolge"), places=0, minimum=Decimal(0), maximum=Decimal(SORT_ORDER_MAX),
+        validators=[InputRequired(_l("Bitte geben Sie eine Reihenfolge an (0 oder größer)."))],
+        description=_l("Ganze Zahl ab 0; bestimmt die Reihenfolge der Lose."), default=Decimal(0))
+    description = CleanTextAreaField(_l("Beschreibung"), validators=[NoControlCharacters(),
+                                                                     _length(CATEGORY_DESCRIPTION_MAX)],
                                      render_kw={"rows": 4, "maxlength": CATEGORY_DESCRIPTION_MAX})
-    active = BooleanField("Aktiv (neuen Artikeln zuordenbar)", default=True)
+    active = BooleanField(_l("Aktiv (neuen Artikeln zuordenbar)"), default=True)
     version = version_field()
-    submit = SubmitField("Speichern")
+    submit = SubmitField(_l("Speichern"))
 
     def fill_from(self, category) -> None:
         self.name.data = category.name
@@ -109,39 +112,43 @@ class NewCategoryForm(CategoryForm):
 
 
 class ProductForm(EinkaufForm):
-    category_id = _select("Warengruppe", "Bitte wählen Sie eine Warengruppe.")
-    number = CleanStringField("Artikelnummer", validators=[
-        DataRequired("Bitte geben Sie eine Artikelnummer ein."), NoControlCharacters(), _length(PRODUCT_NUMBER_MAX),
-        Regexp(PRODUCT_NUMBER_PATTERN, message="Nur Buchstaben A–Z, Ziffern und . _ / - ; am Anfang ein "
-                                               "Buchstabe oder eine Ziffer.")],
-        description="Eindeutig, z. B. BM-0001.",
+    category_id = _select(_l("Warengruppe"), _l("Bitte wählen Sie eine Warengruppe."))
+    number = CleanStringField(_l("Artikelnummer"), validators=[
+        DataRequired(_l("Bitte geben Sie eine Artikelnummer ein.")), NoControlCharacters(),
+        _length(PRODUCT_NUMBER_MAX),
+        Regexp(PRODUCT_NUMBER_PATTERN, message=_l("Nur Buchstaben A–Z, Ziffern und . _ / - ; am Anfang ein "
+                                                  "Buchstabe oder eine Ziffer."))],
+        description=_l("Eindeutig, z. B. BM-0001."),
         render_kw={"maxlength": PRODUCT_NUMBER_MAX, "autocomplete": "off", "spellcheck": "false"})
-    short_text = CleanStringField("Kurztext", validators=[
-        DataRequired("Bitte geben Sie einen Kurztext ein."), NoControlCharacters(), _length(PRODUCT_SHORT_TEXT_MAX)],
+    short_text = CleanStringField(_l("Kurztext"), validators=[
+        DataRequired(_l("Bitte geben Sie einen Kurztext ein.")), NoControlCharacters(),
+        _length(PRODUCT_SHORT_TEXT_MAX)],
         render_kw={"maxlength": PRODUCT_SHORT_TEXT_MAX})
     specification = CleanTextAreaField(
-        "Leistungsbeschreibung (Mindestanforderungen)",
+        _l("Leistungsbeschreibung (Mindestanforderungen)"),
         validators=[NoControlCharacters(), _length(PRODUCT_SPECIFICATION_MAX)],
         render_kw={"rows": 8, "maxlength": PRODUCT_SPECIFICATION_MAX})
-    unit_code = _select("Mengeneinheit", "Bitte wählen Sie eine Mengeneinheit.")
+    unit_code = _select(_l("Mengeneinheit"), _l("Bitte wählen Sie eine Mengeneinheit."))
     reference_price = GermanDecimalField(
-        "Schätzpreis netto je Einheit (€)", places=2, minimum=Decimal(0), maximum=PRICE_MAX,
-        validators=[InputRequired("Bitte geben Sie einen Schätzpreis ein.")],
-        description="Zum Beispiel 1.234,56 – höchstens zwei Nachkommastellen.")
-    vat_rate = SelectField("Umsatzsteuersatz", choices=choices(VAT_CHOICES), validate_choice=True,
-                           invalid_choice_message="Bitte wählen Sie einen Umsatzsteuersatz.", default="19.00",
-                           validators=[InputRequired("Bitte wählen Sie einen Umsatzsteuersatz.")])
-    active = BooleanField("Aktiv", default=True)
+        _l("Schätzpreis netto je Einheit (€)"), places=2, minimum=Decimal(0), maximum=PRICE_MAX,
+        validators=[InputRequired(_l("Bitte geben Sie einen Schätzpreis ein."))],
+        description=_l("Zum Beispiel 1.234,56 – höchstens zwei Nachkommastellen."))
+    vat_rate = SelectField(_l("Umsatzsteuersatz"), choices=choices(VAT_CHOICES), validate_choice=True,
+                           invalid_choice_message=_l("Bitte wählen Sie einen Umsatzsteuersatz."), default="19.00",
+                           validators=[InputRequired(_l("Bitte wählen Sie einen Umsatzsteuersatz."))])
+    active = BooleanField(_l("Aktiv"), default=True)
     version = version_field()
-    submit = SubmitField("Speichern")
+    submit = SubmitField(_l("Speichern"))
 
     def set_choices(self, categories: list[tuple[str, str]], units: list[tuple[str, str]]) -> None:
-        placeholder = SelectChoice("", "– bitte wählen –")
+        placeholder = SelectChoice("", gettext("– bitte wählen –"))
         self.category_id.choices = [placeholder, *choices(categories)]
         common = [u for u in units if u[0] in CURATED_UNITS]
         other = [u for u in units if u[0] not in CURATED_UNITS]
         if common and other:  # with the full Rec 20 list loaded, the familiar units come first
-            self.unit_code.choices = [placeholder, *choices(common, COMMON_UNITS), *choices(other, OTHER_UNITS)]
+            # Group names as plain text: the select widget groups options by comparing them.
+            self.unit_code.choices = [placeholder, *choices(common, str(COMMON_UNITS)),
+                                      *choices(other, str(OTHER_UNITS))]
         else:
             self.unit_code.choices = [placeholder, *choices(units)]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from einkauf.auth.models import Role
@@ -58,7 +59,7 @@ def category_new():
         except ValidationFailed as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Warengruppe „{category.name}“ angelegt.", "success")
+            flash(gettext("Warengruppe „%(name)s“ angelegt.", name=category.name), "success")
             return redirect(url_for(".category_list"))
     return render_template("catalogue/category_form.html", form=form, category=None, error=error)
 
@@ -86,7 +87,7 @@ def category_edit(category_id: int):
         except ValidationFailed as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Warengruppe „{category.name}“ gespeichert.", "success")
+            flash(gettext("Warengruppe „%(name)s“ gespeichert.", name=category.name), "success")
             return redirect(url_for(".category_list"))
     return render_template("catalogue/category_form.html", form=form, category=category, error=error,
                            conflict=conflict), status
@@ -136,7 +137,7 @@ def product_new():
         except ValidationFailed as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Artikel {product.number} angelegt.", "success")
+            flash(gettext("Artikel %(number)s angelegt.", number=product.number), "success")
             return redirect(url_for(".product_list"))
     return render_template("catalogue/product_form.html", form=form, product=None, error=error)
 
@@ -163,7 +164,7 @@ def product_edit(product_id: int):
         except ValidationFailed as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Artikel {product.number} gespeichert.", "success")
+            flash(gettext("Artikel %(number)s gespeichert.", number=product.number), "success")
             return redirect(url_for(".product_list"))
     return render_template("catalogue/product_form.html", form=form, product=product, error=error,
                            conflict=conflict), status
