@@ -4,26 +4,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from einkauf.auth.models import Role
-from einkauf.web import safe_next, signed_in
+from einkauf.demand.services import officer_round_summaries
+from einkauf.texts import N_
+from einkauf.web import get_db, safe_next, signed_in
 
 bp = Blueprint("home", __name__)
 
+# German labels (the CLI prints them as they are); translated with _() when a page shows them.
 ROLE_LABELS = {
-    Role.OFFICER: "Beschaffungsstelle",
-    Role.COORDINATOR: "Koordination",
-    Role.FINANCE: "Finanzen",
-    Role.ADMIN: "Administration",
+    Role.OFFICER: N_("Beschaffungsstelle"),
+    Role.COORDINATOR: N_("Koordination"),
+    Role.FINANCE: N_("Finanzen"),
+    Role.ADMIN: N_("Administration"),
 }
 
 # (endpoint, German label, roles that see it). Entries whose endpoint does not exist yet are hidden.
 NAVIGATION = [
-    ("home.index", "Start", set(Role)),
-    ("rounds.round_list", "Bedarfsabfragen", {Role.COORDINATOR}),
-    ("rounds.member_list", "Mitglieder", {Role.COORDINATOR}),
-    ("catalogue.category_list", "Warengruppen", {Role.COORDINATOR}),
-    ("catalogue.product_list", "Artikel", {Role.COORDINATOR}),
-    ("auth.user_list", "Zugänge", {Role.ADMIN}),
-    ("audit.event_list", "Protokoll", {Role.COORDINATOR, Role.ADMIN}),
+    ("home.index", N_("Start"), set(Role)),
+    ("demand.start", N_("Bedarfsmeldung"), {Role.OFFICER}),
+    ("rounds.round_list", N_("Bedarfsabfragen"), {Role.COORDINATOR}),
+    ("rounds.member_list", N_("Mitglieder"), {Role.COORDINATOR}),
+    ("catalogue.category_list", N_("Warengruppen"), {Role.COORDINATOR}),
+    ("catalogue.product_list", N_("Artikel"), {Role.COORDINATOR}),
+    ("auth.user_list", N_("Zugänge"), {Role.ADMIN}),
+    ("audit.event_list", N_("Protokoll"), {Role.COORDINATOR, Role.ADMIN}),
 ]
 
 
@@ -44,7 +48,12 @@ def navigation():
 @bp.get("/")
 @signed_in
 def index():
-    return render_template("home/index.html")
+    summaries = None
+    if current_user.role == Role.OFFICER:
+        # Officers see their member's open rounds at once (the same rows as demand.start).
+        summaries = [s for s in officer_round_summaries(get_db(), current_user.member_id)
+                     if s.round.status.value == "open"]
+    return render_template("home/index.html", summaries=summaries)
 
 
 @bp.post("/sprache")

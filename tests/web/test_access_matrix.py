@@ -19,6 +19,9 @@ SIGNED_IN = (SIGN_IN_FIRST, 200, 200, 200, 200, 200)
 SIGNED_IN_REDIRECT = (SIGN_IN_FIRST, 302, 302, 302, 302, 302)
 PUBLIC = (200, 200, 200, 200, 200, 200)
 PUBLIC_REDIRECT = (302, 302, 302, 302, 302, 302)
+# Officer pages carry no member id: each officer reaches their own member's data only.
+OFFICERS = (SIGN_IN_FIRST, 200, 200, 403, 403, 403)
+OFFICERS_SEE_OTHER = (SIGN_IN_FIRST, 303, 303, 403, 403, 403)
 
 # (endpoint, method) → (URL arguments by name of a world fixture object, expected statuses)
 MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
@@ -70,14 +73,44 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("rounds.round_edit", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("rounds.round_open", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("rounds.round_close", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("rounds.round_overview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("demand.start", "GET"): ({}, OFFICERS),
+    ("demand.submission", "GET"): ({"round_id": "open_round"}, OFFICERS),
+    ("demand.category", "GET"): ({"round_id": "open_round", "category_id": "category"}, OFFICERS),
+    ("demand.category", "POST"): ({"round_id": "open_round", "category_id": "category"}, OFFICERS),
+    ("demand.participation", "GET"): ({"round_id": "open_round", "category_id": "category"}, OFFICERS),
+    ("demand.participation", "POST"): ({"round_id": "open_round", "category_id": "category"}, OFFICERS_SEE_OTHER),
+    ("demand.copy_previous", "GET"): ({"round_id": "open_round"}, OFFICERS_SEE_OTHER),
+    ("demand.copy_previous", "POST"): ({"round_id": "open_round"}, OFFICERS_SEE_OTHER),
+    ("demand.submit", "GET"): ({"round_id": "open_round"}, OFFICERS),
+    ("demand.submit", "POST"): ({"round_id": "open_round"}, OFFICERS_SEE_OTHER),
+    ("demand.withdraw", "POST"): ({"round_id": "open_round"}, OFFICERS_SEE_OTHER),
+    ("demand_excel.template", "GET"): ({"round_id": "open_round"}, OFFICERS),
+    ("demand_excel.upload", "GET"): ({"round_id": "open_round"}, OFFICERS),
+    # A POST without a file is a bad request for officers; others never get that far.
+    ("demand_excel.upload", "POST"): ({"round_id": "open_round"}, (SIGN_IN_FIRST, 400, 400, 403, 403, 403)),
+    ("rounds.submission_reopen", "GET"): ({"round_id": "draft_round", "member_id": "own_member"}, COORDINATOR_ONLY),
+    ("rounds.submission_reopen", "POST"): ({"round_id": "draft_round", "member_id": "own_member"}, COORDINATOR_ONLY),
+    ("rounds.round_extend", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("rounds.round_extend", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
 CROSS_RECORD = [
+    ("demand.submission", {"round_id": "draft_round"}),
+    ("demand.submission", {"round_id": 999999}),
+    ("demand.category", {"round_id": "open_round", "category_id": 999999}),
+    ("demand.category", {"round_id": "draft_round", "category_id": "category"}),
+    ("demand_excel.template", {"round_id": "draft_round"}),
+    ("demand_excel.upload", {"round_id": 999999}),
     ("rounds.site_edit", {"member_id": "other_member", "site_id": "own_site"}),
     ("rounds.site_edit", {"member_id": "own_member", "site_id": 999999}),
     ("rounds.member_edit", {"member_id": 999999}),
     ("rounds.round_detail", {"round_id": 999999}),
+    ("rounds.round_overview", {"round_id": 999999}),
+    ("rounds.round_extend", {"round_id": 999999}),
+    ("rounds.submission_reopen", {"round_id": 999999, "member_id": "own_member"}),
+    ("rounds.submission_reopen", {"round_id": "draft_round", "member_id": 999999}),
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),
     ("audit.event_detail", {"event_id": 999999}),
@@ -113,6 +146,7 @@ def world(db, make_member, make_user, make_category, make_product, make_round):
         "category": category.id,
         "product": make_product(category=category).id,
         "draft_round": make_round().id,
+        "open_round": make_round(opened=True).id,
     }
 
 
@@ -153,7 +187,7 @@ def test_route_answers_each_visitor_as_the_matrix_says(visit, visitor, endpoint,
 
 @pytest.mark.parametrize(("endpoint", "args"), CROSS_RECORD)
 def test_ids_of_missing_or_foreign_records_are_not_found(visit, endpoint, args):
-    allowed = "admin" if endpoint.startswith("auth.") else "coordinator"
+    allowed = "admin" if endpoint.startswith("auth.") else "officer" if endpoint.startswith("demand") else "coordinator"
     response = visit(allowed, endpoint, "GET", args)
     assert response.status_code == 404
 
@@ -162,14 +196,17 @@ POST_ROUTES = sorted(key for key in MATRIX if key[1] == "POST" and key[0] not in
 
 
 @pytest.fixture
-def csrf_client(app_config, world, make_user):
+def csrf_client(app_config, world, make_user, db):
     """A client of an app with CSRF protection on, signed in (with a token) as coordinator or admin."""
     from support import csrf_token_from
 
     from einkauf import create_app
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    users = {"coordinator": make_user("coordinator"), "admin": make_user("admin")}
+    from einkauf.rounds.models import Member
+
+    users = {"coordinator": make_user("coordinator"), "admin": make_user("admin"),
+             "officer": make_user("officer", member=db.get(Member, world["own_member"]))}
 
     def signed_in_as(role: str):
         client = app.test_client()
@@ -189,7 +226,8 @@ def test_no_post_changes_anything_without_a_csrf_token(csrf_client, world, db, e
     from einkauf.audit.models import AuditEvent
 
     args, expected = MATRIX[(endpoint, method)]
-    role = "admin" if expected[5] != 403 and expected[3] == 403 else "coordinator"
+    role = ("officer" if expected[1] != 403 and expected[3] == 403
+            else "admin" if expected[5] != 403 and expected[3] == 403 else "coordinator")
     app, client = csrf_client(role)
     before = db.scalar(select(func.count()).select_from(AuditEvent))
     values = {k: world[v] if isinstance(v, str) and v in world else v for k, v in args.items()}

@@ -21,6 +21,9 @@ def urls(make_member, make_round):
         "rounds.round_edit": ("GET", f"/runden/{draft.id}/bearbeiten"),
         "rounds.round_open": ("POST", f"/runden/{draft.id}/oeffnen"),
         "rounds.round_close": ("POST", f"/runden/{draft.id}/schliessen"),
+        "rounds.round_overview": ("GET", f"/runden/{draft.id}/uebersicht"),
+        "rounds.submission_reopen": ("GET", f"/runden/{draft.id}/mitglieder/{member.id}/wieder-oeffnen"),
+        "rounds.round_extend": ("GET", f"/runden/{draft.id}/frist-verlaengern"),
     }
 
 

@@ -331,7 +331,13 @@ def replace_draft_lines(
     clean, problems = validate_lines(session, member_id, lines)
     if problems:
         raise InvalidLines(problems)
-    submission = submission or get_or_create_submission(session, actor, rnd, member_id)
+    if submission is None:
+        # A page loaded before the draft existed sends version 0 (as in save_category_lines).
+        if expected_version not in (None, 0):
+            raise StaleVersion()
+        submission = get_or_create_submission(session, actor, rnd, member_id)
+        if expected_version is not None:
+            expected_version = submission.version
     _claim(session, submission, expected_version)
     before = session.scalar(select(func.count()).select_from(DemandLine).where(DemandLine.submission_id == submission.id))
     session.execute(delete(DemandLine).where(DemandLine.submission_id == submission.id))
@@ -359,12 +365,7 @@ def copy_previous_round(session: Session, actor: Any, rnd: Round, member_id: int
     Lines of products that are no longer active, or of delivery sites no longer active, are
     left out. Existing lines of this round are replaced.
     """
-    previous = session.scalar(
-        select(Submission).join(Round, Submission.round_id == Round.id)
-        .where(Submission.member_id == member_id, Round.id != rnd.id, Round.opened_at.is_not(None),
-               Round.opens_on <= rnd.opens_on)
-        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1)
-    )
+    previous = previous_submission(session, rnd, member_id)
     if previous is None:
         raise InvalidState("Es gibt keine frühere Bedarfsmeldung Ihres Mitglieds, die übernommen werden könnte.")
     rows = session.execute(
@@ -466,3 +467,267 @@ def extend_deadline(session: Session, actor: Any, rnd: Round, new_deadline: date
                  summary=f"Frist der Bedarfsabfrage {rnd.code} verlängert",
                  before={"deadline": before}, after={"deadline": new_deadline})
     return rnd
+
+
+# --- officer pages: start page, round page, category entry ---------------------------------
+#
+# Read models for the officer's pages, so that views stay thin: every query is scoped to the
+# member the caller passes in (the signed-in officer's member, R8), never to an id from a form.
+
+LOCK_CLOSED = "closed"          # the round is closed
+LOCK_NOT_OPEN = "not_open"      # the round is not open (draft rounds are 404 anyway)
+LOCK_DEADLINE = "deadline"      # the deadline (or the reopening) has passed
+LOCK_SUBMITTED = "submitted"    # handed in: withdraw it to change it
+
+
+def lock_reason(rnd: Round, submission: Submission | None, now: datetime | None = None) -> str | None:
+    """Why the member cannot change its demand now (one of the LOCK_* codes), or None."""
+    try:
+        ensure_editable(rnd, submission, now)
+    except DeadlinePassed:
+        return LOCK_DEADLINE
+    except InvalidState:
+        if rnd.status == RoundStatus.CLOSED:
+            return LOCK_CLOSED
+        if rnd.status != RoundStatus.OPEN:
+            return LOCK_NOT_OPEN
+        return LOCK_SUBMITTED
+    return None
+
+
+def can_withdraw(rnd: Round, submission: Submission | None, now: datetime | None = None) -> bool:
+    """A submitted demand may go back to draft while the round is open and the deadline ahead."""
+    if submission is None or submission.status != SubmissionStatus.SUBMITTED:
+        return False
+    try:
+        ensure_editable(rnd, submission, now, allow_submitted=True)
+    except (DeadlinePassed, InvalidState):
+        return False
+    return True
+
+
+def previous_submission(session: Session, rnd: Round, member_id: int) -> Submission | None:
+    """The member's submission in its most recent earlier round (the source of copy_previous_round)."""
+    return session.scalar(
+        select(Submission).join(Round, Submission.round_id == Round.id)
+        .where(Submission.member_id == member_id, Round.id != rnd.id, Round.opened_at.is_not(None),
+               Round.opens_on <= rnd.opens_on)
+        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1)
+    )
+
+
+def _user_label(session: Session, user_id: int | None) -> str | None:
+    from einkauf.auth.models import User
+
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    return user.name or user.email
+
+
+@dataclass
+class RoundSummary:
+    """One round as an officer sees it on the start page."""
+
+    round: Round
+    submission: Submission | None
+    totals: SubmissionTotals
+    submitted_by: str | None
+    editable_until: datetime
+    lock: str | None
+
+    @property
+    def reopened(self) -> bool:
+        s = self.submission
+        return s is not None and s.reopened_until is not None and s.reopened_until > self.round.deadline
+
+
+def officer_round_summaries(session: Session, member_id: int, now: datetime | None = None) -> list[RoundSummary]:
+    """Every opened round (open ones first, latest deadline first) with the member's submission."""
+    rounds = list(session.scalars(
+        select(Round).where(Round.opened_at.is_not(None))
+        .order_by(Round.closed_at.is_not(None), Round.deadline.desc(), Round.id.desc())
+    ))
+    if not rounds:
+        return []
+    submissions = {
+        s.round_id: s for s in session.scalars(
+            select(Submission).where(Submission.member_id == member_id,
+                                     Submission.round_id.in_([r.id for r in rounds])))
+    }
+    result = []
+    for rnd in rounds:
+        submission = submissions.get(rnd.id)
+        result.append(RoundSummary(
+            round=rnd,
+            submission=submission,
+            totals=submission_totals(session, submission.id if submission else None),
+            submitted_by=_user_label(session, submission.submitted_by_id) if submission else None,
+            editable_until=submission.editable_until() if submission else rnd.deadline,
+            lock=lock_reason(rnd, submission, now),
+        ))
+    return result
+
+
+@dataclass
+class CategoryRow:
+    category: Category
+    products: int
+    lines: int
+    value: Decimal
+    participates: bool
+
+
+@dataclass
+class SubmissionOverview:
+    """The member's submission in one round with its categories, for the round page."""
+
+    round: Round
+    submission: Submission | None
+    totals: SubmissionTotals
+    categories: list[CategoryRow]
+    submitted_by: str | None
+    editable_until: datetime
+    lock: str | None
+    can_withdraw: bool
+    previous: Submission | None
+
+    @property
+    def version(self) -> int:
+        return self.submission.version if self.submission is not None else 0
+
+    @property
+    def reopened(self) -> bool:
+        s = self.submission
+        return s is not None and s.reopened_until is not None and s.reopened_until > self.round.deadline
+
+
+def submission_overview(session: Session, rnd: Round, member_id: int,
+                        now: datetime | None = None) -> SubmissionOverview:
+    """Active categories in lot order (and any other category the member has lines in), with the
+    member's line count, value and participation per category."""
+    submission = get_submission(session, rnd.id, member_id)
+    totals = submission_totals(session, submission.id if submission else None)
+    excluded = excluded_category_ids(session, submission.id if submission else None)
+    product_counts = dict(session.execute(
+        select(Product.category_id, func.count(Product.id)).where(Product.active.is_(True))
+        .group_by(Product.category_id)
+    ).all())
+    shown = set(totals.by_category) | excluded
+    visible = Category.active.is_(True)
+    if shown:
+        visible = visible | Category.id.in_(shown)
+    categories = session.scalars(select(Category).where(visible).order_by(Category.sort_order, Category.name)).all()
+    rows = [
+        CategoryRow(category=c, products=product_counts.get(c.id, 0),
+                    lines=totals.by_category.get(c.id, (0, Decimal("0.00")))[0],
+                    value=totals.by_category.get(c.id, (0, Decimal("0.00")))[1],
+                    participates=c.id not in excluded)
+        for c in categories
+    ]
+    return SubmissionOverview(
+        round=rnd, submission=submission, totals=totals, categories=rows,
+        submitted_by=_user_label(session, submission.submitted_by_id) if submission else None,
+        editable_until=submission.editable_until() if submission else rnd.deadline,
+        lock=lock_reason(rnd, submission, now),
+        can_withdraw=can_withdraw(rnd, submission, now),
+        previous=previous_submission(session, rnd, member_id),
+    )
+
+
+@dataclass
+class CategoryEntry:
+    """What the entry page of one category needs: its active products, the member's lines of
+    the category per product, and the member's delivery sites."""
+
+    round: Round
+    category: Category
+    submission: Submission | None
+    products: list[Product]
+    lines: dict[int, list[DemandLine]]
+    retired_lines: list[DemandLine]       # lines of products that are no longer active
+    sites: list[DeliverySite]
+    participates: bool
+
+    @property
+    def version(self) -> int:
+        return self.submission.version if self.submission is not None else 0
+
+
+def category_entry(session: Session, rnd: Round, member_id: int, category_id: int) -> CategoryEntry:
+    """Load one category's entry page in four queries, whatever the number of products."""
+    from sqlalchemy.orm import selectinload
+
+    category = session.get(Category, category_id)
+    if category is None:
+        raise NotFound("Warengruppe nicht gefunden.")
+    submission = get_submission(session, rnd.id, member_id)
+    products = list(session.scalars(
+        select(Product).where(Product.category_id == category_id, Product.active.is_(True))
+        .options(selectinload(Product.unit)).order_by(Product.number)
+    ))
+    lines: dict[int, list[DemandLine]] = {}
+    retired: list[DemandLine] = []
+    participates = True
+    if submission is not None:
+        active_ids = {p.id for p in products}
+        for line in session.scalars(
+            select(DemandLine).join(Product, DemandLine.product_id == Product.id)
+            .where(DemandLine.submission_id == submission.id, Product.category_id == category_id)
+            .order_by(DemandLine.id)
+        ):
+            if line.product_id in active_ids:
+                lines.setdefault(line.product_id, []).append(line)
+            else:
+                retired.append(line)
+        participates = session.get(CategoryExclusion, (submission.id, category_id)) is None
+    used_site_ids = {line.delivery_site_id for rows in lines.values() for line in rows}
+    sites = list(session.scalars(
+        select(DeliverySite).where(DeliverySite.member_id == member_id,
+                                   DeliverySite.active.is_(True) | DeliverySite.id.in_(used_site_ids))
+        .order_by(DeliverySite.name)
+    ))
+    return CategoryEntry(round=rnd, category=category, submission=submission, products=products, lines=lines,
+                         retired_lines=retired, sites=sites, participates=participates)
+
+
+def set_participation(session: Session, actor: Any, rnd: Round, member_id: int, category_id: int, *,
+                      participates: bool, expected_version: int | None,
+                      now: datetime | None = None) -> Submission | None:
+    """Take part in a category again, or leave it (which removes the member's lines of it).
+
+    Asking for the state the submission is already in changes nothing (a replayed POST).
+    """
+    category = session.get(Category, category_id)
+    if category is None:
+        raise NotFound("Warengruppe nicht gefunden.")
+    submission = get_submission(session, rnd.id, member_id)
+    ensure_editable(rnd, submission, now)
+    exclusion = session.get(CategoryExclusion, (submission.id, category_id)) if submission is not None else None
+    if participates == (exclusion is None):
+        return submission
+    if submission is None:
+        if expected_version not in (None, 0):
+            raise StaleVersion()
+        submission = get_or_create_submission(session, actor, rnd, member_id)
+        expected_version = submission.version
+    _claim(session, submission, expected_version)
+    product_ids = select(Product.id).where(Product.category_id == category_id)
+    removed = 0
+    if participates:
+        session.delete(exclusion)
+    else:
+        removed = session.execute(delete(DemandLine).where(
+            DemandLine.submission_id == submission.id, DemandLine.product_id.in_(product_ids))).rowcount
+        session.add(CategoryExclusion(submission_id=submission.id, category_id=category_id))
+    session.flush()
+    session.expire(submission, ["lines", "exclusions"])
+    record_event(session, actor, "submission.update", "submission", submission.id,
+                 summary=(f"{category.name}: Teilnahme" if participates
+                          else f"{category.name}: keine Teilnahme ({removed} Positionen entfernt)"),
+                 before={"category": category.name, "participates": not participates, "lines": removed},
+                 after={"category": category.name, "participates": participates, "lines": 0},
+                 member_id=member_id)
+    return submission

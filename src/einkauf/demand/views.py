@@ -1,3 +1,299 @@
-from flask import Blueprint
+"""The officer's demand pages: start page, the submission of a round, entry per category,
+participation, copying the previous round, submitting and withdrawing.
+
+Only officers come here (coordinators, finance and admin have their own pages: 403), and only
+for their own member: the member is always current_user.member_id, never an id from the
+request (R8). A round that is still a draft, or a category that does not exist, is 404.
+
+Statuses: invalid input re-shows the page (200, input kept), a stale save or a save after the
+deadline is 409 with the typed input kept (R9, R11), an expired CSRF token re-shows the entry
+page with the input (200). Button-only actions (submit, withdraw, copy, participation) redirect
+to the round page with a flashed message (303), whether they succeed or are refused.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_login import current_user
+
+from einkauf.auth.models import Role
+from einkauf.db import utcnow
+from einkauf.demand import services
+from einkauf.demand.entry import LineGrid, time_left
+from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
+from einkauf.errors import DeadlinePassed, DomainError, InvalidState, NotFound, StaleVersion
+from einkauf.extensions import csrf
+from einkauf.forms import CSRF_EXPIRED, format_decimal_de
+from einkauf.i18n import current_language, money
+from einkauf.web import get_db, roles_required
 
 bp = Blueprint("demand", __name__)
+
+officer_only = roles_required(Role.OFFICER)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _member_id() -> int:
+    return current_user.member_id
+
+
+def _or_404(load: Callable, *args: Any, **kwargs: Any):
+    try:
+        return load(get_db(), *args, **kwargs)
+    except NotFound:
+        abort(404)
+
+
+def _round(round_id: int):
+    return _or_404(services.get_open_round, round_id)
+
+
+def _back_to_round(round_id: int):
+    return redirect(url_for("demand.submission", round_id=round_id), 303)
+
+
+@bp.app_template_filter("time_left")
+def time_left_filter(until) -> str:
+    """'noch 12 Tage, 3 Stunden' / 'Frist abgelaufen' (server time, R9)."""
+    parts = time_left(until, utcnow())
+    if parts is None:
+        return gettext("Frist abgelaufen")
+    days, hours, minutes = parts
+    if days:
+        words = [ngettext("%(num)s Tag", "%(num)s Tage", days)]
+        if hours:
+            words.append(ngettext("%(num)s Stunde", "%(num)s Stunden", hours))
+    elif hours:
+        words = [ngettext("%(num)s Stunde", "%(num)s Stunden", hours)]
+        if minutes:
+            words.append(ngettext("%(num)s Minute", "%(num)s Minuten", minutes))
+    elif minutes:
+        words = [ngettext("%(num)s Minute", "%(num)s Minuten", minutes)]
+    else:
+        return gettext("noch weniger als eine Minute")
+    return gettext("noch %(time)s", time=", ".join(words))
+
+
+# --- start page and round page ---------------------------------------------------------------
+
+@bp.get("/bedarf")
+@officer_only
+def start():
+    summaries = services.officer_round_summaries(get_db(), _member_id())
+    return render_template("demand/start.html", summaries=summaries)
+
+
+@bp.get("/bedarf/<int:round_id>")
+@officer_only
+def submission(round_id: int):
+    rnd = _round(round_id)
+    overview = services.submission_overview(get_db(), rnd, _member_id())
+    # The Excel round trip (demand_excel blueprint) is linked from here once it exists.
+    excel = "demand_excel.upload" in current_app.view_functions
+    return render_template("demand/submission.html", o=overview, excel=excel)
+
+
+# --- entry per category ------------------------------------------------------------------------
+
+def _default_site(entry) -> str:
+    """A member with a single active delivery site gets it preselected in new rows."""
+    active = [s for s in entry.sites if s.active]
+    return str(active[0].id) if len(active) == 1 else ""
+
+
+def _money_text():
+    """The money filter, but without Babel's pattern engine for German pages: the entry page
+    prints up to three amounts per line, and Babel's formatter was a third of its render time."""
+    if current_language() == "de":
+        return lambda value: format_decimal_de(value, 2) + "\u00a0€"
+    return money
+
+
+def _render_category(entry, grid: LineGrid, form: CategoryLinesForm, *, lock: str | None = None,
+                     refused: bool = False, summary=None, error: str | None = None, conflict=None):
+    grid.compute_values({p.id: p.reference_price for p in entry.products})
+    sites = [(str(s.id), s.name if s.active else gettext("%(name)s (nicht mehr aktiv)", name=s.name))
+             for s in entry.sites]
+    return render_template(
+        "demand/category.html", entry=entry, grid=grid, form=form, lock=lock, refused=refused,
+        summary=summary or [], error=error, conflict=conflict, totals=grid.totals(),
+        can_withdraw=services.can_withdraw(entry.round, entry.submission), money_text=_money_text(),
+        sites=sites, site_names=dict(sites),
+        action=url_for("demand.category", round_id=entry.round.id, category_id=entry.category.id),
+    )
+
+
+@bp.route("/bedarf/<int:round_id>/warengruppen/<int:category_id>", methods=["GET", "POST"])
+@officer_only
+@csrf.exempt  # the page checks its own token and keeps every typed line when it expired
+def category(round_id: int, category_id: int):
+    db = get_db()
+    rnd = _round(round_id)
+    member_id = _member_id()
+    entry = _or_404(services.category_entry, rnd, member_id, category_id)
+    lock = services.lock_reason(rnd, entry.submission)
+    product_ids = [p.id for p in entry.products]
+    default_site = _default_site(entry)
+
+    if request.method == "GET":
+        grid = LineGrid.from_lines(product_ids, entry.lines, default_site)
+        form = CategoryLinesForm(formdata=None, data={"version": str(entry.version)})
+        return _render_category(entry, grid, form, lock=lock)
+
+    form = CategoryLinesForm()
+    grid = LineGrid.from_form(request.form, product_ids, default_site)
+    if lock is not None:
+        # After the deadline, when submitted or closed: nothing is saved; the typed input stays visible.
+        return _render_category(entry, grid, form, lock=lock, refused=True), 409
+    if "add_row" in request.form:
+        # "Weitere Zeile": the same page with one more empty row for that product; nothing is saved.
+        try:
+            grid.add_row(int(request.form["add_row"]), default_site)
+        except ValueError:
+            pass
+        return _render_category(entry, grid, form)
+    if not form.validate_on_submit():
+        expired = bool(form.csrf_token.errors) if hasattr(form, "csrf_token") else False
+        messages = [gettext(CSRF_EXPIRED)] if expired else [e for errs in form.errors.values() for e in errs]
+        return _render_category(entry, grid, form, error=" ".join(str(m) for m in messages))
+
+    numbers = {p.id: p.number for p in entry.products}
+    lines, problems = grid.line_inputs()
+    if problems:
+        # Numbers that are no numbers: report them together with everything the services would refuse.
+        _clean, more = services.validate_lines(db, member_id, lines, category_id=entry.category.id)
+        return _render_category(entry, grid, form, summary=grid.attach([*problems, *more], numbers))
+    try:
+        services.save_category_lines(db, _actor(), rnd, member_id, entry.category.id, lines,
+                                     expected_version=form.expected_version)
+    except services.InvalidLines as exc:  # raised before anything was changed
+        return _render_category(entry, grid, form, summary=grid.attach(exc.problems, numbers))
+    except StaleVersion as exc:  # 409: the request rolls back
+        current = services.get_submission(db, rnd.id, member_id)
+        count, value = services.submission_totals(db, current.id if current else None).by_category.get(
+            entry.category.id, (0, None))
+        form.version.data = str(current.version if current else 0)
+        return _render_category(entry, grid, form, error=exc.message,
+                                conflict={"lines": count, "value": value}), 409
+    except (DeadlinePassed, InvalidState) as exc:
+        return _render_category(entry, grid, form, lock=services.lock_reason(rnd, entry.submission) or "deadline",
+                                refused=True, error=exc.message), 409
+    grid.compute_values({p.id: p.reference_price for p in entry.products})
+    count, value = grid.totals()
+    flash(ngettext("„%(name)s“ gespeichert: %(num)s Position, geschätzter Wert %(value)s.",
+                   "„%(name)s“ gespeichert: %(num)s Positionen, geschätzter Wert %(value)s.",
+                   count, name=entry.category.name, value=money(value)), "success")
+    return redirect(url_for("demand.category", round_id=rnd.id, category_id=entry.category.id), 303)
+
+
+# --- participation, copy, submit, withdraw ---------------------------------------------------
+
+def _refused(round_id: int, exc: DomainError):
+    get_db().rollback()  # a refused action must not commit anything, whatever the status code
+    flash(exc.message, "error")
+    return _back_to_round(round_id)
+
+
+def _version_problem(round_id: int, form) -> Any:
+    flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+    return _back_to_round(round_id)
+
+
+@bp.route("/bedarf/<int:round_id>/warengruppen/<int:category_id>/teilnahme", methods=["GET", "POST"])
+@officer_only
+def participation(round_id: int, category_id: int):
+    """GET: confirm leaving a category (its lines are removed). POST: take part or leave."""
+    db = get_db()
+    rnd = _round(round_id)
+    entry = _or_404(services.category_entry, rnd, _member_id(), category_id)
+    if request.method == "GET":
+        lock = services.lock_reason(rnd, entry.submission)
+        if lock is not None:
+            flash(gettext("Die Teilnahme kann nicht mehr geändert werden."), "error")
+            return _back_to_round(round_id)
+        lines = sum(len(rows) for rows in entry.lines.values()) + len(entry.retired_lines)
+        return render_template("demand/confirm_participation.html", entry=entry, lines=lines)
+    form = ParticipationForm()
+    if not form.validate():
+        return _version_problem(round_id, form)
+    try:
+        services.set_participation(db, _actor(), rnd, _member_id(), entry.category.id,
+                                   participates=form.wants_to_participate, expected_version=form.expected_version)
+    except DomainError as exc:
+        return _refused(round_id, exc)
+    if form.wants_to_participate:
+        flash(gettext("Sie nehmen an der Warengruppe „%(name)s“ teil.", name=entry.category.name), "success")
+    else:
+        flash(gettext("Sie nehmen an der Warengruppe „%(name)s“ nicht teil.", name=entry.category.name), "success")
+    return _back_to_round(round_id)
+
+
+@bp.route("/bedarf/<int:round_id>/uebernehmen", methods=["GET", "POST"])
+@officer_only
+def copy_previous(round_id: int):
+    """GET: confirm replacing the current lines with those of the previous round. POST: do it."""
+    db = get_db()
+    rnd = _round(round_id)
+    if request.method == "GET":
+        overview = services.submission_overview(db, rnd, _member_id())
+        if overview.lock is not None or overview.previous is None:
+            flash(gettext("Eine Übernahme aus einer früheren Bedarfsabfrage ist nicht möglich."), "error")
+            return _back_to_round(round_id)
+        previous_totals = services.submission_totals(db, overview.previous.id)
+        return render_template("demand/confirm_copy.html", o=overview, previous_totals=previous_totals)
+    form = SubmissionActionForm()
+    if not form.validate():
+        return _version_problem(round_id, form)
+    try:
+        _submission, count = services.copy_previous_round(db, _actor(), rnd, _member_id(),
+                                                          expected_version=form.expected_version)
+    except DomainError as exc:
+        return _refused(round_id, exc)
+    flash(ngettext("%(num)s Position aus der früheren Bedarfsabfrage übernommen.",
+                   "%(num)s Positionen aus der früheren Bedarfsabfrage übernommen.", count), "success")
+    return _back_to_round(round_id)
+
+
+@bp.route("/bedarf/<int:round_id>/abgeben", methods=["GET", "POST"])
+@officer_only
+def submit(round_id: int):
+    """GET: the confirmation page with the totals. POST: hand the demand in."""
+    db = get_db()
+    rnd = _round(round_id)
+    if request.method == "GET":
+        overview = services.submission_overview(db, rnd, _member_id())
+        if overview.lock is not None:
+            flash(gettext("Die Bedarfsmeldung kann jetzt nicht abgegeben werden."), "error")
+            return _back_to_round(round_id)
+        return render_template("demand/confirm_submit.html", o=overview)
+    form = SubmissionActionForm()
+    if not form.validate():
+        return _version_problem(round_id, form)
+    try:
+        services.submit_demand(db, _actor(), rnd, _member_id(), expected_version=form.expected_version)
+    except DomainError as exc:
+        return _refused(round_id, exc)
+    flash(gettext("Ihre Bedarfsmeldung %(code)s ist abgegeben.", code=rnd.code), "success")
+    return _back_to_round(round_id)
+
+
+@bp.post("/bedarf/<int:round_id>/zurueckziehen")
+@officer_only
+def withdraw(round_id: int):
+    db = get_db()
+    rnd = _round(round_id)
+    form = SubmissionActionForm()
+    if not form.validate():
+        return _version_problem(round_id, form)
+    try:
+        services.withdraw_demand(db, _actor(), rnd, _member_id(), expected_version=form.expected_version)
+    except DomainError as exc:
+        return _refused(round_id, exc)
+    flash(gettext("Ihre Bedarfsmeldung %(code)s ist zurückgezogen und wieder ein Entwurf. Geben Sie sie vor "
+                  "Ablauf der Frist erneut ab.", code=rnd.code), "success")
+    return _back_to_round(round_id)

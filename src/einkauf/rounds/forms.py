@@ -1,16 +1,21 @@
-"""Forms for members, delivery sites and rounds. Texts are German; checks mirror rounds.rules."""
+"""Forms for members, delivery sites and rounds. Texts are German (translated lazily); checks mirror rounds.rules."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, HiddenField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import DateInput, TimeInput
 
-from einkauf.forms import CleanStringField, EinkaufForm, GermanDecimalField
+from einkauf.db import utcnow
+from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField
+from einkauf.i18n import day
 from einkauf.rounds import rules
 from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
+from einkauf.texts import N_
 
 
 class GermanDateField(Field):
@@ -43,11 +48,13 @@ class GermanDateField(Field):
                 except ValueError:
                     continue
         if self.data is None:
-            raise ValueError("Bitte ein gültiges Datum im Format TT.MM.JJJJ angeben.")
-        problem = rules.date_problem(str(self.label.text), self.data)
-        if problem:
+            raise ValueError(gettext("Bitte ein gültiges Datum im Format TT.MM.JJJJ angeben."))
+        if rules.date_problem(str(self.label.text), self.data):
             self.data = None
-            raise ValueError(problem)
+            # rules.date_problem's wording, in the language of the page
+            raise ValueError(gettext("„%(label)s“ muss zwischen dem %(first)s und dem %(last)s liegen.",
+                                     label=self.label.text, first=day(rules.EARLIEST_DATE),
+                                     last=day(rules.LATEST_DATE)))
 
 
 class GermanTimeField(Field):
@@ -80,7 +87,7 @@ class GermanTimeField(Field):
                 except ValueError:
                     continue
         if self.data is None:
-            raise ValueError("Bitte eine gültige Uhrzeit im Format HH:MM angeben, z. B. 12:00.")
+            raise ValueError(gettext("Bitte eine gültige Uhrzeit im Format HH:MM angeben, z. B. 12:00."))
 
 
 class WholeNumberField(GermanDecimalField):
@@ -97,14 +104,15 @@ class WholeNumberField(GermanDecimalField):
             self.data = int(self.data)
 
 
-def _ascii_digits(count: int, message: str) -> Regexp:
+def _ascii_digits(count: int, message) -> Regexp:
     # [0-9], not \d: full-width or other Unicode digits are not part of an AGS or postcode.
     return Regexp(rf"^[0-9]{{{count}}}\Z", message=message)
 
 
 class _Versioned:
-    version = HiddenField(validators=[InputRequired("Die Versionsangabe fehlt. Bitte laden Sie die Seite neu."),
-                                      Regexp(r"^[0-9]{1,9}\Z", message="Ungültige Versionsangabe. Bitte laden Sie die Seite neu.")])
+    version = HiddenField(validators=[
+        InputRequired(_l("Die Versionsangabe fehlt. Bitte laden Sie die Seite neu.")),
+        Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden Sie die Seite neu."))])
 
     @property
     def expected_version(self) -> int:
@@ -113,19 +121,20 @@ class _Versioned:
 
 class MemberForm(EinkaufForm):
     ags = CleanStringField(
-        "AGS (Amtlicher Gemeindeschlüssel)",
-        validators=[DataRequired("Bitte geben Sie den AGS an."), _ascii_digits(8, rules.AGS_PROBLEM)],
-        description="8 Ziffern, z. B. 05913000 für Dortmund.",
+        _l("AGS (Amtlicher Gemeindeschlüssel)"),
+        validators=[DataRequired(_l("Bitte geben Sie den AGS an.")), _ascii_digits(8, _l(rules.AGS_PROBLEM))],
+        description=_l("8 Ziffern, z. B. 05913000 für Dortmund."),
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
     )
-    name = CleanStringField("Name", validators=[DataRequired("Bitte geben Sie den Namen an."),
-                                                Length(max=rules.MAX_MEMBER_NAME)],
+    name = CleanStringField(_l("Name"), validators=[DataRequired(_l("Bitte geben Sie den Namen an.")),
+                                                    Length(max=rules.MAX_MEMBER_NAME)],
                             render_kw={"maxlength": rules.MAX_MEMBER_NAME})
-    region = CleanStringField("Region", validators=[Optional(), Length(max=rules.MAX_REGION)],
-                              description="Für Gebietslose, z. B. Ruhrgebiet, Rheinland oder Westfalen.",
+    region = CleanStringField(_l("Region"), validators=[Optional(), Length(max=rules.MAX_REGION)],
+                              description=_l("Für Gebietslose, z. B. Ruhrgebiet, Rheinland oder Westfalen."),
                               render_kw={"maxlength": rules.MAX_REGION})
-    active = BooleanField("Aktiv", default=True, description="Nur aktive Mitglieder nehmen an Bedarfsabfragen teil.")
-    submit = SubmitField("Speichern")
+    active = BooleanField(_l("Aktiv"), default=True,
+                          description=_l("Nur aktive Mitglieder nehmen an Bedarfsabfragen teil."))
+    submit = SubmitField(_l("Speichern"))
 
 
 class MemberEditForm(_Versioned, MemberForm):
@@ -133,58 +142,61 @@ class MemberEditForm(_Versioned, MemberForm):
 
 
 class DeliverySiteForm(EinkaufForm):
-    name = CleanStringField("Bezeichnung", validators=[DataRequired("Bitte geben Sie eine Bezeichnung an."),
-                                                       Length(max=rules.MAX_SITE_NAME)],
-                            description="Zum Beispiel Rathaus, Schulamt oder Kita Sonnenschein.",
+    name = CleanStringField(_l("Bezeichnung"), validators=[DataRequired(_l("Bitte geben Sie eine Bezeichnung an.")),
+                                                           Length(max=rules.MAX_SITE_NAME)],
+                            description=_l("Zum Beispiel Rathaus, Schulamt oder Kita Sonnenschein."),
                             render_kw={"maxlength": rules.MAX_SITE_NAME})
-    street = CleanStringField("Straße und Hausnummer",
-                              validators=[DataRequired("Bitte geben Sie Straße und Hausnummer an."),
+    street = CleanStringField(_l("Straße und Hausnummer"),
+                              validators=[DataRequired(_l("Bitte geben Sie Straße und Hausnummer an.")),
                                           Length(max=rules.MAX_STREET)],
                               render_kw={"maxlength": rules.MAX_STREET, "autocomplete": "street-address"})
-    postcode = CleanStringField("Postleitzahl",
-                                validators=[DataRequired("Bitte geben Sie die Postleitzahl an."),
-                                            _ascii_digits(5, rules.POSTCODE_PROBLEM)],
+    postcode = CleanStringField(_l("Postleitzahl"),
+                                validators=[DataRequired(_l("Bitte geben Sie die Postleitzahl an.")),
+                                            _ascii_digits(5, _l(rules.POSTCODE_PROBLEM))],
                                 render_kw={"inputmode": "numeric", "maxlength": 5, "autocomplete": "postal-code"})
-    city = CleanStringField("Ort", validators=[DataRequired("Bitte geben Sie den Ort an."), Length(max=rules.MAX_CITY)],
+    city = CleanStringField(_l("Ort"), validators=[DataRequired(_l("Bitte geben Sie den Ort an.")),
+                                                   Length(max=rules.MAX_CITY)],
                             render_kw={"maxlength": rules.MAX_CITY, "autocomplete": "address-level2"})
-    active = BooleanField("Aktiv", default=True, description="Inaktive Lieferstellen sind für neue Bedarfe nicht wählbar.")
-    submit = SubmitField("Speichern")
+    active = BooleanField(_l("Aktiv"), default=True,
+                          description=_l("Inaktive Lieferstellen sind für neue Bedarfe nicht wählbar."))
+    submit = SubmitField(_l("Speichern"))
 
 
 class RoundForm(EinkaufForm):
     code = CleanStringField(
-        "Kürzel", validators=[DataRequired("Bitte geben Sie ein Kürzel an."),
-                              Regexp(r"^[A-Za-z0-9_-]{1,20}\Z", message=rules.ROUND_CODE_PROBLEM)],
-        description="Zum Beispiel 2027; bis zu 20 Zeichen aus Buchstaben, Ziffern, - und _.",
+        _l("Kürzel"), validators=[DataRequired(_l("Bitte geben Sie ein Kürzel an.")),
+                                  Regexp(r"^[A-Za-z0-9_-]{1,20}\Z", message=_l(rules.ROUND_CODE_PROBLEM))],
+        description=_l("Zum Beispiel 2027; bis zu 20 Zeichen aus Buchstaben, Ziffern, - und _."),
         render_kw={"maxlength": 20, "autocomplete": "off"},
     )
-    title = CleanStringField("Titel", validators=[DataRequired("Bitte geben Sie einen Titel an."),
-                                                  Length(max=rules.MAX_ROUND_TITLE)],
+    title = CleanStringField(_l("Titel"), validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")),
+                                                      Length(max=rules.MAX_ROUND_TITLE)],
                              render_kw={"maxlength": rules.MAX_ROUND_TITLE})
-    opens_on = GermanDateField("Öffnungsdatum", validators=[InputRequired("Bitte geben Sie das Öffnungsdatum an.")],
-                               description="Format TT.MM.JJJJ.")
-    deadline_date = GermanDateField("Abgabefrist – Datum",
-                                    validators=[InputRequired("Bitte geben Sie das Datum der Abgabefrist an.")],
-                                    description="Format TT.MM.JJJJ. Muss nach dem Öffnungsdatum liegen.")
-    deadline_time = GermanTimeField("Abgabefrist – Uhrzeit",
-                                    validators=[InputRequired("Bitte geben Sie die Uhrzeit der Abgabefrist an.")],
-                                    description="Deutsche Zeit (Europe/Berlin), z. B. 12:00.")
+    opens_on = GermanDateField(_l("Öffnungsdatum"),
+                               validators=[InputRequired(_l("Bitte geben Sie das Öffnungsdatum an."))],
+                               description=_l("Format TT.MM.JJJJ."))
+    deadline_date = GermanDateField(_l("Abgabefrist – Datum"),
+                                    validators=[InputRequired(_l("Bitte geben Sie das Datum der Abgabefrist an."))],
+                                    description=_l("Format TT.MM.JJJJ. Muss nach dem Öffnungsdatum liegen."))
+    deadline_time = GermanTimeField(_l("Abgabefrist – Uhrzeit"),
+                                    validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit der Abgabefrist an."))],
+                                    description=_l("Deutsche Zeit (Europe/Berlin), z. B. 12:00."))
     contract_term_months = WholeNumberField(
-        "Vertragslaufzeit in Monaten", minimum=rules.MIN_TERM_MONTHS, maximum=rules.MAX_TERM_MONTHS,
-        validators=[InputRequired("Bitte geben Sie die Vertragslaufzeit an.")],
-        description="1 bis 120 Monate, ohne Verlängerungsoptionen.",
+        _l("Vertragslaufzeit in Monaten"), minimum=rules.MIN_TERM_MONTHS, maximum=rules.MAX_TERM_MONTHS,
+        validators=[InputRequired(_l("Bitte geben Sie die Vertragslaufzeit an."))],
+        description=_l("1 bis 120 Monate, ohne Verlängerungsoptionen."),
     )
     extension_months = WholeNumberField(
-        "Verlängerungsoptionen in Monaten", minimum=rules.MIN_EXTENSION_MONTHS, maximum=rules.MAX_EXTENSION_MONTHS,
-        validators=[InputRequired("Bitte geben Sie die Verlängerungsoptionen an (0, wenn keine).")],
-        description="Summe aller Verlängerungsoptionen, 0 bis 120 Monate.",
+        _l("Verlängerungsoptionen in Monaten"), minimum=rules.MIN_EXTENSION_MONTHS, maximum=rules.MAX_EXTENSION_MONTHS,
+        validators=[InputRequired(_l("Bitte geben Sie die Verlängerungsoptionen an (0, wenn keine)."))],
+        description=_l("Summe aller Verlängerungsoptionen, 0 bis 120 Monate."),
     )
     max_quantity_buffer_pct = GermanDecimalField(
-        "Puffer für Höchstmengen in %", places=2, minimum=Decimal(0), maximum=rules.MAX_BUFFER_PCT,
-        validators=[InputRequired("Bitte geben Sie den Puffer an (0, wenn keiner).")],
-        description="0 bis 100, höchstens 2 Nachkommastellen, z. B. 20,00.",
+        _l("Puffer für Höchstmengen in %"), places=2, minimum=Decimal(0), maximum=rules.MAX_BUFFER_PCT,
+        validators=[InputRequired(_l("Bitte geben Sie den Puffer an (0, wenn keiner)."))],
+        description=_l("0 bis 100, höchstens 2 Nachkommastellen, z. B. 20,00."),
     )
-    submit = SubmitField("Speichern")
+    submit = SubmitField(_l("Speichern"))
 
     def validate_deadline_time(self, field) -> None:
         if self.deadline_date.data is None or field.data is None:
@@ -192,11 +204,14 @@ class RoundForm(EinkaufForm):
         try:
             berlin_to_utc(self.deadline_date.data, field.data)
         except NonexistentLocalTime as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(gettext(
+                "Die Uhrzeit %(time)s gibt es am %(day)s wegen der Umstellung auf Sommerzeit nicht. "
+                "Bitte wählen Sie eine andere Uhrzeit.",
+                time=field.data.strftime("%H:%M"), day=day(self.deadline_date.data))) from exc
 
     def validate_deadline_date(self, field) -> None:
         if field.data is not None and self.opens_on.data is not None and field.data <= self.opens_on.data:
-            raise ValidationError("Die Abgabefrist muss nach dem Öffnungsdatum liegen.")
+            raise ValidationError(gettext("Die Abgabefrist muss nach dem Öffnungsdatum liegen."))
 
     @property
     def deadline(self) -> datetime:
@@ -234,3 +249,81 @@ def round_form_data(row) -> dict:
         "max_quantity_buffer_pct": row.max_quantity_buffer_pct,
         "version": str(row.version),
     }
+
+
+# --- demand coordination: reopen a member's submission, extend a round's deadline ------------
+
+MIN_REOPEN_REASON = 5
+MAX_REOPEN_REASON = 500
+
+
+class _BerlinMoment:
+    """A date and a wall-clock time in Europe/Berlin (fields `<prefix>_date`, `<prefix>_time`)."""
+
+    _moment_prefix = "until"
+    _past_message = N_("Die neue Frist muss in der Zukunft liegen.")
+
+    def _moment_fields(self):
+        return getattr(self, f"{self._moment_prefix}_date"), getattr(self, f"{self._moment_prefix}_time")
+
+    def _check_moment(self, now: datetime | None = None) -> None:
+        day_field, time_field = self._moment_fields()
+        if day_field.data is None or time_field.data is None:
+            return
+        try:
+            moment = berlin_to_utc(day_field.data, time_field.data)
+        except NonexistentLocalTime as exc:
+            raise ValidationError(gettext(
+                "Die Uhrzeit %(time)s gibt es am %(day)s wegen der Umstellung auf Sommerzeit nicht. "
+                "Bitte wählen Sie eine andere Uhrzeit.",
+                time=time_field.data.strftime("%H:%M"), day=day(day_field.data))) from exc
+        if moment <= (now or utcnow()):
+            raise ValidationError(gettext(self._past_message))
+
+    @property
+    def moment(self) -> datetime:
+        """The entered moment as an aware UTC datetime (valid only after validate())."""
+        day_field, time_field = self._moment_fields()
+        return berlin_to_utc(day_field.data, time_field.data)
+
+
+class ReopenSubmissionForm(_BerlinMoment, EinkaufForm):
+    """A coordinator reopens a member's submission until a new individual deadline (R9)."""
+
+    reason = CleanTextAreaField(
+        _l("Begründung"),
+        validators=[DataRequired(_l("Bitte geben Sie eine Begründung an.")),
+                    Length(min=MIN_REOPEN_REASON, max=MAX_REOPEN_REASON,
+                           message=_l("Die Begründung muss 5 bis 500 Zeichen lang sein."))],
+        description=_l("Wird im Protokoll und in der Übersicht gezeigt, z. B. „Nachmeldung Schulamt laut "
+                       "Telefonat vom 02.02.“. 5 bis 500 Zeichen."),
+        render_kw={"maxlength": MAX_REOPEN_REASON, "rows": 3},
+    )
+    until_date = GermanDateField(_l("Neue Frist – Datum"),
+                                 validators=[InputRequired(_l("Bitte geben Sie das Datum der neuen Frist an."))],
+                                 description=_l("Format TT.MM.JJJJ. Bis dahin kann das Mitglied ändern und abgeben."))
+    until_time = GermanTimeField(_l("Neue Frist – Uhrzeit"),
+                                 validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit der neuen Frist an."))],
+                                 description=_l("Deutsche Zeit (Europe/Berlin), z. B. 12:00."))
+    submit = SubmitField(_l("Bedarfsmeldung wieder öffnen"))
+
+    def validate_until_time(self, field) -> None:
+        self._check_moment()
+
+
+class ExtendDeadlineForm(_Versioned, _BerlinMoment, EinkaufForm):
+    """A coordinator moves the round's deadline later."""
+
+    _moment_prefix = "deadline"
+    _past_message = N_("Die neue Abgabefrist muss in der Zukunft liegen.")
+
+    deadline_date = GermanDateField(_l("Neue Abgabefrist – Datum"),
+                                    validators=[InputRequired(_l("Bitte geben Sie das Datum der neuen Abgabefrist an."))],
+                                    description=_l("Format TT.MM.JJJJ. Muss nach der bisherigen Abgabefrist liegen."))
+    deadline_time = GermanTimeField(_l("Neue Abgabefrist – Uhrzeit"),
+                                    validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit der neuen Abgabefrist an."))],
+                                    description=_l("Deutsche Zeit (Europe/Berlin), z. B. 12:00."))
+    submit = SubmitField(_l("Abgabefrist verlängern"))
+
+    def validate_deadline_time(self, field) -> None:
+        self._check_moment()

@@ -10,6 +10,8 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 
+from einkauf.texts import N_
+
 # ASCII classes on purpose: `\d` would also accept full-width or Arabic-Indic digits.
 _AGS_RE = re.compile(r"[0-9]{8}")
 _POSTCODE_RE = re.compile(r"[0-9]{5}")
@@ -17,10 +19,11 @@ _ROUND_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,20}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK_RE = re.compile(r"[\t\r\n]")
 
-AGS_PROBLEM = "Der AGS (Amtlicher Gemeindeschlüssel) besteht aus genau 8 Ziffern 0–9, z. B. 05913000."
-POSTCODE_PROBLEM = "Die Postleitzahl besteht aus genau 5 Ziffern 0–9."
-ROUND_CODE_PROBLEM = ("Das Kürzel besteht aus 1 bis 20 Zeichen: Buchstaben A–Z und a–z ohne Umlaute, "
-                      "Ziffern, Bindestrich und Unterstrich (z. B. 2027).")
+# Marked for the catalogue: the forms show them translated (services keep the German text).
+AGS_PROBLEM = N_("Der AGS (Amtlicher Gemeindeschlüssel) besteht aus genau 8 Ziffern 0–9, z. B. 05913000.")
+POSTCODE_PROBLEM = N_("Die Postleitzahl besteht aus genau 5 Ziffern 0–9.")
+ROUND_CODE_PROBLEM = N_("Das Kürzel besteht aus 1 bis 20 Zeichen: Buchstaben A–Z und a–z ohne Umlaute, "
+                        "Ziffern, Bindestrich und Unterstrich (z. B. 2027).")
 
 MAX_MEMBER_NAME = 200
 MAX_REGION = 100

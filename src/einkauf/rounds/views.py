@@ -10,14 +10,19 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from einkauf.auth.models import Role
-from einkauf.errors import DomainError, InvalidState, NotFound, StaleVersion
+from einkauf.demand import coordination
+from einkauf.demand import services as demand_services
+from einkauf.errors import DomainError, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
+from einkauf.i18n import moment
 from einkauf.rounds import services
-from einkauf.rounds.forms import (DeliverySiteForm, MemberEditForm, MemberForm, RoundEditForm, RoundForm,
-                                  round_form_data)
+from einkauf.rounds.forms import (DeliverySiteForm, ExtendDeadlineForm, MemberEditForm, MemberForm,
+                                  ReopenSubmissionForm, RoundEditForm, RoundForm, round_form_data)
+from einkauf.texts import N_
 from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("rounds", __name__)
@@ -68,7 +73,7 @@ def member_new():
         except DomainError as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Mitglied {member.name} wurde angelegt.", "success")
+            flash(gettext("Mitglied %(name)s wurde angelegt.", name=member.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member.id))
     return render_template("rounds/member_form.html", form=form, member=None, error=error)
 
@@ -95,7 +100,7 @@ def member_edit(member_id: int):
         except DomainError as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Mitglied {member.name} wurde gespeichert.", "success")
+            flash(gettext("Mitglied %(name)s wurde gespeichert.", name=member.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member.id))
     return render_template("rounds/member_form.html", form=form, member=member, error=error,
                            conflict=conflict), status
@@ -118,7 +123,7 @@ def site_new(member_id: int):
         except DomainError as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Lieferstelle {site.name} wurde angelegt.", "success")
+            flash(gettext("Lieferstelle %(name)s wurde angelegt.", name=site.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member.id))
     return render_template("rounds/site_form.html", form=form, member=member, site=None, error=error)
 
@@ -142,7 +147,7 @@ def site_edit(member_id: int, site_id: int):
         except DomainError as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Lieferstelle {site.name} wurde gespeichert.", "success")
+            flash(gettext("Lieferstelle %(name)s wurde gespeichert.", name=site.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member_id))
     return render_template("rounds/site_form.html", form=form, member=site.member, site=site,
                            error=error)
@@ -169,7 +174,7 @@ def round_new():
         except DomainError as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Bedarfsabfrage {row.code} wurde als Entwurf angelegt.", "success")
+            flash(gettext("Bedarfsabfrage %(code)s wurde als Entwurf angelegt.", code=row.code), "success")
             return redirect(url_for("rounds.round_detail", round_id=row.id))
     return render_template("rounds/round_form.html", form=form, round=None, error=error)
 
@@ -208,13 +213,16 @@ def round_edit(round_id: int):
         except DomainError as exc:
             error = _show_error(form, exc)
         else:
-            flash(f"Bedarfsabfrage {row.code} wurde gespeichert.", "success")
+            flash(gettext("Bedarfsabfrage %(code)s wurde gespeichert.", code=row.code), "success")
             return redirect(url_for("rounds.round_detail", round_id=row.id))
     return render_template("rounds/round_form.html", form=form, round=row, error=error, conflict=conflict), status
 
 
 def _round_action(round_id: int, action: Callable, done: str):
-    """Open or close: on success and on refusal back to the detail page (no re-POST on reload)."""
+    """Open or close: on success and on refusal back to the detail page (no re-POST on reload).
+
+    done is the German message id with a %(code)s placeholder, translated here.
+    """
     row = _or_404(services.get_round, round_id)
     try:
         action(get_db(), _actor(), row.id)
@@ -222,19 +230,92 @@ def _round_action(round_id: int, action: Callable, done: str):
         get_db().rollback()  # a refused action must not commit anything, whatever the status code
         flash(exc.message, "error")
     else:
-        flash(done.format(code=row.code), "success")
-    return redirect(url_for("rounds.round_detail", round_id=round_id), 303)
+        flash(gettext(done, code=row.code), "success")
+    # The overview offers the close button too and wants its page back; nothing else is accepted.
+    back = "rounds.round_overview" if request.form.get("return_to") == "overview" else "rounds.round_detail"
+    return redirect(url_for(back, round_id=round_id), 303)
 
 
 @bp.post("/runden/<int:round_id>/oeffnen")
 @coordinator_only
 def round_open(round_id: int):
     return _round_action(round_id, services.open_round,
-                         "Bedarfsabfrage {code} ist geöffnet. Die Mitglieder können jetzt Bedarfe melden.")
+                         N_("Bedarfsabfrage %(code)s ist geöffnet. Die Mitglieder können jetzt Bedarfe melden."))
 
 
 @bp.post("/runden/<int:round_id>/schliessen")
 @coordinator_only
 def round_close(round_id: int):
     return _round_action(round_id, services.close_round,
-                         "Bedarfsabfrage {code} ist geschlossen. Bedarfe können nicht mehr geändert werden.")
+                         N_("Bedarfsabfrage %(code)s ist geschlossen. Bedarfe können nicht mehr geändert werden."))
+
+
+# --- demand coordination: overview, reopening a submission, extending the deadline ------------
+
+@bp.get("/runden/<int:round_id>/uebersicht")
+@coordinator_only
+def round_overview(round_id: int):
+    row = _or_404(services.get_round, round_id)
+    overview = coordination.round_overview(get_db(), row)
+    return render_template("rounds/round_overview.html", round=row, overview=overview,
+                           deadline_passed=row.deadline_passed())
+
+
+@bp.route("/runden/<int:round_id>/mitglieder/<int:member_id>/wieder-oeffnen", methods=["GET", "POST"])
+@coordinator_only
+@csrf.exempt  # the form checks its own token and keeps the input when it expired
+def submission_reopen(round_id: int, member_id: int):
+    row = _or_404(services.get_round, round_id)
+    member = _or_404(services.get_member, member_id)
+    submission = demand_services.get_submission(get_db(), row.id, member.id)
+    if request.method == "POST":
+        form = ReopenSubmissionForm()
+    else:
+        until_date, until_time = coordination.default_reopen_until()
+        form = ReopenSubmissionForm(data={"until_date": until_date, "until_time": until_time})
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            demand_services.reopen_submission(get_db(), _actor(), row, member.id, reason=form.reason.data,
+                                              until=form.moment)
+        except InvalidState as exc:
+            error, status = exc.message, 409
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(gettext("Die Bedarfsmeldung von %(name)s ist wieder geöffnet bis %(until)s.",
+                          name=member.name, until=moment(form.moment)), "success")
+            return redirect(url_for("rounds.round_overview", round_id=row.id))
+    return render_template("rounds/reopen_form.html", form=form, round=row, member=member, submission=submission,
+                           demand_status=coordination.submission_status(row, submission), error=error), status
+
+
+@bp.route("/runden/<int:round_id>/frist-verlaengern", methods=["GET", "POST"])
+@coordinator_only
+@csrf.exempt
+def round_extend(round_id: int):
+    row = _or_404(services.get_round, round_id)
+    if request.method == "POST":
+        form = ExtendDeadlineForm()
+    else:
+        new_date, new_time = coordination.default_extension(row)
+        form = ExtendDeadlineForm(data={"deadline_date": new_date, "deadline_time": new_time,
+                                        "version": str(row.version)})
+    error, status, conflict = None, 200, False
+    if form.validate_on_submit():
+        try:
+            coordination.extend_round_deadline(get_db(), _actor(), row, form.moment,
+                                               expected_version=form.expected_version)
+        except StaleVersion as exc:
+            error, status, conflict = exc.message, 409, True
+            form.version.data = str(row.version)
+        except InvalidState as exc:
+            error, status = exc.message, 409
+        except ValidationFailed as exc:
+            form.deadline_date.errors = [*form.deadline_date.errors, exc.message]
+        else:
+            flash(gettext("Die Abgabefrist der Bedarfsabfrage %(code)s ist jetzt %(deadline)s.",
+                          code=row.code, deadline=moment(row.deadline)), "success")
+            return redirect(url_for("rounds.round_overview", round_id=row.id))
+    return render_template("rounds/extend_form.html", form=form, round=row, error=error,
+                           conflict=conflict), status

@@ -1,0 +1,916 @@
+"""The Excel round trip of a member's demand: build the template, read it back (R12, R13).
+
+Pure: plain data in, bytes out, and bytes in, rows and problems out — no Flask, no
+SQLAlchemy. `excel_service` loads the data and saves the rows.
+
+The workbook has four sheets:
+- "Anleitung": what to fill in, in German;
+- "Bedarf": the round's catalogue, one row per existing demand line (one empty row for a
+  product without lines), then empty rows for additional lines; columns F–J are unlocked,
+  everything else is locked; a hidden column K holds a technical key per row;
+- "Info": round, member (AGS and name), deadline, creation time and template version; the
+  import refuses a file of another round or another member (the member itself always comes
+  from the signed-in user or the command line, never from the file);
+- "Listen" (hidden): the member's delivery sites and the product numbers for the
+  drop-down lists (inline lists are limited to 255 characters).
+
+Sheet protection has no password on purpose: it guards against slips (typing over an article
+number, deleting a column), not against a determined user — sheet passwords are trivially
+removed — and a password would only lock out users with a legitimate reason to unprotect.
+The import never trusts the protection: it checks every cell.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Sequence
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits, check_upload, thousands
+from einkauf.rounds.timing import format_berlin
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_VERSION = "1"
+SHEET_GUIDE = "Anleitung"
+SHEET_DEMAND = "Bedarf"
+SHEET_INFO = "Info"
+SHEET_LISTS = "Listen"
+KNOWN_SHEETS = (SHEET_GUIDE, SHEET_DEMAND, SHEET_INFO, SHEET_LISTS)
+
+# (header, width); the order is the column order A, B, C, … and part of the file format.
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Warengruppe", 28),
+    ("Artikel-Nr.", 15),
+    ("Kurztext", 48),
+    ("Einheit", 14),
+    ("Schätzpreis netto (€)", 14),
+    ("Menge", 12),
+    ("Lieferstelle", 30),
+    ("Kostenstelle", 16),
+    ("Sachkonto", 14),
+    ("Bemerkung", 40),
+    ("Schlüssel", 16),
+)
+HEADERS = tuple(h for h, _w in COLUMNS)
+COL = {h: i + 1 for i, h in enumerate(HEADERS)}  # header → 1-based column index
+LETTER = {h: get_column_letter(i) for h, i in COL.items()}
+EDITABLE = ("Menge", "Lieferstelle", "Kostenstelle", "Sachkonto", "Bemerkung")
+LAST_COLUMN = len(COLUMNS)
+
+EXTRA_ROWS = 100
+MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+MAX_PROBLEMS = 1000
+# Text that Excel (or a later edit of the cell) would read as a formula or a DDE call.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+KEY_RE = re.compile(r"^(?P<number>[A-Za-z0-9][A-Za-z0-9._/-]*)?#(?P<n>[0-9]{1,6})\Z")
+
+PRICE_FORMAT = '#,##0.00 "€"'
+TEXT_FORMAT = "@"
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+UNLOCKED = Protection(locked=False)
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+# --- plain data in ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """Who and what the template is for; printed on the Info sheet and checked on import."""
+
+    round_code: str
+    round_title: str
+    deadline: datetime
+    member_ags: str
+    member_name: str
+    generated_at: datetime
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    category: str
+    number: str
+    short_text: str
+    unit: str
+    reference_price: Decimal
+
+
+@dataclass(frozen=True)
+class PrefilledLine:
+    """A demand line as it stands, written into the template."""
+
+    product_number: str
+    quantity: Decimal
+    delivery_site: str
+    cost_centre: str = ""
+    budget_account: str = ""
+    note: str = ""
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def excel_text(value: Any) -> str:
+    """A value as Excel can store it: illegal control characters removed, at most 32,767 characters."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    return text[:MAX_CELL_CHARS]
+
+
+def put_text(cell, value: Any) -> None:
+    """Write user text as text, never as a formula (R12).
+
+    openpyxl turns any string starting with "=" into a formula; data_type "s" keeps it a
+    string, and the quotePrefix style keeps Excel from re-reading it as a formula when the
+    cell is edited — the text itself stays unchanged, so a round trip gives it back as it was.
+    """
+    text = excel_text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+
+
+def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines: Iterable[PrefilledLine],
+                   delivery_sites: Sequence[str], *, extra_rows: int = EXTRA_ROWS) -> bytes:
+    """The demand template of one member in one round as .xlsx bytes.
+
+    `catalogue` in the order the rows should appear (category order, then product number);
+    `lines` the member's current lines in their order; `delivery_sites` the names of the
+    member's active delivery sites. Lines of products that are not in the catalogue (no longer
+    orderable) go into the rows for additional lines, so nothing disappears unnoticed: the
+    import then names them as errors.
+    """
+    items = list(catalogue)
+    by_product: dict[str, list[PrefilledLine]] = {}
+    for line in lines:
+        by_product.setdefault(line.product_number, []).append(line)
+    numbers = [item.number for item in items]
+    known = set(numbers)
+    orphans = [line for number, group in by_product.items() if number not in known for line in group]
+
+    wb = Workbook()
+    guide = wb.active
+    guide.title = SHEET_GUIDE
+    demand = wb.create_sheet(SHEET_DEMAND)
+    info_ws = wb.create_sheet(SHEET_INFO)
+    lists = wb.create_sheet(SHEET_LISTS)
+
+    _write_guide(guide, info, delivery_sites, extra_rows + len(orphans))
+    _write_info(info_ws, info)
+    _write_lists(wb, lists, delivery_sites, numbers)
+    _write_demand(demand, items, by_product, orphans, extra_rows + len(orphans), bool(delivery_sites))
+
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.properties.creator = "einkauf"
+    wb.properties.title = f"Bedarfsmeldung {info.round_code} – {info.member_name}"[:200]
+    wb.active = 0
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _protect(ws) -> None:
+    ws.protection.sheet = True
+    ws.protection.autoFilter = False  # False = allowed: filtering stays possible
+    ws.protection.formatColumns = False  # column widths may be changed
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[PrefilledLine]],
+                  orphans: list[PrefilledLine], extra_rows: int, has_sites: bool) -> int:
+    for index, (header, width) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=index)
+        put_text(cell, header)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.column_dimensions[LETTER["Schlüssel"]].hidden = True
+
+    row = 1
+    for item in items:
+        group = by_product.get(item.number) or [None]
+        for n, line in enumerate(group, start=1):
+            row += 1
+            _write_row(ws, row, item, line, f"{item.number}#{n}", product_editable=False)
+    first_extra = row + 1
+    if extra_rows:
+        row += 1
+        heading = ws.cell(row=row, column=1)
+        put_text(heading, "Zusätzliche Positionen: weitere Lieferstellen oder Kostenstellen für einen Artikel – "
+                          "Artikel-Nr. in Spalte B eintragen oder auswählen")
+        heading.font = BOLD
+        first_extra = row + 1
+        pending = list(orphans)
+        for n in range(1, extra_rows + 1):
+            row += 1
+            line = pending.pop(0) if pending else None
+            _write_row(ws, row, None, line, f"#{n}", product_editable=True)
+    last_row = max(row, 2)
+
+    qty = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                         showErrorMessage=True, errorTitle="Menge",
+                         error="Bitte eine Zahl ab 0 mit höchstens drei Nachkommastellen eingeben (z. B. 2,5).",
+                         showInputMessage=True, promptTitle="Menge",
+                         prompt="Jahresmenge in der Einheit der Spalte D; leer = kein Bedarf.")
+    qty.add(f"{LETTER['Menge']}2:{LETTER['Menge']}{last_row}")
+    ws.add_data_validation(qty)
+    if has_sites:
+        sites = DataValidation(type="list", formula1="Lieferstellen", allow_blank=True, showErrorMessage=True,
+                               errorTitle="Lieferstelle", error="Bitte eine Lieferstelle aus der Liste wählen.")
+        sites.add(f"{LETTER['Lieferstelle']}2:{LETTER['Lieferstelle']}{last_row}")
+        ws.add_data_validation(sites)
+    codes = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="40", allow_blank=True,
+                           showErrorMessage=True, errorTitle="Zu lang", error="Höchstens 40 Zeichen.")
+    codes.add(f"{LETTER['Kostenstelle']}2:{LETTER['Sachkonto']}{last_row}")
+    ws.add_data_validation(codes)
+    note = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500", allow_blank=True,
+                          showErrorMessage=True, errorTitle="Zu lang", error="Höchstens 500 Zeichen.")
+    note.add(f"{LETTER['Bemerkung']}2:{LETTER['Bemerkung']}{last_row}")
+    ws.add_data_validation(note)
+    if extra_rows and first_extra <= row:
+        products = DataValidation(type="list", formula1="Artikelnummern", allow_blank=True, showErrorMessage=True,
+                                  errorTitle="Artikel-Nr.", error="Bitte eine Artikel-Nr. aus dem Katalog wählen.")
+        products.add(f"{LETTER['Artikel-Nr.']}{first_extra}:{LETTER['Artikel-Nr.']}{row}")
+        ws.add_data_validation(products)
+
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(LAST_COLUMN)}{last_row}"
+    _protect(ws)
+    return last_row
+
+
+def _write_row(ws, row: int, item: CatalogueItem | None, line: PrefilledLine | None, key: str, *,
+               product_editable: bool) -> None:
+    if item is not None:
+        put_text(ws.cell(row=row, column=COL["Warengruppe"]), item.category)
+        put_text(ws.cell(row=row, column=COL["Kurztext"]), item.short_text)
+        put_text(ws.cell(row=row, column=COL["Einheit"]), item.unit)
+        price = ws.cell(row=row, column=COL["Schätzpreis netto (€)"], value=Decimal(item.reference_price))
+        price.number_format = PRICE_FORMAT
+    number = ws.cell(row=row, column=COL["Artikel-Nr."])
+    put_text(number, item.number if item is not None else (line.product_number if line else ""))
+    number.number_format = TEXT_FORMAT
+    if product_editable:
+        number.protection = UNLOCKED
+        number.fill = INPUT_FILL
+    quantity = ws.cell(row=row, column=COL["Menge"], value=Decimal(line.quantity) if line is not None else None)
+    quantity.protection = UNLOCKED
+    quantity.fill = INPUT_FILL
+    for header, value in (("Lieferstelle", line.delivery_site if line else ""),
+                          ("Kostenstelle", line.cost_centre if line else ""),
+                          ("Sachkonto", line.budget_account if line else ""),
+                          ("Bemerkung", line.note if line else "")):
+        cell = ws.cell(row=row, column=COL[header])
+        if value:
+            put_text(cell, value)
+        cell.number_format = TEXT_FORMAT  # typed codes stay text ("0815", "1-2" is not a date)
+        cell.protection = UNLOCKED
+        cell.fill = INPUT_FILL
+    key_cell = ws.cell(row=row, column=COL["Schlüssel"])
+    put_text(key_cell, key)
+    key_cell.number_format = TEXT_FORMAT
+
+
+INFO_LABELS = ("Bedarfsabfrage", "Titel", "AGS", "Mitglied", "Abgabefrist", "Erstellt am", "Vorlagenversion")
+
+
+def _write_info(ws, info: TemplateInfo) -> None:
+    put_text(ws.cell(row=1, column=1), "Bedarfsvorlage aus einkauf – bitte nicht ändern")
+    ws.cell(row=1, column=1).font = BOLD
+    values = (info.round_code, info.round_title, info.member_ags, info.member_name,
+              f"{format_berlin(info.deadline)} (deutsche Zeit)", f"{format_berlin(info.generated_at)} (deutsche Zeit)",
+              TEMPLATE_VERSION)
+    for row, (label, value) in enumerate(zip(INFO_LABELS, values), start=2):
+        put_text(ws.cell(row=row, column=1), label)
+        ws.cell(row=row, column=1).font = BOLD
+        cell = ws.cell(row=row, column=2)
+        put_text(cell, value)
+        cell.number_format = TEXT_FORMAT
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 60
+    _protect(ws)
+
+
+def _write_lists(wb: Workbook, ws, delivery_sites: Sequence[str], numbers: Sequence[str]) -> None:
+    put_text(ws.cell(row=1, column=1), "Lieferstellen")
+    put_text(ws.cell(row=1, column=2), "Artikelnummern")
+    for row, name in enumerate(delivery_sites, start=2):
+        put_text(ws.cell(row=row, column=1), name)
+    for row, number in enumerate(numbers, start=2):
+        put_text(ws.cell(row=row, column=2), number)
+    if delivery_sites:
+        wb.defined_names["Lieferstellen"] = DefinedName(
+            "Lieferstellen", attr_text=f"{SHEET_LISTS}!$A$2:$A${len(delivery_sites) + 1}")
+    if numbers:
+        wb.defined_names["Artikelnummern"] = DefinedName(
+            "Artikelnummern", attr_text=f"{SHEET_LISTS}!$B$2:$B${len(numbers) + 1}")
+    ws.sheet_state = "hidden"
+    _protect(ws)
+
+
+def _write_guide(ws, info: TemplateInfo, delivery_sites: Sequence[str], extra_rows: int) -> None:
+    deadline = format_berlin(info.deadline)
+    sites = ", ".join(delivery_sites) if delivery_sites else "– keine; bitte wenden Sie sich an die Koordination –"
+    paragraphs: list[tuple[str, bool]] = [
+        (f"Bedarfsmeldung {info.round_code} – {info.member_name} (AGS {info.member_ags})", True),
+        (f"Abgabefrist: {deadline} (deutsche Zeit). Danach nimmt einkauf keine Datei mehr an.", False),
+        ("", False),
+        ("So füllen Sie die Vorlage aus", True),
+        ("1. Tragen Sie im Blatt „Bedarf“ in der Spalte „Menge“ die Jahresmenge je Artikel ein – in der Einheit "
+         "der Spalte „Einheit“ (z. B. Packungen, nicht Stück, wenn dort „Packung“ steht).", False),
+        ("2. Zahlen mit Dezimalkomma: 2,5 oder 1.250 (Punkt als Tausendertrennzeichen). Höchstens drei "
+         "Nachkommastellen, keine negativen Zahlen, keine Formeln – nur Werte.", False),
+        ("3. Zeilen mit leerer Menge werden ignoriert; Menge 0 bedeutet „kein Bedarf“.", False),
+        (f"4. Lieferstelle: bitte aus der Liste wählen. Ihre aktiven Lieferstellen: {sites}. Hat Ihr Mitglied "
+         "nur eine Lieferstelle, darf die Spalte leer bleiben.", False),
+        ("5. Kostenstelle und Sachkonto (freiwillig): höchstens 40 Zeichen aus Buchstaben, Ziffern, Leerzeichen "
+         "und . / _ -, am Anfang ein Buchstabe oder eine Ziffer. Bemerkung (freiwillig): höchstens 500 Zeichen.",
+         False),
+        (f"6. Derselbe Artikel für mehrere Lieferstellen oder Kostenstellen: Nutzen Sie die {extra_rows} Zeilen "
+         "im Bereich „Zusätzliche Positionen“ am Ende des Blatts „Bedarf“ – Artikel-Nr. in Spalte B eintragen "
+         "oder auswählen, dann Menge, Lieferstelle usw. Dieselbe Kombination aus Artikel, Lieferstelle, "
+         "Kostenstelle und Sachkonto darf nur einmal vorkommen.", False),
+        ("7. Bitte nicht ändern: Blattnamen, Spaltenüberschriften, die ausgeblendete Spalte „Schlüssel“ und das "
+         "Blatt „Info“. Keine Zeilen einfügen, löschen oder kopieren, keine Zellen verbinden. Der Blattschutz hat "
+         "kein Kennwort; er schützt nur vor Versehen – einkauf prüft beim Hochladen jede Zeile.", False),
+        ("", False),
+        ("Hochladen", True),
+        ("8. Speichern Sie die Datei als „Excel-Arbeitsmappe (*.xlsx)“ (nicht .xlsm, .xls oder .csv; höchstens "
+         "5 MB) und laden Sie sie in einkauf unter „Bedarf per Excel hochladen“ hoch.", False),
+        ("9. Die Datei ersetzt alle bisherigen Positionen Ihres Entwurfs, auch die im Web erfassten. Dieselbe "
+         "Datei zweimal hochzuladen ergibt denselben Stand. Enthält die Datei einen Fehler, wird nichts "
+         "übernommen; einkauf nennt jeden Fehler mit Blatt, Zeile und Spalte.", False),
+        (f"10. Die Datei gilt nur für die Bedarfsabfrage {info.round_code} und Ihr Mitglied. Das Hochladen gibt den "
+         "Bedarf noch nicht ab: Prüfen Sie ihn danach in einkauf und geben Sie ihn dort ab.", False),
+        ("", False),
+        ("Spalten im Blatt „Bedarf“", True),
+        ("Warengruppe, Artikel-Nr., Kurztext, Einheit, Schätzpreis netto (€): aus dem Katalog, gesperrt.", False),
+        ("Menge, Lieferstelle, Kostenstelle, Sachkonto, Bemerkung: Ihre Eingaben (gelb hinterlegt).", False),
+        ("Schlüssel (ausgeblendet): technische Kennung der Zeile, bitte nicht ändern.", False),
+    ]
+    ws.column_dimensions["A"].width = 110
+    for row, (text, heading) in enumerate(paragraphs, start=1):
+        cell = ws.cell(row=row, column=1)
+        if text:
+            put_text(cell, text)
+        cell.alignment = WRAP
+        if heading:
+            cell.font = Font(bold=True, size=13 if row == 1 else 11)
+    _protect(ws)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an upload is refused, located as precisely as possible."""
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None  # column letter
+
+    @property
+    def column_label(self) -> str | None:
+        if self.column is None:
+            return None
+        if self.sheet == SHEET_DEMAND:
+            for header, letter in LETTER.items():
+                if letter == self.column:
+                    return f"{self.column} ({header})"
+        return self.column
+
+    @property
+    def location(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f"Blatt „{self.sheet}“")
+        if self.row is not None:
+            parts.append(f"Zeile {self.row}")
+        if self.column is not None:
+            parts.append(f"Spalte {self.column_label}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        location = self.location
+        return f"{location}: {self.message}" if location else self.message
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    """A filled row of the "Bedarf" sheet (its quantity is set; empty rows are left out)."""
+
+    row: int
+    key: str
+    product_number: str
+    quantity: Decimal
+    delivery_site: str = ""
+    cost_centre: str = ""
+    budget_account: str = ""
+    note: str = ""
+
+
+@dataclass
+class UploadResult:
+    rows: list[UploadRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _TooManyProblems(Exception):
+    pass
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
+        self.problems.append(Problem(message, sheet, row, column))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
+
+
+UNREADABLE = ("Die Datei konnte nicht gelesen werden: sie ist beschädigt oder keine gültige Excel-Arbeitsmappe "
+              "(.xlsx). Bitte laden Sie die Vorlage erneut herunter, übertragen Sie Ihre Eingaben und speichern "
+              "Sie als „Excel-Arbeitsmappe (*.xlsx)“.")
+
+
+NOT_DEFUSED = ("Das Hochladen von Excel-Dateien ist auf diesem Server derzeit nicht möglich (sichere XML-Verarbeitung "
+               "fehlt). Bitte wenden Sie sich an die Administration.")
+
+
+def xml_is_defused() -> bool:
+    """Whether openpyxl parses worksheets and shared strings with defusedxml.
+
+    openpyxl picks defusedxml at import time, only when it is installed and the environment
+    variable OPENPYXL_DEFUSEDXML is not "False"; without it, entity-expansion bombs expand.
+    The functions it actually bound are checked, not just the flag.
+    """
+    from openpyxl.reader import strings
+    from openpyxl.worksheet import _reader
+
+    return all(getattr(module.iterparse, "__module__", "").startswith("defusedxml")
+               for module in (_reader, strings))
+
+
+def read_upload(data: bytes, *, round_code: str, member_ags: str,
+                limits: UploadLimits = DEFAULT_LIMITS) -> UploadResult:
+    """Read a filled template: every filled row, or every problem found (never raises).
+
+    The raw bytes are checked first (size, zip directory, macros, DOCTYPE); then openpyxl
+    reads the file read-only with formulas kept as formulas (never evaluated) and with the
+    dimensions reset, up to our own row and column caps. A file of another round or
+    another member is refused as a whole.
+    """
+    result = UploadResult()
+    if not xml_is_defused():
+        log.error("openpyxl parses without defusedxml; uploads are refused")
+        result.problems = [Problem(NOT_DEFUSED)]
+        return result
+    raw_problems = check_upload(data, limits)
+    if raw_problems:
+        result.problems = [Problem(p) for p in raw_problems]
+        return result
+    collector = _Collector()
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except Exception:
+        log.info("uploaded workbook could not be opened", exc_info=True)
+        result.problems = [Problem(UNREADABLE)]
+        return result
+    try:
+        result.rows = _read_workbook(workbook, data, collector, round_code=round_code, member_ags=member_ags,
+                                     limits=limits)
+    except _TooManyProblems:
+        collector.problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen; bitte "
+                                          "beheben Sie diese und laden Sie die Datei erneut hoch."))
+    except Exception:
+        # Whatever a hostile or broken file makes the parser do, the user gets a message.
+        log.info("uploaded workbook could not be read", exc_info=True)
+        collector.problems.append(Problem(UNREADABLE))
+    finally:
+        try:
+            workbook.close()
+        except Exception:  # pragma: no cover - closing a read-only archive does not fail in practice
+            pass
+    result.problems = collector.problems
+    if result.problems:
+        result.rows = []
+    return result
+
+
+def _read_workbook(workbook, data: bytes, collector: _Collector, *, round_code: str, member_ags: str,
+                   limits: UploadLimits) -> list[UploadRow]:
+    sheets = {ws.title: ws for ws in workbook.worksheets}
+    for name, ws in sheets.items():
+        if name not in KNOWN_SHEETS:
+            hidden = getattr(ws, "sheet_state", "visible") != "visible"
+            collector.add(f"Das {'ausgeblendete ' if hidden else ''}Blatt „{shown(name)}“ gehört nicht zur "
+                          "Vorlage. Bitte entfernen Sie es oder verwenden Sie die Vorlage aus einkauf.",
+                          sheet=shown(name))
+    for name in (SHEET_INFO, SHEET_DEMAND):
+        if name not in sheets:
+            collector.add(f"Das Blatt „{name}“ fehlt. Bitte laden Sie die Vorlage in einkauf herunter und füllen "
+                          "Sie diese aus.")
+        elif getattr(sheets[name], "sheet_state", "visible") != "visible":
+            collector.add(f"Das Blatt „{name}“ ist ausgeblendet. Bitte blenden Sie es wieder ein.", sheet=name)
+    if collector.problems:
+        return []
+    if not _check_info(sheets[SHEET_INFO], collector, round_code=round_code, member_ags=member_ags):
+        return []
+    demand = sheets[SHEET_DEMAND]
+    scan = _scan_sheet(data, getattr(demand, "_worksheet_path", None))
+    _report_scan(scan, collector, limits)
+    if scan.last_row > limits.max_rows:
+        return []
+    return _read_demand(demand, collector, limits)
+
+
+def _check_info(ws, collector: _Collector, *, round_code: str, member_ags: str) -> bool:
+    ws.reset_dimensions()
+    found: dict[str, tuple[int, Any]] = {}
+    for index, cells in enumerate(ws.iter_rows(min_row=1, max_row=30, min_col=1, max_col=2), start=1):
+        if len(cells) < 2:
+            continue
+        label, value = cells[0], cells[1]
+        if getattr(value, "data_type", None) == "f" or getattr(label, "data_type", None) == "f":
+            collector.add("Formeln sind im Blatt „Info“ nicht erlaubt.", sheet=SHEET_INFO, row=index)
+            return False
+        if isinstance(label.value, str) and label.value.strip() in INFO_LABELS:
+            found[label.value.strip()] = (index, value.value)
+
+    def text_of(label: str) -> tuple[int | None, str]:
+        row, value = found.get(label, (None, None))
+        if isinstance(value, bool) or value is None:
+            return row, ""
+        if isinstance(value, int):
+            return row, f"{value:08d}" if label == "AGS" else str(value)
+        return row, str(value).strip()
+
+    row, version = text_of("Vorlagenversion")
+    if version != TEMPLATE_VERSION:
+        collector.add("Die Datei ist keine Bedarfsvorlage dieser einkauf-Version (Blatt „Info“ fehlt oder wurde "
+                      "verändert). Bitte laden Sie die Vorlage erneut herunter.", sheet=SHEET_INFO, row=row,
+                      column="B" if row else None)
+        return False
+    row, code = text_of("Bedarfsabfrage")
+    if code != round_code:
+        collector.add(f"Die Datei gehört zur Bedarfsabfrage „{shown(code)}“, nicht zu „{round_code}“. Bitte laden "
+                      "Sie die Vorlage dieser Bedarfsabfrage herunter.", sheet=SHEET_INFO, row=row,
+                      column="B" if row else None)
+        return False
+    row, ags = text_of("AGS")
+    if ags != member_ags:
+        collector.add(f"Die Datei gehört zu einem anderen Mitglied (AGS {shown(ags) or '–'}). Sie können nur den "
+                      f"Bedarf Ihres eigenen Mitglieds (AGS {member_ags}) hochladen.", sheet=SHEET_INFO, row=row,
+                      column="B" if row else None)
+        return False
+    return True
+
+
+def _read_demand(ws, collector: _Collector, limits: UploadLimits) -> list[UploadRow]:
+    # A forged or stale <dimension> would hide rows or blow the sheet up; ignore it.
+    ws.reset_dimensions()
+    max_columns = max(limits.max_columns, LAST_COLUMN)
+    rows_iter = ws.iter_rows(min_row=1, max_row=limits.max_rows, min_col=1, max_col=max_columns)
+    header = next(rows_iter, None)
+    if header is None or all(_is_empty(c) for c in header):
+        collector.add("Das Blatt „Bedarf“ ist leer: die Überschriften in Zeile 1 fehlen.", sheet=SHEET_DEMAND, row=1)
+        return []
+    header_ok = True
+    for index, expected in enumerate(HEADERS, start=1):
+        cell = header[index - 1] if index - 1 < len(header) else None
+        value = cell.value if cell is not None else None
+        found = value.strip() if isinstance(value, str) else value
+        if found != expected:
+            header_ok = False
+            text = "leer" if found in (None, "") else f"„{shown(found)}“"
+            collector.add(f"Überschrift „{expected}“ erwartet, gefunden: {text}. Bitte Spalten nicht verschieben, "
+                          "umbenennen oder löschen.", sheet=SHEET_DEMAND, row=1, column=get_column_letter(index))
+    for index in range(LAST_COLUMN + 1, len(header) + 1):
+        if not _is_empty(header[index - 1]):
+            header_ok = False
+            collector.add("Zusätzliche Spalten sind nicht erlaubt.", sheet=SHEET_DEMAND, row=1,
+                          column=get_column_letter(index))
+    if not header_ok:
+        return []
+
+    rows: list[UploadRow] = []
+    keys: dict[str, int] = {}
+    for row_number, cells in enumerate(rows_iter, start=2):
+        parsed = _read_row(row_number, cells, keys, collector)
+        if parsed is not None:
+            rows.append(parsed)
+    return rows
+
+
+def _is_empty(cell) -> bool:
+    value = getattr(cell, "value", None)
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_row(row: int, cells: Sequence, keys: dict[str, int], collector: _Collector) -> UploadRow | None:
+    def at(header: str):
+        index = COL[header] - 1
+        return cells[index] if index < len(cells) else None
+
+    before = len(collector.problems)
+    for index, cell in enumerate(cells, start=1):
+        if getattr(cell, "data_type", None) == "f":
+            collector.add("Formeln sind nicht erlaubt – bitte tragen Sie Werte ein (in Excel: Kopieren und "
+                          "„Inhalte einfügen › Werte“).", sheet=SHEET_DEMAND, row=row, column=get_column_letter(index))
+        elif index > LAST_COLUMN and not _is_empty(cell):
+            collector.add("Inhalte außerhalb der Spalten der Vorlage sind nicht erlaubt.", sheet=SHEET_DEMAND,
+                          row=row, column=get_column_letter(index))
+    if len(collector.problems) > before:
+        return None
+
+    editable_empty = all(_is_empty(at(h)) for h in EDITABLE)
+    key_value = getattr(at("Schlüssel"), "value", None)
+    key = key_value.strip() if isinstance(key_value, str) else ("" if key_value is None else str(key_value))
+    if not key:
+        if not editable_empty:
+            collector.add("Die Zeile hat keinen Schlüssel (ausgeblendete Spalte K). Bitte fügen Sie keine Zeilen "
+                          "ein, sondern nutzen Sie die „Zusätzlichen Positionen“ am Ende des Blatts.",
+                          sheet=SHEET_DEMAND, row=row, column=LETTER["Schlüssel"])
+        return None
+    match = KEY_RE.match(key)
+    if match is None:
+        collector.add(f"Unbekannter Schlüssel „{shown(key)}“ – die ausgeblendete Spalte K darf nicht geändert "
+                      "werden.", sheet=SHEET_DEMAND, row=row, column=LETTER["Schlüssel"])
+        return None
+    if key in keys:
+        collector.add(f"Der Schlüssel „{key}“ kommt doppelt vor (auch in Zeile {keys[key]}). Bitte kopieren Sie "
+                      "keine Zeilen; nutzen Sie die „Zusätzlichen Positionen“.", sheet=SHEET_DEMAND, row=row,
+                      column=LETTER["Schlüssel"])
+        return None
+    keys[key] = row
+
+    number_cell = at("Artikel-Nr.")
+    number, problem = _text_of(number_cell)
+    if problem:
+        collector.add(problem, sheet=SHEET_DEMAND, row=row, column=LETTER["Artikel-Nr."])
+        return None
+    key_number = match.group("number")
+    if key_number is not None and number != key_number:
+        collector.add(f"Die Artikel-Nr. wurde geändert („{shown(number)}“ statt „{key_number}“). Bitte ändern Sie "
+                      "die Katalogspalten nicht.", sheet=SHEET_DEMAND, row=row, column=LETTER["Artikel-Nr."])
+        return None
+    if editable_empty:
+        return None
+
+    quantity_cell = at("Menge")
+    try:
+        quantity = quantity_from_cell(quantity_cell.value if quantity_cell is not None else None,
+                                      getattr(quantity_cell, "data_type", None))
+    except ValueError as exc:
+        collector.add(str(exc), sheet=SHEET_DEMAND, row=row, column=LETTER["Menge"])
+        return None
+    texts: dict[str, str] = {}
+    failed = False
+    for header in ("Lieferstelle", "Kostenstelle", "Sachkonto", "Bemerkung"):
+        value, problem = _text_of(at(header))
+        if problem:
+            collector.add(problem, sheet=SHEET_DEMAND, row=row, column=LETTER[header])
+            failed = True
+        texts[header] = value
+    if failed or quantity is None:
+        return None  # an empty quantity means "no line", whatever else the row holds
+    if not number:
+        collector.add("Bitte geben Sie die Artikel-Nr. an (oder leeren Sie die Menge).", sheet=SHEET_DEMAND, row=row,
+                      column=LETTER["Artikel-Nr."])
+        return None
+    return UploadRow(row=row, key=key, product_number=number, quantity=quantity,
+                     delivery_site=texts["Lieferstelle"], cost_centre=texts["Kostenstelle"],
+                     budget_account=texts["Sachkonto"], note=texts["Bemerkung"])
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+MAX_TEXT_READ = 2000  # longer than any field accepts; the services name the exact limits
+
+
+def clean_cell_text(value: str) -> str:
+    """NFC, control characters (also tabs and line breaks) as spaces, trimmed."""
+    text = unicodedata.normalize("NFC", value[:MAX_TEXT_READ])
+    return _CONTROL_RE.sub(" ", text).strip()
+
+
+def _text_of(cell) -> tuple[str, str | None]:
+    """The text of a cell, or a problem. Numbers typed into a text column become their digits."""
+    if cell is None:
+        return "", None
+    value = cell.value
+    data_type = getattr(cell, "data_type", None)
+    if value is None:
+        return "", None
+    if data_type == "e":
+        return "", f"Die Zelle enthält einen Fehlerwert ({shown(value)})."
+    if isinstance(value, bool):
+        return "", "Bitte Text eingeben, nicht WAHR oder FALSCH."
+    if isinstance(value, (datetime, date, time, timedelta)):
+        return "", "Bitte Text eingeben; Excel hat die Eingabe als Datum oder Uhrzeit gespeichert."
+    if isinstance(value, int):
+        return str(value), None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "", "Die Zelle enthält keinen gültigen Wert."
+        return (str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)), None
+    if isinstance(value, str):
+        return clean_cell_text(value), None
+    return "", "Die Zelle enthält keinen lesbaren Wert."
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    text = "".join(ch for ch in str(value) if ch.isprintable()).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- quantities ------------------------------------------------------------------------------
+
+QUANTITY_PLACES = 3
+_QUANTUM = Decimal("0.001")
+_HUGE = Decimal("1e15")
+_GERMAN_GROUPED = re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?$")
+_PLAIN = re.compile(r"^[0-9]+([.,][0-9]+)?$")
+
+
+def parse_german_quantity(text: str) -> Decimal:
+    """Read a quantity typed as text the way German users write it.
+
+    "1.234,5" (dot groups thousands, comma decimal), "1234,5", and "1234.5" (a single dot
+    that is not a thousands group is a decimal point) — the same rule as the web forms.
+    ASCII digits only; no signs, exponents, NaN or infinities.
+    """
+    raw = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if raw.startswith("="):
+        raise ValueError("Formeln sind nicht erlaubt – bitte tragen Sie die Menge als Zahl ein.")
+    if raw.startswith("-"):
+        raise ValueError("Die Menge darf nicht negativ sein.")
+    if _GERMAN_GROUPED.match(raw):
+        normalised = raw.replace(".", "").replace(",", ".")
+    elif _PLAIN.match(raw):
+        normalised = raw.replace(",", ".")
+    else:
+        raise ValueError(f"„{shown(raw)}“ ist keine Menge. Bitte eine Zahl wie 12 oder 2,5 eintragen.")
+    if len(normalised) > 30:
+        raise ValueError("Die Menge ist unrealistisch groß.")
+    return Decimal(normalised)
+
+
+def decimal_from_float(value: float) -> Decimal:
+    """The decimal a user typed, from the binary float Excel stored.
+
+    The shortest repr is what was typed in almost all cases (2.5, 0.001). A pasted result of
+    a calculation can carry binary noise (3.3000000000000003); Excel itself keeps only 15
+    significant digits, so when the 15-digit form has at most three decimals, that is taken.
+    """
+    if not math.isfinite(value):
+        raise ValueError("Die Menge ist keine gültige Zahl.")
+    exact = Decimal(repr(value))
+    if _fits_places(exact):
+        return exact
+    rounded = Decimal(format(value, ".15g"))
+    if _fits_places(rounded):
+        return rounded
+    return exact
+
+
+def _fits_places(value: Decimal) -> bool:
+    if abs(value) >= _HUGE:
+        return True  # too large anyway; the size check names the real problem
+    return value == value.quantize(_QUANTUM)
+
+
+def quantity_from_cell(value: Any, data_type: str | None = None) -> Decimal | None:
+    """A cell's quantity as an exact Decimal, None if empty; ValueError (German) if unusable."""
+    if data_type == "f":
+        raise ValueError("Formeln sind nicht erlaubt – bitte tragen Sie die Menge als Zahl ein.")
+    if data_type == "e":
+        raise ValueError(f"Die Zelle enthält einen Fehlerwert ({shown(value)}) statt einer Menge.")
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("Bitte eine Zahl angeben, nicht WAHR oder FALSCH.")
+    if isinstance(value, (datetime, date, time, timedelta)):
+        raise ValueError("Die Menge ist als Datum oder Uhrzeit formatiert. Bitte als Zahl eintragen.")
+    try:
+        if isinstance(value, int):
+            number = Decimal(value)
+        elif isinstance(value, float):
+            number = decimal_from_float(value)
+        elif isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, str):
+            if not value.strip():
+                return None
+            number = parse_german_quantity(value)
+        else:
+            raise ValueError("Die Menge ist keine Zahl.")
+    except InvalidOperation as exc:  # pragma: no cover - the patterns admit only valid numbers
+        raise ValueError("Die Menge ist keine gültige Zahl.") from exc
+    if not number.is_finite():
+        raise ValueError("Die Menge ist keine gültige Zahl.")
+    if number < 0:
+        raise ValueError("Die Menge darf nicht negativ sein.")
+    if number >= _HUGE:
+        raise ValueError("Die Menge ist unrealistisch groß.")
+    if number != number.quantize(_QUANTUM):
+        raise ValueError("Bitte höchstens 3 Nachkommastellen angeben.")
+    return number + 0 if number else Decimal(0)  # + 0 turns -0 into 0
+
+
+# --- a scan of the raw sheet XML --------------------------------------------------------------
+
+@dataclass
+class SheetScan:
+    """What openpyxl's read-only mode does not tell: merged ranges and the last row present."""
+
+    merged: list[tuple[str, str]] = field(default_factory=list)
+    last_row: int = 0
+
+
+_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|mergeCell)\b([^<>]{0,1000}?)/?>")
+_R_ATTR_RE = re.compile(rb"""\sr\s*=\s*["']([0-9]{1,9})["']""")
+_REF_ATTR_RE = re.compile(rb"""\sref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,9})(?::([A-Za-z]{1,3}[0-9]{1,9}))?["']""")
+_CELL_RE = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,9})$")
+_SCAN_CHUNK = 1 << 20
+_SCAN_OVERLAP = 2048  # longer than any tag the pattern accepts
+
+
+def scan_sheet_xml(chunks: Iterable[bytes]) -> SheetScan:
+    """Find <mergeCell ref=…> and the highest row index in a sheet's XML, streaming.
+
+    Rows without an r attribute count on from the previous row, as in openpyxl. Regular
+    expressions over the bytes are several times faster than a second XML parse, and the
+    result only adds errors: the values themselves come from openpyxl.
+    """
+    scan = SheetScan()
+    current = 0
+    buf = b""
+    iterator = iter(chunks)
+    while True:
+        chunk = next(iterator, b"")
+        eof = not chunk
+        buf += chunk
+        limit = len(buf) if eof else len(buf) - _SCAN_OVERLAP
+        pos = 0
+        for match in _TAG_RE.finditer(buf):
+            if match.end() > limit:
+                break
+            pos = match.end()
+            attrs = match.group(2)
+            if match.group(1) == b"row":
+                r = _R_ATTR_RE.search(b" " + attrs)
+                current = int(r.group(1)) if r else current + 1
+                scan.last_row = max(scan.last_row, current)
+            else:
+                ref = _REF_ATTR_RE.search(b" " + attrs)
+                if ref:
+                    first = ref.group(1).decode()
+                    scan.merged.append((first, (ref.group(2) or ref.group(1)).decode()))
+        if eof:
+            return scan
+        buf = buf[max(pos, limit - _SCAN_OVERLAP):]
+
+
+def _scan_sheet(data: bytes, sheet_path: str | None) -> SheetScan:
+    if not sheet_path:
+        return SheetScan()
+    name = sheet_path.lstrip("/")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if name not in archive.namelist():
+            return SheetScan()
+        with archive.open(name) as fh:
+            return scan_sheet_xml(iter(lambda: fh.read(_SCAN_CHUNK), b""))
+
+
+def _report_scan(scan: SheetScan, collector: _Collector, limits: UploadLimits) -> None:
+    for first, last in scan.merged:
+        m = _CELL_RE.match(first)
+        collector.add(f"Verbundene Zellen ({first}:{last}) sind nicht erlaubt. Bitte heben Sie die Verbindung auf.",
+                      sheet=SHEET_DEMAND, row=int(m.group(2)), column=m.group(1).upper())
+    if scan.last_row > limits.max_rows:
+        collector.add(f"Das Blatt reicht bis Zeile {thousands(scan.last_row)}; gelesen werden höchstens "
+                      f"{thousands(limits.max_rows)} Zeilen. Bitte löschen Sie die Zeilen unterhalb der Vorlage.",
+                      sheet=SHEET_DEMAND, row=limits.max_rows + 1)

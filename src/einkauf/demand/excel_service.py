@@ -1,0 +1,202 @@
+"""The Excel round trip against the database: the template of a member, and importing it.
+
+`build_demand_template` loads the round's catalogue and the member's lines and hands them to
+the pure generator; `import_demand_workbook` reads an upload with the pure reader, maps
+article numbers and delivery-site names to ids, and replaces the member's draft lines in one
+go (`replace_draft_lines`: all or nothing, the same file twice gives the same state, an
+AuditEvent with the file's SHA-256). The member is always the one the caller passes — the
+signed-in officer's, or the one named on the command line — never one read from the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from einkauf.catalogue.models import Category, Product, Unit
+from einkauf.db import utcnow
+from einkauf.demand import excel
+from einkauf.demand.excel import Problem
+from einkauf.demand.models import DemandLine
+from einkauf.demand.services import (InvalidLines, LineInput, ensure_editable, get_submission, replace_draft_lines,
+                                     submission_totals, validate_lines)
+from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits
+from einkauf.errors import ValidationFailed
+from einkauf.rounds.models import DeliverySite, Member, Round
+
+log = logging.getLogger(__name__)
+
+IMPORT_SOURCE = "Excel-Import"
+
+# validate_lines problem fields → the column of the "Bedarf" sheet they belong to.
+FIELD_COLUMN = {
+    "product": excel.LETTER["Artikel-Nr."],
+    "quantity": excel.LETTER["Menge"],
+    "delivery_site": excel.LETTER["Lieferstelle"],
+    "cost_centre": excel.LETTER["Kostenstelle"],
+    "budget_account": excel.LETTER["Sachkonto"],
+    "note": excel.LETTER["Bemerkung"],
+}
+
+
+class WorkbookRejected(ValidationFailed):
+    """The uploaded workbook cannot be imported; nothing was changed. `problems` names each reason."""
+
+    def __init__(self, problems: list[Problem]):
+        count = len(problems)
+        super().__init__(f"Die Datei wurde nicht übernommen: {count} Fehler gefunden. Es wurde nichts geändert."
+                         if count != 1 else "Die Datei wurde nicht übernommen: 1 Fehler gefunden. Es wurde nichts "
+                                            "geändert.")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    lines: int
+    estimated_value: Decimal
+    sha256: str
+    submission_id: int
+
+
+def template_file_name(rnd: Round, member: Member) -> str:
+    """A download name we set ourselves (never taken from user input); ASCII only."""
+    code = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in rnd.code)
+    return f"Bedarf_{code}_{member.ags}.xlsx"
+
+
+def build_demand_template(session: Session, rnd: Round, member: Member, *, now: datetime | None = None) -> bytes:
+    """The .xlsx template of the member for the round: catalogue, current lines, delivery sites."""
+    catalogue = [
+        excel.CatalogueItem(category=category, number=number, short_text=short_text, unit=unit,
+                            reference_price=price)
+        for category, number, short_text, unit, price in session.execute(
+            select(Category.name, Product.number, Product.short_text, Unit.label, Product.reference_price)
+            .join(Category, Product.category_id == Category.id)
+            .join(Unit, Product.unit_code == Unit.code)
+            .where(Category.active.is_(True), Product.active.is_(True))
+            .order_by(Category.sort_order, Category.name, Product.number)
+        )
+    ]
+    lines: list[excel.PrefilledLine] = []
+    submission = get_submission(session, rnd.id, member.id)
+    if submission is not None:
+        lines = [
+            excel.PrefilledLine(product_number=number, quantity=quantity, delivery_site=site,
+                                cost_centre=cost_centre, budget_account=budget_account, note=note)
+            for number, quantity, site, cost_centre, budget_account, note in session.execute(
+                select(Product.number, DemandLine.quantity, DeliverySite.name, DemandLine.cost_centre,
+                       DemandLine.budget_account, DemandLine.note)
+                .join(Product, DemandLine.product_id == Product.id)
+                .join(DeliverySite, DemandLine.delivery_site_id == DeliverySite.id)
+                .where(DemandLine.submission_id == submission.id)
+                .order_by(Product.number, DemandLine.id)
+            )
+        ]
+    sites = list(session.scalars(
+        select(DeliverySite.name).where(DeliverySite.member_id == member.id, DeliverySite.active.is_(True))
+        .order_by(DeliverySite.name)
+    ))
+    info = excel.TemplateInfo(round_code=rnd.code, round_title=rnd.title, deadline=rnd.deadline,
+                              member_ags=member.ags, member_name=member.name, generated_at=now or utcnow())
+    return excel.build_template(info, catalogue, lines, sites)
+
+
+def _site_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+def rows_to_lines(session: Session, member_id: int,
+                  rows: list[excel.UploadRow]) -> tuple[list[LineInput], list[Problem], dict[str, int]]:
+    """Map article numbers and delivery-site names of the parsed rows to ids.
+
+    An empty delivery site is the member's only active site when it has exactly one.
+    Returns the lines, the problems, and origin → sheet row for the service's problems.
+    """
+    products = {number: product_id for number, product_id in session.execute(select(Product.number, Product.id))}
+    sites = {}
+    active_sites = []
+    for site_id, name, active in session.execute(
+            select(DeliverySite.id, DeliverySite.name, DeliverySite.active).where(DeliverySite.member_id == member_id)):
+        sites[_site_key(name)] = site_id
+        if active:
+            active_sites.append((site_id, name))
+    only_site = active_sites[0][0] if len(active_sites) == 1 else None
+    site_names = ", ".join(sorted(name for _id, name in active_sites)) or "–"
+
+    lines: list[LineInput] = []
+    problems: list[Problem] = []
+    origins: dict[str, int] = {}
+    for row in rows:
+        product_id = products.get(row.product_number)
+        if product_id is None:
+            problems.append(Problem(f"Unbekannte Artikel-Nr. „{excel.shown(row.product_number)}“.",
+                                    excel.SHEET_DEMAND, row.row, excel.LETTER["Artikel-Nr."]))
+            continue
+        if row.delivery_site:
+            site_id = sites.get(_site_key(row.delivery_site))
+            if site_id is None:
+                problems.append(Problem(f"Unbekannte Lieferstelle „{excel.shown(row.delivery_site)}“. Ihre "
+                                        f"Lieferstellen: {site_names}.", excel.SHEET_DEMAND, row.row,
+                                        excel.LETTER["Lieferstelle"]))
+                continue
+        elif only_site is not None:
+            site_id = only_site
+        else:
+            problems.append(Problem(f"Bitte wählen Sie eine Lieferstelle ({site_names}).", excel.SHEET_DEMAND,
+                                    row.row, excel.LETTER["Lieferstelle"]))
+            continue
+        origin = f"{excel.SHEET_DEMAND}!{row.row}"
+        origins[origin] = row.row
+        lines.append(LineInput(product_id=product_id, delivery_site_id=site_id, quantity=row.quantity,
+                               cost_centre=row.cost_centre, budget_account=row.budget_account, note=row.note,
+                               origin=origin))
+    return lines, problems, origins
+
+
+def _service_problems(line_problems, origins: dict[str, int]) -> list[Problem]:
+    return [Problem(p.message, excel.SHEET_DEMAND if p.origin in origins else None, origins.get(p.origin),
+                    FIELD_COLUMN.get(p.field) if p.origin in origins else None)
+            for p in line_problems]
+
+
+def _refuse(rnd: Round, member: Member, actor: Any, sha256: str, problems: list[Problem]) -> None:
+    log.info("demand import refused: round %s member %s by %s: %d problems (sha256 %s)", rnd.code, member.ags,
+             getattr(actor, "email", actor), len(problems), sha256)
+    raise WorkbookRejected(sorted(problems, key=lambda p: (p.sheet is not None, p.sheet or "", p.row or 0,
+                                                           len(p.column or ""), p.column or "")))
+
+
+def import_demand_workbook(session: Session, actor: Any, rnd: Round, member: Member, data: bytes, *,
+                           now: datetime | None = None, limits: UploadLimits = DEFAULT_LIMITS) -> ImportSummary:
+    """Replace the member's draft lines with the lines of an uploaded template (all or nothing).
+
+    Raises DeadlinePassed / InvalidState when the member may no longer change its demand
+    (checked before the file is read), WorkbookRejected with every problem found otherwise.
+    """
+    ensure_editable(rnd, get_submission(session, rnd.id, member.id), now)
+    sha256 = hashlib.sha256(data).hexdigest()
+    parsed = excel.read_upload(data, round_code=rnd.code, member_ags=member.ags, limits=limits)
+    if parsed.problems:
+        _refuse(rnd, member, actor, sha256, parsed.problems)
+    lines, problems, origins = rows_to_lines(session, member.id, parsed.rows)
+    if problems:
+        # Name the demand rules' problems too, so that one upload shows every error at once.
+        _clean, line_problems = validate_lines(session, member.id, lines)
+        _refuse(rnd, member, actor, sha256, problems + _service_problems(line_problems, origins))
+    try:
+        submission = replace_draft_lines(session, actor, rnd, member.id, lines, source=IMPORT_SOURCE, sha256=sha256,
+                                         now=now)
+    except InvalidLines as exc:  # raised before anything is written
+        _refuse(rnd, member, actor, sha256, _service_problems(exc.problems, origins))
+    totals = submission_totals(session, submission.id)
+    log.info("demand import: round %s member %s by %s: %d lines (sha256 %s)", rnd.code, member.ags,
+             getattr(actor, "email", actor), totals.lines, sha256)
+    return ImportSummary(lines=totals.lines, estimated_value=totals.estimated_value, sha256=sha256,
+                         submission_id=submission.id)
