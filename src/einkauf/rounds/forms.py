@@ -18,6 +18,18 @@ from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_be
 from einkauf.texts import N_
 
 
+def _parse_with_formats(raw: str, formats: tuple[str, ...], part):
+    """The first format that reads raw (ASCII only), converted with part (datetime.date or .time)."""
+    if not raw.isascii():
+        return None
+    for fmt in formats:
+        try:
+            return part(datetime.strptime(raw, fmt))
+        except ValueError:
+            continue
+    return None
+
+
 class GermanDateField(Field):
     """A date from `<input type="date">` (2027-01-31) or typed as TT.MM.JJJJ (31.01.2027)."""
 
@@ -40,13 +52,7 @@ class GermanDateField(Field):
         self.data = None
         if not self._raw:
             return
-        if self._raw.isascii():
-            for fmt in self.formats:
-                try:
-                    self.data = datetime.strptime(self._raw, fmt).date()
-                    break
-                except ValueError:
-                    continue
+        self.data = _parse_with_formats(self._raw, self.formats, datetime.date)
         if self.data is None:
             raise ValueError(gettext("Bitte ein gültiges Datum im Format TT.MM.JJJJ angeben."))
         if rules.date_problem(str(self.label.text), self.data):
@@ -79,13 +85,7 @@ class GermanTimeField(Field):
         self.data = None
         if not self._raw:
             return
-        if self._raw.isascii():
-            for fmt in self.formats:
-                try:
-                    self.data = datetime.strptime(self._raw, fmt).time()
-                    break
-                except ValueError:
-                    continue
+        self.data = _parse_with_formats(self._raw, self.formats, datetime.time)
         if self.data is None:
             raise ValueError(gettext("Bitte eine gültige Uhrzeit im Format HH:MM angeben, z. B. 12:00."))
 
