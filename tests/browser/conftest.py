@@ -16,6 +16,9 @@ CHROMIUM = "/usr/bin/chromium"
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 DEMO_PASSWORD = "browser-demo-2027"
 
+# The live server's database URL, set by live_server (see live_database_url).
+_LIVE_DATABASE: dict[str, str] = {}
+
 
 def _require(condition: bool, reason: str) -> None:
     if condition:
@@ -37,6 +40,7 @@ def live_server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'browser.sqlite'}"
+    _LIVE_DATABASE["url"] = url
     upgrade(url)
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as session:
@@ -55,6 +59,13 @@ def live_server(tmp_path_factory):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_database_url(live_server) -> str:
+    """The SQLite URL of the live server's database, for tests that prepare data behind its back
+    (write through an engine of their own and dispose of it)."""
+    return _LIVE_DATABASE["url"]
 
 
 @pytest.fixture(scope="session")

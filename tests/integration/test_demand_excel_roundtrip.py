@@ -232,6 +232,20 @@ def test_problems_found_by_the_demand_rules_are_located_in_the_sheet(world):
     assert imports(db) == []
 
 
+def test_cell_errors_and_unknown_delivery_sites_are_reported_together(world):
+    db = world["db"]
+    data = build_demand_template(db, world["round"], world["member"])
+    filled = fill(data, {
+        "00042#1": {"F": "viel", "G": "Rathaus 1"},  # not a number
+        "#4": {"B": "PA-0001", "F": 2, "G": "Bahnhof"},  # unknown delivery site
+    })
+    with pytest.raises(WorkbookRejected) as refused:
+        import_demand_workbook(db, world["officer"], world["round"], world["member"], filled)
+    located = sorted((p.row, p.column) for p in refused.value.problems)
+    assert located == sorted([(row_of(data, "00042#1"), "F"), (row_of(data, "#4"), "G")])
+    assert len(lines_of(db, world["member"])) == 2  # nothing changed
+
+
 def test_a_file_of_another_member_is_refused_and_the_member_comes_from_the_caller(world):
     db = world["db"]
     dortmund_file = fill(build_demand_template(db, world["round"], world["member"]), {"00042#1": {"F": 99}})

@@ -515,7 +515,9 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
         except Exception:  # pragma: no cover - closing a read-only archive does not fail in practice
             pass
     result.problems = collector.problems
-    if result.problems:
+    # Rows read beside row-level problems stay, so the caller can report their errors as well;
+    # after a problem with the file, sheet or header row nothing of it is trusted.
+    if any(problem.row is None or problem.row <= 1 or problem.sheet != SHEET_DEMAND for problem in result.problems):
         result.rows = []
     return result
 

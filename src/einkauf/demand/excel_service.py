@@ -183,9 +183,10 @@ def import_demand_workbook(session: Session, actor: Any, rnd: Round, member: Mem
     ensure_editable(rnd, get_submission(session, rnd.id, member.id), now)
     sha256 = hashlib.sha256(data).hexdigest()
     parsed = excel.read_upload(data, round_code=rnd.code, member_ags=member.ags, limits=limits)
-    if parsed.problems:
-        _refuse(rnd, member, actor, sha256, parsed.problems)
-    lines, problems, origins = rows_to_lines(session, member.id, parsed.rows)
+    # Rows that could be read are checked even when others could not, so that one upload
+    # reports every error at once (cell errors, unknown articles and delivery sites alike).
+    lines, problems, origins = rows_to_lines(session, member.id, parsed.rows) if parsed.rows else ([], [], {})
+    problems = list(parsed.problems) + problems
     if problems:
         # Name the demand rules' problems too, so that one upload shows every error at once.
         _clean, line_problems = validate_lines(session, member.id, lines)
