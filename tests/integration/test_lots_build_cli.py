@@ -1,0 +1,99 @@
+"""`einkauf lots build ROUND [--json]` against a real SQLite file with the demo data."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from einkauf.catalogue.models import Category
+from einkauf.cli import main
+from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.demo.services import load_demo
+from einkauf.lots.models import Allocation
+from einkauf.rounds.services import close_round
+
+
+@pytest.fixture
+def demo(cli_database):
+    with cli_database() as session:
+        load_demo(session, "demo-passwort-1")
+        session.commit()
+    return cli_database
+
+
+def _close(factory, code: str = "2027") -> None:
+    with factory() as session:
+        close_round(session, "test", code)
+        session.commit()
+
+
+def test_json_describes_the_lots_built_from_the_demo_round(demo):
+    _close(demo)
+
+    result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"round", "members", "demand_lines", "estimated_total", "lots"}
+    assert data["round"] == "2027"
+    with demo() as session:
+        submitted = (select(DemandLine).join(Submission, Submission.id == DemandLine.submission_id)
+                     .where(Submission.status == SubmissionStatus.SUBMITTED))
+        lines = session.scalar(select(func.count()).select_from(submitted.subquery()))
+        members = session.scalar(select(func.count(func.distinct(Submission.member_id)))
+                                 .where(Submission.status == SubmissionStatus.SUBMITTED))
+        categories = session.scalars(select(Category.name).order_by(Category.sort_order, Category.name)).all()
+        assert session.scalar(select(func.count()).select_from(Allocation)) == lines
+    assert data["members"] == members == 10  # Hagen's draft and the two cities without demand are not in it
+    assert data["demand_lines"] == lines
+    assert [lot["number"] for lot in data["lots"]] == [str(i) for i in range(1, len(data["lots"]) + 1)]
+    titles = [lot["title"] for lot in data["lots"]]
+    assert titles == [name for name in categories if name in titles]
+    for lot in data["lots"]:
+        assert set(lot) == {"number", "title", "cpv", "members", "positions", "estimated_value"}
+        assert isinstance(lot["estimated_value"], str) and len(lot["estimated_value"].split(".")[1]) == 2
+        assert 0 < lot["members"] <= data["members"] and lot["positions"] > 0
+        assert len(lot["cpv"]) == 10
+    assert isinstance(data["estimated_total"], str) and data["estimated_total"].count(".") == 1
+    assert Decimal(data["estimated_total"]) == sum(Decimal(lot["estimated_value"]) for lot in data["lots"])
+
+
+def test_building_twice_prints_the_same_json(demo):
+    _close(demo)
+    runner = CliRunner()
+
+    first = runner.invoke(main, ["lots", "build", "2027", "--json"])
+    second = runner.invoke(main, ["lots", "build", "2027", "--json"])
+
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout == second.stdout
+
+
+def test_without_json_a_german_summary_is_printed(demo):
+    _close(demo)
+
+    result = CliRunner().invoke(main, ["lots", "build", "2027"])
+
+    assert result.exit_code == 0, result.output
+    assert "Lose aus" in result.stdout and "Mitgliedern gebildet" in result.stdout
+    assert "Los 1:" in result.stdout
+    assert "Geschätzter Gesamtauftragswert:" in result.stdout and "€" in result.stdout
+
+
+def test_an_open_round_is_refused_with_one_german_line(demo):
+    result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
+
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Fehler: Die Bedarfsabfrage 2027 ist noch geöffnet; Lose können erst nach dem Schließen gebildet werden."]
+
+
+def test_an_unknown_round_is_refused_with_one_german_line(demo):
+    result = CliRunner().invoke(main, ["lots", "build", "1999"])
+
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines() == ["Fehler: Es gibt keine Bedarfsabfrage mit dem Kürzel „1999“."]
