@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from einkauf.errors import DomainError
@@ -60,6 +61,11 @@ class DomainErrorGroup(click.Group):
             return super().invoke(ctx)
         except DomainError as exc:
             fail(f"Fehler: {exc.message}")
+        except (OperationalError, ProgrammingError) as exc:
+            # A missing table or an unreachable server: say so in one line, not as a traceback.
+            reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
+            fail(f"Fehler: Datenbank nicht erreichbar oder nicht auf dem neuesten Stand ({reason}). "
+                 "Bitte „einkauf db upgrade“ ausführen und die Verbindung (EINKAUF_DATABASE_URL) prüfen.")
         except (KeyboardInterrupt, click.exceptions.Abort):
             fail("Abgebrochen.", 130)
 

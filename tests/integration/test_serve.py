@@ -43,3 +43,17 @@ def test_einkauf_serve_answers_on_the_given_port(tmp_path):
         proc.terminate()
         output = proc.communicate(timeout=10)[0]
     assert f"http://127.0.0.1:{port}/" in output
+
+
+def test_a_command_on_an_unmigrated_database_says_so_in_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from einkauf.cli import main
+
+    monkeypatch.setenv("EINKAUF_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.setenv("EINKAUF_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = CliRunner().invoke(main, ["lots", "build", "2027"])
+    assert result.exit_code == 1
+    assert "einkauf db upgrade" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -93,6 +93,9 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("rounds.submission_reopen", "POST"): ({"round_id": "draft_round", "member_id": "own_member"}, COORDINATOR_ONLY),
     ("rounds.round_extend", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("rounds.round_extend", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    # Lots: a draft round shows the explanation (200); a build is refused with a message (303).
+    ("lots.plan", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("lots.build", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -111,6 +114,7 @@ CROSS_RECORD = [
     ("rounds.round_extend", {"round_id": 999999}),
     ("rounds.submission_reopen", {"round_id": 999999, "member_id": "own_member"}),
     ("rounds.submission_reopen", {"round_id": "draft_round", "member_id": 999999}),
+    ("lots.plan", {"round_id": 999999}),
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),
     ("audit.event_detail", {"event_id": 999999}),
