@@ -24,10 +24,6 @@ POSTGRES_URL = os.environ.get("EINKAUF_TEST_POSTGRES_URL")
 PASSWORD = "richtig-geheim-1"
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only: runs on SQLite only")
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(request, tmp_path_factory):
     """A migrated database: SQLite always; PostgreSQL when EINKAUF_TEST_POSTGRES_URL is set."""
@@ -56,9 +52,7 @@ def backend(engine) -> str:
 
 
 @pytest.fixture
-def connection(engine, request):
-    if "sqlite_only" in request.keywords and engine.dialect.name != "sqlite":
-        pytest.skip("nur auf SQLite")
+def connection(engine):
     conn = engine.connect()
     trans = conn.begin()
     yield conn
