@@ -9,3 +9,23 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def reference_file(name: str):
+    """A file of the official reference lists in ../shared/reference (never copied into the repo).
+
+    Skipped with the reason where the folder is missing, except in CI (EINKAUF_REQUIRE_REFERENCE),
+    where a missing list is a failure.
+    """
+    import os
+
+    import pytest
+
+    from einkauf.config import PROJECT_ROOT
+
+    path = PROJECT_ROOT.parent / "shared" / "reference" / name
+    if not path.exists():
+        if os.environ.get("EINKAUF_REQUIRE_REFERENCE"):
+            pytest.fail(f"EINKAUF_REQUIRE_REFERENCE ist gesetzt, aber {path} fehlt")
+        pytest.skip(f"Referenzliste {path} fehlt")
+    return path

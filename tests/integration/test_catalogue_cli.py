@@ -7,16 +7,11 @@ from einkauf.audit.models import AuditEvent
 from einkauf.catalogue.models import CpvCode, Unit
 from einkauf.catalogue.seed import CURATED_CPV, CURATED_UNITS
 from einkauf.cli import CliContext, main
-from einkauf.config import PROJECT_ROOT
-
-REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+from support import reference_file
 
 
-def reference(name: str) -> str:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"Referenzliste {path} fehlt")
-    return str(path)
+def reference(name: str):
+    return str(reference_file(name))
 
 
 @pytest.fixture

@@ -9,17 +9,12 @@ from einkauf.catalogue import services
 from einkauf.catalogue.codes import read_cpv_csv, read_rec20_csv
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.catalogue.seed import CURATED_CPV, CURATED_UNITS
-from einkauf.config import PROJECT_ROOT
+from support import reference_file
 from einkauf.errors import NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
-
-REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
 
 def reference(name: str):
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"Referenzliste {path} fehlt")
-    return path
+    return reference_file(name)
 
 
 def events(db, entity_type, entity_id=None):

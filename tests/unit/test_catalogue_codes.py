@@ -9,17 +9,12 @@ from einkauf.catalogue.codes import (
     read_rec20_csv,
     weighted_check_digit,
 )
-from einkauf.config import PROJECT_ROOT
+from support import reference_file
 
-
-REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
 
 def reference(name: str):
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"Referenzliste {path} fehlt")
-    return path
+    return reference_file(name)
 
 
 @pytest.mark.parametrize("text", ["30192000-1", " 30192000-1", "30192000-1 \t", "\u00a030192000-1\n"])
