@@ -14,6 +14,15 @@ _PASSWORD_TOO_LONG = _l("Das Passwort darf höchstens %(n)s Zeichen lang sein.",
 _PASSWORD_LENGTH = _l("Das Passwort muss %(min)s bis %(max)s Zeichen lang sein.", min=MIN_LENGTH, max=MAX_LENGTH)
 
 
+
+
+def _confirm_new_password() -> PasswordField:
+    """The repeat field of every form that sets a new password."""
+    return PasswordField(_l("Neues Passwort wiederholen"),
+                         validators=[DataRequired(_l("Bitte wiederholen Sie das neue Passwort.")),
+                                     EqualTo("new_password", _l("Die Passwörter stimmen nicht überein."))],
+                         render_kw={"autocomplete": "new-password"})
+
 class SignInForm(EinkaufForm):
     email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
                                                          Length(max=254, message=_EMAIL_TOO_LONG)],
@@ -42,10 +51,7 @@ class ChangePasswordForm(EinkaufForm):
         description=_l("Mindestens %(n)s Zeichen.", n=MIN_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField(_l("Neues Passwort wiederholen"),
-                            validators=[DataRequired(_l("Bitte wiederholen Sie das neue Passwort.")),
-                                        EqualTo("new_password", _l("Die Passwörter stimmen nicht überein."))],
-                            render_kw={"autocomplete": "new-password"})
+    confirm = _confirm_new_password()
     submit = SubmitField(_l("Passwort ändern"))
 
 
@@ -119,8 +125,5 @@ class UserPasswordForm(EinkaufForm):
         description=_l("Mindestens %(n)s Zeichen. Alle Sitzungen dieses Zugangs werden beendet.", n=MIN_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField(_l("Neues Passwort wiederholen"),
-                            validators=[DataRequired(_l("Bitte wiederholen Sie das neue Passwort.")),
-                                        EqualTo("new_password", _l("Die Passwörter stimmen nicht überein."))],
-                            render_kw={"autocomplete": "new-password"})
+    confirm = _confirm_new_password()
     submit = SubmitField(_l("Passwort setzen"))

@@ -18,23 +18,15 @@ from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_be
 from einkauf.texts import N_
 
 
-def _parse_with_formats(raw: str, formats: tuple[str, ...], part):
-    """The first format that reads raw (ASCII only), converted with part (datetime.date or .time)."""
-    if not raw.isascii():
-        return None
-    for fmt in formats:
-        try:
-            return part(datetime.strptime(raw, fmt))
-        except ValueError:
-            continue
-    return None
+class _FormattedField(Field):
+    """A text input read with one of several strptime formats; what was typed is shown back as typed.
 
+    Subclasses set the widget, `formats`, `max_length`, `part` (datetime.date or datetime.time),
+    `display(value)` and `invalid_message()`, and may check the parsed value in `check(value)`.
+    """
 
-class GermanDateField(Field):
-    """A date from `<input type="date">` (2027-01-31) or typed as TT.MM.JJJJ (31.01.2027)."""
-
-    widget = DateInput()
-    formats = ("%Y-%m-%d", "%d.%m.%Y")
+    formats: tuple[str, ...] = ()
+    max_length = 20
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -43,19 +35,48 @@ class GermanDateField(Field):
     def _value(self) -> str:
         if self._raw is not None:
             return self._raw
-        return self.data.isoformat() if isinstance(self.data, date) else ""
+        return self.display(self.data) if self.data is not None else ""
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        self._raw = (valuelist[0] or "").strip()[:20]
+        self._raw = (valuelist[0] or "").strip()[:self.max_length]
         self.data = None
         if not self._raw:
             return
-        self.data = _parse_with_formats(self._raw, self.formats, datetime.date)
+        if self._raw.isascii():
+            for fmt in self.formats:
+                try:
+                    self.data = type(self).part(datetime.strptime(self._raw, fmt))
+                    break
+                except ValueError:
+                    continue
         if self.data is None:
-            raise ValueError(gettext("Bitte ein gültiges Datum im Format TT.MM.JJJJ angeben."))
-        if rules.date_problem(str(self.label.text), self.data):
+            raise ValueError(self.invalid_message())
+        self.check(self.data)
+
+    def check(self, value) -> None:
+        """Raise ValueError with a German message when the parsed value is out of range."""
+
+
+class GermanDateField(_FormattedField):
+    """A date from `<input type="date">` (2027-01-31) or typed as TT.MM.JJJJ (31.01.2027)."""
+
+    widget = DateInput()
+    formats = ("%Y-%m-%d", "%d.%m.%Y")
+    max_length = 20
+    part = datetime.date
+
+    @staticmethod
+    def display(value) -> str:
+        return value.isoformat() if isinstance(value, date) else ""
+
+    @staticmethod
+    def invalid_message() -> str:
+        return gettext("Bitte ein gültiges Datum im Format TT.MM.JJJJ angeben.")
+
+    def check(self, value) -> None:
+        if rules.date_problem(str(self.label.text), value):
             self.data = None
             # rules.date_problem's wording, in the language of the page
             raise ValueError(gettext("„%(label)s“ muss zwischen dem %(first)s und dem %(last)s liegen.",
@@ -63,31 +84,21 @@ class GermanDateField(Field):
                                      last=day(rules.LATEST_DATE)))
 
 
-class GermanTimeField(Field):
+class GermanTimeField(_FormattedField):
     """A wall-clock time (HH:MM) from `<input type="time">`; 12.00 is read as 12:00 as well."""
 
     widget = TimeInput()
     formats = ("%H:%M", "%H:%M:%S", "%H.%M")
+    max_length = 10
+    part = datetime.time
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self._raw: str | None = None
+    @staticmethod
+    def display(value) -> str:
+        return value.strftime("%H:%M") if isinstance(value, time) else ""
 
-    def _value(self) -> str:
-        if self._raw is not None:
-            return self._raw
-        return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self._raw = (valuelist[0] or "").strip()[:10]
-        self.data = None
-        if not self._raw:
-            return
-        self.data = _parse_with_formats(self._raw, self.formats, datetime.time)
-        if self.data is None:
-            raise ValueError(gettext("Bitte eine gültige Uhrzeit im Format HH:MM angeben, z. B. 12:00."))
+    @staticmethod
+    def invalid_message() -> str:
+        return gettext("Bitte eine gültige Uhrzeit im Format HH:MM angeben, z. B. 12:00.")
 
 
 class WholeNumberField(GermanDecimalField):
