@@ -272,7 +272,7 @@ def preview_lots(session: Session, round_code_or_id: int | str) -> PlanPreview:
     planned = _plan(session, rnd, rule_set)
     current = get_plan(session, rnd.id)
     names = dict(session.execute(select(Product.id, Product.short_text)
-                                 .where(Product.id.in_({p.product_id for lot in planned for p in lot.positions}))))
+                                 .where(Product.id.in_({p.product_id for lot in planned for p in lot.positions}))).all())
     new = [LotSnapshot(lot.number, lot.title, lot.estimated_value,
                        tuple(PositionSnapshot(p.product_id, p.product_number, names.get(p.product_id, ""),
                                               p.annual_quantity, p.estimated_value) for p in lot.positions))
