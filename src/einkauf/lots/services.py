@@ -34,7 +34,7 @@ from typing import Any, Iterator, Sequence
 from sqlalchemy import BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from einkauf.audit.services import record_event
+from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import cents_to_euro, claim_version, line_value_cents_sql, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
@@ -182,17 +182,13 @@ def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, ru
     row.rules = json.dumps(rules.to_json(), sort_keys=True)
     row.national_procedure = national_procedure
     row.updated_at = utcnow()
-    row.updated_by_label = _actor_label(actor)
+    row.updated_by_label = actor_label(actor)
     session.flush()
     record_event(session, actor, "lot_rules.update", "round", rnd.id,
                  summary=f"Losregeln der Bedarfsabfrage {rnd.code} gespeichert",
                  before=before, after={"rules": rules.to_json(), "national_procedure": national_procedure})
-    log.info("lot rules of round %s saved by %s", rnd.code, _actor_label(actor))
+    log.info("lot rules of round %s saved by %s", rnd.code, actor_label(actor))
     return RuleSet(rules, national_procedure, row.version)
-
-
-def _actor_label(actor: Any) -> str:
-    return getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
 
 
 def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
@@ -386,7 +382,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
         _retire_plan(session, previous, now)
 
     plan = LotPlan(round_id=rnd.id, version=version, built_at=now, built_by_id=getattr(actor, "id", None),
-                   built_by_label=_actor_label(actor), demand_stamp=stamp,
+                   built_by_label=actor_label(actor), demand_stamp=stamp,
                    rules=json.dumps(rule_set.rules.to_json(), sort_keys=True))
     session.add(plan)
     session.flush()
@@ -490,7 +486,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
                "fingerprint": plan.fingerprint, "rules": rule_set.rules.to_json()},
     )
     log.info("lot plan %s of round %s built by %s: %d lots, %d allocations", plan.id, rnd.code,
-             _actor_label(actor), len(planned), demand_line_count)
+             actor_label(actor), len(planned), demand_line_count)
     return LotBuildResult(round_code=rnd.code, plan_id=plan.id, version=version, fingerprint=plan.fingerprint,
                           member_count=member_count, demand_line_count=demand_line_count,
                           estimated_total=plan.estimated_total, lots=summaries,
