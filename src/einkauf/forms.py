@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
 from einkauf.i18n import current_language, number
@@ -162,3 +163,8 @@ class GermanDecimalField(Field):
             self.data = None
             raise ValueError(gettext("Der Wert darf nicht größer als %(n)s sein.", n=display_number(self.maximum)))
         self.data = value
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a SelectField."""
+    return [SelectChoice(value, label) for value, label in pairs]

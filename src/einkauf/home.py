@@ -24,6 +24,7 @@ NAVIGATION = [
     ("demand.start", N_("Bedarfsmeldung"), {Role.OFFICER}),
     ("rounds.round_list", N_("Bedarfsabfragen"), {Role.COORDINATOR}),
     ("rounds.member_list", N_("Mitglieder"), {Role.COORDINATOR}),
+    ("tenders.tender_list", N_("Vergabeverfahren"), {Role.COORDINATOR}),
     ("catalogue.category_list", N_("Warengruppen"), {Role.COORDINATOR}),
     ("catalogue.product_list", N_("Artikel"), {Role.COORDINATOR}),
     ("auth.user_list", N_("Zugänge"), {Role.ADMIN}),

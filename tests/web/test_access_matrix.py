@@ -96,6 +96,15 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     # Lots: a draft round shows the explanation (200); a build is refused with a message (303).
     ("lots.plan", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("lots.build", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("lots.rules", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("lots.rules", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("lots.preview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    # Tenders: a round without lots sends the coordinator back to the lot plan (303).
+    ("tenders.tender_new", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("tenders.tender_new", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("tenders.tender_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("tenders.tender_detail", "GET"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    ("tenders.tender_cancel", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY_SEE_OTHER),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -115,6 +124,10 @@ CROSS_RECORD = [
     ("rounds.submission_reopen", {"round_id": 999999, "member_id": "own_member"}),
     ("rounds.submission_reopen", {"round_id": "draft_round", "member_id": 999999}),
     ("lots.plan", {"round_id": 999999}),
+    ("lots.rules", {"round_id": 999999}),
+    ("lots.preview", {"round_id": 999999}),
+    ("tenders.tender_new", {"round_id": 999999}),
+    ("tenders.tender_detail", {"tender_id": 999999}),
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),
     ("audit.event_detail", {"event_id": 999999}),
@@ -151,7 +164,30 @@ def world(db, make_member, make_user, make_category, make_product, make_round):
         "product": make_product(category=category).id,
         "draft_round": make_round().id,
         "open_round": make_round(opened=True).id,
+        "tender": _tender(db, make_round(closed=True)),
     }
+
+
+def _tender(db, rnd) -> int:
+    """A cancelled tender over an empty plan: enough for the pages, no lots needed."""
+    from datetime import date, datetime, timezone
+    from decimal import Decimal
+
+    from einkauf.lots.models import LotPlan
+    from einkauf.tenders.models import Tender, TenderStatus
+
+    plan = LotPlan(round_id=rnd.id, superseded_at=datetime(2027, 1, 2, tzinfo=timezone.utc))
+    db.add(plan)
+    db.flush()
+    tender = Tender(reference=f"EK-{rnd.code}-01", round_id=rnd.id, plan_id=plan.id, title="Test",
+                    status=TenderStatus.CANCELLED, procedure="Offenes Verfahren (VgV)", eu_wide=True,
+                    national_procedure="Öffentliche Ausschreibung (UVgO)", threshold_amount=Decimal("216000.00"),
+                    threshold_valid_from=date(2026, 1, 1), threshold_valid_to=date(2027, 12, 31),
+                    estimated_total=Decimal("0.00"), publication_date=date(2027, 2, 1),
+                    submission_deadline=datetime(2027, 3, 8, 11, tzinfo=timezone.utc), cancel_reason="Test")
+    db.add(tender)
+    db.flush()
+    return tender.id
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_the_build_button_creates_the_plan_and_the_page_shows_lots_and_total_in_
     assert element(page, "plan-members") == "1"
     lot = re.search(r'id="los-1">(.*?)</tr>', page, re.S).group(1)
     assert "Kopierpapier" in lot and "30192000-1" in lot and "240.000,00 €" in lot
-    assert "Lose neu bilden" in page
+    assert "Änderungen prüfen und neu bilden" in page
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lot_plan.build")) == 1
 
 

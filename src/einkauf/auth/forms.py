@@ -2,11 +2,10 @@
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from einkauf.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from einkauf.forms import CleanStringField, EinkaufForm, at_most_characters
+from einkauf.forms import CleanStringField, EinkaufForm, at_most_characters, select_choices
 
 
 _EMAIL_TOO_LONG = _l("Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein.")
@@ -62,11 +61,6 @@ ROLE_CHOICES = [
     ("admin", _l("Administration")),
 ]
 NO_MEMBER = ("", _l("– kein Mitglied –"))
-
-
-def select_choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the options of a SelectField."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class _RoleBindingMixin:

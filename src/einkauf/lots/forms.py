@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import Optional
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SubmitField
+from wtforms.validators import Length, Optional, Regexp
 
 from einkauf import BERLIN
-from einkauf.forms import EinkaufForm
+from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
+from einkauf.lots.services import NATIONAL_PROCEDURES
 from einkauf.rounds.forms import GermanDateField
 
 # Proposed planned publication date: two weeks from today (German calendar day).
@@ -27,3 +30,37 @@ class PublicationDateForm(EinkaufForm):
 
     class Meta:
         csrf = False
+
+
+class CategoryRuleForm(Form):
+    """One category's row of the lot rules: its merge group and whether it is split by region."""
+
+    category_id = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Warengruppe."))])
+    group = CleanStringField(_l("Zusammenlegen (Gruppe)"), validators=[
+        Optional(), Regexp(r"^[0-9]{1,2}\Z", message=_l("Bitte eine Gruppennummer von 1 bis 99 angeben."))],
+        render_kw={"inputmode": "numeric", "maxlength": 2, "autocomplete": "off"})
+    region_split = BooleanField(_l("In Gebietslose teilen"))
+
+
+class LotRulesForm(EinkaufForm):
+    """The lot rules of a round (stored with it, applied by every build)."""
+
+    categories = FieldList(FormField(CategoryRuleForm), max_entries=2000)
+    excluded = CleanTextAreaField(
+        _l("Nicht ausschreiben (Artikel-Nr.)"), validators=[Optional(), Length(max=20000)],
+        description=_l("Artikelnummern, die in keinem Los erscheinen sollen – eine je Zeile oder durch Komma getrennt."))
+    split_value = GermanDecimalField(
+        _l("In Teillose teilen ab (€)"), validators=[Optional()], places=2, minimum=Decimal("0.01"),
+        maximum=Decimal("999999999999.99"),
+        description=_l("Ein Los, dessen geschätzter Wert diesen Betrag übersteigt, wird in Teillose geteilt. Leer: nie."))
+    national_procedure = SelectField(_l("Nationales Verfahren unterhalb des EU-Schwellenwerts"),
+                                     choices=select_choices((p, p) for p in NATIONAL_PROCEDURES))
+    version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden "
+                                                                          "Sie die Seite neu."))])
+    submit = SubmitField(_l("Losregeln speichern"))
+
+
+class RebuildForm(EinkaufForm):
+    """Accept the previewed rebuild: the stamp ties the acceptance to what was shown."""
+
+    stamp = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{64}\Z", message=_l("Ungültige Vorschau."))])

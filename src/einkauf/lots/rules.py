@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import Any
 
 from einkauf.errors import ValidationFailed
+from einkauf.texts import N_
 
 THOUSANDTH = Decimal("0.001")
 CENT = Decimal("0.01")
@@ -281,9 +282,9 @@ class PlannedLot:
         }
 
 
-FACHLOS = "Fachlos"
-GEBIETSLOS = "Gebietslos"
-TEILLOS = "Teillos"
+FACHLOS = N_("Fachlos")
+GEBIETSLOS = N_("Gebietslos")
+TEILLOS = N_("Teillos")
 NO_REGION_TITLE = "ohne Region"
 
 

@@ -1,21 +1,25 @@
-"""The coordinator's lot plan: build the lots of a closed round and see the procedure (R2–R4).
+"""The coordinator's lot plan: lot rules, preview of a (re)build with what changed, the build, and
+the procedure for a planned publication date (R2–R4).
 
-GET shows the stored plan (values per lot as the build stored them) and the procedure decision
-for a planned publication date taken from the query string; POST builds or rebuilds the plan
-and always answers 303 back to the page, with a flashed summary or the refusal.
+GET pages never change anything; every POST answers 303 (or re-renders a form with its errors).
 """
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from einkauf.auth.models import Role
-from einkauf.errors import DomainError, NotFound
+from einkauf.catalogue.models import Category, Product
+from einkauf.errors import DomainError, NotFound, StaleVersion
 from einkauf.i18n import day, money, number
 from einkauf.lots import services
-from einkauf.lots.forms import PublicationDateForm, default_publication_date
+from einkauf.lots.forms import LotRulesForm, PublicationDateForm, RebuildForm, default_publication_date
 from einkauf.lots.procedure import LotValue, decide_procedure
+from einkauf.lots.rules import InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
 from einkauf.web import get_db, roles_required
@@ -48,32 +52,132 @@ def _publication_date(form: PublicationDateForm):
 @bp.get("/runden/<int:round_id>/lose")
 @coordinator_only
 def plan(round_id: int):
+    from einkauf.tenders.services import active_tender
+
+    db = get_db()
     row = _round_or_404(round_id)
-    lot_plan = services.get_plan(get_db(), row.id)
+    lot_plan = services.get_plan(db, row.id)
     publication_date, form, date_note = _publication_date(PublicationDateForm(formdata=request.args))
     decision, decision_problem = None, None
     if lot_plan is not None and lot_plan.lots:
         try:
             decision = decide_procedure([LotValue(lot.number, lot.estimated_value) for lot in lot_plan.lots],
-                                        publication_date)
+                                        publication_date,
+                                        national_procedure=services.get_rule_set(db, row).national_procedure)
         except DomainError as exc:
             decision_problem = exc.message
-    return render_template("lots/plan.html", round=row, plan=lot_plan, closed=row.status == RoundStatus.CLOSED,
-                           form=form, date_note=date_note, decision=decision, decision_problem=decision_problem)
+    closed = row.status == RoundStatus.CLOSED
+    stale = closed and lot_plan is not None and lot_plan.demand_stamp != services.demand_stamp(db, row)
+    return render_template("lots/plan.html", round=row, plan=lot_plan, closed=closed, stale=stale,
+                           tender=active_tender(db, row.id), form=form, date_note=date_note, decision=decision,
+                           decision_problem=decision_problem)
+
+
+def _rules_form(db, row, formdata=None) -> tuple[LotRulesForm, list]:
+    """The rules form: from the stored rules (GET) or from the posted fields only (POST)."""
+    categories = list(db.scalars(select(Category).order_by(Category.sort_order, Category.name, Category.id)))
+    if formdata is not None:
+        return LotRulesForm(formdata=formdata), categories
+    rule_set = services.get_rule_set(db, row)
+    rules = rule_set.rules
+    group_of = {cid: str(index) for index, group in enumerate(rules.merge_groups, start=1) for cid in group}
+    excluded = list(db.scalars(select(Product.number).where(Product.id.in_(sorted(rules.excluded_products)))
+                               .order_by(Product.number))) if rules.excluded_products else []
+    return LotRulesForm(data={
+        "categories": [{"category_id": str(c.id), "group": group_of.get(c.id, ""),
+                        "region_split": c.id in rules.region_split} for c in categories],
+        "excluded": "\n".join(excluded),
+        "split_value": rules.split_value,
+        "national_procedure": rule_set.national_procedure,
+        "version": str(rule_set.version),
+    }), categories
+
+
+def _rule_rows(form: LotRulesForm, categories: list) -> list:
+    """(category, its row of the form) in category order; categories missing from a post get an empty row."""
+    entries = {entry.form.category_id.data: entry for entry in form.categories.entries}
+    for category in categories:
+        if str(category.id) not in entries:
+            entries[str(category.id)] = form.categories.append_entry({"category_id": str(category.id)})
+    return [(category, entries[str(category.id)]) for category in categories]
+
+
+@bp.route("/runden/<int:round_id>/lose/regeln", methods=["GET", "POST"])
+@coordinator_only
+def rules(round_id: int):
+    db = get_db()
+    row = _round_or_404(round_id)
+    form, categories = _rules_form(db, row, request.form if request.method == "POST" else None)
+    problems: list[str] = []
+    if request.method == "POST" and form.validate():
+        known = {c.id for c in categories}
+        groups: dict[str, list[int]] = {}
+        split: set[int] = set()
+        for entry in form.categories.entries:
+            category_id = int(entry.form.category_id.data or 0)
+            if category_id not in known:
+                abort(404)
+            if entry.form.group.data:
+                groups.setdefault(entry.form.group.data.lstrip("0") or "0", []).append(category_id)
+            if entry.form.region_split.data:
+                split.add(category_id)
+        wanted = [n for n in re.split(r"[\s,;]+", form.excluded.data or "") if n]
+        found = dict(db.execute(select(Product.number, Product.id).where(Product.number.in_(wanted))).all())
+        unknown = [n for n in wanted if n not in found]
+        if unknown:
+            form.excluded.errors.append(gettext("Diese Artikelnummern gibt es nicht: %(numbers)s",
+                                                numbers=", ".join(unknown[:20])))
+        else:
+            rules = LotRules(merge_groups=[g for g in groups.values() if len(g) > 1], region_split=split,
+                             excluded_products=set(found.values()), split_value=form.split_value.data)
+            try:
+                services.save_lot_rules(db, current_user._get_current_object(), row.id, rules,
+                                        form.national_procedure.data, expected_version=int(form.version.data))
+            except InvalidLotRules as exc:
+                problems = exc.problems
+            except DomainError as exc:
+                problems = [exc.message]
+            else:
+                flash(gettext("Losregeln gespeichert. Prüfen Sie die Vorschau und bilden Sie die Lose neu."), "success")
+                return redirect(url_for("lots.preview", round_id=row.id), 303)
+        if problems:
+            db.rollback()
+    return render_template("lots/rules.html", round=row, form=form, rows=_rule_rows(form, categories),
+                           problems=problems)
+
+
+@bp.get("/runden/<int:round_id>/lose/vorschau")
+@coordinator_only
+def preview(round_id: int):
+    db = get_db()
+    row = _round_or_404(round_id)
+    result, problem = None, None
+    try:
+        result = services.preview_lots(db, row.id)
+    except DomainError as exc:
+        problem = exc.message
+    form = RebuildForm(data={"stamp": result.stamp if result else ""})
+    return render_template("lots/preview.html", round=row, preview=result, problem=problem, form=form)
 
 
 @bp.post("/runden/<int:round_id>/lose/bilden")
 @coordinator_only
 def build(round_id: int):
     row = _round_or_404(round_id)
+    form = RebuildForm()
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("lots.preview", round_id=row.id), 303)
     try:
-        result = services.build_lots(get_db(), current_user._get_current_object(), row.id)
+        result = services.build_lots(get_db(), current_user._get_current_object(), row.id,
+                                     expected_stamp=form.stamp.data or None)
     except DomainError as exc:
         get_db().rollback()  # a refused build must not commit anything
         flash(exc.message, "error")
-    else:
-        flash(gettext("Lose der Bedarfsabfrage %(code)s gebildet – Lose: %(lots)s, Bedarfspositionen: %(lines)s, "
-                      "Mitglieder: %(members)s, geschätzter Auftragswert: %(total)s.",
-                      code=result.round_code, lots=number(len(result.lots)), lines=number(result.demand_line_count),
-                      members=number(result.member_count), total=money(result.estimated_total)), "success")
+        target = "lots.preview" if isinstance(exc, StaleVersion) else "lots.plan"
+        return redirect(url_for(target, round_id=row.id), 303)
+    flash(gettext("Lose der Bedarfsabfrage %(code)s gebildet – Lose: %(lots)s, Bedarfspositionen: %(lines)s, "
+                  "Mitglieder: %(members)s, geschätzter Auftragswert: %(total)s.",
+                  code=result.round_code, lots=number(len(result.lots)), lines=number(result.demand_line_count),
+                  members=number(result.member_count), total=money(result.estimated_total)), "success")
     return redirect(url_for("lots.plan", round_id=row.id), 303)

@@ -1,0 +1,52 @@
+"""Forms of the tender pages: freezing a lot plan and cancelling a tender."""
+from __future__ import annotations
+
+from datetime import time
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, SelectMultipleField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm
+from einkauf.rounds.forms import GermanDateField, GermanTimeField
+from einkauf.tenders.services import CANCEL_REASON_MAX, CANCEL_REASON_MIN, MAX_TITLE
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TenderForm(EinkaufForm):
+    """Freeze the round's lot plan into a tender."""
+
+    title = CleanStringField(_l("Bezeichnung des Vergabeverfahrens"), validators=[
+        DataRequired(_l("Bitte eine Bezeichnung angeben.")), Length(max=MAX_TITLE)])
+    publication_date = GermanDateField(_l("Geplanter Veröffentlichungstag"), validators=[
+        InputRequired(_l("Bitte den geplanten Veröffentlichungstag angeben."))],
+        description=_l("Bestimmt den geltenden EU-Schwellenwert."))
+    deadline_date = GermanDateField(_l("Angebotsfrist (Tag)"), validators=[
+        InputRequired(_l("Bitte den Tag der Angebotsfrist angeben."))])
+    deadline_time = GermanTimeField(_l("Angebotsfrist (Uhrzeit)"), validators=[Optional()], default=time(12, 0),
+                                    description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))
+    electronic_submission = BooleanField(_l("Elektronische Angebotsabgabe"), default=True,
+                                         description=_l("Verkürzt die Mindestfrist im offenen Verfahren um 5 Tage "
+                                                        "(§ 15 Abs. 4 VgV)."))
+    award_criteria = CleanTextAreaField(_l("Zuschlagskriterien"), validators=[Optional(), Length(max=2000)],
+                                        default="Preis: 100",
+                                        description=_l("Ein Kriterium je Zeile als „Kriterium: Gewichtung in %“; "
+                                                       "zusammen 100 %. Ohne Angabe: nur der Preis."))
+    small_lots = CheckboxListField(_l("Kleinlosregelung (§ 3 Abs. 9 VgV): national vergebene Lose"), choices=[],
+                                   validate_choice=True)
+    small_lots_shown = HiddenField(default="1")
+    acknowledge = BooleanField(_l("Ich habe die Hinweise gelesen und erstelle das Vergabeverfahren trotzdem."))
+    submit = SubmitField(_l("Vergabeverfahren erstellen"))
+
+
+class CancelTenderForm(EinkaufForm):
+    reason = CleanTextAreaField(_l("Grund der Aufhebung"), validators=[
+        DataRequired(_l("Bitte einen Grund angeben.")), Length(min=CANCEL_REASON_MIN, max=CANCEL_REASON_MAX)])
+    version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden "
+                                                                          "Sie die Seite neu."))])
+    submit = SubmitField(_l("Vergabeverfahren aufheben"))

@@ -1,0 +1,155 @@
+"""Tender pages for coordinators: freeze a round's lot plan, list and show tenders, cancel one."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from einkauf import BERLIN
+from einkauf.auth.models import Role
+from einkauf.errors import DomainError, NotFound
+from einkauf.forms import select_choices
+from einkauf.lots.forms import default_publication_date
+from einkauf.lots.procedure import InvalidSmallLots
+from einkauf.lots.rules import format_number_de
+from einkauf.lots.services import get_plan, lot_members
+from einkauf.rounds.services import get_round
+from einkauf.tenders import services
+from einkauf.tenders.forms import CancelTenderForm, TenderForm
+from einkauf.tenders.rules import InvalidAwardCriteria, parse_award_criteria
+from einkauf.web import get_db, paginate, roles_required
+
+bp = Blueprint("tenders", __name__)
+
+coordinator_only = roles_required(Role.COORDINATOR)
+DEFAULT_PERIOD_DAYS = 35
+
+
+def _round_or_404(round_id: int):
+    try:
+        return get_round(get_db(), round_id)
+    except NotFound:
+        abort(404)
+
+
+def _tender_or_404(tender_id: int):
+    try:
+        return services.get_tender(get_db(), tender_id)
+    except NotFound:
+        abort(404)
+
+
+def _deadline(form: TenderForm) -> datetime | None:
+    if form.deadline_date.data is None:
+        return None
+    return datetime.combine(form.deadline_date.data, form.deadline_time.data or TenderForm.deadline_time.kwargs[
+        "default"], BERLIN)
+
+
+@bp.route("/runden/<int:round_id>/vergabe/neu", methods=["GET", "POST"])
+@coordinator_only
+def tender_new(round_id: int):
+    db = get_db()
+    row = _round_or_404(round_id)
+    plan = get_plan(db, row.id)
+    if plan is None or not plan.lots:
+        flash(gettext("Für diese Bedarfsabfrage gibt es noch keine Lose; bitte zuerst die Lose bilden."), "error")
+        return redirect(url_for("lots.plan", round_id=row.id), 303)
+    publication = default_publication_date()
+    form = TenderForm(data={"title": row.title, "publication_date": publication,
+                            "deadline_date": publication + timedelta(days=DEFAULT_PERIOD_DAYS)}
+                      ) if request.method == "GET" else TenderForm()
+    form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
+    problems: list[str] = []
+    warnings: list[str] = []
+    check = None
+    if request.method == "POST" and form.validate():
+        deadline = _deadline(form)
+        try:
+            criteria = parse_award_criteria(form.award_criteria.data)
+        except InvalidAwardCriteria as exc:
+            form.award_criteria.errors.append(exc.message)
+        else:
+            try:
+                proposal = services.check_freeze(db, row.id, publication_date=form.publication_date.data,
+                                                 submission_deadline=deadline,
+                                                 electronic_submission=form.electronic_submission.data)
+                chosen = list(form.small_lots.data or []) if proposal.decision.eu_wide else None
+                tender = services.freeze_tender(
+                    db, current_user._get_current_object(), row.id, publication_date=form.publication_date.data,
+                    submission_deadline=deadline, electronic_submission=form.electronic_submission.data,
+                    award_criteria=criteria, small_lots=chosen, title=form.title.data,
+                    acknowledge_warnings=bool(form.acknowledge.data),
+                    reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"))
+            except services.DeadlineWarnings as exc:
+                warnings = exc.warnings
+            except InvalidSmallLots as exc:
+                form.small_lots.errors.extend(exc.problems)
+            except DomainError as exc:
+                problems.append(exc.message)
+            else:
+                flash(gettext("Vergabeverfahren %(reference)s erstellt: %(procedure)s.", reference=tender.reference,
+                              procedure=tender.procedure), "success")
+                for warning in tender.warning_list:
+                    flash(warning, "warning")
+                return redirect(url_for("tenders.tender_detail", tender_id=tender.id), 303)
+        db.rollback()
+    # The decision for the date in the form (or the default), shown beside the form.
+    try:
+        when = form.publication_date.data or publication
+        deadline = _deadline(form) or datetime.combine(when + timedelta(days=DEFAULT_PERIOD_DAYS),
+                                                       TenderForm.deadline_time.kwargs["default"], BERLIN)
+        check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
+                                      electronic_submission=bool(form.electronic_submission.data))
+        if request.method == "GET":
+            form.small_lots.data = list(check.decision.small_lots)
+    except DomainError as exc:
+        if not problems:
+            problems.append(exc.message)
+    values = {lot.number: lot for lot in plan.lots}
+    return render_template("tenders/new.html", round=row, plan=plan, form=form, check=check, values=values,
+                           problems=problems, warnings=warnings)
+
+
+@bp.get("/vergaben")
+@coordinator_only
+def tender_list():
+    page = paginate(get_db(), services.tender_query())
+    return render_template("tenders/list.html", page=page)
+
+
+@bp.get("/vergaben/<int:tender_id>")
+@coordinator_only
+def tender_detail(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    members = lot_members(db, tender.plan_id)
+    criteria = [(name, format_number_de(weight, 2).removesuffix(",00")) for name, weight in
+                services.award_criteria_of(tender)]
+    form = CancelTenderForm(data={"version": str(tender.version)})
+    return render_template("tenders/detail.html", tender=tender, members=members, criteria=criteria,
+                           cancel_form=form, lots={lot.id: lot for lot in tender.plan.lots})
+
+
+@bp.post("/vergaben/<int:tender_id>/aufheben")
+@coordinator_only
+def tender_cancel(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = CancelTenderForm()
+    if form.validate():
+        try:
+            services.cancel_tender(db, current_user._get_current_object(), tender.id, form.reason.data,
+                                   expected_version=int(form.version.data))
+        except DomainError as exc:
+            db.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(gettext("Vergabeverfahren %(reference)s aufgehoben. Die Lose können jetzt neu gebildet werden.",
+                          reference=tender.reference), "success")
+            return redirect(url_for("tenders.tender_detail", tender_id=tender.id), 303)
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("tenders.tender_detail", tender_id=tender.id), 303)
