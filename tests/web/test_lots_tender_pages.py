@@ -1,0 +1,225 @@
+"""The coordinator's journey through the web pages: lot rules → preview with what changed → build →
+tender with procedure and deadline check → cancel (issue 4, items 2–5)."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.lots.models import Lot, LotPlan
+from einkauf.lots.services import build_lots, get_plan, get_rule_set
+from einkauf.tenders.models import Tender, TenderStatus
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+@pytest.fixture
+def round_with_demand(db, make_round, make_member, make_category, make_product):
+    """A closed round: furniture 200,000 €, paper 20,000 €, ink 16,000 € over 24 + 24 months."""
+    rnd = make_round(closed=True)
+    cats = [make_category(name=n, sort_order=i) for i, n in enumerate(("Möbel", "Papier", "Tinte"))]
+    products = [make_product(cats[0], number="M-1", price="500.00", short_text="Schreibtisch"),
+                make_product(cats[1], number="P-1", price="5.00", short_text="Kopierpapier A4"),
+                make_product(cats[2], number="T-1", price="40.00", short_text="Tintenpatrone")]
+    city = make_member(name="Essen")
+    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
+    db.add(submission)
+    db.flush()
+    for product, quantity in zip(products, ("100", "1000", "100")):
+        db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
+                          delivery_site_id=city.delivery_sites[0].id))
+    db.flush()
+    return rnd, cats, products, submission
+
+
+def _rules_post(page: str, **changes) -> dict:
+    """The rules form as the browser would send it, with changes by field name."""
+    data = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    data.update({k: v for k, v in changes.items() if v is not None})
+    data.setdefault("national_procedure", "Öffentliche Ausschreibung (UVgO)")
+    return {k: v for k, v in data.items() if changes.get(k, "") is not None}
+
+
+def test_rules_saved_on_the_page_show_in_the_preview_and_the_accepted_build(client, as_role, db, round_with_demand):
+    rnd, cats, _, _ = round_with_demand
+    as_role("coordinator")
+    page = text(client.get(f"/runden/{rnd.id}/lose/regeln"))
+    assert "Möbel" in page and "In Gebietslose teilen" in page
+    index = {c.id: i for i, c in enumerate(cats)}
+
+    response = client.post(f"/runden/{rnd.id}/lose/regeln", data=_rules_post(
+        page, **{f"categories-{index[cats[1].id]}-group": "1", f"categories-{index[cats[2].id]}-group": "1",
+                 "excluded": "", "split_value": ""}))
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/runden/{rnd.id}/lose/vorschau")
+    assert get_rule_set(db, rnd).rules.merge_groups == (tuple(sorted((cats[1].id, cats[2].id))),)
+
+    preview = text(client.get(f"/runden/{rnd.id}/lose/vorschau"))
+    assert "Los 2 neu: Papier, Tinte" in preview
+    assert "Noch ist nichts gespeichert" in preview
+    assert get_plan(db, rnd.id) is None
+    stamp = re.search(r'name="stamp"[^>]*value="([0-9a-f]{64})"', preview).group(1)
+
+    built = client.post(f"/runden/{rnd.id}/lose/bilden", data={"stamp": stamp})
+    assert built.status_code == 303
+    titles = list(db.scalars(select(Lot.title).join(LotPlan).where(LotPlan.round_id == rnd.id).order_by(Lot.sort_key)))
+    assert titles == ["Möbel", "Papier, Tinte"]
+
+
+def test_unknown_product_numbers_and_bad_groups_are_shown_and_nothing_is_saved(client, as_role, db,
+                                                                                round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    as_role("coordinator")
+    page = text(client.get(f"/runden/{rnd.id}/lose/regeln"))
+
+    response = client.post(f"/runden/{rnd.id}/lose/regeln", data=_rules_post(
+        page, **{"excluded": "P-1, GIBT-ES-NICHT", "categories-0-group": "x1", "split_value": "abc"}))
+
+    body = text(response)
+    assert response.status_code == 200
+    assert "Bitte korrigieren Sie die folgenden Angaben" in body
+    assert "Gruppennummer von 1 bis 99" in body
+    assert 'value="x1"' in body  # the input is shown again
+    assert get_rule_set(db, rnd).version == 0
+    response = client.post(f"/runden/{rnd.id}/lose/regeln", data=_rules_post(page, excluded="P-1 GIBT-ES-NICHT"))
+    assert "Diese Artikelnummern gibt es nicht: GIBT-ES-NICHT" in text(response)
+    assert get_rule_set(db, rnd).version == 0
+
+
+def test_a_category_id_from_elsewhere_in_the_rules_form_is_not_found(client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    as_role("coordinator")
+    page = text(client.get(f"/runden/{rnd.id}/lose/regeln"))
+
+    response = client.post(f"/runden/{rnd.id}/lose/regeln", data=_rules_post(page, **{"categories-0-category_id": "999999"}))
+
+    assert response.status_code == 404
+    assert get_rule_set(db, rnd).version == 0
+
+
+def test_the_preview_after_a_changed_submission_shows_the_changed_position(client, as_role, db, round_with_demand):
+    rnd, _, products, submission = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    assert "Keine Änderungen" in text(client.get(f"/runden/{rnd.id}/lose/vorschau"))
+
+    line = next(line for line in submission.lines if line.product_id == products[1].id)
+    line.quantity = Decimal("1500")
+    submission.version += 1
+    db.flush()
+
+    plan_page = text(client.get(f"/runden/{rnd.id}/lose"))
+    assert "haben sich Bedarfsmeldungen oder Losregeln geändert" in plan_page
+    assert "Vergabeverfahren erstellen" not in plan_page
+    preview = text(client.get(f"/runden/{rnd.id}/lose/vorschau"))
+    block = re.search(r'id="aenderung-los-2">(.*?)</table>', preview, re.S).group(1)
+    assert "Los 2 geändert: Papier" in block
+    assert "P-1" in block and "1.000" in block and "1.500" in block
+    assert "20.000,00 €" in block and "30.000,00 €" in block
+
+
+def test_a_stale_preview_is_not_accepted(client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    as_role("coordinator")
+
+    response = client.post(f"/runden/{rnd.id}/lose/bilden", data={"stamp": "a" * 64})
+
+    assert response.status_code == 303 and response.headers["Location"].endswith("/lose/vorschau")
+    assert get_plan(db, rnd.id) is None
+
+
+def _tender_form(client, rnd) -> tuple[str, dict]:
+    page = text(client.get(f"/runden/{rnd.id}/vergabe/neu"))
+    data = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    data["small_lots"] = re.findall(r'name="small_lots"[^>]*value="([^"]+)" checked', page)
+    data["award_criteria"] = "Preis: 100"
+    data["electronic_submission"] = "y"
+    data.pop("acknowledge", None)
+    return page, data
+
+
+def test_freezing_on_the_page_proposes_the_small_lots_and_creates_the_tender(client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    assert "Vergabeverfahren erstellen" in text(client.get(f"/runden/{rnd.id}/lose"))
+
+    page, data = _tender_form(client, rnd)
+    assert "Offenes Verfahren (VgV)" in page
+    assert data["small_lots"] == ["2", "3"]  # the system's proposal is preselected
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+
+    assert response.status_code == 303, text(response)
+    tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
+    assert [lot.small_lot_quota for lot in tender.lots] == [False, True, True]
+    detail = text(client.get(response.headers["Location"]))
+    assert tender.reference in detail and "Kleinlosregelung" in detail and "Essen" in detail
+    assert "236.000,00 €" in detail
+    plan_page = text(client.get(f"/runden/{rnd.id}/lose"))
+    assert f"Vergabeverfahren {tender.reference}" in plan_page
+    assert f"/runden/{rnd.id}/lose/bilden" not in plan_page
+
+
+def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement(client, as_role, db,
+                                                                               round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    _, data = _tender_form(client, rnd)
+    publication = date.today() + timedelta(days=14)
+    data["publication_date"] = publication.isoformat()
+    data["deadline_date"] = (publication + timedelta(days=20)).isoformat()
+
+    first = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+    body = text(first)
+    assert first.status_code == 200
+    assert "nur 20 Tage" in body and "trotzdem" in body
+    assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+
+    second = client.post(f"/runden/{rnd.id}/vergabe/neu", data={**data, "acknowledge": "y"})
+    assert second.status_code == 303
+    tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
+    assert "nur 20 Tage" in tender.warnings
+
+
+def test_a_manual_small_lot_choice_breaking_the_rules_is_refused_with_the_reason(client, as_role, db,
+                                                                                 round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    _, data = _tender_form(client, rnd)
+    data["small_lots"] = ["1"]
+
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+
+    assert response.status_code == 200
+    assert "nicht unter 80.000,00 €" in text(response)
+    assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+
+
+def test_cancelling_on_the_page_needs_a_reason_and_then_allows_a_rebuild(client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    _, data = _tender_form(client, rnd)
+    tender_url = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data).headers["Location"]
+    tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
+
+    refused = client.post(f"{tender_url}/aufheben", data={"reason": "", "version": str(tender.version)},
+                          follow_redirects=True)
+    assert "Bitte einen Grund angeben" in text(refused)
+    db.refresh(tender)
+    assert tender.status == TenderStatus.ACTIVE
+
+    done = client.post(f"{tender_url}/aufheben", data={"reason": "Leistungsverzeichnis überarbeiten",
+                                                        "version": str(tender.version)}, follow_redirects=True)
+    assert "Aufgehoben am" in text(done)
+    db.refresh(tender)
+    assert tender.status == TenderStatus.CANCELLED
+    assert "Änderungen prüfen und neu bilden" in text(client.get(f"/runden/{rnd.id}/lose"))
+    assert tender.reference in text(client.get("/vergaben"))
