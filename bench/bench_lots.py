@@ -41,7 +41,8 @@ from sqlalchemy import text  # noqa: E402
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: E402
 from einkauf.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from einkauf.demand.models import Submission, SubmissionStatus  # noqa: E402
-from einkauf.lots.services import build_lots  # noqa: E402
+from einkauf.lots.rules import LotRules  # noqa: E402
+from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_rule_set, save_lot_rules  # noqa: E402
 from einkauf.migrate import upgrade  # noqa: E402
 from einkauf.rounds.models import DeliverySite, Member, Round  # noqa: E402
 from einkauf.rounds.services import close_round  # noqa: E402
@@ -208,8 +209,25 @@ def bench_sqlite(members: int, products: int, repeat: int) -> None:
             floors.append(_floor_sqlite(path, allocation_rows))
             print(f"  floor   {len(floors)}: {floors[-1]:7.2f} s  (GROUP BY + executemany of "
                   f"{len(allocation_rows):,} rows)")
+        regional = _build_with_gebietslose(factory)
         engine.dispose()
     _summary(builds, floors, submitted)
+    print(f"  rebuild with every category in Gebietslose (5 regions): {regional:7.2f} s   "
+          f"ratio {regional / min(floors):.2f}")
+
+
+def _build_with_gebietslose(factory) -> float:
+    """Lot rules that split every category by member region, then one rebuild (the member join)."""
+    from sqlalchemy import select
+
+    with session_scope(factory) as session:
+        rnd = session.scalar(select(Round).where(Round.code == ROUND))
+        categories = set(session.scalars(select(Category.id)))
+        save_lot_rules(session, "bench", rnd.id, LotRules(region_split=categories), NATIONAL_PROCEDURES[0],
+                       expected_version=get_rule_set(session, rnd).version)
+    elapsed, result = _build(factory)
+    print(f"  Gebietslose: {elapsed:7.2f} s  ({len(result.lots)} lots, {result.demand_line_count:,} allocations)")
+    return elapsed
 
 
 def _run_builds_once(factory, done: int) -> list[float]:
