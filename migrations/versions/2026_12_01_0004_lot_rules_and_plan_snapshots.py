@@ -50,6 +50,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('vat_rate', sa.BigInteger(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('category_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('cpv_code', sa.String(length=10), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('region', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('annual_value', sa.BigInteger(), nullable=False, server_default='0'))
 
     with op.batch_alter_table('lots', schema=None) as batch_op:
@@ -81,6 +82,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('lot_positions', schema=None) as batch_op:
         batch_op.drop_column('annual_value')
+        batch_op.drop_column('region')
         batch_op.drop_column('cpv_code')
         batch_op.drop_column('category_id')
         batch_op.drop_column('vat_rate')

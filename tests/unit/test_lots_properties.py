@@ -183,3 +183,20 @@ def test_the_decision_is_eu_wide_exactly_when_the_total_reaches_the_threshold(va
     quota = [lot for lot in decision.lots if lot.small_lot_quota]
     assert not quota or decision.eu_wide
     assert check_small_lots([lot.number for lot in quota], lots, total, eu_wide=decision.eu_wide) == []
+
+
+@given(quantity=st.integers(min_value=0, max_value=10**12), price=st.integers(min_value=0, max_value=10**9),
+       months=st.integers(min_value=0, max_value=240), buffer=st.integers(min_value=0, max_value=100_000))
+def test_quantities_and_values_equal_the_exact_fraction_formulas(quantity, price, months, buffer):
+    import math
+    from fractions import Fraction
+
+    from einkauf.lots.rules import estimated_quantity, maximum_quantity, position_estimated_value
+
+    annual, reference, pct = Decimal(quantity).scaleb(-3), Decimal(price).scaleb(-2), Decimal(buffer).scaleb(-2)
+    exact_estimate = Fraction(annual) * months / 12
+    estimated = estimated_quantity(annual, months)
+    assert estimated == Decimal(math.floor(exact_estimate * 1000 + Fraction(1, 2))) / 1000
+    assert maximum_quantity(estimated, pct) == math.ceil(Fraction(estimated) * (100 + Fraction(pct)) / 100)
+    value = Fraction(annual) * Fraction(reference) * months / 12
+    assert position_estimated_value(annual, reference, months) == Decimal(math.floor(value * 100 + Fraction(1, 2))) / 100

@@ -135,6 +135,8 @@ class LotPosition(Base):
     vat_rate: Mapped[Decimal] = mapped_column(Percent(), default=Decimal("19.00"))
     category_id: Mapped[int | None] = mapped_column(Integer)
     cpv_code: Mapped[str] = mapped_column(String(10), default="")
+    # Copied from a Gebietslos (see Lot.region): the allocations match on it without a join to lots.
+    region: Mapped[str | None] = mapped_column(String(100))
     annual_quantity: Mapped[Decimal] = mapped_column(Quantity())
     estimated_quantity: Mapped[Decimal] = mapped_column(Quantity())
     maximum_quantity: Mapped[Decimal] = mapped_column(Quantity())

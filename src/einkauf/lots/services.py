@@ -31,7 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, or_, select, type_coerce, update
+from sqlalchemy import BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
@@ -397,6 +397,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
     if lot_rows:
         connection.execute(insert(Lot.__table__), lot_rows)
     lot_ids = dict(session.execute(select(Lot.number, Lot.id).where(Lot.plan_id == plan.id)).all())
+    lot_rows_region = {row["number"]: row["region"] for row in lot_rows}
     products = {row.id: row for row in session.execute(
         select(Product.id, Product.number, Product.short_text, Product.specification, Product.unit_code,
                Unit.label.label("unit_label"), Product.vat_rate, Product.category_id, Category.cpv_code)
@@ -410,36 +411,39 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
                 plan_id=plan.id, lot_id=lot_ids[lot.number], product_id=p.product_id, number=number,
                 product_number=product.number, short_text=product.short_text, specification=product.specification,
                 unit_code=product.unit_code, unit_label=product.unit_label, vat_rate=product.vat_rate,
-                category_id=product.category_id, cpv_code=product.cpv_code,
+                category_id=product.category_id, cpv_code=product.cpv_code, region=lot_rows_region[lot.number],
                 annual_quantity=p.annual_quantity, estimated_quantity=p.estimated_quantity,
                 maximum_quantity=p.maximum_quantity, reference_price=p.reference_price,
                 estimated_value=p.estimated_value, annual_value=p.annual_value))
     if position_rows:
         connection.execute(insert(LotPosition.__table__), position_rows)
 
-    # Allocations: one per submitted demand line, straight from the demand lines. A position of
-    # a Gebietslos takes only the demand of members of its lot's region.
-    by_region = any(lot.kind == GEBIETSLOS or lot.region is not None for lot in planned)
-    target = and_(LotPosition.plan_id == plan.id, LotPosition.product_id == DemandLine.product_id)
-    allocations = (
-        select(LotPosition.id, DemandLine.id, Submission.member_id, DemandLine.delivery_site_id,
-               DemandLine.cost_centre, DemandLine.budget_account, _big(DemandLine.quantity),
-               line_value_cents_sql(DemandLine.quantity, LotPosition.reference_price))
-        .select_from(Submission)
-        .join(DemandLine, DemandLine.submission_id == Submission.id)
-        .join(LotPosition, target)
-        .where(*_submitted(rnd.id))
-    )
-    if by_region:
-        allocations = (allocations.join(Lot, Lot.id == LotPosition.lot_id)
-                       .join(Member, Member.id == Submission.member_id)
-                       .where(or_(Lot.region.is_(None), Lot.region == Member.region)))
-    inserted = connection.execute(insert(Allocation.__table__).from_select(
-        ["position_id", "demand_line_id", "member_id", "delivery_site_id", "cost_centre", "budget_account",
-         "quantity", "net_value"],
-        allocations.order_by(Submission.id),
-    ), execution_options={"preserve_rowcount": True})
-    demand_line_count = int(inserted.rowcount or 0)
+    # Allocations: one per submitted demand line, straight from the demand lines. Positions of
+    # lots for every region match on the product; positions of a Gebietslos on the product and
+    # the member's region (a second statement, so that both stay plain equality joins).
+    columns = ["position_id", "demand_line_id", "member_id", "delivery_site_id", "cost_centre", "budget_account",
+               "quantity", "net_value"]
+    regional = any(row["region"] is not None for row in lot_rows)
+    demand_line_count = 0
+    for by_region in (False, True) if regional else (False,):
+        target = and_(LotPosition.plan_id == plan.id, LotPosition.product_id == DemandLine.product_id)
+        allocations = (
+            select(LotPosition.id, DemandLine.id, Submission.member_id, DemandLine.delivery_site_id,
+                   DemandLine.cost_centre, DemandLine.budget_account, _big(DemandLine.quantity),
+                   line_value_cents_sql(DemandLine.quantity, LotPosition.reference_price))
+            .select_from(Submission)
+            .join(DemandLine, DemandLine.submission_id == Submission.id)
+        )
+        if by_region:
+            allocations = (allocations.join(Member, Member.id == Submission.member_id)
+                           .join(LotPosition, and_(target, LotPosition.region == Member.region)))
+        else:
+            allocations = allocations.join(LotPosition, and_(target, LotPosition.region.is_(None)))
+        inserted = connection.execute(
+            insert(Allocation.__table__).from_select(columns, allocations.where(*_submitted(rnd.id))
+                                                     .order_by(Submission.id)),
+            execution_options={"preserve_rowcount": True})
+        demand_line_count += int(inserted.rowcount or 0)
 
     # Members per lot (R6) and in the plan: one GROUP BY over the new allocations.
     members_by_lot: dict[int, set[int]] = {}
