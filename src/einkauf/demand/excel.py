@@ -184,7 +184,9 @@ def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines
     return out.getvalue()
 
 
-def _protect(ws) -> None:
+def protect_sheet(ws) -> None:
+    """Sheet protection without a password (see the module docstring): locked cells cannot be
+    typed over; filtering, column widths and selecting stay possible."""
     ws.protection.sheet = True
     ws.protection.autoFilter = False  # False = allowed: filtering stays possible
     ws.protection.formatColumns = False  # column widths may be changed
@@ -252,7 +254,7 @@ def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[Pre
 
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(LAST_COLUMN)}{last_row}"
-    _protect(ws)
+    protect_sheet(ws)
     return last_row
 
 
@@ -305,7 +307,7 @@ def _write_info(ws, info: TemplateInfo) -> None:
         cell.number_format = TEXT_FORMAT
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 60
-    _protect(ws)
+    protect_sheet(ws)
 
 
 def _write_lists(wb: Workbook, ws, delivery_sites: Sequence[str], numbers: Sequence[str]) -> None:
@@ -322,7 +324,7 @@ def _write_lists(wb: Workbook, ws, delivery_sites: Sequence[str], numbers: Seque
         wb.defined_names["Artikelnummern"] = DefinedName(
             "Artikelnummern", attr_text=f"{SHEET_LISTS}!$B$2:$B${len(numbers) + 1}")
     ws.sheet_state = "hidden"
-    _protect(ws)
+    protect_sheet(ws)
 
 
 def _write_guide(ws, info: TemplateInfo, delivery_sites: Sequence[str], extra_rows: int) -> None:
@@ -373,7 +375,7 @@ def _write_guide(ws, info: TemplateInfo, delivery_sites: Sequence[str], extra_ro
         cell.alignment = WRAP
         if heading:
             cell.font = Font(bold=True, size=13 if row == 1 else 11)
-    _protect(ws)
+    protect_sheet(ws)
 
 
 # --- reading ---------------------------------------------------------------------------------

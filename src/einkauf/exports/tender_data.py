@@ -1,0 +1,299 @@
+"""What the tender documents are made of: plain frozen dataclasses, filled by the tenders
+package from the frozen lot plan and handed to the pure generators in einkauf.exports
+(Vergabeunterlagen, Vergabevermerk, Preisblatt). No Flask, no SQLAlchemy.
+
+Conventions the generators rely on (checked on construction):
+- money and quantities are Decimal, never float (R1); quantities have at most 3 places;
+- datetimes are aware (stored as UTC, printed in Europe/Berlin);
+- sequences are tuples (lists are accepted and turned into tuples);
+- lot numbers are unique in a tender; OZ and product numbers are unique in a lot;
+- the award criteria weigh 100 % together.
+
+Which fields reach the bidders: everything except `TenderPosition.reference_price`,
+`TenderPosition.estimated_value`, `TenderLot.estimated_value`, `TenderLot.member_shares`,
+`TenderLot.small_lot_quota` and the record fields of `TenderDocument` (procedure reasons,
+threshold, estimated total) — those appear only in the internal Vergabevermerk (R7).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from einkauf.errors import ValidationFailed
+from einkauf.lots.rules import format_number_de
+
+THOUSANDTH = Decimal("0.001")
+
+DEFAULT_INVITATION_TEXT = """Sehr geehrte Damen und Herren,
+
+die Einkaufskooperation schreibt im Namen und für Rechnung der in diesen Unterlagen je Los namentlich benannten Mitglieder Rahmenvereinbarungen über die Lieferung der im Leistungsverzeichnis beschriebenen Waren aus. Hiermit fordern wir Sie auf, auf der Grundlage dieser Vergabeunterlagen ein Angebot abzugeben.
+
+Gegenstand, Lose, Laufzeit und Fristen ergeben sich aus dem Deckblatt und den folgenden Abschnitten. Sie können ein Angebot für ein einzelnes Los, für mehrere Lose oder für alle Lose abgeben. Jedes Los wird für sich gewertet und gesondert bezuschlagt; je Los wird eine Rahmenvereinbarung mit einem Unternehmen geschlossen.
+
+Abrufberechtigt sind ausschließlich die für das jeweilige Los genannten Mitglieder. Andere Stellen dürfen aus der Rahmenvereinbarung nicht abrufen.
+
+Die geschätzten Mengen beruhen auf den Bedarfsmeldungen der Mitglieder und sind für die Mitglieder nicht verbindlich; ein Anspruch auf Abnahme bestimmter Mengen besteht nicht. Die Höchstmengen gelten für die gesamte Laufzeit einschließlich aller Verlängerungsoptionen. Ist die Höchstmenge eines Loses erreicht, verliert die Rahmenvereinbarung für dieses Los ihre Wirkung.
+
+Das Angebot ist ausschließlich elektronisch über die in der Bekanntmachung genannte Vergabeplattform in Textform einzureichen. Angebote per E-Mail, Telefax oder auf Papier werden nicht berücksichtigt. Tragen Sie Ihre Preise bitte in das beigefügte Preisblatt (Excel-Datei) ein und verändern Sie dessen Aufbau nicht.
+
+Wir freuen uns auf Ihr Angebot."""
+
+DEFAULT_CONDITIONS_TEXT = """1. Fragen zu den Vergabeunterlagen
+Fragen richten Sie bitte ausschließlich über die Vergabeplattform an die Vergabestelle, und zwar bis zur genannten Frist für Bieterfragen. Fragen und Antworten werden allen Unternehmen, die die Unterlagen abgerufen haben, in anonymisierter Form zur Verfügung gestellt. Später eingehende Fragen werden nur beantwortet, soweit dies vor Ablauf der Angebotsfrist noch möglich ist.
+
+2. Inhalt des Angebots
+Zum Angebot gehören das vollständig ausgefüllte Preisblatt, die Angaben zum Bieter, die Eigenerklärungen zur Eignung und zum Nichtvorliegen von Ausschlussgründen (§§ 123, 124 GWB) sowie die in der Bekanntmachung verlangten Nachweise. Bei Bietergemeinschaften ist ein bevollmächtigtes Mitglied zu benennen; alle Mitglieder haften gesamtschuldnerisch.
+
+3. Preise
+Alle Preise sind Nettopreise in Euro ohne Umsatzsteuer. Sie gelten als Festpreise für die Vertragslaufzeit und schließen Verpackung, Versicherung und Lieferung frei Verwendungsstelle an die genannten Lieferstellen ein. Für jede Position eines Loses ist genau ein Einheitspreis anzugeben. Ein Angebot für ein Los, in dem Positionen ohne Preis bleiben, kann von der Wertung ausgeschlossen werden.
+
+4. Nebenangebote und Änderungen
+Nebenangebote sind nicht zugelassen. Änderungen oder Ergänzungen an den Vergabeunterlagen, insbesondere am Leistungsverzeichnis und am Aufbau des Preisblatts, führen zum Ausschluss des Angebots (§ 57 Abs. 1 Nr. 4 VgV).
+
+5. Angebotsfrist und Bindefrist
+Angebote, die nach Ablauf der Angebotsfrist eingehen, werden nicht berücksichtigt. Bis zum Ablauf der Angebotsfrist kann ein Angebot über die Vergabeplattform zurückgezogen und neu eingereicht werden. Der Bieter ist bis zum Ablauf der in der Bekanntmachung genannten Bindefrist an sein Angebot gebunden.
+
+6. Prüfung und Wertung
+Die Angebote werden in vier Stufen geprüft: formale Vollständigkeit, Eignung des Bieters, Angemessenheit der Preise und Wirtschaftlichkeit. Fehlende oder unvollständige unternehmensbezogene Unterlagen können nach § 56 VgV nachgefordert werden. Der Zuschlag wird je Los auf das wirtschaftlichste Angebot nach den angegebenen Zuschlagskriterien und ihrer Gewichtung erteilt.
+
+7. Information und Rechtsschutz
+Nicht berücksichtigte Bieter werden vor dem Zuschlag über den Namen des vorgesehenen Unternehmens und die Gründe der Nichtberücksichtigung informiert. Verstöße gegen Vergabevorschriften sind unverzüglich gegenüber der Vergabestelle zu rügen. Zuständig für Nachprüfungsverfahren ist die in der Bekanntmachung genannte Vergabekammer."""
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def _decimal(value, what: str, *, places: int | None = None) -> Decimal:
+    if isinstance(value, float) or not isinstance(value, Decimal):
+        raise TypeError(f"{what}: Decimal expected (never float), got {value!r}")
+    if not value.is_finite():
+        raise ValueError(f"{what}: not a finite number: {value!r}")
+    if places is not None and value != value.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"{what}: at most {places} decimal places, got {value}")
+    return value
+
+
+def _aware(value, what: str, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise TypeError(f"{what}: an aware datetime is expected, got {value!r}")
+
+
+def _tuples(obj) -> None:
+    """Turn list-valued fields into tuples, so that the frozen records are really immutable."""
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, list):
+            object.__setattr__(obj, f.name, tuple(value))
+
+
+def _months(value, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{what}: whole months ≥ 0 expected, got {value!r}")
+
+
+# --- formatting shared by the generators ------------------------------------------------------
+
+def format_quantity_de(value: Decimal) -> str:
+    """A quantity in German notation: half-up to 3 places, trailing zeros dropped.
+
+    Decimal("1234.500") → "1.234,5"; Decimal("12.000") → "12"; Decimal("0.125") → "0,125".
+    """
+    q = _decimal(value, "quantity").quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+    places = 0
+    for digits in (3, 2, 1):
+        if q != q.quantize(Decimal(1).scaleb(-(digits - 1))):
+            places = digits
+            break
+    return format_number_de(q, places)
+
+
+def position_oz(lot_number: str, index: int, count: int = 0) -> str:
+    """The Ordnungszahl (OZ) of a position: lot number, a dot, the 1-based position index in
+    product-number order, zero-padded to three digits ("1.001", "3.2.015"); a lot with more
+    than 999 positions pads all its OZ to the width of `count` ("1.0001"), so that the OZ of
+    one lot still sort as text."""
+    if index < 1:
+        raise ValueError("position index starts at 1")
+    width = max(3, len(str(max(count, index))))
+    return f"{lot_number}.{index:0{width}d}"
+
+
+# --- the records -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Beneficiary:
+    """A member named in a framework agreement (R6): only these may call off from the lot."""
+
+    name: str
+    ags: str  # 8 digits, text
+
+
+@dataclass(frozen=True)
+class DeliverySite:
+    """A delivery site (Lieferstelle) of a lot. `address` may hold line breaks
+    ("Friedensplatz 1\\n44135 Dortmund")."""
+
+    name: str
+    address: str
+    member_name: str
+    member_ags: str
+
+
+@dataclass(frozen=True)
+class MemberShare:
+    """A member's share of a lot's estimated value (Vergabevermerk only)."""
+
+    member_name: str
+    member_ags: str
+    value: Decimal
+
+    def __post_init__(self):
+        _decimal(self.value, "MemberShare.value", places=2)
+
+
+@dataclass(frozen=True)
+class AwardCriterion:
+    """A Zuschlagskriterium with its weight in percent, e.g. ("Preis", Decimal("70"))."""
+
+    name: str
+    weight_pct: Decimal
+
+    def __post_init__(self):
+        _decimal(self.weight_pct, "AwardCriterion.weight_pct", places=2)
+        if self.weight_pct <= 0 or self.weight_pct > 100:
+            raise ValueError(f"award criterion weight out of range: {self.weight_pct}")
+
+
+@dataclass(frozen=True)
+class TenderPosition:
+    """One LV-Position of a lot, frozen with the tender.
+
+    oz: Ordnungszahl, see position_oz ("1.001"); product_number: the catalogue number (text);
+    annual_quantity: summed annual demand; estimated_quantity / maximum_quantity: over the
+    whole term including all extension options (R5); reference_price (net, per unit) and
+    estimated_value (R3): internal, printed only in the Vergabevermerk (R7);
+    delivery_site_count: how many of the lot's delivery sites order this position.
+    """
+
+    oz: str
+    product_number: str
+    short_text: str
+    specification: str
+    unit: str  # German label of the unit, e.g. "Stück", "Packung (500 Blatt)"
+    annual_quantity: Decimal
+    estimated_quantity: Decimal
+    maximum_quantity: Decimal
+    reference_price: Decimal
+    estimated_value: Decimal
+    delivery_site_count: int = 0
+
+    def __post_init__(self):
+        for name in ("annual_quantity", "estimated_quantity", "maximum_quantity"):
+            if _decimal(getattr(self, name), f"TenderPosition.{name}", places=3) < 0:
+                raise ValueError(f"TenderPosition.{name} must not be negative")
+        _decimal(self.reference_price, "TenderPosition.reference_price")
+        _decimal(self.estimated_value, "TenderPosition.estimated_value", places=2)
+        if isinstance(self.delivery_site_count, bool) or not isinstance(self.delivery_site_count, int):
+            raise TypeError("TenderPosition.delivery_site_count: int expected")
+
+
+@dataclass(frozen=True)
+class TenderLot:
+    """A lot of the frozen tender: number ("1", "3.2"), title, main CPV code with its German
+    label, its procedure (German text) and whether it is awarded under the small-lots quota
+    (§ 3 Abs. 9 VgV), its estimated value (sum of the position values), the named
+    beneficiaries (R6), the positions in OZ order, the lot's delivery sites, and (record
+    only) each member's share of the estimated value."""
+
+    number: str
+    title: str
+    cpv_code: str
+    cpv_label: str
+    procedure: str
+    small_lot_quota: bool
+    estimated_value: Decimal
+    members: tuple[Beneficiary, ...]
+    positions: tuple[TenderPosition, ...]
+    delivery_sites: tuple[DeliverySite, ...] = ()
+    member_shares: tuple[MemberShare, ...] = ()
+
+    def __post_init__(self):
+        _tuples(self)
+        _decimal(self.estimated_value, "TenderLot.estimated_value", places=2)
+        for what, values in (("OZ", [p.oz for p in self.positions]),
+                             ("product number", [p.product_number for p in self.positions])):
+            if len(set(values)) != len(values):
+                raise ValueError(f"lot {self.number}: {what} appears twice")
+
+    def position_key(self, position: TenderPosition) -> str:
+        """The stable key of a position across documents and the price-sheet import:
+        "<lot number>|<product number>" (a product appears once per lot)."""
+        return f"{self.number}|{position.product_number}"
+
+
+@dataclass(frozen=True)
+class TenderDocument:
+    """Everything the three tender documents print.
+
+    Cover and header: cooperative_name, cooperative_address (line breaks allowed), reference
+    (Vergabenummer, "EK-2027-001"), title, procedure ("Offenes Verfahren (VgV)"), eu_wide.
+    Dates: publication_date; submission_deadline and question_deadline (aware datetimes,
+    printed in Europe/Berlin); contract_term_months and extension_months (all options).
+    Texts the coordinator may edit: invitation_text (Aufforderung zur Angebotsabgabe) and
+    conditions_text (Bewerbungsbedingungen) — paragraphs separated by blank lines; the
+    defaults are DEFAULT_INVITATION_TEXT and DEFAULT_CONDITIONS_TEXT.
+    Freezing: frozen_at (aware), frozen_by (display name or e-mail of the coordinator).
+    Record only (R4): procedure_reasons (German sentences), threshold_amount with its
+    validity, estimated_total (sum of the lot values, § 3 Abs. 7 VgV).
+    """
+
+    cooperative_name: str
+    cooperative_address: str
+    reference: str
+    title: str
+    procedure: str
+    eu_wide: bool
+    publication_date: date
+    submission_deadline: datetime
+    contract_term_months: int
+    extension_months: int
+    award_criteria: tuple[AwardCriterion, ...]
+    lots: tuple[TenderLot, ...]
+    frozen_at: datetime
+    frozen_by: str
+    question_deadline: datetime | None = None
+    invitation_text: str = DEFAULT_INVITATION_TEXT
+    conditions_text: str = DEFAULT_CONDITIONS_TEXT
+    procedure_reasons: tuple[str, ...] = ()
+    threshold_amount: Decimal = Decimal("0.00")
+    threshold_valid_from: date | None = None
+    threshold_valid_to: date | None = None
+    estimated_total: Decimal = Decimal("0.00")
+
+    def __post_init__(self):
+        _tuples(self)
+        _aware(self.submission_deadline, "submission_deadline")
+        _aware(self.question_deadline, "question_deadline", optional=True)
+        _aware(self.frozen_at, "frozen_at")
+        if isinstance(self.publication_date, datetime) or not isinstance(self.publication_date, date):
+            raise TypeError("publication_date: a date is expected")
+        _months(self.contract_term_months, "contract_term_months")
+        _months(self.extension_months, "extension_months")
+        _decimal(self.threshold_amount, "threshold_amount", places=2)
+        _decimal(self.estimated_total, "estimated_total", places=2)
+        if not self.lots:
+            raise ValueError("a tender without lots has no documents")
+        numbers = [lot.number for lot in self.lots]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"lot numbers must be unique: {numbers}")
+        if self.award_criteria:
+            total = sum((c.weight_pct for c in self.award_criteria), Decimal(0))
+            if total != 100:
+                raise ValidationFailed(f"Die Gewichtungen der Zuschlagskriterien ergeben zusammen "
+                                       f"{format_number_de(total, 2)} %, nicht 100 %.")
+
+    @property
+    def term_months_total(self) -> int:
+        return self.contract_term_months + self.extension_months
