@@ -30,6 +30,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "EXPORT_DIR": env.get("EINKAUF_EXPORT_DIR") or str(PROJECT_ROOT / "exports"),
         # First part of every Vergabenummer (e.g. "EK-2027-01").
         "REFERENCE_PREFIX": env.get("EINKAUF_REFERENCE_PREFIX") or "EK",
+        # The contracting authority printed on the tender documents.
+        "COOPERATIVE_NAME": env.get("EINKAUF_COOPERATIVE_NAME") or "Einkaufskooperation der Mitgliedskommunen",
+        "COOPERATIVE_ADDRESS": (env.get("EINKAUF_COOPERATIVE_ADDRESS") or "").replace("\\n", "\n"),
         "DEVELOPMENT": development,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

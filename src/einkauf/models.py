@@ -6,4 +6,4 @@ from einkauf.db import Base  # noqa: F401
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus  # noqa: F401
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus  # noqa: F401
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet  # noqa: F401
-from einkauf.tenders.models import Tender, TenderLot, TenderStatus  # noqa: F401
+from einkauf.tenders.models import Document, DocumentKind, Tender, TenderLot, TenderStatus  # noqa: F401

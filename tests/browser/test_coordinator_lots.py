@@ -96,3 +96,40 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     assert page.get_by_role("button", name="Lose bilden").count() == 0
     visitor.goto("/vergaben")
     assert page.get_by_role("link", name="EK-2027-L-01").is_visible()
+
+
+def test_coordinator_generates_and_downloads_the_tender_documents(visitor, closed_round, tmp_path):
+    """Runs after the freeze above (same module, same live database)."""
+    import hashlib
+
+    from pypdf import PdfReader
+
+    page = visitor.page
+    visitor.sign_in("koordination@einkauf.example")
+    visitor.goto("/vergaben")
+    page.get_by_role("link", name="EK-2027-L-01").click()
+    page.wait_for_load_state()
+    visitor.check()
+    assert page.locator("#no-documents").is_visible()
+
+    page.get_by_role("button", name="Unterlagen erzeugen").click()
+    page.wait_for_load_state()
+    visitor.check()
+    rows = page.locator("#document-table tbody tr")
+    assert rows.count() == 3
+    for index in range(3):
+        row = rows.nth(index)
+        link = row.get_by_role("link")
+        with page.expect_download() as info:
+            link.click()
+        download = info.value
+        target = tmp_path / download.suggested_filename
+        download.save_as(target)
+        content = target.read_bytes()
+        assert download.suggested_filename == link.inner_text()
+        assert hashlib.sha256(content).hexdigest() in row.inner_text()
+        if target.suffix == ".pdf":
+            text = "\n".join(p.extract_text() for p in PdfReader(target).pages)
+            assert "EK-2027-L-01" in text and "Seite 1 von" in text
+        else:
+            assert content[:2] == b"PK"

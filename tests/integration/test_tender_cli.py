@@ -106,3 +106,33 @@ def test_a_round_without_lots_cannot_be_frozen(cli_database):
 
     assert result.exit_code == 1
     assert "noch keine Lose" in result.stderr
+
+
+def test_tender_documents_writes_the_registered_files_into_the_folder(built, tmp_path, monkeypatch):
+    import hashlib
+
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("EINKAUF_EXPORT_DIR", str(tmp_path / "exports"))
+    runner = CliRunner()
+    created = runner.invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+    reference = json.loads(created.stdout)["reference"]
+
+    result = runner.invoke(main, ["tender", "documents", reference, "-o", str(tmp_path / "out")])
+
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == sorted([f"{reference}_Vergabeunterlagen_v1.pdf", f"{reference}_Vergabevermerk_v1.pdf",
+                            f"{reference}_Preisblatt_v1.xlsx"])
+    for name in files:
+        content = (tmp_path / "out" / name).read_bytes()
+        assert content == (tmp_path / "exports" / reference / name).read_bytes()
+        assert hashlib.sha256(content).hexdigest() in result.stdout
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "out" / files[1]).pages)
+    assert reference in text and "Seite 1 von" in text
+
+    again = runner.invoke(main, ["tender", "documents", reference, "-o", str(tmp_path / "out")])
+    assert again.exit_code == 0 and "_v2." in again.stdout  # a new version, nothing overwritten
+    assert len(list((tmp_path / "out").iterdir())) == 6
+    unknown = runner.invoke(main, ["tender", "documents", "EK-0000-99", "-o", str(tmp_path / "x")])
+    assert unknown.exit_code == 1 and "nicht gefunden" in unknown.stderr

@@ -105,6 +105,12 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("tenders.tender_list", "GET"): ({}, COORDINATOR_ONLY),
     ("tenders.tender_detail", "GET"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
     ("tenders.tender_cancel", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY_SEE_OTHER),
+    # Documents: the world's tender is cancelled (no new documents: 303 with a message); its one
+    # registered document has no file on disk (404).
+    ("tenders.documents_generate", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("tenders.document_download", "GET"): ({"tender_id": "tender", "document_id": "document"},
+                                           (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("tenders.tender_texts", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -128,6 +134,8 @@ CROSS_RECORD = [
     ("lots.preview", {"round_id": 999999}),
     ("tenders.tender_new", {"round_id": 999999}),
     ("tenders.tender_detail", {"tender_id": 999999}),
+    ("tenders.document_download", {"tender_id": 999999, "document_id": "document"}),
+    ("tenders.document_download", {"tender_id": "tender", "document_id": 999999}),
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),
     ("audit.event_detail", {"event_id": 999999}),
@@ -164,17 +172,17 @@ def world(db, make_member, make_user, make_category, make_product, make_round):
         "product": make_product(category=category).id,
         "draft_round": make_round().id,
         "open_round": make_round(opened=True).id,
-        "tender": _tender(db, make_round(closed=True)),
+        **_tender(db, make_round(closed=True)),
     }
 
 
-def _tender(db, rnd) -> int:
-    """A cancelled tender over an empty plan: enough for the pages, no lots needed."""
+def _tender(db, rnd) -> dict:
+    """A cancelled tender over an empty plan with one registered document whose file is missing."""
     from datetime import date, datetime, timezone
     from decimal import Decimal
 
     from einkauf.lots.models import LotPlan
-    from einkauf.tenders.models import Tender, TenderStatus
+    from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
 
     plan = LotPlan(round_id=rnd.id, superseded_at=datetime(2027, 1, 2, tzinfo=timezone.utc))
     db.add(plan)
@@ -187,7 +195,11 @@ def _tender(db, rnd) -> int:
                     submission_deadline=datetime(2027, 3, 8, 11, tzinfo=timezone.utc), cancel_reason="Test")
     db.add(tender)
     db.flush()
-    return tender.id
+    document = Document(tender_id=tender.id, kind=DocumentKind.RECORD_PDF, version=1, file_name="x.pdf",
+                        path=f"{tender.reference}/x.pdf", content_type="application/pdf", size=1, sha256="0" * 64)
+    db.add(document)
+    db.flush()
+    return {"tender": tender.id, "document": document.id}
 
 
 @pytest.fixture

@@ -109,3 +109,28 @@ def register(main: click.Group, pass_ctx) -> None:
             tender = cancel_tender(session, "cli", reference, reason)
             done = tender.reference
         click.echo(f"Vergabeverfahren {done} aufgehoben.")
+
+    @tender_group.command("documents")
+    @click.argument("tender")
+    @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
+                  help="Ordner, in den die Unterlagen geschrieben werden.")
+    @pass_ctx
+    def tender_documents(obj, tender: str, output: str) -> None:
+        """Die Unterlagen eines Vergabeverfahrens erzeugen (neue Fassung) und in einen Ordner schreiben."""
+        from pathlib import Path
+
+        from einkauf.tenders.documents import write_atomically, generate_documents, read_document
+
+        config = obj.config
+        with obj.session() as session:
+            created = generate_documents(session, "cli", tender, config["EXPORT_DIR"],
+                                         cooperative_name=config["COOPERATIVE_NAME"],
+                                         cooperative_address=config["COOPERATIVE_ADDRESS"])
+            files = [(d.file_name, read_document(config["EXPORT_DIR"], d), d.sha256) for d in created]
+        target = Path(output)
+        for name, content, sha in files:
+            try:
+                write_atomically(target, name, content)
+            except FileExistsError:
+                raise ValidationFailed(f"{target / name} gibt es schon; es wird nichts überschrieben.") from None
+            click.echo(f"{target / name}  ({len(content):,} Bytes, SHA-256 {sha})".replace(",", "."))

@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm
 from einkauf.rounds.forms import GermanDateField, GermanTimeField
+from einkauf.tenders.documents import MAX_TEXT_BLOCK
 from einkauf.tenders.services import CANCEL_REASON_MAX, CANCEL_REASON_MIN, MAX_TITLE
 
 
@@ -50,3 +51,18 @@ class CancelTenderForm(EinkaufForm):
     version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden "
                                                                           "Sie die Seite neu."))])
     submit = SubmitField(_l("Vergabeverfahren aufheben"))
+
+
+class GenerateDocumentsForm(EinkaufForm):
+    """Generate the tender documents (a new version of each)."""
+
+
+class TenderTextsForm(EinkaufForm):
+    """The text blocks of the Vergabeunterlagen, editable per tender."""
+
+    invitation_text = CleanTextAreaField(_l("Aufforderung zur Angebotsabgabe"), validators=[
+        Length(max=MAX_TEXT_BLOCK)], description=_l("Absätze durch eine Leerzeile trennen."))
+    conditions_text = CleanTextAreaField(_l("Bewerbungsbedingungen"), validators=[Length(max=MAX_TEXT_BLOCK)])
+    version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden "
+                                                                          "Sie die Seite neu."))])
+    submit = SubmitField(_l("Textbausteine speichern"))

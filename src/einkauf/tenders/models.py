@@ -61,6 +61,9 @@ class Tender(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_by_label: Mapped[str] = mapped_column(String(254), default="")
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The coordinator's text blocks of the Vergabeunterlagen; "" means the German default text.
+    invitation_text: Mapped[str] = mapped_column(Text, default="")
+    conditions_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     round: Mapped[Round] = relationship()
@@ -94,3 +97,34 @@ class TenderLot(Base):
 
     tender: Mapped[Tender] = relationship(back_populates="lots")
     lot: Mapped[Lot] = relationship()
+
+
+class DocumentKind(str, enum.Enum):
+    BIDDER_PDF = "bidder_pdf"  # Vergabeunterlagen (for bidders, R7: no prices or values)
+    RECORD_PDF = "record_pdf"  # Vergabevermerk (internal)
+    PRICE_SHEET = "price_sheet"  # Leistungsverzeichnis / Preisblatt (xlsx, for bidders)
+
+
+class Document(Base):
+    """A generated file of a tender (document register): every generation is a new version."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("tender_id", "kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(
+        Enum(DocumentKind, name="document_kind", native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e]))
+    version: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(200))
+    # Relative to the export folder, always "<Vergabenummer>/<file_name>".
+    path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_label: Mapped[str] = mapped_column(String(254), default="")
+
+    tender: Mapped[Tender] = relationship()

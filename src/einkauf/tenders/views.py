@@ -1,9 +1,10 @@
 """Tender pages for coordinators: freeze a round's lot plan, list and show tenders, cancel one."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -16,8 +17,9 @@ from einkauf.lots.procedure import InvalidSmallLots
 from einkauf.lots.rules import format_number_de
 from einkauf.lots.services import get_plan, lot_members
 from einkauf.rounds.services import get_round
-from einkauf.tenders import services
-from einkauf.tenders.forms import CancelTenderForm, TenderForm
+from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, DEFAULT_INVITATION_TEXT
+from einkauf.tenders import documents, services
+from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
 from einkauf.tenders.rules import InvalidAwardCriteria, parse_award_criteria
 from einkauf.web import get_db, paginate, roles_required
 
@@ -123,14 +125,88 @@ def tender_list():
 @bp.get("/vergaben/<int:tender_id>")
 @coordinator_only
 def tender_detail(tender_id: int):
+    return _detail(_tender_or_404(tender_id))
+
+
+def _detail(tender, *, texts_form: TenderTextsForm | None = None, texts_error: str | None = None):
     db = get_db()
-    tender = _tender_or_404(tender_id)
     members = lot_members(db, tender.plan_id)
     criteria = [(name, format_number_de(weight, 2).removesuffix(",00")) for name, weight in
                 services.award_criteria_of(tender)]
     form = CancelTenderForm(data={"version": str(tender.version)})
+    texts_form = texts_form or TenderTextsForm(data={
+        "invitation_text": tender.invitation_text or DEFAULT_INVITATION_TEXT,
+        "conditions_text": tender.conditions_text or DEFAULT_CONDITIONS_TEXT, "version": str(tender.version)})
     return render_template("tenders/detail.html", tender=tender, members=members, criteria=criteria,
-                           cancel_form=form, lots={lot.id: lot for lot in tender.plan.lots})
+                           cancel_form=form, texts_form=texts_form, texts_error=texts_error,
+                           generate_form=GenerateDocumentsForm(), documents=documents.tender_documents(db, tender.id),
+                           kinds=documents.KINDS, lots={lot.id: lot for lot in tender.plan.lots})
+
+
+@bp.post("/vergaben/<int:tender_id>/dokumente")
+@coordinator_only
+def documents_generate(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = GenerateDocumentsForm()
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="dokumente"), 303)
+    config = current_app.config
+    try:
+        created = documents.generate_documents(db, current_user._get_current_object(), tender.id,
+                                               config["EXPORT_DIR"], cooperative_name=config["COOPERATIVE_NAME"],
+                                               cooperative_address=config["COOPERATIVE_ADDRESS"])
+    except DomainError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(gettext("Unterlagen erzeugt: %(files)s.", files=", ".join(d.file_name for d in created)), "success")
+    return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="dokumente"), 303)
+
+
+@bp.get("/vergaben/<int:tender_id>/dokumente/<int:document_id>")
+@coordinator_only
+def document_download(tender_id: int, document_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    try:
+        document = documents.get_document(db, tender.id, document_id)
+        content = documents.read_document(current_app.config["EXPORT_DIR"], document)
+    except NotFound:
+        abort(404)
+    response = send_file(io.BytesIO(content), mimetype=document.content_type, as_attachment=True,
+                         download_name=document.file_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/vergaben/<int:tender_id>/texte")
+@coordinator_only
+def tender_texts(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = TenderTextsForm()
+    if form.validate():
+        try:
+            documents.update_tender_texts(db, current_user._get_current_object(), tender.id,
+                                          invitation_text=_unless_default(form.invitation_text.data,
+                                                                          DEFAULT_INVITATION_TEXT),
+                                          conditions_text=_unless_default(form.conditions_text.data,
+                                                                          DEFAULT_CONDITIONS_TEXT),
+                                          expected_version=int(form.version.data))
+        except DomainError as exc:
+            db.rollback()
+            return _detail(tender, texts_form=form, texts_error=exc.message)
+        flash(gettext("Textbausteine gespeichert. Sie gelten für die nächste Erzeugung der Unterlagen."), "success")
+        return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="texte"), 303)
+    return _detail(tender, texts_form=form)
+
+
+def _unless_default(text: str, default: str) -> str:
+    """Store "" when the coordinator left the default text as it was (later defaults then apply)."""
+    normalised = (text or "").replace("\r\n", "\n").strip()
+    return "" if normalised == default.strip() else normalised
 
 
 @bp.post("/vergaben/<int:tender_id>/aufheben")
