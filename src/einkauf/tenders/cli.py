@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import click
 
 from einkauf.errors import ValidationFailed
+from einkauf.lots.rules import format_money_de, format_number_de
 
 DEFAULT_PERIOD_DAYS = 35  # § 15 Abs. 2 VgV, also enough without electronic submission
 DEFAULT_DEADLINE_TIME = time(12, 0)
@@ -43,6 +45,10 @@ def _parse_deadline(text: str | None, publication: date) -> datetime:
         except ValueError:
             raise ValidationFailed(f"--deadline: „{time_text.strip()[:10]}“ ist keine Uhrzeit (HH:MM).") from None
     return datetime.combine(day, at, BERLIN)
+
+
+def _euro(amount: str) -> str:
+    return format_money_de(Decimal(amount))
 
 
 def register(main: click.Group, pass_ctx) -> None:
@@ -91,10 +97,10 @@ def register(main: click.Group, pass_ctx) -> None:
             click.echo(json.dumps(result, ensure_ascii=False))
             return
         click.echo(f"Vergabeverfahren {result['reference']} erstellt: {result['procedure']}, geschätzter "
-                   f"Auftragswert {result['estimated_total']} € (EU-Schwellenwert {result['threshold']} €).")
+                   f"Auftragswert {_euro(result['estimated_total'])} (EU-Schwellenwert {_euro(result['threshold'])}).")
         for lot in result["lots"]:
             quota = " – Kleinlosregelung" if lot["small_lot_quota"] else ""
-            click.echo(f"  Los {lot['number']}: {lot['procedure']}, {lot['estimated_value']} €{quota}")
+            click.echo(f"  Los {lot['number']}: {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
         click.echo(f"Begründung: {result['reason']}")
 
     @tender_group.command("cancel")
@@ -133,4 +139,4 @@ def register(main: click.Group, pass_ctx) -> None:
                 write_atomically(target, name, content)
             except FileExistsError:
                 raise ValidationFailed(f"{target / name} gibt es schon; es wird nichts überschrieben.") from None
-            click.echo(f"{target / name}  ({len(content):,} Bytes, SHA-256 {sha})".replace(",", "."))
+            click.echo(f"{target / name}  ({format_number_de(len(content), 0)} Bytes, SHA-256 {sha})")
