@@ -17,26 +17,6 @@ from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
 from einkauf.lots.services import build_lots
 
 
-@pytest.fixture
-def add_submission(db):
-    """A member's submission with lines [(product, quantity[, site, cost centre, budget account])]."""
-
-    def add(rnd, member, lines, status: str = "submitted"):
-        submission = Submission(round_id=rnd.id, member_id=member.id, status=SubmissionStatus(status), version=1)
-        db.add(submission)
-        db.flush()
-        for line in lines:
-            product, quantity = line[0], Decimal(line[1])
-            site = line[2] if len(line) > 2 and line[2] is not None else member.delivery_sites[0]
-            db.add(DemandLine(submission_id=submission.id, product_id=product.id, delivery_site_id=site.id,
-                              quantity=quantity, cost_centre=line[3] if len(line) > 3 else "KST-1",
-                              budget_account=line[4] if len(line) > 4 else "5210"))
-        db.flush()
-        return submission
-
-    return add
-
-
 def _round_fraction(value: Fraction, per_unit: int) -> Decimal:
     """Round a non-negative fraction half-up to 1/per_unit, exactly."""
     scaled = value * per_unit

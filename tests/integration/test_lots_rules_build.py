@@ -17,22 +17,6 @@ from einkauf.lots.services import (NATIONAL_PROCEDURES, build_lots, get_plan, ge
                                    save_lot_rules)
 
 
-@pytest.fixture
-def add_submission(db):
-    def add(rnd, member, lines, status: str = "submitted"):
-        submission = Submission(round_id=rnd.id, member_id=member.id, status=SubmissionStatus(status), version=1)
-        db.add(submission)
-        db.flush()
-        for product, quantity, *site in lines:
-            db.add(DemandLine(submission_id=submission.id, product_id=product.id,
-                              delivery_site_id=(site[0] if site else member.delivery_sites[0]).id,
-                              quantity=Decimal(quantity), cost_centre="KST-1", budget_account="5210"))
-        db.flush()
-        return submission
-
-    return add
-
-
 def _allocated_by_product_member(db, plan_id):
     totals: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for product_id, member_id, quantity in db.execute(
