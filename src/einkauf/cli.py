@@ -160,8 +160,9 @@ def _register_domain_commands() -> None:
     from einkauf.demo import cli as demo_cli
     from einkauf.lots import cli as lots_cli
     from einkauf.rounds import cli as rounds_cli
+    from einkauf.tenders import cli as tenders_cli
 
-    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli):
+    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli, tenders_cli):
         module.register(main, pass_ctx)
 
 

@@ -28,6 +28,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": env.get("EINKAUF_DATABASE_URL") or f"sqlite:///{instance / 'einkauf.sqlite'}",
         "EXPORT_DIR": env.get("EINKAUF_EXPORT_DIR") or str(PROJECT_ROOT / "exports"),
+        # First part of every Vergabenummer (e.g. "EK-2027-01").
+        "REFERENCE_PREFIX": env.get("EINKAUF_REFERENCE_PREFIX") or "EK",
         "DEVELOPMENT": development,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

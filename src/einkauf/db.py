@@ -190,3 +190,22 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+
+def claim_version(session: Session, model: Any, record: Any, expected_version: int) -> None:
+    """Compare-and-increment a record's version in one UPDATE; zero rows means stale (R11).
+
+    Raises einkauf.errors.StaleVersion."""
+    from sqlalchemy import update
+
+    from einkauf.errors import StaleVersion
+
+    if record.version != expected_version:
+        raise StaleVersion()
+    result = session.execute(
+        update(model).where(model.id == record.id, model.version == expected_version)
+        .values(version=expected_version + 1)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion()

@@ -5,4 +5,5 @@ from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: F
 from einkauf.db import Base  # noqa: F401
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus  # noqa: F401
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus  # noqa: F401
-from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition  # noqa: F401
+from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet  # noqa: F401
+from einkauf.tenders.models import Tender, TenderLot, TenderStatus  # noqa: F401

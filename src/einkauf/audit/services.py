@@ -30,6 +30,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def actor_label(actor: Any) -> str:
+    """How an actor is named in the log and on records: a user's e-mail, "cli", or "system"."""
+    return getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
+
+
 def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """The given attributes of a record as a JSON-safe dict, for before/after in the log."""
     return {f: _plain(getattr(obj, f)) for f in fields}
@@ -54,7 +59,7 @@ def record_event(
         after = {k: v for k, v in after.items() if k in changed}
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"),
+        actor_label=actor_label(actor),
         action=action,
         entity_type=entity_type,
         entity_id=str(entity_id),

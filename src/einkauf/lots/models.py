@@ -6,28 +6,52 @@ demand line to its position with the member, delivery site, cost centre, budget 
 quantity it contributes. The allocations are the per-city breakdown the finance exports and
 tender documents read; they are a snapshot, so `demand_line_id` (a reopened submission may
 replace its lines after the build), `member_id` and `delivery_site_id` are kept without
-foreign keys (see Allocation).
+foreign keys (see Allocation). Positions copy the product's texts, unit and VAT rate at build
+time, so that a frozen tender keeps its wording when the catalogue changes later.
+
+A round has at most one *current* plan (superseded_at IS NULL). A rebuild deletes the
+current plan, unless a tender was frozen from it: then the plan is kept unchanged as that
+tender's snapshot and only marked superseded.
+
+LotRuleSet holds the coordinator's lot rules of a round (merge, Gebietslose, left-out
+products, Teillose, national procedure), so that every rebuild reproduces them.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from einkauf.catalogue.models import Product
-from einkauf.db import Base, Money, Quantity, UtcDateTime, utcnow
+from einkauf.db import Base, Money, Percent, Quantity, UtcDateTime, utcnow
 from einkauf.rounds.models import Round
 
 
-class LotPlan(Base):
-    """The lot plan of a round (at most one; a rebuild replaces it)."""
+class LotRuleSet(Base):
+    """The lot rules of a round (see einkauf.lots.rules.LotRules), stored as canonical JSON."""
 
-    __tablename__ = "lot_plans"
+    __tablename__ = "lot_rule_sets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    rules: Mapped[str] = mapped_column(Text, default="{}")
+    # The national procedure below the EU threshold and for the small-lots quota (R4).
+    national_procedure: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_by_label: Mapped[str] = mapped_column(String(254), default="")
+
+
+class LotPlan(Base):
+    """A lot plan of a round: the current one (superseded_at IS NULL) or a tender's snapshot."""
+
+    __tablename__ = "lot_plans"
+    __table_args__ = (Index("ix_lot_plans_round_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     # Counts builds of this round: a rebuild gets the previous plan's version + 1.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # SHA-256 over the lots and positions: equal fingerprints mean an identical plan.
@@ -35,6 +59,16 @@ class LotPlan(Base):
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     demand_line_count: Mapped[int] = mapped_column(Integer, default=0)
     estimated_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # Σ of the allocations' net values: one year's demand at reference prices (R1); the finance
+    # exports reconcile against it.
+    annual_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # Demand lines of products the rules leave out (not allocated).
+    excluded_line_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The rules the plan was built with (canonical JSON) and a stamp of the submissions it read:
+    # a changed stamp means the demand changed after the build (see services.demand_stamp).
+    rules: Mapped[str] = mapped_column(Text, default="{}")
+    demand_stamp: Mapped[str] = mapped_column(String(64), default="")
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     built_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     built_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     built_by_label: Mapped[str] = mapped_column(String(254), default="")
@@ -58,11 +92,17 @@ class Lot(Base):
     # Text, so that Teillose and Gebietslose can be numbered "3.2".
     number: Mapped[str] = mapped_column(String(20))
     sort_key: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="Fachlos")
+    title: Mapped[str] = mapped_column(String(400))
+    # The lot's first category (a merged lot spans several).
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     cpv_code: Mapped[str] = mapped_column(ForeignKey("cpv_codes.code"))
+    # A Gebietslos takes the demand of members of this region only ("" = members without a
+    # region); NULL: members of every region.
+    region: Mapped[str | None] = mapped_column(String(100))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     estimated_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    annual_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
 
     plan: Mapped[LotPlan] = relationship(back_populates="lots")
     positions: Mapped[list["LotPosition"]] = relationship(back_populates="lot", order_by="LotPosition.number",
@@ -86,11 +126,22 @@ class LotPosition(Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
+    # Snapshot of the product at build time (the documents and exports print these).
+    product_number: Mapped[str] = mapped_column(String(30), default="")
+    short_text: Mapped[str] = mapped_column(String(200), default="")
+    specification: Mapped[str] = mapped_column(Text, default="")
+    unit_code: Mapped[str] = mapped_column(String(3), default="")
+    unit_label: Mapped[str] = mapped_column(String(100), default="")
+    vat_rate: Mapped[Decimal] = mapped_column(Percent(), default=Decimal("19.00"))
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    cpv_code: Mapped[str] = mapped_column(String(10), default="")
     annual_quantity: Mapped[Decimal] = mapped_column(Quantity())
     estimated_quantity: Mapped[Decimal] = mapped_column(Quantity())
     maximum_quantity: Mapped[Decimal] = mapped_column(Quantity())
     reference_price: Mapped[Decimal] = mapped_column(Money())
     estimated_value: Mapped[Decimal] = mapped_column(Money())
+    # Σ of its allocations' net values (one year at the reference price, R1).
+    annual_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
 
     lot: Mapped[Lot] = relationship(back_populates="positions")
     product: Mapped[Product] = relationship()
@@ -120,5 +171,7 @@ class Allocation(Base):
     cost_centre: Mapped[str] = mapped_column(String(40), default="")
     budget_account: Mapped[str] = mapped_column(String(40), default="")
     quantity: Mapped[Decimal] = mapped_column(Quantity())
+    # quantity × the position's reference price, half-up to cents (R1): the member's share.
+    net_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
 
     position: Mapped[LotPosition] = relationship()

@@ -1,46 +1,73 @@
-"""Building the lot plan of a closed round from its submitted demand (R2, R3, R5).
+"""Building the lot plan of a closed round from its submitted demand (R2–R5), the round's lot
+rules, and the preview of what a rebuild changes.
 
-Everything that touches demand lines runs in SQL, set-based: the positions are one
-`INSERT … SELECT … GROUP BY`, the allocations one `INSERT … SELECT` over the demand lines;
-Python only creates the few lots (one per category) and reads back per-lot sums. No
-Python object is ever made per demand line (issue 4, item 7).
+Everything that touches demand lines runs in SQL, set-based. A build is three passes over the
+submitted demand lines, none of which makes a Python object per line:
 
-Exact integer arithmetic on the stored scaled values (R1) — quantities q in thousandths,
-prices p in cents, the buffer b in hundredths of a percent, T = contract term + extension
-options in months. All operands are non-negative integers, so `div` (integer division, the
-same on SQLite and PostgreSQL) gives floor, and adding half the divisor first gives
-half-up rounding:
+1. one `GROUP BY product [, member region]` that sums quantities and R1 line values
+   (a few thousand rows for a national round);
+2. the pure lot plan (einkauf.lots.rules.plan_lots) over those sums: merge groups,
+   Gebietslose, left-out products, Teillose, numbering, quantities and values over the term;
+   its lots and positions (with a snapshot of the product texts) are inserted with
+   executemany;
+3. one `INSERT … SELECT` of the allocations: every submitted demand line joined to the
+   position that takes its product (and, in a Gebietslos, its member's region), with its net
+   value (quantity × reference price, half-up to cents) computed in SQL.
+Then per-position net sums and per-lot member counts are read back in two GROUP BYs.
 
-    annual quantity      A = Σ q of the submitted lines                         (thousandths)
-    estimated quantity   E = (A·T + 6) div 12          = round_half_up(A·T/12)   (thousandths)
-    maximum quantity     M = ((E·(10000 + b) + 9999999) div 10000000) · 1000
-                           = ceil(E/1000 · (1 + b/10000)) whole units · 1000     (thousandths)
-    estimated value      V = (A·p·T + 6000) div 12000  = round_half_up(A/1000 · p · T/12)
-                                                                                (cents, R3)
-    lot value            Σ V of its positions;  round total  Σ lot values.
-
-PostgreSQL's SUM(bigint) is numeric, so the sum is cast back to BIGINT before it is used.
+Exact integer arithmetic on the stored scaled values (R1): quantities q in thousandths,
+prices p in cents; both non-negative, so `div` (the same on SQLite and PostgreSQL) is floor
+and adding half the divisor first gives half-up: line value = (q·p + 500) div 1000 cents.
+PostgreSQL's SUM(bigint) is numeric, so sums are cast back to BIGINT.
 """
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
-from sqlalchemy import BigInteger, cast, delete, exists, func, insert, literal_column, select, type_coerce
+from sqlalchemy import BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from einkauf.audit.services import record_event
-from einkauf.catalogue.models import Category, Product
-from einkauf.db import cents_to_euro, utcnow
+from einkauf.audit.services import actor_label, record_event
+from einkauf.catalogue.models import Category, Product, Unit
+from einkauf.db import cents_to_euro, claim_version, line_value_cents_sql, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.errors import InvalidState
-from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
-from einkauf.rounds.models import Round, RoundStatus
+from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet
+from einkauf.lots.procedure import NATIONAL_DEFAULT
+from einkauf.lots.rules import (
+    GEBIETSLOS,
+    CategoryInput,
+    InvalidLotRules,
+    LotChange,
+    LotRules,
+    LotSnapshot,
+    PlannedLot,
+    PositionInput,
+    PositionSnapshot,
+    check_lot_rules,
+    diff_plans,
+    plan_lots,
+)
+from einkauf.rounds.models import Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
+
+log = logging.getLogger(__name__)
+
+# The national procedures a coordinator may choose below the EU threshold (R4; since 2026
+# § 75a GO NRW leaves the choice to each municipality). The first is the default.
+NATIONAL_PROCEDURES: tuple[str, ...] = (
+    NATIONAL_DEFAULT,
+    "Beschränkte Ausschreibung mit Teilnahmewettbewerb (UVgO)",
+    "Verhandlungsvergabe mit Teilnahmewettbewerb (UVgO)",
+    "Vergabe nach kommunalem Vergaberecht (§ 75a GO NRW)",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +78,8 @@ class LotSummary:
     member_count: int
     position_count: int
     estimated_value: Decimal
+    kind: str = "Fachlos"
+    annual_value: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,34 @@ class LotBuildResult:
     demand_line_count: int
     estimated_total: Decimal
     lots: list[LotSummary] = field(default_factory=list)
+    excluded_line_count: int = 0
+    annual_total: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The lot rules of a round as the services and forms use them."""
+
+    rules: LotRules
+    national_procedure: str
+    version: int  # 0: never saved (defaults)
+
+
+@dataclass(frozen=True)
+class PlanPreview:
+    """What a (re)build would produce now, and how it differs from the current plan."""
+
+    lots: list[PlannedLot]
+    changes: list[LotChange]
+    stamp: str
+    has_plan: bool
+    stale: bool  # the current plan was built from other demand or other rules
+    estimated_total: Decimal
+    current_total: Decimal | None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.has_plan and not self.changes
 
 
 def _int(value: int) -> Any:
@@ -74,28 +131,170 @@ def _big(column) -> Any:
     return type_coerce(column, BigInteger)
 
 
-def estimated_quantity_sql(annual, term_months: int):
-    """E = round_half_up(A · T / 12) in thousandths."""
-    return (_big(annual) * _int(term_months) + _int(6)) // _int(12)
+def _submitted(round_id: int):
+    """The round's submitted submissions (never drafts)."""
+    return (Submission.round_id == round_id, Submission.status == SubmissionStatus.SUBMITTED)
 
 
-def maximum_quantity_sql(estimated, buffer_hundredths: int):
-    """M = E · (1 + buffer) rounded up to whole units, in thousandths (R5)."""
-    return ((_big(estimated) * _int(10000 + buffer_hundredths) + _int(9_999_999)) // _int(10_000_000)) * _int(1000)
+# --- lot rules ------------------------------------------------------------------------------
+
+def get_rule_set(session: Session, rnd: Round) -> RuleSet:
+    """The round's lot rules, or the defaults (one Fachlos per category) when none were saved."""
+    row = session.scalar(select(LotRuleSet).where(LotRuleSet.round_id == rnd.id))
+    if row is None:
+        return RuleSet(LotRules(), NATIONAL_PROCEDURES[0], 0)
+    return RuleSet(LotRules.from_json(json.loads(row.rules or "{}")), row.national_procedure, row.version)
 
 
-def estimated_value_sql(annual, price, term_months: int):
-    """V = round_half_up(A · p · T / 12) in cents (R3)."""
-    return (_big(annual) * _big(price) * _int(term_months) + _int(6000)) // _int(12000)
+def _all_categories(session: Session) -> list[CategoryInput]:
+    return [CategoryInput(id=cid, name=name, cpv=cpv, sort_order=order)
+            for cid, name, cpv, order in session.execute(
+                select(Category.id, Category.name, Category.cpv_code, Category.sort_order))]
 
 
-def _submitted_lines(round_id: int):
-    """Join condition pieces: the round's demand lines whose submission is submitted (never drafts)."""
-    return (
-        Submission.round_id == round_id,
-        Submission.status == SubmissionStatus.SUBMITTED,
+def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, rules: LotRules,
+                   national_procedure: str, *, expected_version: int) -> RuleSet:
+    """Store the round's lot rules (checked against the catalogue); a rebuild then applies them.
+
+    Refused while an active tender was frozen from the round (InvalidState), when someone saved
+    other rules in the meantime (StaleVersion) and for contradictory rules (InvalidLotRules).
+    """
+    rnd = get_round(session, round_code_or_id)
+    _refuse_if_frozen(session, rnd, "Die Losregeln")
+    if national_procedure not in NATIONAL_PROCEDURES:
+        raise ValidationFailed("Bitte ein nationales Verfahren aus der Liste wählen.")
+    problems = check_lot_rules(rules, _all_categories(session))
+    if rules.excluded_products:
+        known = set(session.scalars(select(Product.id).where(Product.id.in_(sorted(rules.excluded_products)))))
+        problems += [f"Den Artikel Nr. {pid} gibt es nicht." for pid in sorted(rules.excluded_products - known)]
+    if problems:
+        raise InvalidLotRules(problems)
+    row = session.scalar(select(LotRuleSet).where(LotRuleSet.round_id == rnd.id))
+    before = None
+    if row is None:
+        if expected_version != 0:
+            raise StaleVersion()
+        row = LotRuleSet(round_id=rnd.id, version=1)
+        session.add(row)
+    else:
+        before = {"rules": json.loads(row.rules), "national_procedure": row.national_procedure}
+        claim_version(session, LotRuleSet, row, expected_version)
+    row.rules = json.dumps(rules.to_json(), sort_keys=True)
+    row.national_procedure = national_procedure
+    row.updated_at = utcnow()
+    row.updated_by_label = actor_label(actor)
+    session.flush()
+    record_event(session, actor, "lot_rules.update", "round", rnd.id,
+                 summary=f"Losregeln der Bedarfsabfrage {rnd.code} gespeichert",
+                 before=before, after={"rules": rules.to_json(), "national_procedure": national_procedure})
+    log.info("lot rules of round %s saved by %s", rnd.code, actor_label(actor))
+    return RuleSet(rules, national_procedure, row.version)
+
+
+def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
+    from einkauf.tenders.models import Tender, TenderStatus
+
+    reference = session.scalar(select(Tender.reference).where(Tender.round_id == rnd.id,
+                                                              Tender.status == TenderStatus.ACTIVE))
+    if reference is not None:
+        raise InvalidState(f"{what} der Bedarfsabfrage {rnd.code} sind festgeschrieben: das Vergabeverfahren "
+                           f"{reference} wurde daraus erstellt. Erst nach seiner Aufhebung kann neu gebildet werden.")
+
+
+# --- the demand the plan is built from --------------------------------------------------------
+
+def demand_stamp(session: Session, rnd: Round, rule_set: RuleSet | None = None) -> str:
+    """A stamp of what a build reads: every submission's id, status and version (each change of
+    demand lines claims its submission's version) and the lot rules. Equal stamps → equal plans."""
+    rule_set = rule_set or get_rule_set(session, rnd)
+    digest = hashlib.sha256()
+    digest.update(json.dumps(rule_set.rules.to_json(), sort_keys=True).encode())
+    digest.update(f"|{rnd.contract_term_months}|{rnd.extension_months}|{rnd.max_quantity_buffer_pct}\n".encode())
+    for row in session.execute(select(Submission.id, Submission.status, Submission.version)
+                               .where(Submission.round_id == rnd.id).order_by(Submission.id)):
+        digest.update(f"{row.id}|{row.status.value}|{row.version}\n".encode())
+    return digest.hexdigest()
+
+
+def _aggregate(session: Session, rnd: Round, by_region: bool) -> list[PositionInput]:
+    """Σ quantity and Σ R1 line value of the submitted demand per product (and member region)."""
+    line_cents = line_value_cents_sql(DemandLine.quantity, Product.reference_price)
+    region = Member.region if by_region else literal_column("''")
+    query = (
+        select(Product.category_id, Product.id, Product.number, region.label("region"),
+               cast(func.sum(_big(DemandLine.quantity)), BigInteger), _big(Product.reference_price),
+               cast(func.sum(line_cents), BigInteger))
+        .select_from(Submission)
+        .join(DemandLine, DemandLine.submission_id == Submission.id)
+        .join(Product, Product.id == DemandLine.product_id)
+        .where(*_submitted(rnd.id))
+        .group_by(Product.id, Product.category_id, Product.number, Product.reference_price)
     )
+    if by_region:
+        query = query.join(Member, Member.id == Submission.member_id).group_by(Member.region)
+    return [
+        PositionInput(category_id=category_id, product_id=product_id, product_number=number, region=reg or "",
+                      annual_quantity=Decimal(int(quantity)).scaleb(-3), reference_price=cents_to_euro(price),
+                      annual_value=cents_to_euro(cents))
+        for category_id, product_id, number, reg, quantity, price, cents in session.execute(query)
+    ]
 
+
+def _plan(session: Session, rnd: Round, rule_set: RuleSet) -> list[PlannedLot]:
+    positions = _aggregate(session, rnd, by_region=bool(rule_set.rules.region_split))
+    return plan_lots(_all_categories(session), positions, rule_set.rules,
+                     term_months_total=rnd.contract_term_months + rnd.extension_months,
+                     buffer_pct=rnd.max_quantity_buffer_pct)
+
+
+def _require_closed(rnd: Round) -> None:
+    if rnd.status != RoundStatus.CLOSED:
+        state = "noch nicht geöffnet" if rnd.status == RoundStatus.DRAFT else "noch geöffnet"
+        raise InvalidState(f"Die Bedarfsabfrage {rnd.code} ist {state}; Lose können erst nach dem "
+                           "Schließen gebildet werden.")
+
+
+# --- preview: what a rebuild changes ------------------------------------------------------------
+
+def preview_lots(session: Session, round_code_or_id: int | str) -> PlanPreview:
+    """The plan a build would make now and its differences from the current plan (read only).
+
+    Cheap: one GROUP BY and the pure plan; no allocations are written. Pass `stamp` back to
+    build_lots(expected_stamp=…) so that what is accepted is what was shown."""
+    rnd = get_round(session, round_code_or_id)
+    _require_closed(rnd)
+    rule_set = get_rule_set(session, rnd)
+    stamp = demand_stamp(session, rnd, rule_set)
+    planned = _plan(session, rnd, rule_set)
+    current = get_plan(session, rnd.id)
+    names = dict(session.execute(select(Product.id, Product.short_text)
+                                 .where(Product.id.in_({p.product_id for lot in planned for p in lot.positions}))).all())
+    new = [LotSnapshot(lot.number, lot.title, lot.estimated_value,
+                       tuple(PositionSnapshot(p.product_id, p.product_number, names.get(p.product_id, ""),
+                                              p.annual_quantity, p.estimated_value) for p in lot.positions))
+           for lot in planned]
+    old = plan_snapshot(session, current.id) if current is not None else []
+    return PlanPreview(lots=planned, changes=diff_plans(old, new), stamp=stamp, has_plan=current is not None,
+                       stale=current is not None and current.demand_stamp != stamp,
+                       estimated_total=sum((lot.estimated_value for lot in planned), Decimal("0.00")),
+                       current_total=current.estimated_total if current is not None else None)
+
+
+def plan_snapshot(session: Session, plan_id: int) -> list[LotSnapshot]:
+    """A stored plan's lots and positions as the diff compares them."""
+    lots = session.execute(select(Lot.id, Lot.number, Lot.title, Lot.estimated_value)
+                           .where(Lot.plan_id == plan_id).order_by(Lot.sort_key)).all()
+    positions: dict[int, list[PositionSnapshot]] = {lot.id: [] for lot in lots}
+    for row in session.execute(
+            select(LotPosition.lot_id, LotPosition.product_id, LotPosition.product_number, LotPosition.short_text,
+                   LotPosition.annual_quantity, LotPosition.estimated_value)
+            .where(LotPosition.plan_id == plan_id).order_by(LotPosition.lot_id, LotPosition.number)):
+        positions[row.lot_id].append(PositionSnapshot(row.product_id, row.product_number, row.short_text,
+                                                      row.annual_quantity, row.estimated_value))
+    return [LotSnapshot(lot.number, lot.title, lot.estimated_value, tuple(positions[lot.id])) for lot in lots]
+
+
+# --- the build ------------------------------------------------------------------------------------
 
 def _lock_snapshot(session: Session, rnd: Round) -> None:
     """Keep the round and its demand still while the plan is built (one consistent snapshot).
@@ -111,33 +310,46 @@ def _lock_snapshot(session: Session, rnd: Round) -> None:
     session.execute(select(Submission.id).where(Submission.round_id == rnd.id).with_for_update(read=True))
 
 
-def _delete_plan(session: Session, plan_id: int) -> None:
-    """Delete a plan bottom-up with set-based statements (no per-row ORM cascade)."""
+def _retire_plan(session: Session, plan: LotPlan, now: datetime) -> None:
+    """Delete the current plan bottom-up (set-based), or keep it as a frozen tender's snapshot."""
+    from einkauf.tenders.models import Tender
+
+    if session.scalar(select(func.count()).select_from(Tender).where(Tender.plan_id == plan.id)):
+        plan.superseded_at = now
+        session.flush()
+        return
+    plan_id = plan.id
+    session.expunge(plan)
     position_ids = select(LotPosition.id).where(LotPosition.plan_id == plan_id)
-    session.execute(delete(Allocation).where(Allocation.position_id.in_(position_ids)),
-                    execution_options={"synchronize_session": False})
-    session.execute(delete(LotPosition).where(LotPosition.plan_id == plan_id),
-                    execution_options={"synchronize_session": False})
-    session.execute(delete(Lot).where(Lot.plan_id == plan_id), execution_options={"synchronize_session": False})
-    session.execute(delete(LotPlan).where(LotPlan.id == plan_id), execution_options={"synchronize_session": False})
+    options = {"synchronize_session": False}
+    session.execute(delete(Allocation).where(Allocation.position_id.in_(position_ids)), execution_options=options)
+    session.execute(delete(LotPosition).where(LotPosition.plan_id == plan_id), execution_options=options)
+    session.execute(delete(Lot).where(Lot.plan_id == plan_id), execution_options=options)
+    session.execute(delete(LotPlan).where(LotPlan.id == plan_id), execution_options=options)
 
 
-def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None) -> LotBuildResult:
-    """Build (or rebuild) the lot plan of a closed round: one Fachlos per category with demand.
+def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None,
+               expected_stamp: str | None = None) -> LotBuildResult:
+    """Build (or rebuild) the lot plan of a closed round with the round's lot rules.
 
-    Deterministic and idempotent: a rebuild deletes the previous plan and yields identical
+    Deterministic and idempotent: a rebuild replaces the current plan and yields identical
     lots, positions and allocations (ids aside). Conserves quantity (R2): every submitted
-    demand line becomes exactly one allocation of its full quantity.
+    demand line of a product that the rules do not leave out becomes exactly one allocation
+    of its full quantity. Refused while an active tender was frozen from the round, and, with
+    `expected_stamp`, when the demand or the rules changed since the preview (StaleVersion).
     """
     rnd = get_round(session, round_code_or_id)
     session.flush()
     _lock_snapshot(session, rnd)
-    if rnd.status != RoundStatus.CLOSED:
-        state = "noch nicht geöffnet" if rnd.status == RoundStatus.DRAFT else "noch geöffnet"
-        raise InvalidState(f"Die Bedarfsabfrage {rnd.code} ist {state}; Lose können erst nach dem "
-                           "Schließen gebildet werden.")
+    _require_closed(rnd)
+    _refuse_if_frozen(session, rnd, "Die Lose")
+    rule_set = get_rule_set(session, rnd)
+    stamp = demand_stamp(session, rnd, rule_set)
+    if expected_stamp is not None and expected_stamp != stamp:
+        raise StaleVersion("Seit der Vorschau haben sich Bedarfsmeldungen oder Losregeln geändert. Bitte die "
+                           "Änderungen erneut prüfen, bevor die Lose neu gebildet werden.")
     with _large_sqlite_cache(session):
-        return _build(session, actor, rnd, now)
+        return _build(session, actor, rnd, rule_set, stamp, now or utcnow())
 
 
 # SQLite's default page cache (2 MiB) is far smaller than the allocation index of a large
@@ -160,186 +372,136 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
 
 
-def _build(session: Session, actor: Any, rnd: Round, now: datetime | None) -> LotBuildResult:
+def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: str, now: datetime) -> LotBuildResult:
     """The build itself, on a checked and locked round."""
-    previous = session.scalar(select(LotPlan).where(LotPlan.round_id == rnd.id))
+    planned = _plan(session, rnd, rule_set)
+    previous = get_plan(session, rnd.id)
     version = 1
     if previous is not None:
         version = previous.version + 1
-        previous_id = previous.id
-        session.expunge(previous)
-        _delete_plan(session, previous_id)
+        _retire_plan(session, previous, now)
 
-    term = rnd.contract_term_months + rnd.extension_months
-    buffer_hundredths = int(rnd.max_quantity_buffer_pct * 100)
-
-    plan = LotPlan(round_id=rnd.id, version=version, built_at=now or utcnow(),
-                   built_by_id=getattr(actor, "id", None),
-                   built_by_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"))
+    plan = LotPlan(round_id=rnd.id, version=version, built_at=now, built_by_id=getattr(actor, "id", None),
+                   built_by_label=actor_label(actor), demand_stamp=stamp,
+                   rules=json.dumps(rule_set.rules.to_json(), sort_keys=True))
     session.add(plan)
     session.flush()
-
-    # Lots: the categories that have submitted demand, in category order.
-    has_demand = exists(
-        select(1)
-        .select_from(DemandLine)
-        .join(Submission, Submission.id == DemandLine.submission_id)
-        .join(Product, Product.id == DemandLine.product_id)
-        .where(Product.category_id == Category.id, *_submitted_lines(rnd.id))
-    )
-    categories = session.execute(
-        select(Category.id, Category.name, Category.cpv_code)
-        .where(has_demand)
-        .order_by(Category.sort_order, Category.name, Category.id)
-    ).all()
-    for index, (category_id, name, cpv_code) in enumerate(categories, start=1):
-        session.add(Lot(plan_id=plan.id, number=str(index), sort_key=index, title=name,
-                        category_id=category_id, cpv_code=cpv_code))
-    session.flush()
-
-    # Core statements on the session's connection (the ORM layer adds nothing to INSERT … SELECT;
-    # preserve_rowcount makes SQLAlchemy keep the count of inserted rows on every driver).
     connection = session.connection()
 
-    # Positions: one per product. The demand lines are summed per product first (GROUP BY on
-    # the narrowest key), then the few sums are joined to products and lots and numbered by
-    # product number within the lot.
-    sums = (
-        select(DemandLine.product_id.label("product_id"),
-               cast(func.sum(_big(DemandLine.quantity)), BigInteger).label("annual"))
-        .select_from(Submission)
-        .join(DemandLine, DemandLine.submission_id == Submission.id)
-        .where(*_submitted_lines(rnd.id))
-        .group_by(DemandLine.product_id)
-        .subquery("sums")
-    )
-    estimated = estimated_quantity_sql(sums.c.annual, term)
-    positions = (
-        select(
-            _int(plan.id),
-            Lot.id,
-            Product.id,
-            func.row_number().over(partition_by=Lot.id, order_by=(Product.number, Product.id)),
-            sums.c.annual,
-            estimated,
-            maximum_quantity_sql(estimated, buffer_hundredths),
-            _big(Product.reference_price),
-            estimated_value_sql(sums.c.annual, Product.reference_price, term),
-        )
-        .select_from(sums)
-        .join(Product, Product.id == sums.c.product_id)
-        .join(Lot, (Lot.category_id == Product.category_id) & (Lot.plan_id == plan.id))
-    )
-    connection.execute(insert(LotPosition.__table__).from_select(
-        ["plan_id", "lot_id", "product_id", "number", "annual_quantity", "estimated_quantity", "maximum_quantity",
-         "reference_price", "estimated_value"],
-        positions,
-    ))
+    # Lots and positions: few rows, from the pure plan, with a snapshot of the product texts.
+    lot_rows = [dict(plan_id=plan.id, number=lot.number, sort_key=index, kind=lot.kind, title=lot.title[:400],
+                     category_id=lot.category_ids[0], cpv_code=lot.cpv,
+                     region=lot.region if lot.kind == GEBIETSLOS or lot.region is not None else None,
+                     member_count=0, estimated_value=lot.estimated_value, annual_value=lot.annual_value)
+                for index, lot in enumerate(planned, start=1)]
+    if lot_rows:
+        connection.execute(insert(Lot.__table__), lot_rows)
+    lot_ids = dict(session.execute(select(Lot.number, Lot.id).where(Lot.plan_id == plan.id)).all())
+    products = {row.id: row for row in session.execute(
+        select(Product.id, Product.number, Product.short_text, Product.specification, Product.unit_code,
+               Unit.label.label("unit_label"), Product.vat_rate, Product.category_id, Category.cpv_code)
+        .join(Unit, Unit.code == Product.unit_code).join(Category, Category.id == Product.category_id)
+        .where(Product.id.in_({p.product_id for lot in planned for p in lot.positions})))}
+    position_rows = []
+    for lot in planned:
+        for number, p in enumerate(lot.positions, start=1):
+            product = products[p.product_id]
+            position_rows.append(dict(
+                plan_id=plan.id, lot_id=lot_ids[lot.number], product_id=p.product_id, number=number,
+                product_number=product.number, short_text=product.short_text, specification=product.specification,
+                unit_code=product.unit_code, unit_label=product.unit_label, vat_rate=product.vat_rate,
+                category_id=product.category_id, cpv_code=product.cpv_code,
+                annual_quantity=p.annual_quantity, estimated_quantity=p.estimated_quantity,
+                maximum_quantity=p.maximum_quantity, reference_price=p.reference_price,
+                estimated_value=p.estimated_value, annual_value=p.annual_value))
+    if position_rows:
+        connection.execute(insert(LotPosition.__table__), position_rows)
 
-    # Allocations: one per submitted demand line, straight from the demand lines.
+    # Allocations: one per submitted demand line, straight from the demand lines. A position of
+    # a Gebietslos takes only the demand of members of its lot's region.
+    by_region = any(lot.kind == GEBIETSLOS or lot.region is not None for lot in planned)
+    target = and_(LotPosition.plan_id == plan.id, LotPosition.product_id == DemandLine.product_id)
     allocations = (
-        select(
-            LotPosition.id,
-            DemandLine.id,
-            Submission.member_id,
-            DemandLine.delivery_site_id,
-            DemandLine.cost_centre,
-            DemandLine.budget_account,
-            _big(DemandLine.quantity),
-        )
+        select(LotPosition.id, DemandLine.id, Submission.member_id, DemandLine.delivery_site_id,
+               DemandLine.cost_centre, DemandLine.budget_account, _big(DemandLine.quantity),
+               line_value_cents_sql(DemandLine.quantity, LotPosition.reference_price))
         .select_from(Submission)
         .join(DemandLine, DemandLine.submission_id == Submission.id)
-        .join(LotPosition, (LotPosition.plan_id == plan.id) & (LotPosition.product_id == DemandLine.product_id))
-        .where(*_submitted_lines(rnd.id))
-        .order_by(Submission.id)
+        .join(LotPosition, target)
+        .where(*_submitted(rnd.id))
     )
+    if by_region:
+        allocations = (allocations.join(Lot, Lot.id == LotPosition.lot_id)
+                       .join(Member, Member.id == Submission.member_id)
+                       .where(or_(Lot.region.is_(None), Lot.region == Member.region)))
     inserted = connection.execute(insert(Allocation.__table__).from_select(
         ["position_id", "demand_line_id", "member_id", "delivery_site_id", "cost_centre", "budget_account",
-         "quantity"],
-        allocations,
+         "quantity", "net_value"],
+        allocations.order_by(Submission.id),
     ), execution_options={"preserve_rowcount": True})
     demand_line_count = int(inserted.rowcount or 0)
 
-    # Per-lot figures: few rows, read back and stored on the lots.
-    values = dict(session.execute(
-        select(LotPosition.lot_id, cast(func.sum(_big(LotPosition.estimated_value)), BigInteger))
-        .join(Lot, Lot.id == LotPosition.lot_id)
-        .where(Lot.plan_id == plan.id)
-        .group_by(LotPosition.lot_id)
-    ).all())
-    position_counts = dict(session.execute(
-        select(LotPosition.lot_id, func.count())
-        .join(Lot, Lot.id == LotPosition.lot_id)
-        .where(Lot.plan_id == plan.id)
-        .group_by(LotPosition.lot_id)
-    ).all())
-    member_pairs = (
-        select(Product.category_id.label("category_id"), Submission.member_id.label("member_id"))
-        .select_from(DemandLine)
-        .join(Submission, Submission.id == DemandLine.submission_id)
-        .join(Product, Product.id == DemandLine.product_id)
-        .where(*_submitted_lines(rnd.id))
-        .distinct()
-        .subquery()
-    )
-    members_per_category = dict(session.execute(
-        select(member_pairs.c.category_id, func.count()).group_by(member_pairs.c.category_id)
-    ).all())
-    member_count = int(session.scalar(
-        select(func.count()).select_from(Submission)
-        .where(*_submitted_lines(rnd.id), exists(select(1).where(DemandLine.submission_id == Submission.id)))
-    ) or 0)
+    # Members per lot (R6) and in the plan: one GROUP BY over the new allocations.
+    members_by_lot: dict[int, set[int]] = {}
+    for lot_id, member_id in session.execute(
+            select(LotPosition.lot_id, Allocation.member_id)
+            .join(LotPosition, LotPosition.id == Allocation.position_id)
+            .where(LotPosition.plan_id == plan.id)
+            .group_by(LotPosition.lot_id, Allocation.member_id)):
+        members_by_lot.setdefault(lot_id, set()).add(member_id)
+    if members_by_lot:
+        lots_table = Lot.__table__
+        connection.execute(
+            update(lots_table).where(lots_table.c.id == bindparam("lot_key")).values(member_count=bindparam("members")),
+            [{"lot_key": lot_id, "members": len(members)} for lot_id, members in members_by_lot.items()])
+    excluded_line_count = 0
+    if rule_set.rules.excluded_products:
+        excluded_line_count = int(session.scalar(
+            select(func.count()).select_from(Submission).join(DemandLine, DemandLine.submission_id == Submission.id)
+            .where(*_submitted(rnd.id), DemandLine.product_id.in_(sorted(rule_set.rules.excluded_products)))) or 0)
 
-    lots = list(session.scalars(select(Lot).where(Lot.plan_id == plan.id).order_by(Lot.sort_key)))
-    total_cents = 0
-    summaries = []
-    for lot in lots:
-        cents = int(values.get(lot.id) or 0)
-        total_cents += cents
-        lot.estimated_value = cents_to_euro(cents)
-        lot.member_count = int(members_per_category.get(lot.category_id, 0))
-        summaries.append(LotSummary(number=lot.number, title=lot.title, cpv_code=lot.cpv_code,
-                                    member_count=lot.member_count,
-                                    position_count=int(position_counts.get(lot.id, 0)),
-                                    estimated_value=lot.estimated_value))
-
+    member_count = len(set().union(*members_by_lot.values())) if members_by_lot else 0
+    summaries = [LotSummary(number=lot.number, title=lot.title, cpv_code=lot.cpv,
+                            member_count=len(members_by_lot.get(lot_ids[lot.number], ())),
+                            position_count=len(lot.positions), estimated_value=lot.estimated_value,
+                            kind=lot.kind, annual_value=lot.annual_value)
+                 for lot in planned]
     plan.member_count = member_count
     plan.demand_line_count = demand_line_count
-    plan.estimated_total = cents_to_euro(total_cents)
-    plan.fingerprint = _fingerprint(session, plan.id, lots, demand_line_count)
+    plan.excluded_line_count = excluded_line_count
+    plan.estimated_total = sum((lot.estimated_value for lot in planned), Decimal("0.00"))
+    plan.annual_total = sum((lot.annual_value for lot in planned), Decimal("0.00"))
+    plan.fingerprint = _fingerprint(planned, summaries, demand_line_count)
     session.flush()
 
     record_event(
         session, actor, "lot_plan.build", "lot_plan", plan.id,
-        summary=(f"Lose der Bedarfsabfrage {rnd.code} gebildet: {len(lots)} Lose, {demand_line_count} "
+        summary=(f"Lose der Bedarfsabfrage {rnd.code} gebildet: {len(planned)} Lose, {demand_line_count} "
                  f"Bedarfspositionen von {member_count} Mitgliedern, geschätzter Auftragswert "
                  f"{plan.estimated_total} €"),
-        after={"round": rnd.code, "version": version, "lots": len(lots),
-               "positions": sum(s.position_count for s in summaries), "demand_lines": demand_line_count,
-               "members": member_count, "estimated_total": plan.estimated_total,
-               "fingerprint": plan.fingerprint},
+        after={"round": rnd.code, "version": version, "lots": len(planned),
+               "positions": len(position_rows), "demand_lines": demand_line_count,
+               "excluded_lines": excluded_line_count, "members": member_count,
+               "estimated_total": plan.estimated_total, "annual_total": plan.annual_total,
+               "fingerprint": plan.fingerprint, "rules": rule_set.rules.to_json()},
     )
+    log.info("lot plan %s of round %s built by %s: %d lots, %d allocations", plan.id, rnd.code,
+             actor_label(actor), len(planned), demand_line_count)
     return LotBuildResult(round_code=rnd.code, plan_id=plan.id, version=version, fingerprint=plan.fingerprint,
                           member_count=member_count, demand_line_count=demand_line_count,
-                          estimated_total=plan.estimated_total, lots=summaries)
+                          estimated_total=plan.estimated_total, lots=summaries,
+                          excluded_line_count=excluded_line_count, annual_total=plan.annual_total)
 
 
-def _fingerprint(session: Session, plan_id: int, lots: list[Lot], demand_line_count: int) -> str:
+def _fingerprint(planned: Sequence[PlannedLot], summaries: Sequence[LotSummary], demand_line_count: int) -> str:
     """SHA-256 over the lots and positions in their order (ids left out) and the line count."""
     digest = hashlib.sha256()
-    for lot in lots:
-        digest.update(f"L|{lot.number}|{lot.title}|{lot.cpv_code}|{lot.category_id}|{lot.member_count}|"
-                      f"{lot.estimated_value}\n".encode())
-    rows = session.execute(
-        select(Lot.number, LotPosition.number, LotPosition.product_id, _big(LotPosition.annual_quantity),
-               _big(LotPosition.estimated_quantity), _big(LotPosition.maximum_quantity),
-               _big(LotPosition.reference_price), _big(LotPosition.estimated_value))
-        .join(Lot, Lot.id == LotPosition.lot_id)
-        .where(Lot.plan_id == plan_id)
-        .order_by(Lot.sort_key, LotPosition.number)
-    )
-    for row in rows:
-        digest.update(("P|" + "|".join(str(v) for v in row) + "\n").encode())
+    for lot, summary in zip(planned, summaries):
+        digest.update(f"L|{lot.number}|{lot.kind}|{lot.title}|{lot.cpv}|{lot.category_ids}|{lot.region}|"
+                      f"{summary.member_count}|{lot.estimated_value}|{lot.annual_value}\n".encode())
+        for number, p in enumerate(lot.positions, start=1):
+            digest.update(f"P|{number}|{p.product_id}|{p.annual_quantity}|{p.estimated_quantity}|"
+                          f"{p.maximum_quantity}|{p.reference_price}|{p.estimated_value}|{p.annual_value}\n".encode())
     digest.update(f"A|{demand_line_count}\n".encode())
     return digest.hexdigest()
 
@@ -347,5 +509,27 @@ def _fingerprint(session: Session, plan_id: int, lots: list[Lot], demand_line_co
 def get_plan(session: Session, round_code_or_id: int | str) -> LotPlan | None:
     """The current lot plan of a round, or None when none was built."""
     rnd = get_round(session, round_code_or_id)
-    return session.scalar(select(LotPlan).where(LotPlan.round_id == rnd.id))
+    return session.scalar(select(LotPlan).where(LotPlan.round_id == rnd.id, LotPlan.superseded_at.is_(None)))
 
+
+def get_plan_by_id(session: Session, plan_id: int) -> LotPlan:
+    plan = session.get(LotPlan, plan_id)
+    if plan is None:
+        raise NotFound("Losplan nicht gefunden.")
+    return plan
+
+
+def lot_members(session: Session, plan_id: int) -> dict[int, list[tuple[str, str]]]:
+    """The named beneficiaries per lot (R6): lot id → [(AGS, name)] in AGS order."""
+    rows = session.execute(
+        select(LotPosition.lot_id, Member.ags, Member.name)
+        .select_from(Allocation)
+        .join(LotPosition, LotPosition.id == Allocation.position_id)
+        .join(Member, Member.id == Allocation.member_id)
+        .where(LotPosition.plan_id == plan_id)
+        .group_by(LotPosition.lot_id, Member.ags, Member.name)
+        .order_by(LotPosition.lot_id, Member.ags))
+    result: dict[int, list[tuple[str, str]]] = {}
+    for lot_id, ags, name in rows:
+        result.setdefault(lot_id, []).append((ags, name))
+    return result

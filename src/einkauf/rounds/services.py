@@ -13,12 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
-from einkauf.db import utcnow
+from einkauf.db import claim_version, utcnow
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds import rules
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
@@ -56,19 +56,6 @@ def _unique(session: Session, field: str, message: str) -> Iterator[None]:
             yield
     except IntegrityError as exc:
         raise InvalidField(field, message) from exc
-
-
-def _claim_version(session: Session, model: Any, record: Any, expected_version: int) -> None:
-    """Compare-and-increment the record's version in one UPDATE; zero rows means stale (R11)."""
-    if record.version != expected_version:
-        raise StaleVersion()
-    result = session.execute(
-        update(model)
-        .where(model.id == record.id, model.version == expected_version)
-        .values(version=expected_version + 1)
-    )
-    if result.rowcount != 1:
-        raise StaleVersion()
 
 
 # --- members -------------------------------------------------------------------------------
@@ -135,7 +122,7 @@ def update_member(session: Session, actor: Any, member_id: int, *, expected_vers
     if all(before[k] == v for k, v in values.items()):
         return member
     with _unique(session, "ags", _duplicate_ags(ags)):
-        _claim_version(session, Member, member, expected_version)
+        claim_version(session, Member, member, expected_version)
         for key, value in values.items():
             setattr(member, key, value)
     record_event(session, actor, "member.update", "member", member.id, summary=f"Mitglied {name} ({ags}) geändert",
@@ -331,7 +318,7 @@ def update_round(session: Session, actor: Any, round_id: int, *, expected_versio
     if all(getattr(row, k) == v for k, v in values.items()):
         return row
     with _unique(session, "code", _duplicate_round(values["code"])):
-        _claim_version(session, Round, row, expected_version)
+        claim_version(session, Round, row, expected_version)
         for key, value in values.items():
             setattr(row, key, value)
     record_event(session, actor, "round.update", "round", row.id, summary=f"Bedarfsabfrage {row.code} geändert",
@@ -350,7 +337,7 @@ def open_round(session: Session, actor: Any, round_code_or_id: int | str, *, now
         raise DeadlinePassed(f"Die Abgabefrist der Bedarfsabfrage {row.code} ({format_berlin(row.deadline)}) "
                              "liegt nicht in der Zukunft. Bitte verschieben Sie die Frist, bevor Sie öffnen.")
     before = snapshot(row, ROUND_FIELDS)
-    _claim_version(session, Round, row, row.version)
+    claim_version(session, Round, row, row.version)
     row.opened_at = now
     session.flush()
     record_event(session, actor, "round.open", "round", row.id,
@@ -367,7 +354,7 @@ def close_round(session: Session, actor: Any, round_code_or_id: int | str, *, no
     if row.status == RoundStatus.CLOSED:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist bereits geschlossen.")
     before = snapshot(row, ROUND_FIELDS)
-    _claim_version(session, Round, row, row.version)
+    claim_version(session, Round, row, row.version)
     row.closed_at = now or utcnow()
     session.flush()
     record_event(session, actor, "round.close", "round", row.id, summary=f"Bedarfsabfrage {row.code} geschlossen",

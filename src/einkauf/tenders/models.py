@@ -1,0 +1,96 @@
+"""Tenders (Vergabeverfahren): a lot plan frozen with its procedure, deadlines and award criteria.
+
+A tender points to the lot plan it was frozen from. That plan is never changed again: a later
+rebuild of the round supersedes it instead of deleting it (see einkauf.lots.models), so the
+tender's lots, positions (with their product texts) and allocations stay exactly as frozen,
+whatever happens to the demand afterwards. TenderLot keeps the procedure decided per lot.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from einkauf.db import Base, Money, UtcDateTime, utcnow
+from einkauf.lots.models import Lot, LotPlan
+from einkauf.rounds.models import Round
+
+
+class TenderStatus(str, enum.Enum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class Tender(Base):
+    """A frozen tender with its Vergabenummer (unique, never reused)."""
+
+    __tablename__ = "tenders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("lot_plans.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[TenderStatus] = mapped_column(
+        Enum(TenderStatus, name="tender_status", native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e]),
+        default=TenderStatus.ACTIVE,
+    )
+    procedure: Mapped[str] = mapped_column(String(120))
+    eu_wide: Mapped[bool] = mapped_column(default=False)
+    national_procedure: Mapped[str] = mapped_column(String(120))
+    threshold_amount: Mapped[Decimal] = mapped_column(Money())
+    threshold_valid_from: Mapped[date] = mapped_column(Date)
+    threshold_valid_to: Mapped[date] = mapped_column(Date)
+    estimated_total: Mapped[Decimal] = mapped_column(Money())
+    # The German reasons of the decision, one sentence per line.
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    publication_date: Mapped[date] = mapped_column(Date)
+    submission_deadline: Mapped[datetime] = mapped_column(UtcDateTime())
+    electronic_submission: Mapped[bool] = mapped_column(default=True)
+    # Award criteria as JSON: [{"name": "Preis", "weight": "100"}] (weights in percent).
+    award_criteria: Mapped[str] = mapped_column(Text, default="[]")
+    # Warnings acknowledged at freezing (e.g. a deadline shorter than § 15 VgV), one per line.
+    warnings: Mapped[str] = mapped_column(Text, default="")
+    frozen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    frozen_by_label: Mapped[str] = mapped_column(String(254), default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_by_label: Mapped[str] = mapped_column(String(254), default="")
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    round: Mapped[Round] = relationship()
+    plan: Mapped[LotPlan] = relationship()
+    lots: Mapped[list["TenderLot"]] = relationship(back_populates="tender", order_by="TenderLot.sort_key",
+                                                   cascade="all, delete-orphan")
+
+    @property
+    def reason_list(self) -> list[str]:
+        return [line for line in self.reasons.splitlines() if line]
+
+    @property
+    def warning_list(self) -> list[str]:
+        return [line for line in self.warnings.splitlines() if line]
+
+
+class TenderLot(Base):
+    """The procedure decided for one lot of a tender (EU-wide, or national under the quota)."""
+
+    __tablename__ = "tender_lots"
+    __table_args__ = (UniqueConstraint("tender_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    sort_key: Mapped[int] = mapped_column(Integer)
+    estimated_value: Mapped[Decimal] = mapped_column(Money())
+    procedure: Mapped[str] = mapped_column(String(120))
+    small_lot_quota: Mapped[bool] = mapped_column(default=False)
+
+    tender: Mapped[Tender] = relationship(back_populates="lots")
+    lot: Mapped[Lot] = relationship()

@@ -1,0 +1,214 @@
+"""Freezing a round's lot plan into a tender (Vergabeverfahren) and cancelling it.
+
+freeze_tender checks that the current plan still reflects the demand and the lot rules,
+decides the procedure (R4) for the planned publication date, checks the submission deadline
+(§ 15 VgV), and stores the tender with its Vergabenummer, its reasons and the procedure per
+lot. The plan it points to is never changed again (a later rebuild supersedes it), so the
+tender's lots, positions and allocations are its snapshot. While a tender is active, the
+round accepts no further lot builds and no rule changes; cancel_tender lifts that (audited).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from einkauf.audit.services import actor_label, record_event
+from einkauf.db import claim_version, utcnow
+from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
+from einkauf.lots.procedure import LotValue, ProcedureDecision, decide_procedure
+from einkauf.lots.rules import amount_json
+from einkauf.lots.services import demand_stamp, get_plan, get_rule_set
+from einkauf.rounds.models import Round
+from einkauf.rounds.services import get_round
+from einkauf.tenders.models import Tender, TenderLot, TenderStatus
+from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, check_submission_deadline, format_reference)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REFERENCE_PREFIX = "EK"
+MAX_TITLE = 200
+CANCEL_REASON_MIN, CANCEL_REASON_MAX = 5, 500
+
+
+class DeadlineWarnings(DomainError):
+    """The tender can be frozen, but only once the coordinator has read these warnings."""
+
+    def __init__(self, warnings: Sequence[str]):
+        super().__init__(" ".join(warnings))
+        self.warnings = list(warnings)
+
+
+@dataclass(frozen=True)
+class FreezeCheck:
+    """What freezing would decide now: the procedure and the deadline warnings."""
+
+    decision: ProcedureDecision
+    warnings: tuple[str, ...]
+    days: int
+
+
+def _current_plan_for_freezing(session: Session, rnd: Round):
+    plan = get_plan(session, rnd.id)
+    if plan is None or not plan.lots:
+        raise InvalidState(f"Für die Bedarfsabfrage {rnd.code} gibt es noch keine Lose; bitte zuerst die Lose bilden.")
+    if plan.demand_stamp != demand_stamp(session, rnd):
+        raise InvalidState("Seit der Losbildung haben sich Bedarfsmeldungen oder Losregeln geändert. Bitte die "
+                           "Änderungen prüfen und die Lose neu bilden, bevor das Vergabeverfahren erstellt wird.")
+    return plan
+
+
+def active_tender(session: Session, round_id: int) -> Tender | None:
+    return session.scalar(select(Tender).where(Tender.round_id == round_id, Tender.status == TenderStatus.ACTIVE))
+
+
+def check_freeze(session: Session, round_code_or_id: int | str, *, publication_date: date,
+                 submission_deadline: datetime, electronic_submission: bool = True,
+                 small_lots: Iterable[str] | None = None) -> FreezeCheck:
+    """Decide the procedure and check the deadline without writing anything."""
+    rnd = get_round(session, round_code_or_id)
+    plan = _current_plan_for_freezing(session, rnd)
+    rule_set = get_rule_set(session, rnd)
+    decision = decide_procedure([LotValue(lot.number, lot.estimated_value) for lot in plan.lots], publication_date,
+                                national_procedure=rule_set.national_procedure, small_lots=small_lots)
+    deadline = check_submission_deadline(publication_date, submission_deadline, eu_wide=decision.eu_wide,
+                                         procedure=decision.procedure, electronic_submission=electronic_submission)
+    return FreezeCheck(decision, deadline.warnings, deadline.days)
+
+
+def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, publication_date: date,
+                  submission_deadline: datetime, electronic_submission: bool = True,
+                  award_criteria: Sequence[tuple[str, Decimal]] | None = None,
+                  small_lots: Iterable[str] | None = None, title: str | None = None,
+                  acknowledge_warnings: bool = False, reference_prefix: str = DEFAULT_REFERENCE_PREFIX,
+                  now: datetime | None = None) -> Tender:
+    """Freeze the round's current lot plan into a tender with a new Vergabenummer.
+
+    small_lots=None applies the system's small-lots proposal; a list is the coordinator's
+    choice, checked (InvalidSmallLots). Deadline warnings (§ 15 VgV) raise DeadlineWarnings
+    unless acknowledge_warnings; they are stored with the tender either way. Refused while the
+    round has an active tender, while the plan is missing or stale, for a publication date in
+    the past and for a deadline not after the publication date.
+    """
+    now = now or utcnow()
+    rnd = get_round(session, round_code_or_id)
+    session.flush()
+    if session.connection().dialect.name != "sqlite":
+        session.refresh(rnd, with_for_update=True)  # one freeze per round at a time
+    existing = active_tender(session, rnd.id)
+    if existing is not None:
+        raise InvalidState(f"Aus der Bedarfsabfrage {rnd.code} wurde bereits das Vergabeverfahren "
+                           f"{existing.reference} erstellt. Es muss erst aufgehoben werden.")
+    from einkauf import BERLIN
+
+    if publication_date < now.astimezone(BERLIN).date():
+        raise ValidationFailed("Der geplante Veröffentlichungstag liegt in der Vergangenheit.")
+    if submission_deadline <= now:
+        raise ValidationFailed("Die Angebotsfrist liegt in der Vergangenheit.")
+    check = check_freeze(session, rnd.id, publication_date=publication_date, submission_deadline=submission_deadline,
+                         electronic_submission=electronic_submission, small_lots=small_lots)
+    if check.warnings and not acknowledge_warnings:
+        raise DeadlineWarnings(check.warnings)
+    plan = get_plan(session, rnd.id)
+    title = " ".join((title or rnd.title).split())[:MAX_TITLE] or rnd.title
+    criteria = list(award_criteria or DEFAULT_AWARD_CRITERIA)
+    decision = check.decision
+
+    sequence = int(session.scalar(select(func.count()).select_from(Tender).where(Tender.round_id == rnd.id)) or 0) + 1
+    reference = format_reference(reference_prefix, rnd.code, sequence)
+    while session.scalar(select(Tender.id).where(Tender.reference == reference)) is not None:
+        sequence += 1
+        reference = format_reference(reference_prefix, rnd.code, sequence)
+
+    tender = Tender(
+        reference=reference, round_id=rnd.id, plan_id=plan.id, title=title, status=TenderStatus.ACTIVE,
+        procedure=decision.procedure, eu_wide=decision.eu_wide,
+        national_procedure=get_rule_set(session, rnd).national_procedure,
+        threshold_amount=decision.threshold.amount, threshold_valid_from=decision.threshold.valid_from,
+        threshold_valid_to=decision.threshold.valid_to, estimated_total=decision.estimated_total,
+        reasons="\n".join(decision.reasons), publication_date=publication_date,
+        submission_deadline=submission_deadline, electronic_submission=electronic_submission,
+        award_criteria=json.dumps([{"name": name, "weight": f"{weight:f}"} for name, weight in criteria],
+                                  ensure_ascii=False),
+        warnings="\n".join(check.warnings), frozen_at=now, frozen_by_id=getattr(actor, "id", None),
+        frozen_by_label=actor_label(actor),
+    )
+    lot_ids = {lot.number: (lot.id, lot.sort_key) for lot in plan.lots}
+    for lot in decision.lots:
+        lot_id, sort_key = lot_ids[lot.number]
+        tender.lots.append(TenderLot(lot_id=lot_id, number=lot.number, sort_key=sort_key,
+                                     estimated_value=lot.estimated_value, procedure=lot.procedure,
+                                     small_lot_quota=lot.small_lot_quota))
+    session.add(tender)
+    session.flush()
+    record_event(session, actor, "tender.freeze", "tender", tender.id,
+                 summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
+                         f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €",
+                 after=tender_json(tender) | {"plan_id": plan.id, "publication_date": publication_date.isoformat(),
+                                              "submission_deadline": submission_deadline.isoformat(),
+                                              "warnings": list(check.warnings)})
+    log.info("tender %s frozen from round %s by %s", reference, rnd.code, actor_label(actor))
+    return tender
+
+
+def cancel_tender(session: Session, actor: Any, tender_id_or_reference: int | str, reason: str, *,
+                  expected_version: int | None = None, now: datetime | None = None) -> Tender:
+    """Cancel (aufheben) an active tender with a recorded reason; the round may then be rebuilt."""
+    tender = get_tender(session, tender_id_or_reference)
+    reason = " ".join((reason or "").split())
+    if not CANCEL_REASON_MIN <= len(reason) <= CANCEL_REASON_MAX:
+        raise ValidationFailed(f"Bitte einen Grund für die Aufhebung mit {CANCEL_REASON_MIN} bis "
+                               f"{CANCEL_REASON_MAX} Zeichen angeben.")
+    if tender.status != TenderStatus.ACTIVE:
+        raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist bereits aufgehoben.")
+    claim_version(session, Tender, tender, tender.version if expected_version is None else expected_version)
+    tender.status = TenderStatus.CANCELLED
+    tender.cancelled_at = now or utcnow()
+    tender.cancelled_by_label = actor_label(actor)
+    tender.cancel_reason = reason
+    session.flush()
+    record_event(session, actor, "tender.cancel", "tender", tender.id,
+                 summary=f"Vergabeverfahren {tender.reference} aufgehoben: {reason}",
+                 before={"status": TenderStatus.ACTIVE.value}, after={"status": tender.status.value, "reason": reason})
+    log.info("tender %s cancelled by %s", tender.reference, actor_label(actor))
+    return tender
+
+
+def get_tender(session: Session, tender_id_or_reference: int | str) -> Tender:
+    """A tender by id (int) or by its Vergabenummer (str)."""
+    if isinstance(tender_id_or_reference, int) and not isinstance(tender_id_or_reference, bool):
+        tender = session.get(Tender, tender_id_or_reference)
+    else:
+        reference = " ".join(str(tender_id_or_reference).split())[:40].upper()
+        tender = session.scalar(select(Tender).where(Tender.reference == reference))
+    if tender is None:
+        raise NotFound("Vergabeverfahren nicht gefunden.")
+    return tender
+
+
+def tender_query() -> Select:
+    """Tenders, newest first."""
+    return select(Tender).order_by(Tender.frozen_at.desc(), Tender.id.desc())
+
+
+def award_criteria_of(tender: Tender) -> list[tuple[str, Decimal]]:
+    return [(item["name"], Decimal(item["weight"])) for item in json.loads(tender.award_criteria or "[]")]
+
+
+def tender_json(tender: Tender) -> dict:
+    """The `einkauf tender create --json` contract (amounts as strings with two decimals)."""
+    return {
+        "reference": tender.reference,
+        "procedure": tender.procedure,
+        "threshold": amount_json(tender.threshold_amount),
+        "estimated_total": amount_json(tender.estimated_total),
+        "reason": " ".join(tender.reason_list),
+        "lots": [{"number": lot.number, "estimated_value": amount_json(lot.estimated_value),
+                  "procedure": lot.procedure, "small_lot_quota": lot.small_lot_quota} for lot in tender.lots],
+    }

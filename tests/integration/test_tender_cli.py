@@ -1,0 +1,108 @@
+"""`einkauf tender create ROUND [--json]` and `einkauf tender cancel` on the demo data."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from einkauf.cli import main
+from einkauf.demo.services import load_demo
+from einkauf.rounds.services import close_round
+
+
+@pytest.fixture
+def built(cli_database):
+    with cli_database() as session:
+        load_demo(session, "demo-passwort-1")
+        session.commit()
+    with cli_database() as session:
+        close_round(session, "test", "2027")
+        session.commit()
+    result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _day(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def test_json_names_reference_procedure_threshold_total_reason_and_every_lot(built):
+    result = CliRunner().invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"reference", "procedure", "threshold", "estimated_total", "reason", "lots"}
+    assert data["reference"] == "EK-2027-01"
+    assert data["estimated_total"] == built["estimated_total"]
+    assert [lot["number"] for lot in data["lots"]] == [lot["number"] for lot in built["lots"]]
+    assert [lot["estimated_value"] for lot in data["lots"]] == [lot["estimated_value"] for lot in built["lots"]]
+    eu = Decimal(data["estimated_total"]) >= Decimal(data["threshold"])
+    assert data["procedure"] == ("Offenes Verfahren (VgV)" if eu else "Öffentliche Ausschreibung (UVgO)")
+    assert data["threshold"] in ("216000.00", "221000.00")
+    assert "geschätzte Auftragswert" in data["reason"]
+    for lot in data["lots"]:
+        assert set(lot) == {"number", "estimated_value", "procedure", "small_lot_quota"}
+        assert isinstance(lot["small_lot_quota"], bool)
+    quota = sum(Decimal(lot["estimated_value"]) for lot in data["lots"] if lot["small_lot_quota"])
+    assert quota * 5 <= Decimal(data["estimated_total"])
+
+
+def test_a_second_tender_of_the_same_round_is_refused_until_the_first_is_cancelled(built):
+    runner = CliRunner()
+    assert runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)]).exit_code == 0
+
+    again = runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)])
+    rebuild = runner.invoke(main, ["lots", "build", "2027"])
+    assert again.exit_code == 1 and "EK-2027-01" in again.stderr and "aufgehoben" in again.stderr
+    assert rebuild.exit_code == 1 and "festgeschrieben" in rebuild.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+
+    cancelled = runner.invoke(main, ["tender", "cancel", "EK-2027-01", "--reason", "Leistungsbeschreibung überarbeitet"])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0
+    second = runner.invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["reference"] == "EK-2027-02"  # numbers are never reused
+
+
+def test_a_short_deadline_is_created_with_a_warning_on_stderr(built):
+    publication = date.today() + timedelta(days=20)
+    deadline = (publication + timedelta(days=25)).isoformat() + " 10:00"
+    result = CliRunner().invoke(main, ["tender", "create", "2027", "--json", "--publication-date",
+                                       publication.isoformat(), "--deadline", deadline])
+
+    assert result.exit_code == 0, result.output
+    if json.loads(result.stdout)["procedure"] == "Offenes Verfahren (VgV)":
+        assert "Hinweis: Die Angebotsfrist beträgt nur 25 Tage" in result.stderr
+        assert "§ 15" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--publication-date", "31.02.2027"], "kein Datum"),
+    (["--publication-date", "2020-01-01"], "Vergangenheit"),
+    (["--deadline", "morgen"], "kein Datum"),
+    (["--small-lots", "99"], "Los 99 gibt es nicht"),
+    (["--award", "Preis: 60; Qualität: 30"], "genau 100 %"),
+])
+def test_bad_options_fail_with_one_german_line_and_create_nothing(built, args, message):
+    runner = CliRunner()
+    result = runner.invoke(main, ["tender", "create", "2027", *args])
+
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0  # still no tender
+
+
+def test_a_round_without_lots_cannot_be_frozen(cli_database):
+    with cli_database() as session:
+        load_demo(session, "demo-passwort-1")
+        session.commit()
+    result = CliRunner().invoke(main, ["tender", "create", "2027"])
+
+    assert result.exit_code == 1
+    assert "noch keine Lose" in result.stderr

@@ -1,0 +1,164 @@
+"""Freezing a lot plan into a tender and cancelling it (issue 4, item 5), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from einkauf import BERLIN
+from einkauf.audit.models import AuditEvent
+from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
+from einkauf.lots.models import Allocation, LotPlan, LotPosition
+from einkauf.lots.procedure import InvalidSmallLots
+from einkauf.lots.rules import LotRules
+from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
+from einkauf.tenders.models import TenderStatus
+from einkauf.tenders.services import DeadlineWarnings, cancel_tender, freeze_tender, tender_json
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+PUBLISH = date(2027, 2, 1)
+
+
+def _deadline(days: int, hour: int = 12) -> datetime:
+    return datetime.combine(PUBLISH + timedelta(days=days), datetime.min.time().replace(hour=hour), BERLIN)
+
+
+@pytest.fixture
+def world(db, make_round, make_member, make_category, make_product):
+    """A closed round with three lots: 200,000 € + 20,000 € + 16,000 € over 24 + 24 months."""
+    rnd = make_round(closed=True)
+    furniture, paper, ink = (make_category(name=n, sort_order=i) for i, n in enumerate(("Möbel", "Papier", "Tinte")))
+    desk, a4, cartridge = make_product(furniture, price="500.00"), make_product(paper, price="5.00"), \
+        make_product(ink, price="40.00")
+    city = make_member()
+    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
+    db.add(submission)
+    db.flush()
+    for product, quantity in ((desk, "100"), (a4, "1000"), (cartridge, "100")):
+        db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
+                          delivery_site_id=city.delivery_sites[0].id, cost_centre="K1", budget_account="S1"))
+    db.flush()
+    build_lots(db, "test", rnd.id)
+    return rnd, submission, (desk, a4, cartridge)
+
+
+def _freeze(db, rnd, **kwargs):
+    kwargs.setdefault("publication_date", PUBLISH)
+    kwargs.setdefault("submission_deadline", _deadline(35))
+    return freeze_tender(db, "coordinator@example.org", rnd.id, now=NOW, **kwargs)
+
+
+def test_freezing_decides_the_procedure_with_the_small_lots_proposal_and_keeps_the_plan(db, world):
+    rnd, _, _ = world
+
+    tender = _freeze(db, rnd)
+
+    assert tender.reference.endswith("-01") and tender.status == TenderStatus.ACTIVE
+    assert (tender.procedure, tender.eu_wide, tender.threshold_amount) == (
+        "Offenes Verfahren (VgV)", True, Decimal("216000.00"))
+    assert tender.estimated_total == Decimal("236000.00")
+    # 16,000 + 20,000 = 36,000 ≤ 20 % of 236,000 (47,200): both small lots go national.
+    assert [(lot.number, lot.small_lot_quota) for lot in tender.lots] == [("1", False), ("2", True), ("3", True)]
+    assert tender.plan_id == get_plan(db, rnd.id).id
+    data = tender_json(tender)
+    assert data["lots"][1] == {"number": "2", "estimated_value": "20000.00",
+                               "procedure": NATIONAL_PROCEDURES[0], "small_lot_quota": True}
+    assert "216.000,00 €" in data["reason"] and "236.000,00 €" in data["reason"]
+    assert db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "tender.freeze")).startswith(
+        f"Vergabeverfahren {tender.reference}")
+
+
+def test_a_manual_small_lots_choice_is_checked(db, world):
+    rnd, _, _ = world
+    with pytest.raises(InvalidSmallLots, match="nicht unter 80.000,00 €"):
+        _freeze(db, rnd, small_lots=["1"])
+    tender = _freeze(db, rnd, small_lots=[])
+    assert not any(lot.small_lot_quota for lot in tender.lots)
+
+
+def test_the_frozen_tender_keeps_its_lots_positions_and_allocations_when_demand_changes_later(db, world):
+    rnd, submission, (desk, _, _) = world
+    tender = _freeze(db, rnd)
+    frozen_plan = tender.plan_id
+    before = db.execute(select(Allocation.quantity, LotPosition.short_text)
+                        .join(LotPosition, LotPosition.id == Allocation.position_id)
+                        .where(LotPosition.plan_id == frozen_plan).order_by(Allocation.id)).all()
+
+    with pytest.raises(InvalidState, match="festgeschrieben"):
+        build_lots(db, "test", rnd.id)
+    with pytest.raises(InvalidState, match="festgeschrieben"):
+        save_lot_rules(db, "test", rnd.id, LotRules(), NATIONAL_PROCEDURES[0], expected_version=0)
+
+    # The demand changes (a reopened submission), the catalogue text too; the tender is cancelled
+    # and the round rebuilt: the tender's plan stays exactly as frozen.
+    line = next(line for line in submission.lines if line.product_id == desk.id)
+    line.quantity = Decimal("1")
+    submission.version += 1
+    desk.short_text = "Neuer Text"
+    db.flush()
+    cancel_tender(db, "coordinator@example.org", tender.id, "Bedarf hat sich geändert", now=NOW)
+    rebuilt = build_lots(db, "test", rnd.id)
+
+    assert rebuilt.plan_id != frozen_plan
+    assert db.get(LotPlan, frozen_plan).superseded_at is not None
+    assert get_plan(db, rnd.id).id == rebuilt.plan_id
+    after = db.execute(select(Allocation.quantity, LotPosition.short_text)
+                       .join(LotPosition, LotPosition.id == Allocation.position_id)
+                       .where(LotPosition.plan_id == frozen_plan).order_by(Allocation.id)).all()
+    assert after == before
+    assert db.get(LotPlan, frozen_plan).estimated_total == Decimal("236000.00")
+    # A second rebuild deletes only the unfrozen plan.
+    build_lots(db, "test", rnd.id)
+    assert db.scalar(select(func.count()).select_from(LotPlan).where(LotPlan.round_id == rnd.id)) == 2
+
+
+def test_a_plan_older_than_the_demand_is_not_frozen(db, world):
+    rnd, submission, _ = world
+    submission.version += 1  # someone changed the demand after the build
+    db.flush()
+    with pytest.raises(InvalidState, match="neu bilden"):
+        _freeze(db, rnd)
+
+
+def test_a_short_deadline_needs_an_acknowledgement_and_is_recorded(db, world):
+    rnd, _, _ = world
+    with pytest.raises(DeadlineWarnings) as caught:
+        _freeze(db, rnd, submission_deadline=_deadline(29))
+    assert "nur 29 Tage" in caught.value.warnings[0] and "mindestens 30 Tage" in caught.value.warnings[0]
+
+    tender = _freeze(db, rnd, submission_deadline=_deadline(29), acknowledge_warnings=True)
+    assert tender.warning_list == caught.value.warnings
+
+
+@pytest.mark.parametrize(("days", "electronic", "warned"), [(30, True, False), (29, True, True),
+                                                             (34, False, True), (35, False, False)])
+def test_section_15_vgv_minimum_period_for_the_open_procedure(db, world, days, electronic, warned):
+    rnd, _, _ = world
+    tender = _freeze(db, rnd, submission_deadline=_deadline(days), electronic_submission=electronic,
+                     acknowledge_warnings=True)
+    assert bool(tender.warning_list) is warned
+
+
+def test_dates_in_the_past_and_a_deadline_before_publication_are_refused(db, world):
+    rnd, _, _ = world
+    with pytest.raises(ValidationFailed, match="Vergangenheit"):
+        _freeze(db, rnd, publication_date=date(2026, 11, 30))
+    with pytest.raises(ValidationFailed, match="nach dem geplanten Veröffentlichungstag"):
+        _freeze(db, rnd, submission_deadline=_deadline(0))
+
+
+def test_cancelling_needs_a_reason_happens_once_and_is_audited(db, world):
+    rnd, _, _ = world
+    tender = _freeze(db, rnd)
+    with pytest.raises(ValidationFailed, match="Grund"):
+        cancel_tender(db, "c", tender.id, "  ab ")
+    with pytest.raises(StaleVersion):
+        cancel_tender(db, "c", tender.id, "Zu spät bemerkt", expected_version=tender.version + 5)
+    cancel_tender(db, "c", tender.reference, "Fehler im Leistungsverzeichnis")
+    with pytest.raises(InvalidState, match="bereits aufgehoben"):
+        cancel_tender(db, "c", tender.id, "Noch einmal")
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "tender.cancel"))
+    assert event.after == {"status": "cancelled", "reason": "Fehler im Leistungsverzeichnis"}
