@@ -5,9 +5,17 @@ Import with `from finance_support import build_finance_world` and pass the usual
 """
 from __future__ import annotations
 
-from decimal import Decimal
+import io
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
+
+from einkauf.db import line_value
+from einkauf.exports.finance_columns import DEFAULT_COLUMNS
+from einkauf.finance.services import prepare_round_export, write_export
+from einkauf.lots.models import Allocation, Lot, LotPosition
+from einkauf.rounds.models import DeliverySite, Member
 
 # (category index, number, short text, price, VAT rate)
 PRODUCTS = (
@@ -57,3 +65,45 @@ def build_finance_world(db, make_round, make_member, make_category, make_product
     build_lots(db, "test", rnd.id)
     plan = db.scalar(select(LotPlan).where(LotPlan.round_id == rnd.id, LotPlan.superseded_at.is_(None)))
     return {"round": rnd, "plan": plan, "members": members, "products": products, "categories": categories}
+
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+HEADERS = [c.header for c in DEFAULT_COLUMNS]
+MONEY = ("Einzelpreis netto", "Gesamt netto", "USt", "Gesamt brutto")
+
+
+def expected_rows(db, plan_id, member_id=None, reference=""):
+    """The rows as the database holds them, with VAT computed here in Decimal (not by the export's SQL)."""
+    statement = (
+        select(Member.name, Member.ags, DeliverySite.name, Allocation.cost_centre, Allocation.budget_account,
+               Lot.number, Lot.title, LotPosition.number, LotPosition.product_number, LotPosition.short_text,
+               LotPosition.cpv_code, Allocation.quantity, LotPosition.unit_label, LotPosition.reference_price,
+               Allocation.net_value, LotPosition.vat_rate)
+        .join(LotPosition, LotPosition.id == Allocation.position_id).join(Lot, Lot.id == LotPosition.lot_id)
+        .join(Member, Member.id == Allocation.member_id).join(DeliverySite, DeliverySite.id == Allocation.delivery_site_id)
+        .where(LotPosition.plan_id == plan_id)
+    )
+    if member_id is not None:
+        statement = statement.where(Allocation.member_id == member_id)
+    rows = []
+    for (member, ags, site, cc, ba, lot, title, pos, number, text, cpv, qty, unit, price, net, rate) in db.execute(statement):
+        assert net == line_value(qty, price)  # the stored share is the R1 line value
+        vat = (net * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        rows.append({"Haushaltsjahr": "2027", "Mitglied": member, "AGS": ags, "Lieferstelle": site,
+                     "Kostenstelle": cc, "Sachkonto": ba, "Vergabenummer": reference, "Los": lot,
+                     "Los-Titel": title, "Position": pos, "Artikel-Nr.": number, "Bezeichnung": text, "CPV": cpv,
+                     "Menge": qty, "Einheit": unit, "Einzelpreis netto": price, "Gesamt netto": net,
+                     "USt-Satz": rate, "USt": vat, "Gesamt brutto": net + vat, "Preisbasis": "Schätzpreis"})
+    return rows
+
+
+def row_key(row):
+    return (row["AGS"], row["Los"], int(row["Position"]), row["Lieferstelle"], row["Kostenstelle"], row["Sachkonto"])
+
+
+def export(db, world, fmt, **kwargs):
+    rows_per_sheet = kwargs.pop("rows_per_sheet", None)
+    prepared = prepare_round_export(db, world["round"].id, now=NOW, **kwargs)
+    out = io.BytesIO()
+    totals = write_export(db, prepared, fmt, out, rows_per_sheet=rows_per_sheet)
+    return out.getvalue(), totals, prepared

@@ -6,68 +6,24 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from finance_support import build_finance_world
+from finance_support import HEADERS, MONEY, NOW, row_key, build_finance_world, expected_rows, export
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
 from einkauf import BERLIN
-from einkauf.db import line_value
 from einkauf.errors import InvalidState, NotFound
-from einkauf.exports.finance_columns import DEFAULT_COLUMNS
 from einkauf.finance.services import NoAwards, prepare_round_export, prepare_tender_export, write_export
-from einkauf.lots.models import Allocation, Lot, LotPosition
-from einkauf.rounds.models import DeliverySite, Member
-
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-HEADERS = [c.header for c in DEFAULT_COLUMNS]
-MONEY = ("Einzelpreis netto", "Gesamt netto", "USt", "Gesamt brutto")
+from einkauf.lots.models import Lot
 
 
 @pytest.fixture
 def world(db, make_round, make_member, make_category, make_product):
     return build_finance_world(db, make_round, make_member, make_category, make_product)
-
-
-def expected_rows(db, plan_id, member_id=None, reference=""):
-    """The rows as the database holds them, with VAT computed here in Decimal (not by the export's SQL)."""
-    statement = (
-        select(Member.name, Member.ags, DeliverySite.name, Allocation.cost_centre, Allocation.budget_account,
-               Lot.number, Lot.title, LotPosition.number, LotPosition.product_number, LotPosition.short_text,
-               LotPosition.cpv_code, Allocation.quantity, LotPosition.unit_label, LotPosition.reference_price,
-               Allocation.net_value, LotPosition.vat_rate)
-        .join(LotPosition, LotPosition.id == Allocation.position_id).join(Lot, Lot.id == LotPosition.lot_id)
-        .join(Member, Member.id == Allocation.member_id).join(DeliverySite, DeliverySite.id == Allocation.delivery_site_id)
-        .where(LotPosition.plan_id == plan_id)
-    )
-    if member_id is not None:
-        statement = statement.where(Allocation.member_id == member_id)
-    rows = []
-    for (member, ags, site, cc, ba, lot, title, pos, number, text, cpv, qty, unit, price, net, rate) in db.execute(statement):
-        assert net == line_value(qty, price)  # the stored share is the R1 line value
-        vat = (net * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        rows.append({"Haushaltsjahr": "2027", "Mitglied": member, "AGS": ags, "Lieferstelle": site,
-                     "Kostenstelle": cc, "Sachkonto": ba, "Vergabenummer": reference, "Los": lot,
-                     "Los-Titel": title, "Position": pos, "Artikel-Nr.": number, "Bezeichnung": text, "CPV": cpv,
-                     "Menge": qty, "Einheit": unit, "Einzelpreis netto": price, "Gesamt netto": net,
-                     "USt-Satz": rate, "USt": vat, "Gesamt brutto": net + vat, "Preisbasis": "Schätzpreis"})
-    return rows
-
-
-def _key(row):
-    return (row["AGS"], row["Los"], int(row["Position"]), row["Lieferstelle"], row["Kostenstelle"], row["Sachkonto"])
-
-
-def export(db, world, fmt, **kwargs):
-    rows_per_sheet = kwargs.pop("rows_per_sheet", None)
-    prepared = prepare_round_export(db, world["round"].id, now=NOW, **kwargs)
-    out = io.BytesIO()
-    totals = write_export(db, prepared, fmt, out, rows_per_sheet=rows_per_sheet)
-    return out.getvalue(), totals, prepared
 
 
 def number(value) -> Decimal:
@@ -83,10 +39,10 @@ def sheet_dicts(rows):
 
 def assert_same(actual_rows, expected):
     assert len(actual_rows) == len(expected)
-    by_key = {_key(r): r for r in expected}
+    by_key = {row_key(r): r for r in expected}
     assert len(by_key) == len(expected)
     for row in actual_rows:
-        want = by_key[_key(row)]
+        want = by_key[row_key(row)]
         for header in HEADERS:
             got = row[header]
             if header in (*MONEY, "Menge", "USt-Satz"):
