@@ -85,8 +85,11 @@ def finance_rows_statement(plan_id: int, *, fiscal_year: str, round_code: str, r
 
 
 def stream_rows(session: Session, statement) -> Iterator[Any]:
-    """The rows of a statement, fetched in batches (server-side cursor on PostgreSQL)."""
-    result = session.execute(statement.execution_options(yield_per=YIELD_PER))
+    """The rows of a statement, fetched in batches (server-side cursor on PostgreSQL).
+
+    On the session's connection, not through the ORM layer: plain column rows need none of it,
+    and it costs about 2 µs per row (measured: 5.5 s instead of 3.7 s for 1,000,000 rows)."""
+    result = session.connection().execute(statement.execution_options(yield_per=YIELD_PER))
     try:
         yield from result
     finally:
