@@ -7,9 +7,9 @@ no export logic (no styles, no text checks, no formatting, no sums). Nothing is 
     .venv/bin/python bench/bench_finance.py               # 400 members × 2,000 products
     .venv/bin/python bench/bench_finance.py --scale 0.1   # a tenth of the members
 
-Each export and each floor runs in a forked child process, so the peak memory printed
-(ru_maxrss of that child: interpreter, modules and everything the run allocated) belongs to
-that run alone. The floors write the first --sample rows of the same export query (fetched
+Each export and each floor runs in a forked child process; printed are its peak RSS
+(ru_maxrss: inherited interpreter and modules included) and how far it grew over the RSS it
+started with — what the run itself needed. The floors write the first --sample rows of the same export query (fetched
 and held in memory before the timer starts, texts interned) — a million rows held at once
 would need over a gigabyte, which is exactly what the export must not do.
 """
@@ -38,14 +38,26 @@ from einkauf.finance import services  # noqa: E402
 from einkauf.lots.services import build_lots  # noqa: E402
 
 
+def _rss_mib() -> float:
+    """The current resident set size (Linux /proc), in MiB."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _child(target, *args):
-    """Run target(*args) in a forked process; return its result and its peak RSS in MiB."""
+    """Run target(*args) in a forked process; return its result and (peak RSS, growth over the RSS
+    it started with) in MiB — the growth is what the run itself allocated."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
 
     def run():
+        start = _rss_mib()
         result = target(*args)
-        queue.put((result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        queue.put((result, (peak, peak - start)))
 
     process = ctx.Process(target=run)
     process.start()
@@ -140,9 +152,9 @@ def main() -> None:
             (floor_elapsed, floor_rows), floor_rss = _child(_floor, url, fmt, args.sample, folder)
             rate, floor_rate = rows / elapsed, floor_rows / floor_elapsed
             print(f"  {fmt:4}  export {elapsed:7.1f} s  {rate:10,.0f} rows/s  ({rows:,} rows, {size / 2**20:,.0f} MiB, "
-                  f"net {net} €, peak RSS {export_rss:,.0f} MiB)")
+                  f"net {net} €, peak RSS {export_rss[0]:,.0f} MiB, +{export_rss[1]:,.0f} MiB during the run)")
             print(f"        floor  {floor_elapsed:7.1f} s  {floor_rate:10,.0f} rows/s  ({floor_rows:,} rows, "
-                  f"peak RSS {floor_rss:,.0f} MiB)   ratio {rate / floor_rate:.2f}")
+                  f"peak RSS {floor_rss[0]:,.0f} MiB, +{floor_rss[1]:,.0f} MiB)   ratio {rate / floor_rate:.2f}")
 
 
 if __name__ == "__main__":
