@@ -130,12 +130,14 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.catalogue.views import bp as catalogue_bp
     from einkauf.demand.excel_views import bp as demand_excel_bp
     from einkauf.demand.views import bp as demand_bp
+    from einkauf.finance.views import bp as finance_bp
     from einkauf.home import bp as home_bp
     from einkauf.lots.views import bp as lots_bp
     from einkauf.rounds.views import bp as rounds_bp
     from einkauf.tenders.views import bp as tenders_bp
 
-    for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, demand_bp, demand_excel_bp, lots_bp, tenders_bp, audit_bp):
+    for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, demand_bp, demand_excel_bp, lots_bp, tenders_bp, finance_bp,
+               audit_bp):
         app.register_blueprint(bp)
 
 

@@ -158,11 +158,12 @@ def _register_domain_commands() -> None:
     from einkauf.catalogue import cli as catalogue_cli
     from einkauf.demand import cli as demand_cli
     from einkauf.demo import cli as demo_cli
+    from einkauf.finance import cli as finance_cli
     from einkauf.lots import cli as lots_cli
     from einkauf.rounds import cli as rounds_cli
     from einkauf.tenders import cli as tenders_cli
 
-    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli, tenders_cli):
+    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli, tenders_cli, finance_cli):
         module.register(main, pass_ctx)
 
 

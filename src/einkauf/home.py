@@ -27,6 +27,7 @@ NAVIGATION = [
     ("tenders.tender_list", N_("Vergabeverfahren"), {Role.COORDINATOR}),
     ("catalogue.category_list", N_("Warengruppen"), {Role.COORDINATOR}),
     ("catalogue.product_list", N_("Artikel"), {Role.COORDINATOR}),
+    ("finance.index", N_("Finanzexporte"), {Role.FINANCE, Role.COORDINATOR, Role.OFFICER}),
     ("auth.user_list", N_("Zugänge"), {Role.ADMIN}),
     ("audit.event_list", N_("Protokoll"), {Role.COORDINATOR, Role.ADMIN}),
 ]

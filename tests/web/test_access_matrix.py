@@ -22,6 +22,10 @@ PUBLIC_REDIRECT = (302, 302, 302, 302, 302, 302)
 # Officer pages carry no member id: each officer reaches their own member's data only.
 OFFICERS = (SIGN_IN_FIRST, 200, 200, 403, 403, 403)
 OFFICERS_SEE_OTHER = (SIGN_IN_FIRST, 303, 303, 403, 403, 403)
+# Finance exports: finance, coordinators and officers (their own member's rows only); not admins.
+FINANCE_PAGES = (SIGN_IN_FIRST, 200, 200, 200, 200, 403)
+# A round without a lot plan (here: a draft) has no export: 404 for everyone allowed in.
+FINANCE_NOT_FOUND = (SIGN_IN_FIRST, 404, 404, 404, 404, 403)
 
 # (endpoint, method) → (URL arguments by name of a world fixture object, expected statuses)
 MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
@@ -111,6 +115,9 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("tenders.document_download", "GET"): ({"tender_id": "tender", "document_id": "document"},
                                            (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
     ("tenders.tender_texts", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    # Finance exports; downloads of a built plan and tenant isolation: tests/web/test_finance_exports.py.
+    ("finance.index", "GET"): ({}, FINANCE_PAGES),
+    ("finance.round_export", "GET"): ({"round_id": "draft_round", "fmt": "xlsx"}, FINANCE_NOT_FOUND),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -136,6 +143,8 @@ CROSS_RECORD = [
     ("tenders.tender_detail", {"tender_id": 999999}),
     ("tenders.document_download", {"tender_id": 999999, "document_id": "document"}),
     ("tenders.document_download", {"tender_id": "tender", "document_id": 999999}),
+    ("finance.round_export", {"round_id": 999999, "fmt": "csv"}),
+    ("finance.round_export", {"round_id": "open_round", "fmt": "xlsx"}),
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),
     ("audit.event_detail", {"event_id": 999999}),

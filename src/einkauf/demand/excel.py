@@ -33,7 +33,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -41,6 +40,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits, check_upload, thousands
+from einkauf.exports.cells import put_text
 from einkauf.rounds.timing import format_berlin
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,7 @@ EDITABLE = ("Menge", "Lieferstelle", "Kostenstelle", "Sachkonto", "Bemerkung")
 LAST_COLUMN = len(COLUMNS)
 
 EXTRA_ROWS = 100
-MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 MAX_PROBLEMS = 1000
-# Text that Excel (or a later edit of the cell) would read as a formula or a DDE call.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 KEY_RE = re.compile(r"^(?P<number>[A-Za-z0-9][A-Za-z0-9._/-]*)?#(?P<n>[0-9]{1,6})\Z")
 
 PRICE_FORMAT = '#,##0.00 "€"'
@@ -124,26 +121,6 @@ class PrefilledLine:
 
 
 # --- writing ---------------------------------------------------------------------------------
-
-def excel_text(value: Any) -> str:
-    """A value as Excel can store it: illegal control characters removed, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    return text[:MAX_CELL_CHARS]
-
-
-def put_text(cell, value: Any) -> None:
-    """Write user text as text, never as a formula (R12).
-
-    openpyxl turns any string starting with "=" into a formula; data_type "s" keeps it a
-    string, and the quotePrefix style keeps Excel from re-reading it as a formula when the
-    cell is edited — the text itself stays unchanged, so a round trip gives it back as it was.
-    """
-    text = excel_text(value)
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(FORMULA_TRIGGERS):
-        cell.quotePrefix = True
-
 
 def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines: Iterable[PrefilledLine],
                    delivery_sites: Sequence[str], *, extra_rows: int = EXTRA_ROWS) -> bytes:

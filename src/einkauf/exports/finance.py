@@ -1,0 +1,498 @@
+"""The finance export (Kostenaufteilung): every member's share per lot position, delivery site, cost
+centre and budget account, as an Excel workbook or a CSV file for ERP imports (issue 6, R1, R12).
+
+Pure generators: rows in (FinanceRow tuples, streamed — never a list of a million rows), bytes
+out to a binary stream; no Flask, no SQLAlchemy. `einkauf.exports.finance_service` runs the
+row query and calls them; views and the CLI only send or save the result.
+
+Workbook (openpyxl write-only, so memory stays flat):
+- "Kostenaufteilung": the detail rows as an Excel table (header frozen, autofilter), codes as
+  text, amounts as numbers with a euro format. A sheet holds 1,048,576 rows; further rows
+  continue on "Kostenaufteilung 2", "Kostenaufteilung 3", … each with its header and table —
+  nothing is ever cut off.
+- "Summen": one row per member × lot (in the order the rows arrive) with the sums of the
+  detail rows in cents, so they equal the detail sums exactly; then a total row.
+- "Info": round, tender reference, generated at, price basis, profile, row count and control
+  totals for reconciliation.
+
+CSV: the profile's delimiter (default ";"), decimal comma, UTF-8 with BOM, CRLF, quoting per
+RFC 4180 (csv.QUOTE_MINIMAL with doubled quotes), dates as TT.MM.JJJJ, the same columns.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any, BinaryIO, Callable, Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from einkauf.exports.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_cell
+from einkauf.exports.finance_columns import FIELD_INDEX, PLACES, Kind
+from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
+from einkauf.rounds.timing import BERLIN
+
+EXCEL_MAX_ROWS = 1_048_576
+DETAIL_SHEET = "Kostenaufteilung"
+SUMMARY_SHEET = "Summen"
+INFO_SHEET = "Info"
+PRICE_BASIS_LABELS = {"estimated": "Schätzpreis", "awarded": "Zuschlagspreis"}
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+TOP = Alignment(vertical="top")
+TABLE_STYLE = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True, showColumnStripes=False,
+                             showFirstColumn=False, showLastColumn=False)
+DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
+INTEGER_FORMAT = "0"
+
+SUMMARY_HEADERS = ("Mitglied", "AGS", "Los", "Los-Titel", "Zeilen", "Gesamt netto", "USt", "Gesamt brutto")
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What the export is of; printed on the Info sheet (and used for the Belegdatum column)."""
+
+    round_code: str
+    round_title: str
+    generated_at: datetime  # aware
+    price_basis: str = "estimated"
+    reference: str = ""
+    member_label: str = "alle Mitglieder"
+    plan_version: int | None = None
+    plan_fingerprint: str = ""
+    # The plan's annual net total for the same selection, to reconcile against (R1); None if unknown.
+    plan_net_total: Decimal | None = None
+
+    @property
+    def generated_on(self) -> date:
+        return self.generated_at.astimezone(BERLIN).date()
+
+    @property
+    def price_basis_label(self) -> str:
+        return PRICE_BASIS_LABELS.get(self.price_basis, self.price_basis)
+
+
+@dataclass
+class ExportTotals:
+    """Control totals of an export, in the stored scaled integers (exact)."""
+
+    rows: int = 0
+    net_cents: int = 0
+    vat_cents: int = 0
+    gross_cents: int = 0
+    sheets: int = 0
+    # (AGS, member, lot number, lot title) → [rows, net, vat, gross] in the order the rows came.
+    by_member_lot: dict[tuple[str, str, str, str], list[int]] = field(default_factory=dict)
+
+    @property
+    def net(self) -> Decimal:
+        return _euro(self.net_cents)
+
+    @property
+    def vat(self) -> Decimal:
+        return _euro(self.vat_cents)
+
+    @property
+    def gross(self) -> Decimal:
+        return _euro(self.gross_cents)
+
+    @property
+    def members(self) -> int:
+        return len({key[0] for key in self.by_member_lot})
+
+    @property
+    def lots(self) -> int:
+        return len({key[2] for key in self.by_member_lot})
+
+    def add(self, row: Sequence[Any]) -> None:
+        net, vat, gross = row[_NET], row[_VAT], row[_GROSS]
+        self.rows += 1
+        self.net_cents += net
+        self.vat_cents += vat
+        self.gross_cents += gross
+        key = (row[_AGS], row[_MEMBER], row[_LOT], row[_LOT_TITLE])
+        sums = self.by_member_lot.get(key)
+        if sums is None:
+            self.by_member_lot[key] = [1, net, vat, gross]
+        else:
+            sums[0] += 1
+            sums[1] += net
+            sums[2] += vat
+            sums[3] += gross
+
+
+_NET, _VAT, _GROSS = FIELD_INDEX["net_cents"], FIELD_INDEX["vat_cents"], FIELD_INDEX["gross_cents"]
+_AGS, _MEMBER = FIELD_INDEX["ags"], FIELD_INDEX["member_name"]
+_LOT, _LOT_TITLE = FIELD_INDEX["lot_number"], FIELD_INDEX["lot_title"]
+
+
+def _euro(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def scaled_decimal(value: int, places: int) -> Decimal:
+    """An exact Decimal from a stored scaled integer (1234, 2 → Decimal('12.34'))."""
+    return Decimal(value).scaleb(-places)
+
+
+def fiscal_year(round_code: str, deadline: datetime) -> str:
+    """The budget year (Haushaltsjahr) of a round's contracts.
+
+    The round code when it is a four-digit year ("2027"); otherwise the year after the year of
+    the deadline in German time — demand is collected in the year before it is bought.
+    """
+    code = (round_code or "").strip()
+    if len(code) == 4 and code.isascii() and code.isdigit():
+        return code
+    return str(deadline.astimezone(BERLIN).year + 1)
+
+
+def download_name(round_code: str, member_ags: str | None, extension: str, *, reference: str = "") -> str:
+    """The file name of a download, set by us (never from user input) and ASCII only:
+    Kostenaufteilung_2027.xlsx, Kostenaufteilung_2027_05111000.csv."""
+    def safe(text: str) -> str:
+        return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in text)[:40]
+
+    parts = ["Kostenaufteilung", safe(reference or round_code)]
+    if member_ags:
+        parts.append(safe(member_ags))
+    return "_".join(parts) + "." + extension
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def _scaled_formatter(places: int, decimal: str, thousands: str) -> Callable[[int], str]:
+    """Format a stored scaled integer as a decimal string, exactly (123456, 2 → "1234,56")."""
+    width = places + 1
+
+    def fmt(value: int) -> str:
+        if value < 0:
+            return "-" + fmt(-value)
+        digits = str(value).rjust(width, "0")
+        return digits[:-places] + decimal + digits[-places:]
+
+    if not thousands:
+        return fmt
+
+    def grouped(value: int) -> str:
+        if value < 0:
+            return "-" + grouped(-value)
+        whole, fraction = divmod(value, 10 ** places)
+        return f"{whole:,}".replace(",", thousands) + decimal + str(fraction).rjust(places, "0")
+
+    return grouped
+
+
+# One search per row finds whether any text field starts like a formula (fields joined by NUL,
+# which no stored text contains); only such rows are looked at field by field.
+_FORMULA_START_RE = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+# Columns whose values repeat (prices, rates): remember their formatted text.
+_CACHED_FIELDS = {"unit_price_cents", "vat_rate_hundredths"}
+
+
+def _guarded(value: str) -> str:
+    """OWASP CSV injection guard: text that a spreadsheet would run as a formula gets a leading '."""
+    return "'" + value if value and value.startswith(FORMULA_TRIGGERS) else value
+
+
+def _csv_row_builder(profile: Profile, info: ExportInfo | None) -> Callable[[Sequence[Any]], list]:
+    """A function from a FinanceRow to the list of CSV field values, in the profile's columns.
+
+    The row's fields are picked in one C call (itemgetter); only the scaled numbers are
+    formatted in Python, and text is checked for formula triggers once per row.
+    """
+    indices, scaled, texts, constants = [], [], [], []
+    for position, spec in enumerate(profile.columns):
+        column = spec.column
+        if column.kind is Kind.DATE:
+            indices.append(0)  # placeholder, replaced by the constant below
+            constants.append((position, info.generated_on.strftime(profile.strftime) if info is not None else ""))
+            continue
+        indices.append(column.index)
+        if column.kind is Kind.TEXT:
+            texts.append(position)
+        elif column.kind is not Kind.INTEGER:
+            fmt = _scaled_formatter(PLACES[column.kind], profile.decimal_separator, profile.thousands_separator)
+            if column.field in _CACHED_FIELDS:
+                fmt = _remembering(fmt)
+            scaled.append((position, fmt))
+    pick = itemgetter(*indices) if len(indices) > 1 else (lambda row, i=indices[0]: (row[i],))
+    text_pick = itemgetter(*texts) if len(texts) > 1 else ((lambda values, i=texts[0]: (values[i],)) if texts
+                                                           else (lambda values: ()))
+    guard = profile.formula_guard and bool(texts)
+    search = _FORMULA_START_RE.search
+
+    def build(row: Sequence[Any]) -> list:
+        values = list(pick(row))
+        for position, fmt in scaled:
+            values[position] = fmt(values[position])
+        for position, constant in constants:
+            values[position] = constant
+        if guard and search("\x00".join([v or "" for v in text_pick(values)])):
+            for position in texts:
+                values[position] = _guarded(values[position])
+        return values
+
+    return build
+
+
+def _remembering(fmt: Callable[[int], str]) -> Callable[[int], str]:
+    cache: dict[int, str] = {}
+
+    def cached(value: int) -> str:
+        text = cache.get(value)
+        if text is None:
+            text = fmt(value)
+            if len(cache) < 100_000:
+                cache[value] = text
+        return text
+
+    return cached
+
+
+def write_finance_csv(rows: Iterable[Sequence[Any]], stream: BinaryIO, profile: Profile = DEFAULT_PROFILE,
+                      info: ExportInfo | None = None) -> ExportTotals:
+    """Write the detail rows as CSV to a binary stream; return the control totals.
+
+    RFC 4180: fields with the delimiter, a quote, CR or LF are quoted, quotes doubled, lines end
+    with CRLF. UTF-8 with BOM unless the profile says otherwise. The stream is left open.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig" if profile.bom else "utf-8", newline="")
+    try:
+        writer = csv.writer(text, delimiter=profile.delimiter, quotechar='"', doublequote=True,
+                            quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        if profile.header_row:
+            writer.writerow(profile.headers)
+        build = _csv_row_builder(profile, info)
+        totals = ExportTotals()
+        add = totals.add
+        writerow = writer.writerow
+        for row in rows:
+            add(row)
+            writerow(build(row))
+        text.flush()
+    finally:
+        text.detach()
+    return totals
+
+
+# --- xlsx ------------------------------------------------------------------------------------
+
+def _styled_cell(ws, number_format: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws)
+    cell.number_format = number_format
+    return cell
+
+
+class _DetailSheets:
+    """The detail rows on as many sheets as they need, each with header, table and frozen pane."""
+
+    def __init__(self, wb: Workbook, profile: Profile, info: ExportInfo | None, rows_per_sheet: int) -> None:
+        self.wb = wb
+        self.profile = profile
+        self.info = info
+        self.rows_per_sheet = rows_per_sheet
+        self.headers = [_table_header(h) for h in profile.headers]
+        self.sheets: list[tuple[Any, int]] = []  # (worksheet, data rows)
+        self.ws = None
+        self.count = 0
+        self.row_values: Callable[[Sequence[Any]], list] | None = None
+
+    def _new_sheet(self) -> None:
+        if self.ws is not None:
+            self.sheets.append((self.ws, self.count))
+        number = len(self.sheets) + 1
+        title = DETAIL_SHEET if number == 1 else f"{DETAIL_SHEET} {number}"
+        ws = self.wb.create_sheet(title)
+        ws.freeze_panes = "A2"
+        for index, spec in enumerate(self.profile.columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = max(spec.column.width, min(len(spec.header) + 2, 40))
+        ws.append([_header_cell(ws, h) for h in self.headers])
+        self.ws = ws
+        self.count = 0
+        self.row_values = self._compile(ws)
+
+    def _compile(self, ws) -> Callable[[Sequence[Any]], list]:
+        """One function per column turning a row into what openpyxl appends.
+
+        Text goes through a per-sheet TextCells cache; numbers reuse one styled cell per column
+        (openpyxl writes a row completely before the next is appended), so a styled value
+        costs no more than setting it.
+        """
+        profile = self.profile
+        texts = TextCells(ws)
+        getters: list[Callable[[Sequence[Any]], Any]] = []
+        for spec in profile.columns:
+            column = spec.column
+            index = column.index
+            if column.kind is Kind.TEXT:
+                getters.append(lambda row, i=index, value=texts.value: value(row[i]))
+            elif column.kind is Kind.INTEGER:
+                getters.append(lambda row, i=index: row[i])
+            elif column.kind is Kind.DATE:
+                cell = _styled_cell(ws, profile.excel_date_format)
+                cell.value = self.info.generated_on if self.info is not None else None
+                getters.append(lambda row, cell=cell: cell)
+            else:
+                number_format = {Kind.MONEY: profile.money_format, Kind.QUANTITY: profile.quantity_format,
+                                 Kind.PERCENT: profile.percent_format}[column.kind]
+                cell = _styled_cell(ws, number_format)
+                places = -PLACES[column.kind]
+
+                def number(row, i=index, cell=cell, places=places):
+                    cell.value = Decimal(row[i]).scaleb(places)
+                    return cell
+
+                getters.append(number)
+        return lambda row: [get(row) for get in getters]
+
+    def append(self, row: Sequence[Any]) -> None:
+        if self.ws is None or self.count >= self.rows_per_sheet:
+            self._new_sheet()
+        self.ws.append(self.row_values(row))
+        self.count += 1
+
+    def finish(self) -> int:
+        if self.ws is None:
+            self._new_sheet()
+        self.sheets.append((self.ws, self.count))
+        for number, (ws, count) in enumerate(self.sheets, start=1):
+            # A table needs one row below its header; an empty export gets an empty one.
+            _add_table(ws, f"Kostenaufteilung{number}" if number > 1 else "Kostenaufteilung", self.headers,
+                       max(count, 1) + 1)
+        return len(self.sheets)
+
+
+def _table_header(header: str) -> str:
+    # Table column names must match their header cells exactly; both get the cleaned text.
+    return excel_text(header).strip() or "Spalte"
+
+
+def _header_cell(ws, header: str) -> WriteOnlyCell:
+    cell = text_cell(ws, header)
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = TOP
+    return cell
+
+
+def _add_table(ws, name: str, headers: Sequence[str], last_row: int) -> None:
+    ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+    table = Table(displayName=name, name=name, ref=ref, tableStyleInfo=TABLE_STYLE)
+    # Write-only sheets cannot be read back, so the columns are named here (openpyxl would
+    # otherwise try to read the header cells); the table brings its own autofilter.
+    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
+    table.autoFilter = AutoFilter(ref=ref)
+    with warnings.catch_warnings():
+        # openpyxl warns on every table of a write-only sheet; the columns are set above.
+        warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually", UserWarning)
+        ws.add_table(table)
+
+
+def write_finance_xlsx(rows: Iterable[Sequence[Any]], stream: BinaryIO, profile: Profile = DEFAULT_PROFILE,
+                       info: ExportInfo | None = None, *, rows_per_sheet: int = EXCEL_MAX_ROWS - 1) -> ExportTotals:
+    """Write the detail rows, the member × lot sums and the info sheet as .xlsx to a binary stream.
+
+    `rows_per_sheet` (data rows below the header) exists for tests of the overflow; the default
+    fills each sheet to Excel's limit of 1,048,576 rows. Returns the control totals.
+    """
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "einkauf"
+    if info is not None:
+        wb.properties.title = f"Kostenaufteilung {info.round_code}"[:200]
+    detail = _DetailSheets(wb, profile, info, rows_per_sheet)
+    totals = ExportTotals()
+    add = totals.add
+    append = detail.append
+    for row in rows:
+        add(row)
+        append(row)
+    totals.sheets = detail.finish()
+    _write_summary(wb, profile, totals, rows_per_sheet)
+    _write_info(wb, profile, info, totals)
+    wb.save(stream)
+    return totals
+
+
+def _write_summary(wb: Workbook, profile: Profile, totals: ExportTotals, rows_per_sheet: int) -> None:
+    items = list(totals.by_member_lot.items())
+    chunks = [items[i:i + rows_per_sheet] for i in range(0, len(items), rows_per_sheet)] or [[]]
+    widths = (28, 11, 7, 26, 9, 16, 14, 16)
+    for number, chunk in enumerate(chunks, start=1):
+        ws = wb.create_sheet(SUMMARY_SHEET if number == 1 else f"{SUMMARY_SHEET} {number}")
+        ws.freeze_panes = "A2"
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        ws.append([_header_cell(ws, h) for h in SUMMARY_HEADERS])
+        money = [_styled_cell(ws, profile.money_format) for _ in range(3)]
+        for (ags, member, lot, title), (count, net, vat, gross) in chunk:
+            for cell, cents in zip(money, (net, vat, gross)):
+                cell.value = _euro(cents)
+            ws.append([text_cell(ws, member), text_cell(ws, ags), text_cell(ws, lot), text_cell(ws, title), count,
+                       *money])
+        last = max(len(chunk), 1) + 1
+        _add_table(ws, SUMMARY_SHEET if number == 1 else f"{SUMMARY_SHEET}{number}", SUMMARY_HEADERS, last)
+        if number == len(chunks):
+            ws.append([])
+            label = _header_cell(ws, "Summe")
+            sums = [_styled_cell(ws, profile.money_format) for _ in range(3)]
+            for cell, cents in zip(sums, (totals.net_cents, totals.vat_cents, totals.gross_cents)):
+                cell.value = _euro(cents)
+                cell.font = HEADER_FONT
+            ws.append([label, None, None, None, totals.rows, *sums])
+
+
+def _write_info(wb: Workbook, profile: Profile, info: ExportInfo | None, totals: ExportTotals) -> None:
+    ws = wb.create_sheet(INFO_SHEET)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 60
+
+    def line(label: str, value: Any = None, number_format: str | None = None) -> None:
+        if isinstance(value, str):
+            cell = text_cell(ws, value)
+        else:
+            cell = WriteOnlyCell(ws, value)
+            if number_format:
+                cell.number_format = number_format
+        ws.append([_header_cell(ws, label), cell])
+
+    ws.append([_header_cell(ws, "Kostenaufteilung aus einkauf")])
+    if info is not None:
+        line("Bedarfsabfrage", info.round_code)
+        line("Titel", info.round_title)
+        line("Vergabenummer", info.reference or "–")
+        line("Mitglieder", info.member_label)
+        line("Erstellt am (deutsche Zeit)", info.generated_at.astimezone(BERLIN).replace(tzinfo=None),
+             DATETIME_FORMAT)
+        line("Preisbasis", info.price_basis_label)
+        if info.plan_version is not None:
+            line("Losplan, Version", info.plan_version, INTEGER_FORMAT)
+        if info.plan_fingerprint:
+            line("Losplan, Fingerabdruck (SHA-256)", info.plan_fingerprint)
+    line("Exportprofil", f"{profile.title} ({profile.name})")
+    line("Zeilen (Detail)", totals.rows, INTEGER_FORMAT)
+    line("Tabellenblätter (Detail)", totals.sheets, INTEGER_FORMAT)
+    line("Mitglieder mit Zeilen", totals.members, INTEGER_FORMAT)
+    line("Lose mit Zeilen", totals.lots, INTEGER_FORMAT)
+    ws.append([])
+    ws.append([_header_cell(ws, "Kontrollsummen")])
+    line("Summe Gesamt netto", _euro(totals.net_cents), profile.money_format)
+    line("Summe USt", _euro(totals.vat_cents), profile.money_format)
+    line("Summe Gesamt brutto", _euro(totals.gross_cents), profile.money_format)
+    if info is not None and info.plan_net_total is not None:
+        line("Jahreswert netto laut Losplan", Decimal(info.plan_net_total), profile.money_format)
+        line("Abweichung zum Losplan", totals.net - Decimal(info.plan_net_total), profile.money_format)
+    ws.append([])
+    ws.append([text_cell(ws, "Alle Summen sind Summen der auf Cent gerundeten Zeilenwerte; die Summen je Mitglied "
+                             "und Los (Blatt „Summen“) ergeben die Summen der Detailzeilen centgenau.")])

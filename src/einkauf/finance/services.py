@@ -1,0 +1,232 @@
+"""Finance exports of a round's or a tender's lot plan: the row query and the export services (issue 6).
+
+The rows are the plan's allocations (one per submitted demand line, i.e. per member × delivery
+site × cost centre × budget account × lot position — the demand service refuses a second line
+with the same product, site, cost centre and budget account) joined to their position, lot,
+member and delivery site. All money comes from the database as the stored scaled integers:
+the net value is the allocation's `net_value` (quantity × reference price, half-up to cents,
+stored by the build, R1); VAT and gross are computed in the same SELECT:
+
+    VAT   = (net · rate + 5000) div 10000   net in cents, rate in hundredths of a percent
+          = round_half_up(net × rate / 100)                                       (cents)
+    gross = net + VAT
+
+Both operands are non-negative integers, so integer division is floor on SQLite and
+PostgreSQL alike and adding half the divisor makes it half-up. The rows stream from the
+database (`yield_per`) into the pure writers of einkauf.exports.finance; nothing holds more
+than one batch of rows.
+
+Tenant isolation (R8): `member_id` restricts the rows in SQL; callers pass the signed-in
+user's own member (never one taken from the request) for officers and member-bound finance.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, BinaryIO, Iterator
+
+from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, type_coerce
+from sqlalchemy.orm import Session
+
+from einkauf.audit.services import actor_label
+from einkauf.db import cents_to_euro, utcnow
+from einkauf.errors import InvalidState, NotFound, ValidationFailed
+from einkauf.exports.finance import (PRICE_BASIS_LABELS, ExportInfo, ExportTotals, download_name, fiscal_year,
+                                     write_finance_csv, write_finance_xlsx)
+from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
+from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
+from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
+from einkauf.rounds.services import get_round
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("xlsx", "csv")
+PRICE_BASES = tuple(PRICE_BASIS_LABELS)
+YIELD_PER = 5000
+
+
+class NoAwards(InvalidState):
+    """Awarded prices were asked for, but no lot has been awarded yet."""
+
+
+def _big(column) -> Any:
+    return type_coerce(column, BigInteger)
+
+
+def finance_rows_statement(plan_id: int, *, fiscal_year: str, round_code: str, reference: str = "",
+                           price_basis: str = "estimated", member_id: int | None = None):
+    """The SELECT of the detail rows of a plan, in FinanceRow order, sorted stably:
+    AGS, lot, position, delivery site, cost centre, budget account (allocation id last)."""
+    net = _big(Allocation.net_value)
+    vat = (net * _big(LotPosition.vat_rate) + literal(5000, BigInteger)) // literal(10000, BigInteger)
+    statement = (
+        select(
+            literal(fiscal_year, String), Member.name, Member.ags, DeliverySite.name, Allocation.cost_centre,
+            Allocation.budget_account, literal(reference, String), Lot.number, Lot.title, LotPosition.number,
+            LotPosition.product_number, LotPosition.short_text, LotPosition.cpv_code, _big(Allocation.quantity),
+            LotPosition.unit_label, _big(LotPosition.reference_price), net, _big(LotPosition.vat_rate), vat,
+            net + vat, literal(PRICE_BASIS_LABELS[price_basis], String), literal(round_code, String),
+            LotPosition.unit_code,
+        )
+        .select_from(Allocation)
+        .join(LotPosition, LotPosition.id == Allocation.position_id)
+        .join(Lot, Lot.id == LotPosition.lot_id)
+        .join(Member, Member.id == Allocation.member_id)
+        .join(DeliverySite, DeliverySite.id == Allocation.delivery_site_id)
+        .where(LotPosition.plan_id == plan_id)
+        .order_by(Member.ags, Lot.sort_key, LotPosition.number, DeliverySite.name, Allocation.cost_centre,
+                  Allocation.budget_account, Allocation.id)
+    )
+    if member_id is not None:
+        statement = statement.where(Allocation.member_id == member_id)
+    return statement
+
+
+def stream_rows(session: Session, statement) -> Iterator[Any]:
+    """The rows of a statement, fetched in batches (server-side cursor on PostgreSQL).
+
+    On the session's connection, not through the ORM layer: plain column rows need none of it,
+    and it costs about 2 µs per row (measured: 5.5 s instead of 3.7 s for 1,000,000 rows)."""
+    result = session.connection().execute(statement.execution_options(yield_per=YIELD_PER))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+@dataclass(frozen=True)
+class FinanceExport:
+    """What one export is of: the plan, the selection and the details for the Info sheet."""
+
+    round: Round
+    plan: LotPlan
+    info: ExportInfo
+    member: Member | None
+    reference: str
+    price_basis: str
+
+    @property
+    def fiscal_year(self) -> str:
+        return fiscal_year(self.round.code, self.round.deadline)
+
+    def file_name(self, fmt: str) -> str:
+        return download_name(self.round.code, self.member.ags if self.member else None, fmt, reference=self.reference)
+
+
+def current_plan_of(session: Session, rnd: Round) -> LotPlan:
+    """The round's current lot plan; refused while the round is not closed or has no plan."""
+    if rnd.status != RoundStatus.CLOSED:
+        raise InvalidState(f"Die Bedarfsabfrage {rnd.code} ist noch nicht geschlossen; Finanzexporte gibt es erst "
+                           "nach dem Schließen und der Losbildung.")
+    plan = session.scalar(select(LotPlan).where(LotPlan.round_id == rnd.id, LotPlan.superseded_at.is_(None)))
+    if plan is None:
+        raise InvalidState(f"Für die Bedarfsabfrage {rnd.code} wurden noch keine Lose gebildet.")
+    return plan
+
+
+def _check_prices(rnd: Round, prices: str) -> None:
+    if prices not in PRICE_BASES:
+        raise ValidationFailed(f"Unbekannte Preisbasis „{prices[:20]}“: erlaubt sind {', '.join(PRICE_BASES)}.")
+    if prices == "awarded":
+        # There is no award in the model yet (bids and awards are a later stage).
+        raise NoAwards(f"Für die Bedarfsabfrage {rnd.code} gibt es noch keine Zuschläge: ein Export mit "
+                       "Zuschlagspreisen ist erst nach der Zuschlagserteilung möglich (--prices estimated "
+                       "verwendet die Schätzpreise).")
+
+
+def _member(session: Session, member_id: int | None) -> Member | None:
+    if member_id is None:
+        return None
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("Mitglied nicht gefunden.")
+    return member
+
+
+def _selection_total(session: Session, plan: LotPlan, member_id: int | None) -> Decimal:
+    """The plan's annual net total, or one member's share of it, to reconcile against."""
+    if member_id is None:
+        return plan.annual_total
+    cents = session.scalar(
+        select(cast(func.coalesce(func.sum(_big(Allocation.net_value)), 0), BigInteger))
+        .join(LotPosition, LotPosition.id == Allocation.position_id)
+        .where(LotPosition.plan_id == plan.id, Allocation.member_id == member_id)
+    )
+    return cents_to_euro(cents)
+
+
+def prepare_round_export(session: Session, round_code_or_id: int | str, *, member_id: int | None = None,
+                         prices: str = "estimated", reference: str = "", now: datetime | None = None
+                         ) -> FinanceExport:
+    """Check and describe the export of a round's current plan (optionally one member's share only).
+
+    Raises NotFound for an unknown round, InvalidState while it is not closed or has no plan,
+    NoAwards for awarded prices (none exist yet).
+    """
+    rnd = get_round(session, round_code_or_id)
+    plan = current_plan_of(session, rnd)
+    return _prepare(session, rnd, plan, member_id=member_id, prices=prices, reference=reference, now=now)
+
+
+def prepare_tender_export(session: Session, tender_id_or_reference: int | str, *, member_id: int | None = None,
+                          prices: str = "estimated", now: datetime | None = None) -> FinanceExport:
+    """The same for a tender: its frozen plan, with its Vergabenummer in every row."""
+    from einkauf.tenders.services import get_tender
+
+    tender = get_tender(session, tender_id_or_reference)
+    return _prepare(session, tender.round, tender.plan, member_id=member_id, prices=prices,
+                    reference=tender.reference, now=now)
+
+
+def _prepare(session: Session, rnd: Round, plan: LotPlan, *, member_id: int | None, prices: str, reference: str,
+             now: datetime | None) -> FinanceExport:
+    _check_prices(rnd, prices)
+    member = _member(session, member_id)
+    info = ExportInfo(
+        round_code=rnd.code, round_title=rnd.title, generated_at=now or utcnow(), price_basis=prices,
+        reference=reference, member_label=f"{member.name} ({member.ags})" if member else "alle Mitglieder",
+        plan_version=plan.version, plan_fingerprint=plan.fingerprint,
+        plan_net_total=_selection_total(session, plan, member_id),
+    )
+    return FinanceExport(round=rnd, plan=plan, info=info, member=member, reference=reference, price_basis=prices)
+
+
+def write_export(session: Session, export: FinanceExport, fmt: str, stream: BinaryIO, *,
+                 profile: Profile = DEFAULT_PROFILE, actor: Any = None, rows_per_sheet: int | None = None
+                 ) -> ExportTotals:
+    """Stream the export's rows from the database into the xlsx or CSV writer."""
+    if fmt not in FORMATS:
+        raise ValidationFailed(f"Unbekanntes Format „{fmt[:20]}“: erlaubt sind xlsx und csv.")
+    statement = finance_rows_statement(
+        export.plan.id, fiscal_year=export.fiscal_year, round_code=export.round.code, reference=export.reference,
+        price_basis=export.price_basis, member_id=export.member.id if export.member else None)
+    rows = stream_rows(session, statement)
+    if fmt == "xlsx":
+        extra = {"rows_per_sheet": rows_per_sheet} if rows_per_sheet else {}
+        totals = write_finance_xlsx(rows, stream, profile, export.info, **extra)
+    else:
+        totals = write_finance_csv(rows, stream, profile, export.info)
+    log.info("finance export %s of round %s%s (%s) by %s: %s rows, net %s", fmt, export.round.code,
+             f" member {export.member.ags}" if export.member else "", profile.name, actor_label(actor) if actor else "-",
+             totals.rows, totals.net)
+    return totals
+
+
+@dataclass(frozen=True)
+class ExportableRound:
+    round: Round
+    plan: LotPlan
+
+
+def exportable_rounds(session: Session) -> list[ExportableRound]:
+    """Closed rounds with a current lot plan that has allocations, newest deadline first."""
+    has_rows = exists(select(1).select_from(LotPosition).where(LotPosition.plan_id == LotPlan.id))
+    rows = session.execute(
+        select(Round, LotPlan)
+        .join(LotPlan, (LotPlan.round_id == Round.id) & LotPlan.superseded_at.is_(None))
+        .where(Round.closed_at.is_not(None), has_rows)
+        .order_by(Round.deadline.desc(), Round.id.desc())
+    ).all()
+    return [ExportableRound(round=r, plan=p) for r, p in rows]

@@ -1,0 +1,87 @@
+"""Finance exports in the web UI: the closed rounds with a lot plan and their downloads (issue 6).
+
+Finance and coordinators see every member's rows; a finance user bound to a member and an
+officer (always bound) get only their own member's rows (R8) — the member comes from the
+signed-in user, never from the request. A round that does not exist, is not closed or has no
+plan is 404 for everyone, as is a profile name that is not offered. Administrators have no
+business with the cooperative's money: 403.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
+
+from einkauf.auth.models import Role
+from einkauf.errors import DomainError
+from einkauf.exports.finance_profiles import DEFAULT_PROFILE_NAME, list_profiles
+from einkauf.finance import services
+from einkauf.rounds.models import Member
+from einkauf.web import get_db, roles_required
+
+bp = Blueprint("finance", __name__)
+
+MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "csv": "text/csv; charset=utf-8"}
+# The export is written to a temporary file; up to this size it is sent from memory.
+IN_MEMORY_BYTES = 8 * 1024 * 1024
+
+exporters = roles_required(Role.FINANCE, Role.COORDINATOR, Role.OFFICER)
+
+
+def _own_member_id() -> int | None:
+    """The member the signed-in user is bound to (officers always, finance maybe), else None."""
+    if current_user.role in (Role.OFFICER, Role.FINANCE):
+        return current_user.member_id
+    return None
+
+
+def _profiles():
+    return list_profiles(current_app.instance_path)
+
+
+@bp.get("/finanzen")
+@exporters
+def index():
+    db = get_db()
+    member_id = _own_member_id()
+    member = db.get(Member, member_id) if member_id is not None else None
+    profiles, problems = _profiles()
+    chosen = request.args.get("profil") or DEFAULT_PROFILE_NAME
+    if chosen not in {p.name for p in profiles}:
+        chosen = DEFAULT_PROFILE_NAME
+    return render_template("finance/index.html", rounds=services.exportable_rounds(db), member=member,
+                           profiles=profiles, profile_problems=problems, chosen=chosen,
+                           profile_arg={} if chosen == DEFAULT_PROFILE_NAME else {"profil": chosen})
+
+
+@bp.get("/finanzen/runden/<int:round_id>/export.<any(xlsx, csv):fmt>")
+@exporters
+def round_export(round_id: int, fmt: str):
+    db = get_db()
+    profiles, _problems = _profiles()
+    name = request.args.get("profil") or DEFAULT_PROFILE_NAME
+    profile = next((p for p in profiles if p.name == name), None)
+    if profile is None:
+        abort(404)
+    try:
+        export = services.prepare_round_export(db, round_id, member_id=_own_member_id())
+    except DomainError:
+        abort(404)  # unknown, open, or without plan: nothing to see here
+    spool = tempfile.TemporaryFile()
+    try:
+        services.write_export(db, export, fmt, spool, profile=profile, actor=current_user._get_current_object())
+        size = spool.tell()
+        spool.seek(0)
+        if size <= IN_MEMORY_BYTES:
+            body = io.BytesIO(spool.read())
+            spool.close()
+        else:
+            body = spool  # closed by the WSGI server once sent
+    except BaseException:
+        spool.close()
+        raise
+    return send_file(body, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=export.file_name(fmt),
+                     max_age=0)

@@ -1,0 +1,202 @@
+"""The pure finance export generators and column profiles (no database)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from einkauf.exports.cells import MAX_CELL_CHARS
+from einkauf.exports.finance import ExportInfo, download_name, fiscal_year, write_finance_csv, write_finance_xlsx
+from einkauf.exports.finance_columns import DEFAULT_COLUMNS, FinanceRow
+from einkauf.exports.finance_profiles import (DEFAULT_PROFILE, ProfileInvalid, get_profile, list_profiles,
+                                              parse_profile)
+
+INFO = ExportInfo(round_code="2027", round_title="Bedarf 2027", generated_at=datetime(2026, 12, 31, 23, 30,
+                                                                                      tzinfo=timezone.utc))
+HEADERS = [c.header for c in DEFAULT_COLUMNS]
+
+
+def row(**changes) -> FinanceRow:
+    base = FinanceRow(
+        fiscal_year="2027", member_name="Stadt Essen", ags="05113000", delivery_site="Rathaus", cost_centre="0815",
+        budget_account="5210", reference="", lot_number="1", lot_title="Papier", position=1, product_number="P-1",
+        short_text="Kopierpapier", cpv_code="30197630-1", quantity_thousandths=1500, unit="Stück",
+        unit_price_cents=33, net_cents=50, vat_rate_hundredths=1900, vat_cents=10, gross_cents=60,
+        price_basis="Schätzpreis", round_code="2027", unit_code="H87")
+    return base._replace(**changes)
+
+
+def csv_text(rows, profile=DEFAULT_PROFILE) -> str:
+    out = io.BytesIO()
+    write_finance_csv(iter(rows), out, profile, INFO)
+    data = out.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf") == profile.bom
+    return data.decode("utf-8-sig")
+
+
+def workbook(rows, **kwargs):
+    out = io.BytesIO()
+    totals = write_finance_xlsx(iter(rows), out, DEFAULT_PROFILE, INFO, **kwargs)
+    return load_workbook(io.BytesIO(out.getvalue())), totals
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def test_csv_uses_semicolons_decimal_commas_crlf_and_the_documented_headers():
+    text = csv_text([row()])
+    assert text.split("\r\n") == [
+        ";".join(HEADERS),
+        "2027;Stadt Essen;05113000;Rathaus;0815;5210;;1;Papier;1;P-1;Kopierpapier;30197630-1;1,500;Stück;0,33;0,50;"
+        "19,00;0,10;0,60;Schätzpreis",
+        "",
+    ]
+
+
+def test_csv_quotes_per_rfc_4180_and_reads_back_unchanged():
+    awkward = 'Lager; Halle "Nord"\r\nRampe 2'
+    text = csv_text([row(delivery_site=awkward, short_text='12" Monitor')])
+    assert '"Lager; Halle ""Nord""\r\nRampe 2"' in text
+    parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert parsed[1][3] == awkward and parsed[1][11] == '12" Monitor'
+
+
+def test_large_and_negative_amounts_are_exact_strings():
+    text = csv_text([row(net_cents=123456789012345, vat_cents=-5, gross_cents=0, quantity_thousandths=7)])
+    fields = text.split("\r\n")[1].split(";")
+    assert fields[HEADERS.index("Gesamt netto")] == "1234567890123,45"
+    assert fields[HEADERS.index("USt")] == "-0,05"
+    assert fields[HEADERS.index("Gesamt brutto")] == "0,00"
+    assert fields[HEADERS.index("Menge")] == "0,007"
+
+
+@pytest.mark.parametrize("text", ["=SUMME(A1)", "+49 201", "-100", "@Kasse", "\tTab", "\rCR"])
+def test_csv_guards_text_that_a_spreadsheet_would_run_as_a_formula(text):
+    fields = list(csv.reader(io.StringIO(csv_text([row(cost_centre=text)]), newline=""), delimiter=";"))[1]
+    assert fields[HEADERS.index("Kostenstelle")] == "'" + text
+    assert fields[HEADERS.index("Gesamt netto")] == "0,50"  # numbers are never guarded
+
+
+def test_a_profile_can_turn_the_guard_off_and_change_separators_dates_and_columns():
+    profile = parse_profile('[format]\ndecimal_separator = "."\nthousands_separator = ","\ndate = "JJJJ-MM-TT"\n'
+                            '[csv]\ndelimiter = "tab"\nformula_guard = false\nbom = false\n'
+                            '[[columns]]\ncolumn = "Belegdatum"\nheader = "BLDAT"\n'
+                            '[[columns]]\ncolumn = "Kostenstelle"\n'
+                            '[[columns]]\ncolumn = "Gesamt brutto"\nheader = "WRBTR"\n', "sap")
+    text = csv_text([row(cost_centre="-100", gross_cents=123456789)], profile)
+    # 23:30 UTC on 31 December is already 1 January in Germany.
+    assert text.split("\r\n")[:2] == ["BLDAT\tKostenstelle\tWRBTR", "2027-01-01\t-100\t1,234,567.89"]
+
+
+# --- xlsx ------------------------------------------------------------------------------------
+
+def test_formula_like_text_and_error_literals_are_written_as_text():
+    wb, _ = workbook([row(delivery_site="=1+1", short_text="#N/A", cost_centre="-100", budget_account="@SUM(A1)")])
+    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2]))
+    for header, value in (("Lieferstelle", "=1+1"), ("Bezeichnung", "#N/A"), ("Kostenstelle", "-100"),
+                          ("Sachkonto", "@SUM(A1)")):
+        assert cells[header].value == value and cells[header].data_type == "s", header
+    assert cells["Lieferstelle"].quotePrefix
+
+
+def test_characters_excel_cannot_store_are_removed_and_long_text_is_cut_not_crashed_on():
+    wb, totals = workbook([row(short_text="Pa\x00pi\x1ber", lot_title="x" * 40000)])
+    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2]))
+    assert cells["Bezeichnung"].value == "Papier"
+    assert len(cells["Los-Titel"].value) == MAX_CELL_CHARS
+    assert totals.rows == 1
+
+
+def test_amounts_are_numbers_with_a_euro_format_and_codes_keep_leading_zeros():
+    wb, _ = workbook([row(net_cents=1, unit_price_cents=33)])
+    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2]))
+    assert cells["Gesamt netto"].value == pytest.approx(0.01) and cells["Gesamt netto"].data_type == "n"
+    assert cells["Gesamt netto"].number_format == '#,##0.00 "€"'
+    assert cells["AGS"].value == "05113000" and cells["Sachkonto"].value == "5210"
+
+
+def test_sums_per_member_and_lot_equal_the_detail_sums_to_the_cent():
+    rows = [row(net_cents=n, vat_cents=v, gross_cents=n + v, lot_number=lot)
+            for n, v, lot in ((33, 6, "1"), (33, 6, "1"), (34, 6, "1"), (1, 0, "2"))]
+    wb, totals = workbook(rows)
+    summary = list(wb["Summen"].iter_rows(values_only=True))
+    assert summary[1][:5] == ("Stadt Essen", "05113000", "1", "Papier", 3)
+    assert Decimal(repr(summary[1][5])) == Decimal("1.00") and Decimal(repr(summary[2][5])) == Decimal("0.01")
+    assert summary[-1][0] == "Summe" and Decimal(repr(summary[-1][5])) == totals.net == Decimal("1.01")
+
+
+def test_sheets_overflow_with_header_and_table_each_and_nothing_is_cut_off():
+    rows = [row(position=i) for i in range(1, 8)]
+    wb, totals = workbook(rows, rows_per_sheet=3)
+    details = [n for n in wb.sheetnames if n.startswith("Kostenaufteilung")]
+    assert details == ["Kostenaufteilung", "Kostenaufteilung 2", "Kostenaufteilung 3"]
+    positions = []
+    for name in details:
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == HEADERS and ws.freeze_panes == "A2" and len(ws.tables) == 1
+        positions += [r[HEADERS.index("Position")] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert positions == list(range(1, 8)) and totals.sheets == 3
+
+
+def test_an_empty_export_is_a_valid_workbook_with_headers():
+    wb, totals = workbook([])
+    assert totals.rows == 0 and [c.value for c in wb["Kostenaufteilung"][1]] == HEADERS
+    assert list(wb["Kostenaufteilung"].tables.values())[0].ref == "A1:U2"
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+def test_the_fiscal_year_is_the_round_code_when_it_is_a_year_else_the_year_after_the_deadline():
+    deadline = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 1 January 2027 in Germany
+    assert fiscal_year("2027", deadline) == "2027"
+    assert fiscal_year("Herbst 26", datetime(2026, 10, 1, tzinfo=timezone.utc)) == "2027"
+    assert fiscal_year("R1", deadline) == "2028"
+    assert fiscal_year("２０２７", deadline) == "2028"  # full-width digits are not a year
+
+
+def test_download_names_are_ascii_and_set_by_us():
+    assert download_name("2027", None, "xlsx") == "Kostenaufteilung_2027.xlsx"
+    assert download_name("Ä/../b", "05111000", "csv") == "Kostenaufteilung______b_05111000.csv"
+
+
+# --- profiles --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[columns]]\ncolumn = "Gibtsnicht"\n', "unbekannte Spalte"),
+    ('[[columns]]\ncolumn = "AGS"\n[[columns]]\ncolumn = "AGS"\n', "doppelt"),
+    ('[[columns]]\ncolumn = "AGS"\nheader = "X"\n[[columns]]\ncolumn = "Mitglied"\nheader = "x"\n', "doppelt"),
+    ('[format]\ndate = "DD.MM.YYYY"\n[[columns]]\ncolumn = "AGS"\n', "format.date"),
+    ('[format]\ndecimal_separator = ","\n[csv]\ndelimiter = ","\n[[columns]]\ncolumn = "AGS"\n', "Trennzeichen"),
+    ('[csv]\nbom = "ja"\n[[columns]]\ncolumn = "AGS"\n', "true oder false"),
+    ('farbe = "rot"\n[[columns]]\ncolumn = "AGS"\n', "unbekannte Angabe"),
+    ('title = "x"\n', "[[columns]] fehlt"),
+    ("[[columns]\n", "keine gültige TOML-Datei"),
+])
+def test_unusable_profiles_are_refused_with_a_german_reason(text, message):
+    with pytest.raises(ProfileInvalid, match=message.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
+        parse_profile(text, "test")
+
+
+def test_profile_names_are_checked_before_they_come_near_the_file_system(tmp_path):
+    (tmp_path / "secret.toml").write_text('[[columns]]\ncolumn = "AGS"\n', encoding="utf-8")
+    for name in ("../secret", "/etc/passwd", "Gross", "a" * 41):
+        with pytest.raises(ProfileInvalid, match="unzulässiger Name"):
+            get_profile(tmp_path / "instance", name)
+    with pytest.raises(ProfileInvalid, match="reserviert"):
+        parse_profile('[[columns]]\ncolumn = "AGS"\n', "standard")
+    assert get_profile(tmp_path, "") is DEFAULT_PROFILE and get_profile(tmp_path, "standard") is DEFAULT_PROFILE
+
+
+def test_the_profile_folder_lists_good_profiles_and_names_the_bad_ones(tmp_path):
+    folder = tmp_path / "export_profiles"
+    folder.mkdir()
+    (folder / "sap.toml").write_text('title = "SAP"\n[[columns]]\ncolumn = "AGS"\n', encoding="utf-8")
+    (folder / "kaputt.toml").write_text('[[columns]]\ncolumn = "Nichts"\n', encoding="utf-8")
+    (folder / "Gross.toml").write_text('[[columns]]\ncolumn = "AGS"\n', encoding="utf-8")
+    profiles, problems = list_profiles(tmp_path)
+    assert [p.name for p in profiles] == ["standard", "sap"]
+    assert profiles[1].headers == ["AGS"] and profiles[1].title == "SAP"
+    assert len(problems) == 2 and any("kaputt.toml" in p for p in problems) and any("Gross.toml" in p for p in problems)
