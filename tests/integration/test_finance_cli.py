@@ -103,3 +103,22 @@ def test_wrong_arguments_fail_with_one_line(runner, built, out, args, message):
                                   *args[1:]])
     assert result.exit_code == 1, result.output
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, built, out):
+    from datetime import date, timedelta
+
+    created = runner.invoke(main, ["tender", "create", "2027", "--publication-date",
+                                   (date.today() + timedelta(days=20)).isoformat()])
+    assert created.exit_code == 0, created.output
+
+    result = runner.invoke(main, ["export", "finance", "2027", "--tender", "EK-2027-01", "--format", "csv",
+                                  "-o", str(out / "t.csv")])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out / "t.csv")
+    assert len(rows) == built.demand_line_count and {r["Vergabenummer"] for r in rows} == {"EK-2027-01"}
+
+    wrong = runner.invoke(main, ["export", "finance", "2026", "--tender", "EK-2027-01", "--format", "csv",
+                                 "-o", str(out / "w.csv")])
+    assert wrong.exit_code == 1 and "gehört nicht zur Bedarfsabfrage 2026" in wrong.stderr
+    assert not (out / "w.csv").exists()

@@ -118,6 +118,8 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     # Finance exports; downloads of a built plan and tenant isolation: tests/web/test_finance_exports.py.
     ("finance.index", "GET"): ({}, FINANCE_PAGES),
     ("finance.round_export", "GET"): ({"round_id": "draft_round", "fmt": "xlsx"}, FINANCE_NOT_FOUND),
+    # The world's tender has an empty frozen plan: a file without rows for everyone allowed in.
+    ("finance.tender_export", "GET"): ({"tender_id": "tender", "fmt": "csv"}, FINANCE_PAGES),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -144,6 +146,7 @@ CROSS_RECORD = [
     ("tenders.document_download", {"tender_id": 999999, "document_id": "document"}),
     ("tenders.document_download", {"tender_id": "tender", "document_id": 999999}),
     ("finance.round_export", {"round_id": 999999, "fmt": "csv"}),
+    ("finance.tender_export", {"tender_id": 999999, "fmt": "xlsx"}),
     ("finance.round_export", {"round_id": "open_round", "fmt": "xlsx"}),
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),

@@ -136,3 +136,31 @@ def test_the_page_lists_closed_rounds_with_a_plan_and_tells_bound_users_their_sc
     assert "OFFEN" not in html
     assert "Sie erhalten nur die Anteile von Stadt Ahaus" in html
     assert ">Finanzexporte<" in html  # in the navigation
+
+
+@pytest.fixture
+def frozen(db, world):
+    from datetime import date, datetime, timezone
+
+    from einkauf import BERLIN
+    from einkauf.tenders.services import freeze_tender
+
+    return freeze_tender(db, "k", world["round"].id, publication_date=date(2027, 2, 1),
+                         submission_deadline=datetime(2027, 3, 10, 12, 0, tzinfo=BERLIN),
+                         now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_tenders_export_carries_its_vergabenummer_and_stays_within_the_member(client, as_role, world, frozen, fmt):
+    as_role("finance")
+    response = client.get(f"/finanzen/vergaben/{frozen.id}/export.{fmt}")
+    rows = xlsx_rows(response) if fmt == "xlsx" else csv_rows(response)
+    assert len(rows) == 10 and {r["Vergabenummer"] for r in rows} == {frozen.reference}
+    assert frozen.reference in response.headers["Content-Disposition"]
+
+    own = world["members"]["b"]
+    as_role("finance", member=own)
+    rows = csv_rows(client.get(f"/finanzen/vergaben/{frozen.id}/export.csv"))
+    assert {r["AGS"] for r in rows} == {own.ags} and len(rows) == 4
+    assert frozen.reference in client.get("/finanzen").get_data(as_text=True)
+    assert client.get(f"/finanzen/vergaben/{frozen.id + 99}/export.csv").status_code == 404

@@ -33,14 +33,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits, check_upload, thousands
-from einkauf.exports.cells import put_text
+from einkauf.exports.cells import (BOLD, HEADER_FILL, INPUT_FILL, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED, WRAP,
+                                   protect_sheet, put_text)
 from einkauf.rounds.timing import format_berlin
 
 log = logging.getLogger(__name__)
@@ -76,13 +77,6 @@ EXTRA_ROWS = 100
 MAX_PROBLEMS = 1000
 KEY_RE = re.compile(r"^(?P<number>[A-Za-z0-9][A-Za-z0-9._/-]*)?#(?P<n>[0-9]{1,6})\Z")
 
-PRICE_FORMAT = '#,##0.00 "€"'
-TEXT_FORMAT = "@"
-HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
-INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
-UNLOCKED = Protection(locked=False)
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 # --- plain data in ---------------------------------------------------------------------------
@@ -159,16 +153,6 @@ def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def protect_sheet(ws) -> None:
-    """Sheet protection without a password (see the module docstring): locked cells cannot be
-    typed over; filtering, column widths and selecting stay possible."""
-    ws.protection.sheet = True
-    ws.protection.autoFilter = False  # False = allowed: filtering stays possible
-    ws.protection.formatColumns = False  # column widths may be changed
-    ws.protection.selectLockedCells = False
-    ws.protection.selectUnlockedCells = False
 
 
 def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[PrefilledLine]],

@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 # Text that Excel (or a later edit of the cell) would read as a formula or a DDE call.
@@ -86,3 +87,23 @@ class TextCells:
         if len(self._plain) < self.MAX_REMEMBERED:
             self._plain[raw] = text
         return text or None
+
+
+# Shared look of the templates and sheets einkauf hands out.
+PRICE_FORMAT = '#,##0.00 "€"'
+TEXT_FORMAT = "@"
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+UNLOCKED = Protection(locked=False)
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def protect_sheet(ws) -> None:
+    """Sheet protection without a password : locked cells cannot be
+    typed over; filtering, column widths and selecting stay possible."""
+    ws.protection.sheet = True
+    ws.protection.autoFilter = False  # False = allowed: filtering stays possible
+    ws.protection.formatColumns = False  # column widths may be changed
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False

@@ -41,8 +41,8 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from einkauf.demand.excel import (BOLD, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED,
-                                  WRAP, protect_sheet, put_text)
+from einkauf.exports.cells import (BOLD, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED,
+                                   WRAP, protect_sheet, put_text)
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text
 from einkauf.lots.rules import format_date_de

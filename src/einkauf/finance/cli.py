@@ -32,9 +32,12 @@ def register(main: click.Group, pass_ctx) -> None:
     @click.option("--member", "member_ags", default=None, help="Nur den Anteil dieses Mitglieds (AGS).")
     @click.option("--profile", "profile_name", default=None,
                   help="Spaltenprofil: Name in instance/export_profiles/ oder Pfad einer .toml-Datei.")
+    @click.option("--tender", "tender_reference", default=None,
+                  help="Den festgeschriebenen Stand dieses Vergabeverfahrens der Bedarfsabfrage exportieren "
+                       "(mit Vergabenummer).")
     @pass_ctx
     def export_finance(obj, round_code: str, fmt: str, output: Path, prices: str, member_ags: str | None,
-                       profile_name: str | None) -> None:
+                       profile_name: str | None, tender_reference: str | None) -> None:
         """Kostenaufteilung einer Bedarfsabfrage (Anteile je Mitglied, Los, Kostenstelle, Sachkonto)."""
         from sqlalchemy import select
 
@@ -60,7 +63,14 @@ def register(main: click.Group, pass_ctx) -> None:
                     member_id = session.scalar(select(Member.id).where(Member.ags == member_ags.strip()))
                     if member_id is None:
                         raise NotFound(f"Kein Mitglied mit dem AGS {member_ags.strip()[:8]}.")
-                export = services.prepare_round_export(session, round_code, member_id=member_id, prices=prices)
+                if tender_reference:
+                    export = services.prepare_tender_export(session, tender_reference, member_id=member_id,
+                                                            prices=prices)
+                    if export.round.code != round_code.strip():
+                        raise ValidationFailed(f"Das Vergabeverfahren {export.reference} gehört nicht zur "
+                                               f"Bedarfsabfrage {round_code.strip()[:20]}.")
+                else:
+                    export = services.prepare_round_export(session, round_code, member_id=member_id, prices=prices)
                 handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
                 try:
                     with os.fdopen(handle, "wb") as stream:

@@ -230,3 +230,10 @@ def exportable_rounds(session: Session) -> list[ExportableRound]:
         .order_by(Round.deadline.desc(), Round.id.desc())
     ).all()
     return [ExportableRound(round=r, plan=p) for r, p in rows]
+
+
+def exportable_tenders(session: Session) -> list:
+    """Every tender (active or cancelled), newest first: its frozen plan can always be exported."""
+    from einkauf.tenders.services import tender_query
+
+    return list(session.scalars(tender_query()))

@@ -52,27 +52,26 @@ def index():
     chosen = request.args.get("profil") or DEFAULT_PROFILE_NAME
     if chosen not in {p.name for p in profiles}:
         chosen = DEFAULT_PROFILE_NAME
-    return render_template("finance/index.html", rounds=services.exportable_rounds(db), member=member,
+    return render_template("finance/index.html", rounds=services.exportable_rounds(db),
+                           tenders=services.exportable_tenders(db), member=member,
                            profiles=profiles, profile_problems=problems, chosen=chosen,
                            profile_arg={} if chosen == DEFAULT_PROFILE_NAME else {"profil": chosen})
 
 
-@bp.get("/finanzen/runden/<int:round_id>/export.<any(xlsx, csv):fmt>")
-@exporters
-def round_export(round_id: int, fmt: str):
-    db = get_db()
+def _profile_or_404():
     profiles, _problems = _profiles()
     name = request.args.get("profil") or DEFAULT_PROFILE_NAME
     profile = next((p for p in profiles if p.name == name), None)
     if profile is None:
         abort(404)
-    try:
-        export = services.prepare_round_export(db, round_id, member_id=_own_member_id())
-    except DomainError:
-        abort(404)  # unknown, open, or without plan: nothing to see here
+    return profile
+
+
+def _send(export, fmt: str, profile):
+    """Write the export to a temporary file and send it under our own file name."""
     spool = tempfile.TemporaryFile()
     try:
-        services.write_export(db, export, fmt, spool, profile=profile, actor=current_user._get_current_object())
+        services.write_export(get_db(), export, fmt, spool, profile=profile, actor=current_user._get_current_object())
         size = spool.tell()
         spool.seek(0)
         if size <= IN_MEMORY_BYTES:
@@ -85,3 +84,26 @@ def round_export(round_id: int, fmt: str):
         raise
     return send_file(body, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=export.file_name(fmt),
                      max_age=0)
+
+
+@bp.get("/finanzen/runden/<int:round_id>/export.<any(xlsx, csv):fmt>")
+@exporters
+def round_export(round_id: int, fmt: str):
+    profile = _profile_or_404()
+    try:
+        export = services.prepare_round_export(get_db(), round_id, member_id=_own_member_id())
+    except DomainError:
+        abort(404)  # unknown, open, or without plan: nothing to see here
+    return _send(export, fmt, profile)
+
+
+@bp.get("/finanzen/vergaben/<int:tender_id>/export.<any(xlsx, csv):fmt>")
+@exporters
+def tender_export(tender_id: int, fmt: str):
+    """A tender's frozen plan, with its Vergabenummer in every row."""
+    profile = _profile_or_404()
+    try:
+        export = services.prepare_tender_export(get_db(), tender_id, member_id=_own_member_id())
+    except DomainError:
+        abort(404)
+    return _send(export, fmt, profile)
