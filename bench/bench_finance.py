@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import multiprocessing
 import os
 import resource
@@ -33,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lots import MEMBERS, PRODUCTS, ROUND, _prepare  # noqa: E402
 
 from einkauf.db import make_engine, make_session_factory, session_scope, write_intent  # noqa: E402
-from einkauf.exports.finance_columns import DEFAULT_COLUMNS, PLACES, Kind  # noqa: E402
+from einkauf.exports.finance_columns import DEFAULT_COLUMNS, PLACES  # noqa: E402
 from einkauf.finance import services  # noqa: E402
 from einkauf.lots.services import build_lots  # noqa: E402
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.demand.models import DemandLine
 from einkauf.errors import InvalidState, NotFound
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
 from einkauf.lots.services import build_lots

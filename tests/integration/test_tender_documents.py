@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest

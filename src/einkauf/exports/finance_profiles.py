@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from einkauf.errors import ValidationFailed
-from einkauf.exports.finance_columns import ALL_COLUMNS, COLUMN_BY_HEADER, DEFAULT_COLUMNS, Column, Kind
+from einkauf.exports.finance_columns import ALL_COLUMNS, COLUMN_BY_HEADER, DEFAULT_COLUMNS, Column
 
 PROFILE_FOLDER = "export_profiles"
 DEFAULT_PROFILE_NAME = "standard"

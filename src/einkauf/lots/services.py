@@ -42,7 +42,6 @@ from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFaile
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet
 from einkauf.lots.procedure import NATIONAL_DEFAULT
 from einkauf.lots.rules import (
-    GEBIETSLOS,
     CategoryInput,
     InvalidLotRules,
     LotChange,
@@ -391,13 +390,12 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
     # Lots and positions: few rows, from the pure plan, with a snapshot of the product texts.
     lot_rows = [dict(plan_id=plan.id, number=lot.number, sort_key=index, kind=lot.kind, title=lot.title[:400],
                      category_id=lot.category_ids[0], cpv_code=lot.cpv,
-                     region=lot.region if lot.kind == GEBIETSLOS or lot.region is not None else None,
+                     region=lot.region,
                      member_count=0, estimated_value=lot.estimated_value, annual_value=lot.annual_value)
                 for index, lot in enumerate(planned, start=1)]
     if lot_rows:
         connection.execute(insert(Lot.__table__), lot_rows)
     lot_ids = dict(session.execute(select(Lot.number, Lot.id).where(Lot.plan_id == plan.id)).all())
-    lot_rows_region = {row["number"]: row["region"] for row in lot_rows}
     products = {row.id: row for row in session.execute(
         select(Product.id, Product.number, Product.short_text, Product.specification, Product.unit_code,
                Unit.label.label("unit_label"), Product.vat_rate, Product.category_id, Category.cpv_code)
@@ -411,7 +409,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
                 plan_id=plan.id, lot_id=lot_ids[lot.number], product_id=p.product_id, number=number,
                 product_number=product.number, short_text=product.short_text, specification=product.specification,
                 unit_code=product.unit_code, unit_label=product.unit_label, vat_rate=product.vat_rate,
-                category_id=product.category_id, cpv_code=product.cpv_code, region=lot_rows_region[lot.number],
+                category_id=product.category_id, cpv_code=product.cpv_code, region=lot.region,
                 annual_quantity=p.annual_quantity, estimated_quantity=p.estimated_quantity,
                 maximum_quantity=p.maximum_quantity, reference_price=p.reference_price,
                 estimated_value=p.estimated_value, annual_value=p.annual_value))
@@ -423,7 +421,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
     # the member's region (a second statement, so that both stay plain equality joins).
     columns = ["position_id", "demand_line_id", "member_id", "delivery_site_id", "cost_centre", "budget_account",
                "quantity", "net_value"]
-    regional = any(row["region"] is not None for row in lot_rows)
+    regional = any(lot.region is not None for lot in planned)
     demand_line_count = 0
     for by_region in (False, True) if regional else (False,):
         target = and_(LotPosition.plan_id == plan.id, LotPosition.product_id == DemandLine.product_id)
