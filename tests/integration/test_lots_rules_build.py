@@ -247,3 +247,21 @@ def test_the_preview_of_a_first_build_lists_every_lot_as_added(db, make_round, m
 
     assert not preview.has_plan
     assert [(c.kind, c.number, c.title) for c in preview.changes] == [(ADDED, "1", "Tinte")]
+
+
+def test_a_plan_with_gebietslose_and_fachlose_allocates_every_line_once(
+        db, make_round, make_member, make_category, make_product, add_submission):
+    rnd = make_round(closed=True)
+    split, whole = make_category(name="Reinigung", sort_order=1), make_category(name="Papier", sort_order=2)
+    soap, a4 = make_product(split, number="R-1"), make_product(whole, number="P-1")
+    north, south = make_member(region="Nord"), make_member(region="Süd")
+    add_submission(rnd, north, [(soap, "1.5"), (a4, "2")])
+    add_submission(rnd, south, [(soap, "4"), (a4, "0.25")])
+    save_lot_rules(db, "test", rnd.id, LotRules(region_split=[split.id]), NATIONAL_PROCEDURES[0], expected_version=0)
+
+    result = build_lots(db, "test", rnd.code)
+
+    assert [(lot.number, lot.kind) for lot in result.lots] == [("1.1", "Gebietslos"), ("1.2", "Gebietslos"),
+                                                               ("2", "Fachlos")]
+    assert result.demand_line_count == 4
+    assert _allocated_by_product_member(db, result.plan_id) == _submitted_by_product_member(db, rnd)

@@ -424,9 +424,9 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
     # (measured on 500,000 lines: 1.08 s instead of 1.52 s, rebuild 1.41 s instead of 1.87 s).
     columns = ["position_id", "demand_line_id", "member_id", "delivery_site_id", "cost_centre", "budget_account",
                "quantity", "net_value"]
-    regional = any(lot.region is not None for lot in planned)
+    kinds = sorted({lot.region is not None for lot in planned})  # [False], [True] or both
     demand_line_count = 0
-    for by_region in (False, True) if regional else (False,):
+    for by_region in kinds:
         target = and_(LotPosition.plan_id == plan.id, LotPosition.product_id == DemandLine.product_id)
         allocations = (
             select(LotPosition.id, DemandLine.id, Submission.member_id, DemandLine.delivery_site_id,
