@@ -223,3 +223,19 @@ def test_cancelling_on_the_page_needs_a_reason_and_then_allows_a_rebuild(client,
     assert tender.status == TenderStatus.CANCELLED
     assert "Änderungen prüfen und neu bilden" in text(client.get(f"/runden/{rnd.id}/lose"))
     assert tender.reference in text(client.get("/vergaben"))
+
+
+def test_a_lot_number_not_in_the_plan_is_refused_with_a_german_message(client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    _, data = _tender_form(client, rnd)
+    data["small_lots"] = ["99"]
+
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+
+    assert response.status_code == 200
+    assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+    body = text(response)
+    assert "Bitte korrigieren Sie die folgenden Angaben" in body
+    assert "Los 99 gibt es nicht." in body

@@ -32,6 +32,10 @@ class PublicationDateForm(EinkaufForm):
         csrf = False
 
 
+# More rows than a catalogue will ever have categories; posted rows beyond it are ignored.
+MAX_CATEGORY_ROWS = 5000
+
+
 class CategoryRuleForm(Form):
     """One category's row of the lot rules: its merge group and whether it is split by region."""
 
@@ -45,7 +49,7 @@ class CategoryRuleForm(Form):
 class LotRulesForm(EinkaufForm):
     """The lot rules of a round (stored with it, applied by every build)."""
 
-    categories = FieldList(FormField(CategoryRuleForm), max_entries=2000)
+    categories = FieldList(FormField(CategoryRuleForm), max_entries=MAX_CATEGORY_ROWS)
     excluded = CleanTextAreaField(
         _l("Nicht ausschreiben (Artikel-Nr.)"), validators=[Optional(), Length(max=20000)],
         description=_l("Artikelnummern, die in keinem Los erscheinen sollen – eine je Zeile oder durch Komma getrennt."))
@@ -54,7 +58,8 @@ class LotRulesForm(EinkaufForm):
         maximum=Decimal("999999999999.99"),
         description=_l("Ein Los, dessen geschätzter Wert diesen Betrag übersteigt, wird in Teillose geteilt. Leer: nie."))
     national_procedure = SelectField(_l("Nationales Verfahren unterhalb des EU-Schwellenwerts"),
-                                     choices=select_choices((p, p) for p in NATIONAL_PROCEDURES))
+                                     choices=select_choices((p, p) for p in NATIONAL_PROCEDURES),
+                                     validate_choice=False)  # the service refuses others in German
     version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden "
                                                                           "Sie die Seite neu."))])
     submit = SubmitField(_l("Losregeln speichern"))

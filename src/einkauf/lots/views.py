@@ -17,7 +17,8 @@ from einkauf.catalogue.models import Category, Product
 from einkauf.errors import DomainError, NotFound, StaleVersion
 from einkauf.i18n import day, money, number
 from einkauf.lots import services
-from einkauf.lots.forms import LotRulesForm, PublicationDateForm, RebuildForm, default_publication_date
+from einkauf.lots.forms import (MAX_CATEGORY_ROWS, LotRulesForm, PublicationDateForm, RebuildForm,
+                                default_publication_date)
 from einkauf.lots.procedure import LotValue, decide_procedure
 from einkauf.lots.rules import InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
@@ -97,9 +98,9 @@ def _rule_rows(form: LotRulesForm, categories: list) -> list:
     """(category, its row of the form) in category order; categories missing from a post get an empty row."""
     entries = {entry.form.category_id.data: entry for entry in form.categories.entries}
     for category in categories:
-        if str(category.id) not in entries:
+        if str(category.id) not in entries and len(form.categories.entries) < MAX_CATEGORY_ROWS:
             entries[str(category.id)] = form.categories.append_entry({"category_id": str(category.id)})
-    return [(category, entries[str(category.id)]) for category in categories]
+    return [(category, entries[str(category.id)]) for category in categories if str(category.id) in entries]
 
 
 @bp.route("/runden/<int:round_id>/lose/regeln", methods=["GET", "POST"])

@@ -39,7 +39,7 @@ class TenderForm(EinkaufForm):
                                         description=_l("Ein Kriterium je Zeile als „Kriterium: Gewichtung in %“; "
                                                        "zusammen 100 %. Ohne Angabe: nur der Preis."))
     small_lots = CheckboxListField(_l("Kleinlosregelung (§ 3 Abs. 9 VgV): national vergebene Lose"), choices=[],
-                                   validate_choice=True)
+                                   validate_choice=False)  # checked with German reasons by the service
     small_lots_shown = HiddenField(default="1")
     acknowledge = BooleanField(_l("Ich habe die Hinweise gelesen und erstelle das Vergabeverfahren trotzdem."))
     submit = SubmitField(_l("Vergabeverfahren erstellen"))
