@@ -31,7 +31,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, select, type_coerce, update
+from sqlalchemy import (BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, select, type_coerce,
+                        update)
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event

@@ -27,7 +27,7 @@ from einkauf.catalogue.models import CpvCode
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPosition
-from einkauf.lots.rules import apportion
+from einkauf.lots.rules import apportion, format_number_de
 from einkauf.lots.services import lot_members
 from einkauf.rounds.models import DeliverySite, Member
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
@@ -257,7 +257,7 @@ def update_tender_texts(session: Session, actor: Any, tender_id: int, *, invitat
         raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist aufgehoben.")
     for text in (invitation_text, conditions_text):
         if len(text) > MAX_TEXT_BLOCK:
-            raise ValidationFailed(f"Ein Textbaustein darf höchstens {MAX_TEXT_BLOCK:,} Zeichen haben.".replace(",", "."))
+            raise ValidationFailed(f"Ein Textbaustein darf höchstens {format_number_de(MAX_TEXT_BLOCK, 0)} Zeichen haben.")
     claim_version(session, Tender, tender, expected_version)
     before = {"invitation_text": tender.invitation_text, "conditions_text": tender.conditions_text}
     tender.invitation_text, tender.conditions_text = invitation_text, conditions_text
