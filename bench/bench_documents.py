@@ -4,6 +4,7 @@ measured in the same run. Nothing is asserted: machines differ; the ratio is wha
 
     .venv/bin/python bench/bench_documents.py                  # 20 lots × 500 positions
     .venv/bin/python bench/bench_documents.py --lots 4 --positions 250 --repeat 2
+    .venv/bin/python bench/bench_documents.py --only xlsx                      # only the Preisblatt
 
 Data (generated here, no database): 20 lots, 500 positions each, 13 members with two delivery
 sites each per lot; short texts of 30–60 characters, specifications of 100–600 characters
@@ -164,16 +165,19 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=20)
     parser.add_argument("--positions", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=("pdf", "xlsx"), help="run only one of the two documents")
     args = parser.parse_args()
     print(f"einkauf document benchmarks – Python {sys.version.split()[0]}")
     tender = make_tender(args.lots, args.positions)
     moment = datetime(2027, 1, 21, 8, tzinfo=UTC)
-    print(f"Vergabeunterlagen (PDF): {args.lots} lots × {args.positions} positions")
-    _compare("build_bidder_pdf", lambda: build_bidder_pdf(tender, generated_at=moment), lambda: pdf_floor(tender),
-             args.repeat)
-    print(f"Preisblatt (xlsx): {args.lots} lots × {args.positions} positions")
-    _compare("build_price_sheet", lambda: build_price_sheet(tender, generated_at=moment),
-             lambda: xlsx_floor(tender), args.repeat)
+    if args.only in (None, "pdf"):
+        print(f"Vergabeunterlagen (PDF): {args.lots} lots × {args.positions} positions")
+        _compare("build_bidder_pdf", lambda: build_bidder_pdf(tender, generated_at=moment),
+                 lambda: pdf_floor(tender), args.repeat)
+    if args.only in (None, "xlsx"):
+        print(f"Preisblatt (xlsx): {args.lots} lots × {args.positions} positions")
+        _compare("build_price_sheet", lambda: build_price_sheet(tender, generated_at=moment),
+                 lambda: xlsx_floor(tender), args.repeat)
 
 
 if __name__ == "__main__":

@@ -20,29 +20,30 @@ The key column, not the row, identifies a position: a re-sorted or edited sheet 
 Protection: every sheet is protected without a password (as the demand template, for the same
 reasons); only the input cells are unlocked; the workbook structure is locked (no sheets
 added, renamed, deleted or unhidden). User text is always written as text, never as a formula
-(R12): see einkauf.demand.excel.put_text. No reference prices or estimated values (R7).
+(R12): see einkauf.exports.cells.put_text. No reference prices or estimated values (R7).
 
-Written in openpyxl's write-only mode (streamed rows, styles copied from one prototype cell
-per column) — 10,000 positions take about as long as writing the bare values.
+Written in openpyxl's write-only mode (streamed rows; one cell object per column and look,
+reused row after row, with its style id looked up once): 10,000 positions take a little under
+twice as long as writing the bare values (bench/bench_documents.py).
 """
 from __future__ import annotations
 
 import io
 import re
-from copy import copy
 from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from einkauf.exports.cells import (BOLD, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED,
-                                   WRAP, protect_sheet, put_text)
+from einkauf.exports.cells import (BOLD, FORMULA_TRIGGERS, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT,
+                                   TEXT_FORMAT, UNLOCKED, WRAP, protect_sheet, put_text)
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text
 from einkauf.lots.rules import format_date_de
@@ -140,14 +141,38 @@ def _text(value: object) -> str:
     return cut_text(clean_text(value), MAX_CELL_CHARS)
 
 
+class _StyledCell(Cell):
+    """A write-only cell of one fixed look (font, fill, alignment, number format, protection,
+    quotePrefix); the look must not change once the cell has been written.
+
+    Measured (10,000 positions): beyond the raw floor, openpyxl spent most of its time per
+    styled cell on hashing the cell's style array to find its style id when writing it, and
+    in append() on repr() of the cell for a ValueError it raises and catches (a Cell is not a
+    plain value). The style id is looked up once here — when the cell is first written, so
+    that style ids come out in the same order as before — and repr() is cheap."""
+
+    __slots__ = ("_style_id",)
+
+    def __init__(self, ws, style_array: StyleArray):
+        super().__init__(ws, row=1, column=1, style_array=style_array)
+        self._style_id: int | None = None
+
+    @property
+    def style_id(self) -> int:
+        if self._style_id is None:
+            self._style_id = self.parent.parent._cell_styles.add(self._style)
+        return self._style_id
+
+    def __repr__(self) -> str:
+        return "<_StyledCell>"
+
+
 class _Cells:
-    """WriteOnlyCells with styles copied from one prototype per kind: assigning font, fill,
-    protection and format objects per cell costs a hash lookup each; copying the style
-    array costs nothing."""
+    """Cells of a write-only worksheet in a few named looks, defined once per sheet."""
 
     def __init__(self, ws):
         self.ws = ws
-        self._prototypes: dict[str, WriteOnlyCell] = {}
+        self._looks: dict[tuple[str, bool], StyleArray] = {}
 
     def define(self, kind: str, *, font=None, fill=None, alignment=None, number_format=None, unlocked=False):
         cell = WriteOnlyCell(self.ws)
@@ -161,22 +186,59 @@ class _Cells:
             cell.number_format = number_format
         if unlocked:
             cell.protection = UNLOCKED
-        self._prototypes[kind] = cell
+        quoted = Cell(self.ws, style_array=cell._style)  # a copy of the style array
+        quoted.quotePrefix = True  # what put_text sets for text that Excel would read as a formula
+        self._looks[kind, False] = cell._style
+        self._looks[kind, True] = quoted._style
 
-    def _styled(self, kind: str) -> Cell:
-        return Cell(self.ws, row=1, column=1, style_array=copy(self._prototypes[kind]._style))
+    def new(self, kind: str, quoted: bool = False) -> _StyledCell:
+        return _StyledCell(self.ws, self._looks[kind, quoted])
 
-    def text(self, kind: str, value: object) -> WriteOnlyCell:
-        cell = self._styled(kind)
-        text = _text(value)
-        if text:
-            put_text(cell, text)
-        return cell
+    def text(self, kind: str, value: object) -> _StyledCell:
+        return _put_text(self.new, kind, value)
 
-    def value(self, kind: str, value) -> WriteOnlyCell:
-        cell = self._styled(kind)
+    def value(self, kind: str, value) -> _StyledCell:
+        cell = self.new(kind)
         cell.value = value
         return cell
+
+
+class _Column:
+    """The cells of one column of streamed rows: one cell per look, reused row after row
+    (ws.append writes a row before it returns), instead of a new cell per row."""
+
+    def __init__(self, cells: _Cells):
+        self._cells = cells
+        self._reused: dict[tuple[str, bool], _StyledCell] = {}
+
+    def _cell(self, kind: str, quoted: bool = False) -> _StyledCell:
+        cell = self._reused.get((kind, quoted))
+        if cell is None:
+            cell = self._reused[kind, quoted] = self._cells.new(kind, quoted)
+        return cell
+
+    def text(self, kind: str, value: object) -> _StyledCell:
+        return _put_text(self._cell, kind, value)
+
+    def value(self, kind: str, value) -> _StyledCell:
+        cell = self._cell(kind)
+        cell.value = value
+        return cell
+
+
+def _put_text(cell_of, kind: str, value: object) -> _StyledCell:
+    """User text (cleaned and cut) in a cell of `kind`, always as text (R12, put_text); the
+    cell is the quotePrefix variant of the look exactly where put_text would set it."""
+    text = _text(value)
+    quoted = text.startswith(FORMULA_TRIGGERS)
+    cell = cell_of(kind, quoted)
+    if text:
+        put_text(cell, text)
+        # a reused cell keeps its style id: put_text must not have changed its look
+        assert bool(cell.quotePrefix) is quoted, "put_text and the price sheet disagree on quotePrefix"
+    else:
+        cell.value = None
+    return cell
 
 
 def _quantity_places(value) -> int:
@@ -217,22 +279,24 @@ def _write_lot(wb: Workbook, title: str, table: str, tender: TenderDocument, lot
     ws.append([cells.text("header", header) for header in LOT_HEADERS])
 
     h, i, j = LETTER[ESTIMATED], LETTER[PRICE], LETTER[TOTAL]
+    oz, number, short, spec, unit, annual, maximum, estimated, total, key = (_Column(cells) for _n in range(10))
+    price, offered = cells.value("price", None), cells.value("offered", None)  # empty input cells, every row
     row = HEADER_ROW
     for position in lot.positions:
         row += 1
         ws.append([
-            cells.text("code", position.oz),
-            cells.text("code", position.product_number),
-            cells.text("wrap", position.short_text),
-            cells.text("wrap", position.specification),
-            cells.text("top", position.unit),
-            cells.value(f"qty{_quantity_places(position.annual_quantity)}", position.annual_quantity),
-            cells.value(f"qty{_quantity_places(position.maximum_quantity)}", position.maximum_quantity),
-            cells.value(f"qty{_quantity_places(position.estimated_quantity)}", position.estimated_quantity),
-            cells.value("price", None),
-            cells.value("total", f'=IF({i}{row}="","",ROUND({h}{row}*{i}{row},2))'),
-            cells.value("offered", None),
-            cells.text("code", lot.position_key(position)),
+            oz.text("code", position.oz),
+            number.text("code", position.product_number),
+            short.text("wrap", position.short_text),
+            spec.text("wrap", position.specification),
+            unit.text("top", position.unit),
+            annual.value(f"qty{_quantity_places(position.annual_quantity)}", position.annual_quantity),
+            maximum.value(f"qty{_quantity_places(position.maximum_quantity)}", position.maximum_quantity),
+            estimated.value(f"qty{_quantity_places(position.estimated_quantity)}", position.estimated_quantity),
+            price,
+            total.value("total", f'=IF({i}{row}="","",ROUND({h}{row}*{i}{row},2))'),
+            offered,
+            key.text("code", lot.position_key(position)),
         ])
     last = max(row, FIRST_ROW)
     if row == HEADER_ROW:  # a lot without positions still gets one (empty) table row
