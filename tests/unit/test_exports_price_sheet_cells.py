@@ -246,3 +246,14 @@ def test_workbook_order_structure_lock_and_properties(workbook):
     assert workbook.security.lockStructure
     assert (workbook.properties.creator, workbook.properties.title, workbook.properties.created.isoformat()) == (
         "einkauf", "Preisblatt EK-2027-001 – =cmd|' /C calc'!A0", "2027-01-21T08:00:00")
+
+
+def test_lot_tables_have_filter_buttons_and_sheets_print_one_page_wide(workbook):
+    lot_sheets = [ws for ws in workbook.worksheets if ws.title.startswith("Los ")]
+    assert lot_sheets
+    for ws in lot_sheets:
+        (table,) = ws.tables.values()
+        assert table.autoFilter is not None and table.autoFilter.ref == table.ref
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.protection.autoFilter is False  # filtering stays allowed on the protected sheet

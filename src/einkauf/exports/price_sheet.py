@@ -40,6 +40,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from einkauf.exports.cells import (BOLD, FORMULA_TRIGGERS, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT,
@@ -256,6 +257,8 @@ def _write_lot(wb: Workbook, title: str, table: str, tender: TenderDocument, lot
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.column_dimensions[LETTER[KEY]].hidden = True
     ws.freeze_panes = f"C{FIRST_ROW}"
+    # In write-only mode the sheet properties are written with the first row: set them first.
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     cells = _Cells(ws)
     cells.define("title", font=TITLE_FONT)
     cells.define("note", font=NOTE_FONT)
@@ -324,6 +327,7 @@ def _write_lot(wb: Workbook, title: str, table: str, tender: TenderDocument, lot
     # write-only mode cannot read the header cells back: name the table columns here
     lv.tableColumns = [TableColumn(id=n, name=header) for n, header in enumerate(LOT_HEADERS, start=1)]
     lv.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+    lv.autoFilter = AutoFilter(ref=lv.ref)  # filter buttons in the header (R12); allowed under protection
     # Worksheet.add_table warns unconditionally in write-only mode ("add table columns
     # manually" — done above); the name is unique by construction (table_name).
     ws._tables.add(lv)
@@ -331,7 +335,6 @@ def _write_lot(wb: Workbook, title: str, table: str, tender: TenderDocument, lot
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddFooter.left.text = f"Preisblatt {_header_safe(tender.reference)} – Los {_header_safe(lot.number)}"
     ws.oddFooter.right.text = "Seite &P von &N"
     protect_sheet(ws)
