@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from einkauf.exports.cells import MAX_CELL_CHARS
-from einkauf.exports.finance import ExportInfo, download_name, fiscal_year, write_finance_csv, write_finance_xlsx
+from einkauf.exports.finance import (EXPORT_FIELDS, MEMBER_FIELDS, POSITION_FIELDS, ExportInfo, FinanceLines, download_name,
+                                    finance_lines, fiscal_year, write_finance_csv, write_finance_csv_lines,
+                                    write_finance_xlsx)
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS, FinanceRow
 from einkauf.exports.finance_profiles import (DEFAULT_PROFILE, ProfileInvalid, get_profile, list_profiles,
                                               parse_profile)
@@ -255,3 +257,36 @@ def test_the_csv_of_a_generated_dataset_is_exactly_the_bytes_it_always_was(profi
     # Taken from the writer before it was made faster (csv.writer per row); any change to the
     # file format shows up here.
     assert digest(generated_rows(), profile) == expected
+
+
+def keyed(rows: list[FinanceRow]) -> FinanceLines:
+    """The rows as the export service passes them: members, sites and positions by integer id."""
+    members, sites, positions, lines = {}, {}, {}, []
+    for r in rows:
+        def key(table: dict, values: tuple) -> int:
+            for id_, known in table.items():
+                if known == values:
+                    return id_
+            table[len(table) + 1000] = values
+            return len(table) + 999
+
+        lines.append((key(members, tuple(getattr(r, f) for f in MEMBER_FIELDS)), key(sites, (r.delivery_site,)),
+                      key(positions, tuple(getattr(r, f) for f in POSITION_FIELDS)), r.cost_centre, r.budget_account,
+                      r.quantity_thousandths, r.net_cents, r.vat_cents, r.gross_cents))
+    return FinanceLines(iter(lines), members, sites, positions, tuple(getattr(rows[0], f) for f in EXPORT_FIELDS))
+
+
+@pytest.mark.parametrize("profile", [DEFAULT_PROFILE, GROUPED, UNGUARDED])
+def test_lines_keyed_by_id_give_the_same_bytes_and_totals_as_the_full_rows(profile):
+    rows = generated_rows(600)
+    full, compact = io.BytesIO(), io.BytesIO()
+    totals = write_finance_csv(iter(rows), full, profile, INFO)
+    compact_totals = write_finance_csv_lines(keyed(rows), compact, profile, INFO)
+    assert compact.getvalue() == full.getvalue()
+    assert compact_totals == totals and totals.rows == 600
+
+
+def test_the_rows_of_one_export_share_fiscal_year_reference_price_basis_and_round():
+    with pytest.raises(ValueError, match="einer Bedarfsabfrage"):
+        list(finance_lines([row(), row(reference="VG-1")]).lines)
+    assert csv_text([]) == ";".join(HEADERS) + "\r\n"

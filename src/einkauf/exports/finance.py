@@ -16,7 +16,10 @@ Workbook (openpyxl write-only, so memory stays flat):
   totals for reconciliation.
 
 CSV: the profile's delimiter (default ";"), decimal comma, UTF-8 with BOM, CRLF, quoting per
-RFC 4180 (csv.QUOTE_MINIMAL with doubled quotes), dates as TT.MM.JJJJ, the same columns.
+RFC 4180 (csv.QUOTE_MINIMAL with doubled quotes), dates as TT.MM.JJJJ, the same columns. The
+CSV writer reads the rows in a compact form (FinanceLines: member, site and position by key,
+their texts prepared once per key) and writes exactly the bytes csv.writer writes for the full
+rows; `write_finance_csv` takes FinanceRow tuples and keys them by their own values.
 """
 from __future__ import annotations
 
@@ -239,13 +242,14 @@ def finance_lines(rows: Iterable[Sequence[Any]]) -> FinanceLines:
 
 def _scaled_formatter(places: int, decimal: str, thousands: str) -> Callable[[int], str]:
     """Format a stored scaled integer as a decimal string, exactly (123456, 2 → "1234,56")."""
-    width = places + 1
+    unit = 10 ** places
+    # The decimal part from a table: half the time of padding and slicing the digits (measured).
+    fractions = [decimal + str(i).rjust(places, "0") for i in range(unit)]
 
     def fmt(value: int) -> str:
         if value < 0:
             return "-" + fmt(-value)
-        digits = str(value).rjust(width, "0")
-        return digits[:-places] + decimal + digits[-places:]
+        return str(value // unit) + fractions[value % unit]
 
     if not thousands:
         return fmt
