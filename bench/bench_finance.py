@@ -1,6 +1,6 @@
 """Benchmark of the finance export (issue 6, item 6): the 1,000,000-line round of bench_lots.py,
 built once, then exported as xlsx and CSV by `write_export` exactly as `einkauf export finance`
-runs it (rows streamed with yield_per from SQLite into openpyxl write-only / csv.writer), next to
+runs it (rows streamed with yield_per from SQLite into openpyxl write-only / the CSV line writer), next to
 raw floors measured in the same run: openpyxl write-only and csv.writer on the same rows with
 no export logic (no styles, no text checks, no formatting, no sums). Nothing is asserted.
 

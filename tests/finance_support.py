@@ -34,7 +34,8 @@ LINES = {
 }
 
 
-def build_finance_world(db, make_round, make_member, make_category, make_product, *, code: str = "2027"):
+def build_finance_world(db, make_round, make_member, make_category, make_product, *, code: str = "2027",
+                        ags: dict[str, str] | None = None):
     from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
     from einkauf.lots.models import LotPlan
     from einkauf.lots.services import build_lots
@@ -47,8 +48,10 @@ def build_finance_world(db, make_round, make_member, make_category, make_product
         product = make_product(categories[category], number=f"{number}-{code}", price=price, short_text=text)
         product.vat_rate = Decimal(vat)
         products.append(product)
-    members = {"a": make_member(name="Stadt Ahaus", sites=2), "b": make_member(name="Stadt Bocholt", sites=1),
-               "draft": make_member(name="Stadt Coesfeld", sites=1)}
+    ags = ags or {}
+    members = {"a": make_member(ags=ags.get("a"), name="Stadt Ahaus", sites=2),
+               "b": make_member(ags=ags.get("b"), name="Stadt Bocholt", sites=1),
+               "draft": make_member(ags=ags.get("draft"), name="Stadt Coesfeld", sites=1)}
     members["a"].delivery_sites[1].name = "=1+1 Lager"
     db.flush()
     for key, status in (("a", SubmissionStatus.SUBMITTED), ("b", SubmissionStatus.SUBMITTED),

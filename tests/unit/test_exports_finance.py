@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from einkauf.exports.cells import MAX_CELL_CHARS
-from einkauf.exports.finance import ExportInfo, download_name, fiscal_year, write_finance_csv, write_finance_xlsx
+from einkauf.exports.finance import (EXPORT_FIELDS, MEMBER_FIELDS, POSITION_FIELDS, ExportInfo, FinanceLines, download_name,
+                                    finance_lines, fiscal_year, write_finance_csv, write_finance_csv_lines,
+                                    write_finance_xlsx)
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS, FinanceRow
 from einkauf.exports.finance_profiles import (DEFAULT_PROFILE, ProfileInvalid, get_profile, list_profiles,
                                               parse_profile)
@@ -200,3 +202,91 @@ def test_the_profile_folder_lists_good_profiles_and_names_the_bad_ones(tmp_path)
     assert [p.name for p in profiles] == ["standard", "sap"]
     assert profiles[1].headers == ["AGS"] and profiles[1].title == "SAP"
     assert len(problems) == 2 and any("kaputt.toml" in p for p in problems) and any("Gross.toml" in p for p in problems)
+
+
+# --- the bytes, pinned -----------------------------------------------------------------------
+
+TEXTS = ("Kopierpapier", "=SUMME(A1)", "+49 201", "-100", "@Kasse", "\tTab", "\rCR", 'Lager; Halle "Nord"',
+         "Rampe\r\n2", "Gebäude Süd – Straße", "", "'schon", "a;b", '"', "0815", "Ölfass 200 l")
+
+
+def generated_rows(count: int = 3000) -> list[FinanceRow]:
+    """Rows with every awkward text in every text column and amounts from 0 to billions, members
+    and lots interleaved (not sorted), made by arithmetic so that they never change."""
+    rows = []
+    for i in range(count):
+        def text(k: int) -> str:
+            return TEXTS[(i * 7 + k * 3) % len(TEXTS)]
+
+        net = (i * 7919) % 100_000 if i % 11 else 10 ** (i % 15)
+        vat = (net * 1900 + 5000) // 10000 if i % 13 else -((i * 31) % 500)
+        rows.append(FinanceRow(
+            fiscal_year="2027", member_name=text(1) + f" {i % 5}", ags=f"{5113000 + i % 5:08d}",
+            delivery_site=text(2), cost_centre=text(3), budget_account=text(4), reference="VG-2027-0001",
+            lot_number=str(1 + (i * 3) % 4), lot_title=text(5), position=i % 97, product_number=text(6),
+            short_text=text(7), cpv_code="30197630-1", quantity_thousandths=(i * 333) % 1_000_001,
+            unit=text(8), unit_price_cents=(i * 3333) % 250_001, net_cents=net,
+            vat_rate_hundredths=(1900, 700, 0, 1650)[i % 4], vat_cents=vat, gross_cents=net + vat,
+            price_basis="Schätzpreis", round_code="2027", unit_code=("H87", "", "KGM")[i % 3]))
+    return rows
+
+
+def digest(rows, profile=DEFAULT_PROFILE) -> tuple[str, int, int, int, int, str]:
+    import hashlib
+
+    out = io.BytesIO()
+    totals = write_finance_csv(iter(rows), out, profile, INFO)
+    by_key = hashlib.sha256(repr(list(totals.by_member_lot.items())).encode()).hexdigest()[:16]
+    return (hashlib.sha256(out.getvalue()).hexdigest()[:16], totals.rows, totals.net_cents, totals.vat_cents,
+            totals.gross_cents, by_key)
+
+
+GROUPED = parse_profile('[format]\ndecimal_separator = "."\nthousands_separator = "\'"\n[csv]\ndelimiter = ","\n'
+                        + "".join(f'[[columns]]\ncolumn = "{c.header}"\n' for c in reversed(DEFAULT_COLUMNS))
+                        + '[[columns]]\ncolumn = "Belegdatum"\n[[columns]]\ncolumn = "Einheit-Code"\n', "grouped")
+UNGUARDED = parse_profile('[csv]\nformula_guard = false\nbom = false\nheader = false\n[[columns]]\ncolumn = "USt"\n'
+                          '[[columns]]\ncolumn = "Lieferstelle"\n[[columns]]\ncolumn = "Bezeichnung"\n', "unguarded")
+
+
+@pytest.mark.parametrize(("profile", "expected"), [
+    (DEFAULT_PROFILE, ('1e3e10ed7a784d2a', 3000, 2000100146038547, 358905805682905, 2359005951721452, '9fdb22268be027a8')),
+    (GROUPED, ('34650bb202b211a2', 3000, 2000100146038547, 358905805682905, 2359005951721452, '9fdb22268be027a8')),
+    (UNGUARDED, ('807cb5428f76fd2b', 3000, 2000100146038547, 358905805682905, 2359005951721452, '9fdb22268be027a8')),
+])
+def test_the_csv_of_a_generated_dataset_is_exactly_the_bytes_it_always_was(profile, expected):
+    # Taken from the writer before it was made faster (csv.writer per row); any change to the
+    # file format shows up here.
+    assert digest(generated_rows(), profile) == expected
+
+
+def keyed(rows: list[FinanceRow]) -> FinanceLines:
+    """The rows as the export service passes them: members, sites and positions by integer id."""
+    members, sites, positions, lines = {}, {}, {}, []
+    for r in rows:
+        def key(table: dict, values: tuple) -> int:
+            for id_, known in table.items():
+                if known == values:
+                    return id_
+            table[len(table) + 1000] = values
+            return len(table) + 999
+
+        lines.append((key(members, tuple(getattr(r, f) for f in MEMBER_FIELDS)), key(sites, (r.delivery_site,)),
+                      key(positions, tuple(getattr(r, f) for f in POSITION_FIELDS)), r.cost_centre, r.budget_account,
+                      r.quantity_thousandths, r.net_cents, r.vat_cents, r.gross_cents))
+    return FinanceLines(iter(lines), members, sites, positions, tuple(getattr(rows[0], f) for f in EXPORT_FIELDS))
+
+
+@pytest.mark.parametrize("profile", [DEFAULT_PROFILE, GROUPED, UNGUARDED])
+def test_lines_keyed_by_id_give_the_same_bytes_and_totals_as_the_full_rows(profile):
+    rows = generated_rows(600)
+    full, compact = io.BytesIO(), io.BytesIO()
+    totals = write_finance_csv(iter(rows), full, profile, INFO)
+    compact_totals = write_finance_csv_lines(keyed(rows), compact, profile, INFO)
+    assert compact.getvalue() == full.getvalue()
+    assert compact_totals == totals and totals.rows == 600
+
+
+def test_the_rows_of_one_export_share_fiscal_year_reference_price_basis_and_round():
+    with pytest.raises(ValueError, match="einer Bedarfsabfrage"):
+        list(finance_lines([row(), row(reference="VG-1")]).lines)
+    assert csv_text([]) == ";".join(HEADERS) + "\r\n"
