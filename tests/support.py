@@ -29,3 +29,20 @@ def reference_file(name: str):
             pytest.fail(f"EINKAUF_REQUIRE_REFERENCE ist gesetzt, aber {path} fehlt")
         pytest.skip(f"Referenzliste {path} fehlt")
     return path
+
+
+def soffice() -> str:
+    """LibreOffice's soffice binary. Skipped where it is missing, except when
+    EINKAUF_REQUIRE_LIBREOFFICE is set (CI installs libreoffice-calc-nogui): then a failure."""
+    import os
+    import shutil
+
+    import pytest
+
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found:
+        if os.environ.get("EINKAUF_REQUIRE_LIBREOFFICE"):
+            pytest.fail("EINKAUF_REQUIRE_LIBREOFFICE ist gesetzt, aber soffice fehlt "
+                        "(apt-get install libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice (soffice) fehlt; in CI: libreoffice-calc-nogui")
+    return found

@@ -7,13 +7,11 @@ installs libreoffice-calc-nogui and sets the variable, so there it must run.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import subprocess
 from decimal import Decimal
 
-import pytest
 from finance_support import HEADERS, MONEY, row_key, build_finance_world, expected_rows, export
+from support import soffice
 
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS
 
@@ -21,15 +19,6 @@ from einkauf.exports.finance_columns import DEFAULT_COLUMNS
 # quoted fields not as text, detect special numbers, values (not as shown), no formulas, keep
 # spaces, every sheet into its own file.
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false,-1"
-
-
-def soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if not found:
-        if os.environ.get("EINKAUF_REQUIRE_LIBREOFFICE"):
-            pytest.fail("EINKAUF_REQUIRE_LIBREOFFICE ist gesetzt, aber soffice fehlt")
-        pytest.skip("LibreOffice fehlt (apt-get install libreoffice-calc-nogui)")
-    return found
 
 
 def convert(binary: str, xlsx: bytes, folder) -> dict[str, list[list[str]]]:

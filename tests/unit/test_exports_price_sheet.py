@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 import subprocess
 import zipfile
 from dataclasses import replace
@@ -18,6 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from einkauf.exports.price_sheet import (FIRST_ROW, HEADER_ROW, LAYOUT_VERSION, LETTER, LOT_HEADERS, SHEET_META,
                                          build_price_sheet, sheet_title)
+from support import soffice as find_soffice
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender, with_text
 
 D = Decimal
@@ -168,22 +167,13 @@ def test_odd_lot_numbers_give_valid_sheet_and_table_names():
     assert len({t for ws in wb.worksheets for t in ws.tables}) == 3
 
 
-def _soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 def _expected_total(lot, prices) -> Decimal:
     return sum(((p.estimated_quantity * prices[p.oz]).quantize(D("0.01"), rounding=ROUND_HALF_UP)
                 for p in lot.positions), D("0.00"))
 
 
 def test_libreoffice_computes_the_totals_exactly(tender, data, tmp_path):
-    soffice = _soffice()
-    if soffice is None:
-        if os.environ.get("EINKAUF_REQUIRE_LIBREOFFICE"):
-            pytest.fail("EINKAUF_REQUIRE_LIBREOFFICE ist gesetzt, aber soffice fehlt "
-                        "(apt-get install libreoffice-calc-nogui)")
-        pytest.skip("LibreOffice (soffice) fehlt; in CI: libreoffice-calc-nogui")
+    soffice = find_soffice()
     # 50 × 17.4949 = 874.745 and 6000 × 2.3451 = 14070.6: half-up at the cent, where binary
     # floating point would round 874.745 down.
     prices = {"1.001": D("2.3451"), "1.002": D("17.4949"), "1.003": D("1234.5678"), "2.001": D("3.125")}
