@@ -9,16 +9,15 @@ tender is created and records them.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import click
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import format_money_de, format_number_de
+from einkauf.tenders.rules import default_deadline
 
-DEFAULT_PERIOD_DAYS = 35  # § 15 Abs. 2 VgV, also enough without electronic submission
-DEFAULT_DEADLINE_TIME = time(12, 0)
 
 
 def _parse_day(text: str, what: str) -> date:
@@ -32,19 +31,17 @@ def _parse_day(text: str, what: str) -> date:
 
 
 def _parse_deadline(text: str | None, publication: date) -> datetime:
-    from einkauf import BERLIN
-
     if not text:
-        return datetime.combine(publication + timedelta(days=DEFAULT_PERIOD_DAYS), DEFAULT_DEADLINE_TIME, BERLIN)
+        return default_deadline(publication)
     day_text, _, time_text = text.strip().partition(" ")
     day = _parse_day(day_text, "--deadline")
-    at = DEFAULT_DEADLINE_TIME
+    at = None
     if time_text.strip():
         try:
             at = datetime.strptime(time_text.strip(), "%H:%M").time()
         except ValueError:
             raise ValidationFailed(f"--deadline: „{time_text.strip()[:10]}“ ist keine Uhrzeit (HH:MM).") from None
-    return datetime.combine(day, at, BERLIN)
+    return default_deadline(publication, day, at)
 
 
 def _euro(amount: str) -> str:

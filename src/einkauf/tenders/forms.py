@@ -1,8 +1,6 @@
 """Forms of the tender pages: freezing a lot plan and cancelling a tender."""
 from __future__ import annotations
 
-from datetime import time
-
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
@@ -11,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm
 from einkauf.rounds.forms import GermanDateField, GermanTimeField
 from einkauf.tenders.documents import MAX_TEXT_BLOCK
+from einkauf.tenders.rules import DEFAULT_DEADLINE_TIME
 from einkauf.tenders.services import CANCEL_REASON_MAX, CANCEL_REASON_MIN, MAX_TITLE
 
 
@@ -29,7 +28,7 @@ class TenderForm(EinkaufForm):
         description=_l("Bestimmt den geltenden EU-Schwellenwert."))
     deadline_date = GermanDateField(_l("Angebotsfrist (Tag)"), validators=[
         InputRequired(_l("Bitte den Tag der Angebotsfrist angeben."))])
-    deadline_time = GermanTimeField(_l("Angebotsfrist (Uhrzeit)"), validators=[Optional()], default=time(12, 0),
+    deadline_time = GermanTimeField(_l("Angebotsfrist (Uhrzeit)"), validators=[Optional()], default=DEFAULT_DEADLINE_TIME,
                                     description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))
     electronic_submission = BooleanField(_l("Elektronische Angebotsabgabe"), default=True,
                                          description=_l("Verkürzt die Mindestfrist im offenen Verfahren um 5 Tage "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 OPEN_PROCEDURE_MIN_DAYS = 35
 ELECTRONIC_REDUCTION_DAYS = 5
 
+# Proposed when the coordinator names no deadline: the full 35 days of § 15 Abs. 2 VgV (enough
+# with or without electronic submission), ending at noon, German time.
+DEFAULT_PERIOD_DAYS = OPEN_PROCEDURE_MIN_DAYS
+DEFAULT_DEADLINE_TIME = time(12, 0)
+
 DEFAULT_AWARD_CRITERIA: tuple[tuple[str, Decimal], ...] = (("Preis", Decimal("100")),)
 MAX_CRITERIA = 10
 WEIGHT_RE = re.compile(r"\d{1,3}(\.\d{1,2})?", re.ASCII)
@@ -27,6 +32,13 @@ WEIGHT_RE = re.compile(r"\d{1,3}(\.\d{1,2})?", re.ASCII)
 
 class InvalidAwardCriteria(ValidationFailed):
     pass
+
+
+def default_deadline(publication_date: date, day: date | None = None, at: time | None = None) -> datetime:
+    """The submission deadline in Berlin time: `day` (default: publication + 35 days) at `at`
+    (default: 12:00)."""
+    day = day or publication_date + timedelta(days=DEFAULT_PERIOD_DAYS)
+    return datetime.combine(day, at or DEFAULT_DEADLINE_TIME, BERLIN)
 
 
 def format_reference(prefix: str, round_code: str, sequence: int) -> str:

@@ -2,31 +2,29 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf import BERLIN
 from einkauf.auth.models import Role
 from einkauf.errors import DomainError, NotFound
+from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, DEFAULT_INVITATION_TEXT
 from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
 from einkauf.lots.rules import format_number_de
 from einkauf.lots.services import get_plan, lot_members
 from einkauf.rounds.services import get_round
-from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, DEFAULT_INVITATION_TEXT
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
-from einkauf.tenders.rules import InvalidAwardCriteria, parse_award_criteria
+from einkauf.tenders.rules import InvalidAwardCriteria, default_deadline, parse_award_criteria
 from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("tenders", __name__)
 
 coordinator_only = roles_required(Role.COORDINATOR)
-DEFAULT_PERIOD_DAYS = 35
 
 
 def _round_or_404(round_id: int):
@@ -46,8 +44,7 @@ def _tender_or_404(tender_id: int):
 def _deadline(form: TenderForm) -> datetime | None:
     if form.deadline_date.data is None:
         return None
-    return datetime.combine(form.deadline_date.data, form.deadline_time.data or TenderForm.deadline_time.kwargs[
-        "default"], BERLIN)
+    return default_deadline(form.publication_date.data, form.deadline_date.data, form.deadline_time.data)
 
 
 @bp.route("/runden/<int:round_id>/vergabe/neu", methods=["GET", "POST"])
@@ -61,7 +58,7 @@ def tender_new(round_id: int):
         return redirect(url_for("lots.plan", round_id=row.id), 303)
     publication = default_publication_date()
     form = TenderForm(data={"title": row.title, "publication_date": publication,
-                            "deadline_date": publication + timedelta(days=DEFAULT_PERIOD_DAYS)}
+                            "deadline_date": default_deadline(publication).date()}
                       ) if request.method == "GET" else TenderForm()
     form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
     problems: list[str] = []
@@ -101,8 +98,7 @@ def tender_new(round_id: int):
     # The decision for the date in the form (or the default), shown beside the form.
     try:
         when = form.publication_date.data or publication
-        deadline = _deadline(form) or datetime.combine(when + timedelta(days=DEFAULT_PERIOD_DAYS),
-                                                       TenderForm.deadline_time.kwargs["default"], BERLIN)
+        deadline = _deadline(form) or default_deadline(when)
         check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
                                       electronic_submission=bool(form.electronic_submission.data))
         if request.method == "GET":
