@@ -23,6 +23,17 @@ def get_db() -> Session:
     return g.db
 
 
+def load_or_404(load: Callable, *args: Any, **kwargs: Any):
+    """`load(session, *args, **kwargs)` with the request's session; a NotFound becomes a 404
+    (missing records and other members' records look the same)."""
+    from einkauf.errors import NotFound
+
+    try:
+        return load(get_db(), *args, **kwargs)
+    except NotFound:
+        abort(404)
+
+
 def roles_required(*roles: Role) -> Callable:
     """Allow only signed-in users with one of the roles; anonymous users are sent to sign in."""
     allowed = {Role(r) for r in roles}

@@ -21,11 +21,11 @@ from werkzeug.routing import BuildError
 from einkauf.auth.models import Role
 from einkauf.demand import excel_service, services
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, megabytes
-from einkauf.errors import DeadlinePassed, InvalidState, NotFound
+from einkauf.errors import DeadlinePassed, InvalidState
 from einkauf.forms import EinkaufForm
 from einkauf.i18n import money
 from einkauf.rounds.models import Member
-from einkauf.web import get_db, roles_required
+from einkauf.web import get_db, load_or_404, roles_required
 
 bp = Blueprint("demand_excel", __name__)
 
@@ -54,10 +54,7 @@ def _actor():
 
 
 def _round_or_404(round_id: int):
-    try:
-        return services.get_open_round(get_db(), round_id)
-    except NotFound:
-        abort(404)
+    return load_or_404(services.get_open_round, round_id)
 
 
 def _member() -> Member:

@@ -12,9 +12,9 @@ to the round page with a flashed message (303), whether they succeed or are refu
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
@@ -23,11 +23,11 @@ from einkauf.db import utcnow
 from einkauf.demand import services
 from einkauf.demand.entry import LineGrid, time_left
 from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
-from einkauf.errors import DeadlinePassed, DomainError, InvalidState, NotFound, StaleVersion
+from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion
 from einkauf.extensions import csrf
 from einkauf.forms import CSRF_EXPIRED, format_decimal_de
 from einkauf.i18n import current_language, money
-from einkauf.web import get_db, roles_required
+from einkauf.web import get_db, load_or_404, roles_required
 
 bp = Blueprint("demand", __name__)
 
@@ -42,15 +42,8 @@ def _member_id() -> int:
     return current_user.member_id
 
 
-def _or_404(load: Callable, *args: Any, **kwargs: Any):
-    try:
-        return load(get_db(), *args, **kwargs)
-    except NotFound:
-        abort(404)
-
-
 def _round(round_id: int):
-    return _or_404(services.get_open_round, round_id)
+    return load_or_404(services.get_open_round, round_id)
 
 
 def _back_to_round(round_id: int):
@@ -135,7 +128,7 @@ def category(round_id: int, category_id: int):
     db = get_db()
     rnd = _round(round_id)
     member_id = _member_id()
-    entry = _or_404(services.category_entry, rnd, member_id, category_id)
+    entry = load_or_404(services.category_entry, rnd, member_id, category_id)
     lock = services.lock_reason(rnd, entry.submission)
     product_ids = [p.id for p in entry.products]
     default_site = _default_site(entry)
@@ -210,7 +203,7 @@ def participation(round_id: int, category_id: int):
     """GET: confirm leaving a category (its lines are removed). POST: take part or leave."""
     db = get_db()
     rnd = _round(round_id)
-    entry = _or_404(services.category_entry, rnd, _member_id(), category_id)
+    entry = load_or_404(services.category_entry, rnd, _member_id(), category_id)
     if request.method == "GET":
         lock = services.lock_reason(rnd, entry.submission)
         if lock is not None:

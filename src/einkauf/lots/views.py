@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from einkauf.auth.models import Role
 from einkauf.catalogue.models import Category, Product
-from einkauf.errors import DomainError, NotFound, StaleVersion
+from einkauf.errors import DomainError, StaleVersion
 from einkauf.i18n import day, money, number
 from einkauf.lots import services
 from einkauf.lots.forms import (MAX_CATEGORY_ROWS, LotRulesForm, PublicationDateForm, RebuildForm,
@@ -23,7 +23,7 @@ from einkauf.lots.procedure import LotValue, decide_procedure
 from einkauf.lots.rules import InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
-from einkauf.web import get_db, roles_required
+from einkauf.web import get_db, load_or_404, roles_required
 
 bp = Blueprint("lots", __name__)
 
@@ -31,10 +31,7 @@ coordinator_only = roles_required(Role.COORDINATOR)
 
 
 def _round_or_404(round_id: int):
-    try:
-        return get_round(get_db(), round_id)
-    except NotFound:
-        abort(404)
+    return load_or_404(get_round, round_id)
 
 
 def _publication_date(form: PublicationDateForm):

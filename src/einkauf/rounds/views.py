@@ -7,23 +7,23 @@ unique-constraint races are undone inside a savepoint, so a refused save leaves 
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from einkauf.auth.models import Role
 from einkauf.demand import coordination
 from einkauf.demand import services as demand_services
-from einkauf.errors import DomainError, InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.errors import DomainError, InvalidState, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
 from einkauf.i18n import moment
 from einkauf.rounds import services
 from einkauf.rounds.forms import (DeliverySiteForm, ExtendDeadlineForm, MemberEditForm, MemberForm,
                                   ReopenSubmissionForm, RoundEditForm, RoundForm, round_form_data)
 from einkauf.texts import N_
-from einkauf.web import get_db, paginate, roles_required
+from einkauf.web import get_db, load_or_404, paginate, roles_required
 
 bp = Blueprint("rounds", __name__)
 
@@ -32,13 +32,6 @@ coordinator_only = roles_required(Role.COORDINATOR)
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _or_404(load: Callable, *args: Any):
-    try:
-        return load(get_db(), *args)
-    except NotFound:
-        abort(404)
 
 
 def _show_error(form, exc: DomainError) -> str | None:
@@ -82,7 +75,7 @@ def member_new():
 @coordinator_only
 @csrf.exempt
 def member_edit(member_id: int):
-    member = _or_404(services.get_member, member_id)
+    member = load_or_404(services.get_member, member_id)
     if request.method == "POST":
         form = MemberEditForm()
     else:
@@ -112,7 +105,7 @@ def member_edit(member_id: int):
 @coordinator_only
 @csrf.exempt
 def site_new(member_id: int):
-    member = _or_404(services.get_member, member_id)
+    member = load_or_404(services.get_member, member_id)
     form = DeliverySiteForm()
     error = None
     if form.validate_on_submit():
@@ -132,7 +125,7 @@ def site_new(member_id: int):
 @coordinator_only
 @csrf.exempt
 def site_edit(member_id: int, site_id: int):
-    site = _or_404(services.get_delivery_site, member_id, site_id)
+    site = load_or_404(services.get_delivery_site, member_id, site_id)
     if request.method == "POST":
         form = DeliverySiteForm()
     else:
@@ -182,7 +175,7 @@ def round_new():
 @bp.get("/runden/<int:round_id>")
 @coordinator_only
 def round_detail(round_id: int):
-    row = _or_404(services.get_round, round_id)
+    row = load_or_404(services.get_round, round_id)
     return render_template("rounds/round_detail.html", round=row)
 
 
@@ -190,7 +183,7 @@ def round_detail(round_id: int):
 @coordinator_only
 @csrf.exempt
 def round_edit(round_id: int):
-    row = _or_404(services.get_round, round_id)
+    row = load_or_404(services.get_round, round_id)
     try:
         services.ensure_round_editable(row)
     except InvalidState as exc:
@@ -223,7 +216,7 @@ def _round_action(round_id: int, action: Callable, done: str):
 
     done is the German message id with a %(code)s placeholder, translated here.
     """
-    row = _or_404(services.get_round, round_id)
+    row = load_or_404(services.get_round, round_id)
     try:
         action(get_db(), _actor(), row.id)
     except DomainError as exc:
@@ -255,7 +248,7 @@ def round_close(round_id: int):
 @bp.get("/runden/<int:round_id>/uebersicht")
 @coordinator_only
 def round_overview(round_id: int):
-    row = _or_404(services.get_round, round_id)
+    row = load_or_404(services.get_round, round_id)
     overview = coordination.round_overview(get_db(), row)
     return render_template("rounds/round_overview.html", round=row, overview=overview,
                            deadline_passed=row.deadline_passed())
@@ -265,8 +258,8 @@ def round_overview(round_id: int):
 @coordinator_only
 @csrf.exempt  # the form checks its own token and keeps the input when it expired
 def submission_reopen(round_id: int, member_id: int):
-    row = _or_404(services.get_round, round_id)
-    member = _or_404(services.get_member, member_id)
+    row = load_or_404(services.get_round, round_id)
+    member = load_or_404(services.get_member, member_id)
     submission = demand_services.get_submission(get_db(), row.id, member.id)
     if request.method == "POST":
         form = ReopenSubmissionForm()
@@ -294,7 +287,7 @@ def submission_reopen(round_id: int, member_id: int):
 @coordinator_only
 @csrf.exempt
 def round_extend(round_id: int):
-    row = _or_404(services.get_round, round_id)
+    row = load_or_404(services.get_round, round_id)
     if request.method == "POST":
         form = ExtendDeadlineForm()
     else:

@@ -20,7 +20,7 @@ from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
 from einkauf.tenders.rules import InvalidAwardCriteria, default_deadline, parse_award_criteria
-from einkauf.web import get_db, paginate, roles_required
+from einkauf.web import get_db, load_or_404, paginate, roles_required
 
 bp = Blueprint("tenders", __name__)
 
@@ -28,17 +28,11 @@ coordinator_only = roles_required(Role.COORDINATOR)
 
 
 def _round_or_404(round_id: int):
-    try:
-        return get_round(get_db(), round_id)
-    except NotFound:
-        abort(404)
+    return load_or_404(get_round, round_id)
 
 
 def _tender_or_404(tender_id: int):
-    try:
-        return services.get_tender(get_db(), tender_id)
-    except NotFound:
-        abort(404)
+    return load_or_404(services.get_tender, tender_id)
 
 
 def _deadline(form: TenderForm) -> datetime | None:
