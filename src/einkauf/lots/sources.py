@@ -73,8 +73,10 @@ def _submitted(round_id: int):
 
 
 def _submissions_digest(session: Session, round_id: int) -> str:
-    return _digest(session.execute(select(Submission.id, Submission.status, Submission.version)
-                                   .where(Submission.round_id == round_id).order_by(Submission.id)))
+    # Stored with the plan and compared later: plain values only (an enum's str() may change).
+    return _digest((sid, status.value, version) for sid, status, version in session.execute(
+        select(Submission.id, Submission.status, Submission.version)
+        .where(Submission.round_id == round_id).order_by(Submission.id)))
 
 
 def _term(rnd: Round) -> str:
