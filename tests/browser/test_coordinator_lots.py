@@ -1,5 +1,6 @@
 """The coordinator builds the lots of a closed round, changes a lot rule, reviews what changes,
-rebuilds and freezes the tender (axe-core clean on every page)."""
+rebuilds, is refused the freeze of a plan made stale by a catalogue edit, and freezes the tender
+(axe-core clean on every page)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -45,7 +46,40 @@ def closed_round(live_database_url):
     return round_id
 
 
-def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor, closed_round):
+def _first_position(database_url: str, round_id: int) -> tuple[int, str, Decimal]:
+    """The product of the first position of the round's current plan: id, number, reference price."""
+    from sqlalchemy import select
+
+    from einkauf.catalogue.models import Product
+    from einkauf.db import make_engine, make_session_factory, session_scope
+    from einkauf.lots.models import Lot, LotPlan, LotPosition
+
+    engine = make_engine(database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            row = session.execute(
+                select(Product.id, Product.number, Product.reference_price)
+                .join(LotPosition, LotPosition.product_id == Product.id).join(Lot, Lot.id == LotPosition.lot_id)
+                .join(LotPlan, LotPlan.id == Lot.plan_id)
+                .where(LotPlan.round_id == round_id, LotPlan.superseded_at.is_(None))
+                .order_by(Lot.sort_key, LotPosition.number).limit(1)).one()
+            return row.id, row.number, row.reference_price
+    finally:
+        engine.dispose()
+
+
+def _set_price(visitor, product_id: int, price: str) -> None:
+    page = visitor.page
+    visitor.goto(f"/artikel/{product_id}")
+    page.get_by_label("Schätzpreis netto je Einheit (€)").fill(price)
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_load_state()
+    visitor.check()
+
+
+def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor, closed_round, live_database_url):
+    from einkauf.lots.rules import format_number_de
+
     page = visitor.page
     visitor.sign_in("koordination@einkauf.example")
     visitor.goto(f"/runden/{closed_round}/lose")
@@ -73,6 +107,23 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     visitor.check()
     assert page.locator("#los-1\\.1").is_visible()
     assert "Gebietslos" in page.locator("#los-1\\.1").inner_text()
+
+    # A reference price raised in the catalogue after the build: the plan is stale, names the
+    # product, and cannot be frozen; with the old price back, it is current again.
+    product_id, number, price = _first_position(live_database_url, closed_round)
+    _set_price(visitor, product_id, format_number_de(price * 10))
+    visitor.goto(f"/runden/{closed_round}/lose")
+    visitor.check()
+    stale = page.locator("#stale")
+    assert stale.is_visible() and "Referenzpreise geändert" in stale.inner_text() and number in stale.inner_text()
+    assert page.get_by_role("link", name="Vergabeverfahren erstellen").count() == 0
+    visitor.goto(f"/runden/{closed_round}/vergabe/neu")
+    visitor.check()
+    assert page.locator("#stale").is_visible() and number in page.locator("#stale-reasons").inner_text()
+    assert page.get_by_role("button", name="Vergabeverfahren erstellen").count() == 0
+    _set_price(visitor, product_id, format_number_de(price))
+    visitor.goto(f"/runden/{closed_round}/lose")
+    assert page.locator("#stale").count() == 0
 
     # Freeze: the form proposes dates; the decision and its reasons are shown beside it.
     page.get_by_role("link", name="Vergabeverfahren erstellen").click()

@@ -53,7 +53,9 @@ def test_json_describes_the_lots_built_from_the_demo_round(demo):
     titles = [lot["title"] for lot in data["lots"]]
     assert titles == [name for name in categories if name in titles]
     for lot in data["lots"]:
-        assert set(lot) == {"number", "title", "cpv", "members", "positions", "estimated_value"}
+        assert set(lot) == {"number", "title", "cpv", "additional_cpv_codes", "members", "positions",
+                            "estimated_value"}
+        assert lot["additional_cpv_codes"] == []  # the demo round merges no categories
         assert isinstance(lot["estimated_value"], str) and len(lot["estimated_value"].split(".")[1]) == 2
         assert 0 < lot["members"] <= data["members"] and lot["positions"] > 0
         assert len(lot["cpv"]) == 10

@@ -45,8 +45,11 @@ def test_json_names_reference_procedure_threshold_total_reason_and_every_lot(bui
     assert data["threshold"] in ("216000.00", "221000.00")
     assert "geschätzte Auftragswert" in data["reason"]
     for lot in data["lots"]:
-        assert set(lot) == {"number", "estimated_value", "procedure", "small_lot_quota"}
+        assert set(lot) == {"number", "cpv_code", "additional_cpv_codes", "estimated_value", "procedure",
+                            "small_lot_quota"}
         assert isinstance(lot["small_lot_quota"], bool)
+    assert [(lot["cpv_code"], lot["additional_cpv_codes"]) for lot in data["lots"]] == [
+        (lot["cpv"], lot["additional_cpv_codes"]) for lot in built["lots"]]
     quota = sum(Decimal(lot["estimated_value"]) for lot in data["lots"] if lot["small_lot_quota"])
     assert quota * 5 <= Decimal(data["estimated_total"])
 
@@ -136,3 +139,60 @@ def test_tender_documents_writes_the_registered_files_into_the_folder(built, tmp
     assert len(list((tmp_path / "out").iterdir())) == 6
     unknown = runner.invoke(main, ["tender", "documents", "EK-0000-99", "-o", str(tmp_path / "x")])
     assert unknown.exit_code == 1 and "nicht gefunden" in unknown.stderr
+
+
+def test_a_plan_with_a_changed_reference_price_is_refused_in_one_line_naming_the_product(built, cli_database):
+    from sqlalchemy import select
+
+    from einkauf.catalogue.models import Product
+    from einkauf.lots.models import LotPosition
+
+    with cli_database() as session:
+        product = session.get(Product, session.scalar(select(LotPosition.product_id).order_by(LotPosition.id)))
+        number = product.number
+        product.reference_price = product.reference_price * 2
+        session.commit()
+    runner = CliRunner()
+
+    refused = runner.invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "Referenzpreise geändert" in refused.stderr and number in refused.stderr
+    assert "neu bilden" in refused.stderr
+    assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0
+    created = runner.invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["reference"] == "EK-2027-01"
+
+
+def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_database):
+    from sqlalchemy import select
+
+    from einkauf.catalogue.models import Category
+    from einkauf.lots.models import Lot, LotPlan
+    from einkauf.lots.rules import LotRules
+    from einkauf.lots.services import NATIONAL_PROCEDURES, save_lot_rules
+
+    with cli_database() as session:
+        plan = session.scalar(select(LotPlan).where(LotPlan.superseded_at.is_(None)))
+        first, second = session.execute(
+            select(Category.id, Category.cpv_code).join(Lot, Lot.category_id == Category.id)
+            .where(Lot.plan_id == plan.id).order_by(Lot.sort_key).limit(2)).all()
+        assert first.cpv_code != second.cpv_code
+        save_lot_rules(session, "test", "2027", LotRules(merge_groups=[(first.id, second.id)]),
+                       NATIONAL_PROCEDURES[0], expected_version=0)
+        session.commit()
+    runner = CliRunner()
+
+    rebuilt = runner.invoke(main, ["lots", "build", "2027", "--json"])
+    as_text = runner.invoke(main, ["lots", "build", "2027"])
+    created = runner.invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+
+    assert rebuilt.exit_code == 0 and created.exit_code == 0, created.output
+    merged = json.loads(rebuilt.stdout)["lots"][0]
+    assert (merged["cpv"], merged["additional_cpv_codes"]) == (first.cpv_code, [second.cpv_code])
+    assert len(json.loads(rebuilt.stdout)["lots"]) == len(built["lots"]) - 1
+    frozen = json.loads(created.stdout)["lots"][0]
+    assert (frozen["cpv_code"], frozen["additional_cpv_codes"]) == (first.cpv_code, [second.cpv_code])
+    assert f"(CPV {first.cpv_code}, {second.cpv_code})" in as_text.stdout

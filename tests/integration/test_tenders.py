@@ -64,8 +64,9 @@ def test_freezing_decides_the_procedure_with_the_small_lots_proposal_and_keeps_t
     assert [(lot.number, lot.small_lot_quota) for lot in tender.lots] == [("1", False), ("2", True), ("3", True)]
     assert tender.plan_id == get_plan(db, rnd.id).id
     data = tender_json(tender)
-    assert data["lots"][1] == {"number": "2", "estimated_value": "20000.00",
-                               "procedure": NATIONAL_PROCEDURES[0], "small_lot_quota": True}
+    assert data["lots"][1] == {"number": "2", "cpv_code": "30192000-1", "additional_cpv_codes": [],
+                               "estimated_value": "20000.00", "procedure": NATIONAL_PROCEDURES[0],
+                               "small_lot_quota": True}
     assert "216.000,00 €" in data["reason"] and "236.000,00 €" in data["reason"]
     assert db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "tender.freeze")).startswith(
         f"Vergabeverfahren {tender.reference}")

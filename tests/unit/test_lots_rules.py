@@ -221,6 +221,36 @@ def test_merged_categories_form_one_lot_at_the_place_of_the_first():
     ]
     assert lots[0].category_ids == (OFFICE.id, TONER.id)
     assert lots[0].members == (2, 3)
+    assert lots[0].additional_cpvs == ("30125100-2",)
+    assert lots[1].additional_cpvs == () and lots[2].additional_cpvs == ()
+
+
+def test_a_merged_lot_keeps_every_other_cpv_code_distinct_and_in_category_order():
+    # Four categories merged; two share the main code, one shares the toner code.
+    office_too = CategoryInput(5, "Büromaterial", "30192000-1", sort_order=15)
+    toner_too = CategoryInput(6, "Toner Sonderformate", "30125100-2", sort_order=35)
+    categories = CATEGORIES + [office_too, toner_too]
+    positions = [pos(c, 10 * c.id, f"X-{c.id}", "", "1", "1.00", c.id)
+                 for c in (PAPER, OFFICE, TONER, office_too, toner_too)]
+    rules_ = LotRules(merge_groups=[(TONER.id, OFFICE.id, PAPER.id, office_too.id, toner_too.id)])
+    [lot] = plan_lots(categories, positions, rules_, term_months_total=12)
+    assert lot.cpv == "30192000-1"
+    assert lot.additional_cpvs == ("30197630-1", "30125100-2")
+    assert lot.to_json()["additional_cpv_codes"] == ["30197630-1", "30125100-2"]
+
+
+def test_a_category_of_a_merge_group_without_demand_adds_no_cpv_code():
+    positions = [pos(OFFICE, 20, "B-1", "", "1", "1.00", 2)]
+    [lot] = plan_lots(CATEGORIES, positions, LotRules(merge_groups=[(TONER.id, OFFICE.id)]), term_months_total=12)
+    assert (lot.cpv, lot.additional_cpvs) == ("30192000-1", ())
+
+
+def test_teillose_of_a_merged_lot_carry_the_cpv_codes_of_their_own_positions():
+    positions = [pos(OFFICE, 20, "B-1", "", "1", "100.00", 2), pos(TONER, 30, "T-1", "", "1", "100.00", 3)]
+    lots = plan_lots(CATEGORIES, positions, LotRules(merge_groups=[(TONER.id, OFFICE.id)], split_value=D("150")),
+                     term_months_total=12)
+    assert [(lot.number, lot.cpv, lot.additional_cpvs) for lot in lots] == [
+        ("1.1", "30192000-1", ()), ("1.2", "30125100-2", ())]
 
 
 def test_region_split_gives_gebietslose_in_region_name_order():
@@ -345,8 +375,8 @@ def test_lot_rules_survive_a_json_round_trip():
 def test_a_planned_lot_serialises_to_the_json_contract():
     [lot] = plan_lots(CATEGORIES, [pos(OFFICE, 1, "B-1", "", "3", "33.33", "05913000")], LotRules(),
                       term_months_total=48)
-    assert lot.to_json() == {"number": "1", "title": "Bürobedarf", "cpv": "30192000-1", "members": ["05913000"],
-                             "positions": 1, "estimated_value": "399.96"}
+    assert lot.to_json() == {"number": "1", "title": "Bürobedarf", "cpv": "30192000-1", "additional_cpv_codes": [],
+                             "members": ["05913000"], "positions": 1, "estimated_value": "399.96"}
 
 
 def test_the_build_summary_serialises_to_the_json_contract():

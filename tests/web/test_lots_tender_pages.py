@@ -114,7 +114,7 @@ def test_the_preview_after_a_changed_submission_shows_the_changed_position(clien
     db.flush()
 
     plan_page = text(client.get(f"/runden/{rnd.id}/lose"))
-    assert "haben sich Bedarfsmeldungen oder Losregeln geändert" in plan_page
+    assert "Der Losplan ist nicht mehr aktuell" in plan_page and "Bedarfsmeldungen geändert" in plan_page
     assert "Vergabeverfahren erstellen" not in plan_page
     preview = text(client.get(f"/runden/{rnd.id}/lose/vorschau"))
     block = re.search(r'id="aenderung-los-2">(.*?)</table>', preview, re.S).group(1)

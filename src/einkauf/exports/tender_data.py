@@ -200,9 +200,18 @@ class TenderPosition:
 
 
 @dataclass(frozen=True)
+class CpvEntry:
+    """A CPV code with its German label ("" when the code is not in the vocabulary table)."""
+
+    code: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class TenderLot:
     """A lot of the frozen tender: number ("1", "3.2"), title, main CPV code with its German
-    label, its procedure (German text) and whether it is awarded under the small-lots quota
+    label (a lot merged from several categories: the other categories' codes as
+    `additional_cpv`, in category order), its procedure (German text) and whether it is awarded under the small-lots quota
     (§ 3 Abs. 9 VgV), its estimated value (sum of the position values), the named
     beneficiaries (R6), the positions in OZ order, the lot's delivery sites, and (record
     only) each member's share of the estimated value."""
@@ -218,14 +227,35 @@ class TenderLot:
     positions: tuple[TenderPosition, ...]
     delivery_sites: tuple[DeliverySite, ...] = ()
     member_shares: tuple[MemberShare, ...] = ()
+    additional_cpv: tuple[CpvEntry, ...] = ()
 
     def __post_init__(self):
         _tuples(self)
         _decimal(self.estimated_value, "TenderLot.estimated_value", places=2)
+        codes = [self.cpv_code, *(entry.code for entry in self.additional_cpv)]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"lot {self.number}: a CPV code appears twice: {codes}")
         for what, values in (("OZ", [p.oz for p in self.positions]),
                              ("product number", [p.product_number for p in self.positions])):
             if len(set(values)) != len(values):
                 raise ValueError(f"lot {self.number}: {what} appears twice")
+
+    @property
+    def cpv_codes(self) -> tuple[str, ...]:
+        """The main CPV code first, then the additional codes."""
+        return (self.cpv_code, *(entry.code for entry in self.additional_cpv))
+
+    def cpv_text(self, *, labels: bool = True) -> str:
+        """The lot's CPV codes as the documents print them: "30192000-1 – Bürobedarf"; a merged
+        lot: "30192000-1 – Bürobedarf (Haupt), weitere: 30197630-1 – Druckpapier, …"
+        (labels=False: codes only, "30192000-1 (Haupt), weitere: 30197630-1")."""
+        def one(code: str, label: str) -> str:
+            return f"{code} – {label}" if labels and label else code
+
+        main = one(self.cpv_code, self.cpv_label)
+        if not self.additional_cpv:
+            return main
+        return f"{main} (Haupt), weitere: " + ", ".join(one(entry.code, entry.label) for entry in self.additional_cpv)
 
     def position_key(self, position: TenderPosition) -> str:
         """The stable key of a position across documents and the price-sheet import:

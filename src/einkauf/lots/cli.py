@@ -2,7 +2,8 @@
 
 With --json one JSON object on stdout (amounts as strings with two decimals):
 {"round", "members", "demand_lines", "estimated_total",
- "lots": [{"number", "title", "cpv", "members", "positions", "estimated_value"}]}.
+ "lots": [{"number", "title", "cpv", "additional_cpv_codes", "members", "positions", "estimated_value"}]}
+("cpv" is the main CPV code; "additional_cpv_codes" the other codes of a merged lot, else []).
 An unknown or not yet closed round: one German line on stderr, exit code 1 (main group).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ def result_as_json(result) -> dict:
                 "number": lot.number,
                 "title": lot.title,
                 "cpv": lot.cpv_code,
+                "additional_cpv_codes": list(lot.additional_cpv_codes),
                 "members": lot.member_count,
                 "positions": lot.position_count,
                 "estimated_value": f"{lot.estimated_value:.2f}",
@@ -61,6 +63,7 @@ def register(main: click.Group, pass_ctx) -> None:
         click.echo(f"Bedarfsabfrage {result.round_code}: {len(result.lots)} Lose aus "
                    f"{result.demand_line_count} Bedarfspositionen von {result.member_count} Mitgliedern gebildet.")
         for lot in result.lots:
-            click.echo(f"  Los {lot.number}: {lot.title} (CPV {lot.cpv_code}) – {lot.position_count} Positionen, "
+            cpv = ", ".join([lot.cpv_code, *lot.additional_cpv_codes])
+            click.echo(f"  Los {lot.number}: {lot.title} (CPV {cpv}) – {lot.position_count} Positionen, "
                        f"{lot.member_count} Mitglieder, geschätzter Wert {_euro(lot.estimated_value)}")
         click.echo(f"Geschätzter Gesamtauftragswert: {_euro(result.estimated_total)}")

@@ -64,10 +64,16 @@ class LotPlan(Base):
     annual_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     # Demand lines of products the rules leave out (not allocated).
     excluded_line_count: Mapped[int] = mapped_column(Integer, default=0)
-    # The rules the plan was built with (canonical JSON) and a stamp of the submissions it read:
-    # a changed stamp means the demand changed after the build (see services.demand_stamp).
+    # The rules the plan was built with (canonical JSON) and a stamp of everything the build read
+    # (submissions, rules, term, and the catalogue rows of the demanded products and their
+    # categories; see services.demand_stamp): the preview hands it to the build.
     rules: Mapped[str] = mapped_column(Text, default="{}")
     demand_stamp: Mapped[str] = mapped_column(String(64), default="")
+    # What the build read, part by part (JSON; see services.plan_changes): the submissions'
+    # digest, the term, the member regions (Gebietslose), the categories' name, CPV, sort order
+    # and active flag, and the inactive products. With the positions' product snapshot it lets
+    # the plan page name what changed since. "" for plans built before it existed: stale.
+    sources: Mapped[str] = mapped_column(Text, default="")
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     built_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     built_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -96,7 +102,10 @@ class Lot(Base):
     title: Mapped[str] = mapped_column(String(400))
     # The lot's first category (a merged lot spans several).
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    # The main CPV code (of the first category) and, for a lot merged from several categories,
+    # the other categories' codes, distinct, in category order, separated by spaces.
     cpv_code: Mapped[str] = mapped_column(ForeignKey("cpv_codes.code"))
+    additional_cpv: Mapped[str] = mapped_column(Text, default="")
     # A Gebietslos takes the demand of members of this region only ("" = members without a
     # region); NULL: members of every region.
     region: Mapped[str | None] = mapped_column(String(100))
@@ -107,6 +116,11 @@ class Lot(Base):
     plan: Mapped[LotPlan] = relationship(back_populates="lots")
     positions: Mapped[list["LotPosition"]] = relationship(back_populates="lot", order_by="LotPosition.number",
                                                           cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def additional_cpv_codes(self) -> list[str]:
+        """The additional CPV codes of a merged lot (empty for a lot of one category)."""
+        return (self.additional_cpv or "").split()
 
 
 class LotPosition(Base):

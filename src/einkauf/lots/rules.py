@@ -278,7 +278,9 @@ class PlannedPosition:
 class PlannedLot:
     """A lot of the plan: number, kind (Fachlos / Gebietslos / Teillos), title, CPV of its first
     category, its categories, region (Gebietslos only), positions by product number, the named
-    beneficiaries (R6) and the estimated value (sum of rounded position values)."""
+    beneficiaries (R6) and the estimated value (sum of rounded position values). A lot merged
+    from several categories keeps their other CPV codes as additional codes (`additional_cpvs`:
+    distinct, in category order, without the main code)."""
 
     number: str
     kind: str
@@ -290,6 +292,7 @@ class PlannedLot:
     members: tuple
     estimated_value: Decimal
     annual_value: Decimal = Decimal("0.00")
+    additional_cpvs: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         """The lot for `einkauf lots build --json` (members as given: ids or AGS)."""
@@ -297,6 +300,7 @@ class PlannedLot:
             "number": self.number,
             "title": self.title,
             "cpv": self.cpv,
+            "additional_cpv_codes": list(self.additional_cpvs),
             "members": list(self.members),
             "positions": len(self.positions),
             "estimated_value": amount_json(self.estimated_value),
@@ -393,11 +397,13 @@ def _lot(number: str, kind: str, title: str, categories: Sequence[CategoryInput]
     ordered = tuple(sorted(positions, key=_position_key))
     used = {p.category_id for p in ordered}
     lot_categories = [c for c in categories if c.id in used]
+    main_cpv = lot_categories[0].cpv
     return PlannedLot(
         number=number,
         kind=kind,
         title=title,
-        cpv=lot_categories[0].cpv,
+        cpv=main_cpv,
+        additional_cpvs=tuple(cpv for cpv in dict.fromkeys(c.cpv for c in lot_categories) if cpv != main_cpv),
         category_ids=tuple(c.id for c in lot_categories),
         region=region,
         positions=ordered,
@@ -447,7 +453,8 @@ def plan_lots(categories: Iterable[CategoryInput], positions: Iterable[PositionI
        "3.2.1"); a cut that yields a single part leaves the lot whole.
     Titles: category names in category order joined by ", ", then " – Gebietslos <region>"
     and/or " – Teillos <k>". CPV: of the lot's first category (in category order) with
-    demand. Positions: by product number (then product id). Members: sorted union.
+    demand; the other CPV codes of its categories with demand are additional codes.
+    Positions: by product number (then product id). Members: sorted union.
 
     Raises InvalidLotRules for contradictory rules (see check_lot_rules) and ValueError for
     inconsistent input (unknown category, a product in two categories or with two prices,

@@ -55,6 +55,7 @@ from einkauf.lots.rules import (
     diff_plans,
     plan_lots,
 )
+from einkauf.lots.sources import BuildSources, plan_changes, read_sources
 from einkauf.rounds.models import Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
 
@@ -80,6 +81,7 @@ class LotSummary:
     estimated_value: Decimal
     kind: str = "Fachlos"
     annual_value: Decimal = Decimal("0.00")
+    additional_cpv_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,15 @@ class PlanPreview:
     changes: list[LotChange]
     stamp: str
     has_plan: bool
-    stale: bool  # the current plan was built from other demand or other rules
+    stale: bool  # the current plan was built from other demand, rules or catalogue data
     estimated_total: Decimal
     current_total: Decimal | None
+    # What changed since the current plan was built (see einkauf.lots.sources.plan_changes).
+    reasons: tuple[str, ...] = ()
 
     @property
     def unchanged(self) -> bool:
-        return self.has_plan and not self.changes
+        return self.has_plan and not self.changes and not self.reasons
 
 
 def _int(value: int) -> Any:
@@ -204,16 +208,23 @@ def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
 # --- the demand the plan is built from --------------------------------------------------------
 
 def demand_stamp(session: Session, rnd: Round, rule_set: RuleSet | None = None) -> str:
-    """A stamp of what a build reads: every submission's id, status and version (each change of
-    demand lines claims its submission's version) and the lot rules. Equal stamps → equal plans."""
+    """A stamp of everything a build reads: every submission's id, status and version (each
+    change of demand lines claims its submission's version), the lot rules, the term, and the
+    catalogue rows of the demanded products and their categories (einkauf.lots.sources).
+    Equal stamps → equal plans. Reads the round's demand lines once (a semi-join): for the
+    preview and the build; the plan page and the freeze use current_plan_changes instead."""
     rule_set = rule_set or get_rule_set(session, rnd)
-    digest = hashlib.sha256()
-    digest.update(json.dumps(rule_set.rules.to_json(), sort_keys=True).encode())
-    digest.update(f"|{rnd.contract_term_months}|{rnd.extension_months}|{rnd.max_quantity_buffer_pct}\n".encode())
-    for row in session.execute(select(Submission.id, Submission.status, Submission.version)
-                               .where(Submission.round_id == rnd.id).order_by(Submission.id)):
-        digest.update(f"{row.id}|{row.status.value}|{row.version}\n".encode())
-    return digest.hexdigest()
+    return read_sources(session, rnd, rule_set.rules).stamp
+
+
+def current_plan_changes(session: Session, plan: LotPlan) -> list[str]:
+    """What changed since `plan` (a round's current plan) was built, in German; [] when current.
+
+    Cheap (no pass over the demand lines): the submissions, the rules, the term, the member
+    regions and the categories against what the build stored, and the catalogue rows of the
+    plan's products against its positions' snapshot."""
+    rnd = plan.round
+    return plan_changes(session, plan, rnd, get_rule_set(session, rnd).rules)
 
 
 def _aggregate(session: Session, rnd: Round, by_region: bool) -> list[PositionInput]:
@@ -267,6 +278,7 @@ def preview_lots(session: Session, round_code_or_id: int | str) -> PlanPreview:
     stamp = demand_stamp(session, rnd, rule_set)
     planned = _plan(session, rnd, rule_set)
     current = get_plan(session, rnd.id)
+    reasons = tuple(current_plan_changes(session, current)) if current is not None else ()
     names = dict(session.execute(select(Product.id, Product.short_text)
                                  .where(Product.id.in_({p.product_id for lot in planned for p in lot.positions}))).all())
     new = [LotSnapshot(lot.number, lot.title, lot.estimated_value,
@@ -275,9 +287,9 @@ def preview_lots(session: Session, round_code_or_id: int | str) -> PlanPreview:
            for lot in planned]
     old = plan_snapshot(session, current.id) if current is not None else []
     return PlanPreview(lots=planned, changes=diff_plans(old, new), stamp=stamp, has_plan=current is not None,
-                       stale=current is not None and current.demand_stamp != stamp,
+                       stale=bool(reasons),
                        estimated_total=sum((lot.estimated_value for lot in planned), Decimal("0.00")),
-                       current_total=current.estimated_total if current is not None else None)
+                       current_total=current.estimated_total if current is not None else None, reasons=reasons)
 
 
 def plan_snapshot(session: Session, plan_id: int) -> list[LotSnapshot]:
@@ -336,7 +348,8 @@ def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now
     lots, positions and allocations (ids aside). Conserves quantity (R2): every submitted
     demand line of a product that the rules do not leave out becomes exactly one allocation
     of its full quantity. Refused while an active tender was frozen from the round, and, with
-    `expected_stamp`, when the demand or the rules changed since the preview (StaleVersion).
+    `expected_stamp`, when the demand, the rules or the catalogue data the lots are made of
+    changed since the preview (StaleVersion).
     """
     rnd = get_round(session, round_code_or_id)
     session.flush()
@@ -344,12 +357,13 @@ def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now
     _require_closed(rnd)
     _refuse_if_frozen(session, rnd, "Die Lose")
     rule_set = get_rule_set(session, rnd)
-    stamp = demand_stamp(session, rnd, rule_set)
-    if expected_stamp is not None and expected_stamp != stamp:
-        raise StaleVersion("Seit der Vorschau haben sich Bedarfsmeldungen oder Losregeln geändert. Bitte die "
-                           "Änderungen erneut prüfen, bevor die Lose neu gebildet werden.")
+    sources = read_sources(session, rnd, rule_set.rules)
+    if expected_stamp is not None and expected_stamp != sources.stamp:
+        raise StaleVersion("Seit der Vorschau haben sich Bedarfsmeldungen, Losregeln oder Katalogdaten (Artikel, "
+                           "Warengruppen) geändert. Bitte die Änderungen erneut prüfen, bevor die Lose neu "
+                           "gebildet werden.")
     with _large_sqlite_cache(session):
-        return _build(session, actor, rnd, rule_set, stamp, now or utcnow())
+        return _build(session, actor, rnd, rule_set, sources, now or utcnow())
 
 
 # SQLite's default page cache (2 MiB) is far smaller than the allocation index of a large
@@ -372,7 +386,8 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
 
 
-def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: str, now: datetime) -> LotBuildResult:
+def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources: BuildSources,
+           now: datetime) -> LotBuildResult:
     """The build itself, on a checked and locked round."""
     planned = _plan(session, rnd, rule_set)
     previous = get_plan(session, rnd.id)
@@ -382,7 +397,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
         _retire_plan(session, previous, now)
 
     plan = LotPlan(round_id=rnd.id, version=version, built_at=now, built_by_id=getattr(actor, "id", None),
-                   built_by_label=actor_label(actor), demand_stamp=stamp,
+                   built_by_label=actor_label(actor), demand_stamp=sources.stamp, sources=sources.to_json(),
                    rules=json.dumps(rule_set.rules.to_json(), sort_keys=True))
     session.add(plan)
     session.flush()
@@ -391,7 +406,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
     # Lots and positions: few rows, from the pure plan, with a snapshot of the product texts.
     lot_rows = [dict(plan_id=plan.id, number=lot.number, sort_key=index, kind=lot.kind, title=lot.title[:400],
                      category_id=lot.category_ids[0], cpv_code=lot.cpv,
-                     region=lot.region,
+                     additional_cpv=" ".join(lot.additional_cpvs), region=lot.region,
                      member_count=0, estimated_value=lot.estimated_value, annual_value=lot.annual_value)
                 for index, lot in enumerate(planned, start=1)]
     if lot_rows:
@@ -470,7 +485,8 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, stamp: s
     summaries = [LotSummary(number=lot.number, title=lot.title, cpv_code=lot.cpv,
                             member_count=len(members_by_lot.get(lot_ids[lot.number], ())),
                             position_count=len(lot.positions), estimated_value=lot.estimated_value,
-                            kind=lot.kind, annual_value=lot.annual_value)
+                            kind=lot.kind, annual_value=lot.annual_value,
+                            additional_cpv_codes=lot.additional_cpvs)
                  for lot in planned]
     plan.member_count = member_count
     plan.demand_line_count = demand_line_count
@@ -503,7 +519,8 @@ def _fingerprint(planned: Sequence[PlannedLot], summaries: Sequence[LotSummary],
     """SHA-256 over the lots and positions in their order (ids left out) and the line count."""
     digest = hashlib.sha256()
     for lot, summary in zip(planned, summaries):
-        digest.update(f"L|{lot.number}|{lot.kind}|{lot.title}|{lot.cpv}|{lot.category_ids}|{lot.region}|"
+        digest.update(f"L|{lot.number}|{lot.kind}|{lot.title}|{lot.cpv}|{lot.additional_cpvs}|{lot.category_ids}|"
+                      f"{lot.region}|"
                       f"{summary.member_count}|{lot.estimated_value}|{lot.annual_value}\n".encode())
         for number, p in enumerate(lot.positions, start=1):
             digest.update(f"P|{number}|{p.product_id}|{p.annual_quantity}|{p.estimated_quantity}|"

@@ -65,8 +65,9 @@ def plan(round_id: int):
         except DomainError as exc:
             decision_problem = exc.message
     closed = row.status == RoundStatus.CLOSED
-    stale = closed and lot_plan is not None and lot_plan.demand_stamp != services.demand_stamp(db, row)
-    return render_template("lots/plan.html", round=row, plan=lot_plan, closed=closed, stale=stale,
+    changes = services.current_plan_changes(db, lot_plan) if closed and lot_plan is not None else []
+    return render_template("lots/plan.html", round=row, plan=lot_plan, closed=closed, stale=bool(changes),
+                           changes=changes,
                            tender=active_tender(db, row.id), form=form, date_note=date_note, decision=decision,
                            decision_problem=decision_problem)
 

@@ -2,8 +2,11 @@
 
 tender create freezes the round's current lot plan. With --json one JSON object on stdout:
 {"reference", "procedure", "threshold", "estimated_total", "reason",
- "lots": [{"number", "estimated_value", "procedure", "small_lot_quota"}]} (amounts as strings
-with two decimals). Deadline warnings (§ 15 VgV) are printed on stderr as "Hinweis: …"; the
+ "lots": [{"number", "cpv_code", "additional_cpv_codes", "estimated_value", "procedure",
+ "small_lot_quota"}]} (amounts as strings with two decimals; "additional_cpv_codes" lists the
+other CPV codes of a lot merged from several categories). A plan that is no longer current
+(demand, lot rules or catalogue data changed since the build) is refused with one line naming
+what changed. Deadline warnings (§ 15 VgV) are printed on stderr as "Hinweis: …"; the
 tender is created and records them.
 """
 from __future__ import annotations
@@ -97,7 +100,8 @@ def register(main: click.Group, pass_ctx) -> None:
                    f"Auftragswert {_euro(result['estimated_total'])} (EU-Schwellenwert {_euro(result['threshold'])}).")
         for lot in result["lots"]:
             quota = " – Kleinlosregelung" if lot["small_lot_quota"] else ""
-            click.echo(f"  Los {lot['number']}: {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
+            cpv = ", ".join([f"CPV {lot['cpv_code']}", *lot["additional_cpv_codes"]])
+            click.echo(f"  Los {lot['number']} ({cpv}): {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
         click.echo(f"Begründung: {result['reason']}")
 
     @tender_group.command("cancel")

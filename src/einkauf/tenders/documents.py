@@ -70,8 +70,8 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
     plan_id = tender.plan_id
     lots = list(session.scalars(select(Lot).where(Lot.plan_id == plan_id).order_by(Lot.sort_key)))
     decided = {lot.lot_id: lot for lot in tender.lots}
-    labels = dict(session.execute(select(CpvCode.code, CpvCode.label)
-                                  .where(CpvCode.code.in_({lot.cpv_code for lot in lots}))).all())
+    labels = dict(session.execute(select(CpvCode.code, CpvCode.label).where(CpvCode.code.in_(
+        {code for lot in lots for code in (lot.cpv_code, *lot.additional_cpv_codes)}))).all())
     positions: dict[int, list[LotPosition]] = {lot.id: [] for lot in lots}
     for position in session.scalars(select(LotPosition).where(LotPosition.plan_id == plan_id)
                                     .order_by(LotPosition.lot_id, LotPosition.number)):
@@ -126,6 +126,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
                 estimated_value=p.estimated_value, delivery_site_count=int(site_counts.get(p.id, 0)))
                 for p in positions[lot.id]),
             delivery_sites=tuple(sites[lot.id]),
+            additional_cpv=tuple(td.CpvEntry(code, labels.get(code, "")) for code in lot.additional_cpv_codes),
             member_shares=tuple(td.MemberShare(member_name=name, member_ags=ags, value=value)
                                 for (ags, name), value in sorted(shares.items())),
         ))

@@ -1,7 +1,7 @@
 """Freezing a round's lot plan into a tender (Vergabeverfahren) and cancelling it.
 
-freeze_tender checks that the current plan still reflects the demand and the lot rules,
-decides the procedure (R4) for the planned publication date, checks the submission deadline
+freeze_tender checks that the current plan still reflects the demand, the lot rules and the
+catalogue data its lots were made of (einkauf.lots.sources), decides the procedure (R4) for the planned publication date, checks the submission deadline
 (§ 15 VgV), and stores the tender with its Vergabenummer, its reasons and the procedure per
 lot. The plan it points to is never changed again (a later rebuild supersedes it), so the
 tender's lots, positions and allocations are its snapshot. While a tender is active, the
@@ -24,7 +24,8 @@ from einkauf.db import claim_version, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
 from einkauf.lots.procedure import LotValue, ProcedureDecision, decide_procedure
 from einkauf.lots.rules import amount_json
-from einkauf.lots.services import demand_stamp, get_plan, get_rule_set
+from einkauf.lots.services import current_plan_changes, get_plan, get_rule_set
+from einkauf.lots.sources import stale_message
 from einkauf.rounds.models import Round
 from einkauf.rounds.services import get_round
 from einkauf.tenders.models import Tender, TenderLot, TenderStatus
@@ -45,6 +46,15 @@ class DeadlineWarnings(DomainError):
         self.warnings = list(warnings)
 
 
+class StalePlan(InvalidState):
+    """The current plan no longer reflects what its lots are made of; `.changes` names what
+    changed (German), the message says it in one line."""
+
+    def __init__(self, changes: Sequence[str]):
+        super().__init__(stale_message(list(changes)))
+        self.changes = list(changes)
+
+
 @dataclass(frozen=True)
 class FreezeCheck:
     """What freezing would decide now: the procedure and the deadline warnings."""
@@ -58,9 +68,11 @@ def _current_plan_for_freezing(session: Session, rnd: Round):
     plan = get_plan(session, rnd.id)
     if plan is None or not plan.lots:
         raise InvalidState(f"Für die Bedarfsabfrage {rnd.code} gibt es noch keine Lose; bitte zuerst die Lose bilden.")
-    if plan.demand_stamp != demand_stamp(session, rnd):
-        raise InvalidState("Seit der Losbildung haben sich Bedarfsmeldungen oder Losregeln geändert. Bitte die "
-                           "Änderungen prüfen und die Lose neu bilden, bevor das Vergabeverfahren erstellt wird.")
+    changes = current_plan_changes(session, plan)
+    if changes:
+        # A stale plan would freeze old prices, categories, CPV codes or texts (and with old
+        # prices possibly the wrong procedure): refused, naming what changed.
+        raise StalePlan(changes)
     return plan
 
 
@@ -209,6 +221,8 @@ def tender_json(tender: Tender) -> dict:
         "threshold": amount_json(tender.threshold_amount),
         "estimated_total": amount_json(tender.estimated_total),
         "reason": " ".join(tender.reason_list),
-        "lots": [{"number": lot.number, "estimated_value": amount_json(lot.estimated_value),
+        "lots": [{"number": lot.number, "cpv_code": lot.lot.cpv_code,
+                  "additional_cpv_codes": lot.lot.additional_cpv_codes,
+                  "estimated_value": amount_json(lot.estimated_value),
                   "procedure": lot.procedure, "small_lot_quota": lot.small_lot_quota} for lot in tender.lots],
     }

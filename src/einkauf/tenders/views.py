@@ -15,7 +15,7 @@ from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
 from einkauf.lots.rules import format_number_de
-from einkauf.lots.services import get_plan, lot_members
+from einkauf.lots.services import current_plan_changes, get_plan, lot_members
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
@@ -55,6 +55,8 @@ def tender_new(round_id: int):
                             "deadline_date": default_deadline(publication).date()}
                       ) if request.method == "GET" else TenderForm()
     form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
+    # A stale plan is shown with what changed and cannot be frozen (the service refuses a post).
+    changes = current_plan_changes(db, plan)
     problems: list[str] = []
     warnings: list[str] = []
     check = None
@@ -91,18 +93,22 @@ def tender_new(round_id: int):
         db.rollback()
     # The decision for the date in the form (or the default), shown beside the form.
     try:
+        if changes:
+            raise services.StalePlan(changes)
         when = form.publication_date.data or publication
         deadline = _deadline(form) or default_deadline(when)
         check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
                                       electronic_submission=bool(form.electronic_submission.data))
         if request.method == "GET":
             form.small_lots.data = list(check.decision.small_lots)
+    except services.StalePlan:
+        pass  # shown as the list of changes
     except DomainError as exc:
         if not problems:
             problems.append(exc.message)
     values = {lot.number: lot for lot in plan.lots}
     return render_template("tenders/new.html", round=row, plan=plan, form=form, check=check, values=values,
-                           problems=problems, warnings=warnings)
+                           problems=problems, warnings=warnings, changes=changes)
 
 
 @bp.get("/vergaben")

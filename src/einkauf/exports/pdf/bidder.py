@@ -103,8 +103,7 @@ def _criteria(tender: TenderDocument) -> list:
 def _overview(tender: TenderDocument) -> list:
     widths = (14 * mm, 62 * mm, 32 * mm, 40 * mm, 13 * mm, 13 * mm)
     rows = [[cell(lot.number, _inner(widths[0])), cell(lot.title, _inner(widths[1]), max_lines=6),
-             cell(f"{clean_text(lot.cpv_code, multiline=False)} {clean_text(lot.cpv_label, multiline=False)}",
-                  _inner(widths[2]), max_lines=4),
+             cell(clean_text(lot.cpv_text(), multiline=False), _inner(widths[2]), max_lines=8),
              cell(lot.procedure, _inner(widths[3]), max_lines=4),
              cell(str(len(lot.positions)), _inner(widths[4]), clean=False),
              cell(str(len(lot.members)), _inner(widths[5]), clean=False)]
@@ -118,7 +117,8 @@ def lot_story(tender: TenderDocument, lot: TenderLot, index: int) -> tuple[list,
     story: list = [
         PageBreak(),
         Heading(lot_label(lot), "h1", lot_key(index), level=1),
-        facts_table([("CPV-Code", f"{lot.cpv_code} – {lot.cpv_label}"), ("Verfahren", lot.procedure),
+        facts_table([("CPV-Code" if not lot.additional_cpv else "CPV-Codes", lot.cpv_text()),
+                     ("Verfahren", lot.procedure),
                      ("Positionen", str(len(lot.positions)))]),
         Heading("Abrufberechtigte Mitglieder", "h2"),
         para("Aus der Rahmenvereinbarung dieses Loses dürfen ausschließlich die folgenden Mitglieder abrufen.",
@@ -202,7 +202,7 @@ def build_bidder_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
         author=tender.cooperative_name,
         subject=f"{DOCUMENT_NAME}: {tender.procedure}, {len(tender.lots)} Lose",
         keywords=(tender.reference, DOCUMENT_NAME, "Leistungsverzeichnis",
-                  *dict.fromkeys(lot.cpv_code for lot in tender.lots)),
+                  *dict.fromkeys(code for lot in tender.lots for code in lot.cpv_codes)),
     )
     frame = PageFrame(header_left=tender.cooperative_name, header_right=tender.reference,
                       footer_left=f"{DOCUMENT_NAME} – {tender.title}")

@@ -161,7 +161,7 @@ def _lot_story(lot: TenderLot, index: int) -> list:
         PageBreak(),
         Heading(lot_label(lot), "h1", lot_key(index), level=1),
         facts_table([
-            ("CPV-Code", f"{lot.cpv_code} – {lot.cpv_label}"),
+            ("CPV-Code" if not lot.additional_cpv else "CPV-Codes", lot.cpv_text()),
             ("Verfahren", lot.procedure),
             ("Kleinlosregelung", "ja, nationale Vergabe nach § 3 Abs. 9 VgV" if lot.small_lot_quota else "nein"),
             ("Geschätzter Wert netto", format_money_de(lot.estimated_value)),
