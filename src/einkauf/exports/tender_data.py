@@ -12,7 +12,8 @@ Conventions the generators rely on (checked on construction):
 Which fields reach the bidders: everything except `TenderPosition.reference_price`,
 `TenderPosition.estimated_value`, `TenderLot.estimated_value`, `TenderLot.member_shares`,
 `TenderLot.small_lot_quota` and the record fields of `TenderDocument` (procedure reasons,
-threshold, estimated total) — those appear only in the internal Vergabevermerk (R7).
+threshold, estimated total, deadline warnings and justification, national procedure, lot
+rules) — those appear only in the internal Vergabevermerk (R7).
 """
 from __future__ import annotations
 
@@ -271,9 +272,23 @@ class TenderDocument:
     threshold_valid_from: date | None = None
     threshold_valid_to: date | None = None
     estimated_total: Decimal = Decimal("0.00")
+    # Decided at the freeze (§ 8 VgV): electronic_submission (False: also on paper); the § 15 VgV
+    # minimum period in days and the instant it ends (None: not applicable); the deadline
+    # warnings acknowledged and the coordinator's justification; the announced scoring formula
+    # (one sentence per line, printed in both PDFs); record only: the national procedure and the
+    # lot rules the plan was built with, in German sentences.
+    electronic_submission: bool = True
+    minimum_period_days: int | None = None
+    minimum_period_end: datetime | None = None
+    deadline_warnings: tuple[str, ...] = ()
+    deadline_justification: str = ""
+    scoring_formula: str = ""
+    national_procedure: str = ""
+    lot_rules: tuple[str, ...] = ()
 
     def __post_init__(self):
         _tuples(self)
+        _aware(self.minimum_period_end, "minimum_period_end", optional=True)
         _aware(self.submission_deadline, "submission_deadline")
         _aware(self.question_deadline, "question_deadline", optional=True)
         _aware(self.frozen_at, "frozen_at")

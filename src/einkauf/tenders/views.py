@@ -19,7 +19,8 @@ from einkauf.lots.services import get_plan, lot_members
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
-from einkauf.tenders.rules import InvalidAwardCriteria, default_deadline, parse_award_criteria
+from einkauf.tenders.rules import (QUESTION_DEADLINE_TIME, InvalidAwardCriteria, InvalidQuestionDeadline,
+                                   default_deadline, default_question_deadline, parse_award_criteria)
 from einkauf.web import get_db, load_or_404, paginate, roles_required
 
 bp = Blueprint("tenders", __name__)
@@ -41,6 +42,14 @@ def _deadline(form: TenderForm) -> datetime | None:
     return default_deadline(form.publication_date.data, form.deadline_date.data, form.deadline_time.data)
 
 
+def _question_deadline(form: TenderForm) -> datetime | None:
+    """The Frist für Bieterfragen of the form; None lets the service propose one."""
+    if form.question_date.data is None:
+        return None
+    return default_deadline(form.publication_date.data, form.question_date.data,
+                            form.question_time.data or QUESTION_DEADLINE_TIME)
+
+
 @bp.route("/runden/<int:round_id>/vergabe/neu", methods=["GET", "POST"])
 @coordinator_only
 def tender_new(round_id: int):
@@ -51,8 +60,9 @@ def tender_new(round_id: int):
         flash(gettext("Für diese Bedarfsabfrage gibt es noch keine Lose; bitte zuerst die Lose bilden."), "error")
         return redirect(url_for("lots.plan", round_id=row.id), 303)
     publication = default_publication_date()
-    form = TenderForm(data={"title": row.title, "publication_date": publication,
-                            "deadline_date": default_deadline(publication).date()}
+    proposed = default_deadline(publication)
+    form = TenderForm(data={"title": row.title, "publication_date": publication, "deadline_date": proposed.date(),
+                            "question_date": default_question_deadline(publication, proposed).date()}
                       ) if request.method == "GET" else TenderForm()
     form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
     problems: list[str] = []
@@ -75,9 +85,16 @@ def tender_new(round_id: int):
                     submission_deadline=deadline, electronic_submission=form.electronic_submission.data,
                     award_criteria=criteria, small_lots=chosen, title=form.title.data,
                     acknowledge_warnings=bool(form.acknowledge.data),
+                    deadline_justification=form.deadline_justification.data or "",
+                    question_deadline=_question_deadline(form),
                     reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"))
             except services.DeadlineWarnings as exc:
                 warnings = exc.warnings
+            except services.MissingJustification as exc:
+                warnings = exc.warnings
+                form.deadline_justification.errors = [*form.deadline_justification.errors, exc.message]
+            except InvalidQuestionDeadline as exc:
+                form.question_date.errors = [*form.question_date.errors, exc.message]
             except InvalidSmallLots as exc:
                 form.small_lots.errors.extend(exc.problems)
             except DomainError as exc:
