@@ -32,7 +32,8 @@ class TenderForm(EinkaufForm):
                                     description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))
     question_date = GermanDateField(_l("Frist für Bieterfragen (Tag)"), validators=[Optional()],
                                     description=_l("Nach dem Veröffentlichungstag und vor der Angebotsfrist. Ohne "
-                                                   "Angabe: 10 Tage vor der Angebotsfrist an einem Werktag."))
+                                                   "Angabe: 12:00 Uhr an einem Werktag 10 Tage vor der "
+                                                   "Angebotsfrist (siehe oben)."))
     question_time = GermanTimeField(_l("Frist für Bieterfragen (Uhrzeit)"), validators=[Optional()],
                                     default=QUESTION_DEADLINE_TIME,
                                     description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))

@@ -60,9 +60,8 @@ def tender_new(round_id: int):
         flash(gettext("Für diese Bedarfsabfrage gibt es noch keine Lose; bitte zuerst die Lose bilden."), "error")
         return redirect(url_for("lots.plan", round_id=row.id), 303)
     publication = default_publication_date()
-    proposed = default_deadline(publication)
-    form = TenderForm(data={"title": row.title, "publication_date": publication, "deadline_date": proposed.date(),
-                            "question_date": default_question_deadline(publication, proposed).date()}
+    proposed: datetime | None = default_deadline(publication)
+    form = TenderForm(data={"title": row.title, "publication_date": publication, "deadline_date": proposed.date()}
                       ) if request.method == "GET" else TenderForm()
     form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
     problems: list[str] = []
@@ -112,6 +111,7 @@ def tender_new(round_id: int):
         deadline = _deadline(form) or default_deadline(when)
         check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
                                       electronic_submission=bool(form.electronic_submission.data))
+        proposed = _question_deadline(form) or default_question_deadline(when, deadline)
         if request.method == "GET":
             form.small_lots.data = list(check.decision.small_lots)
     except DomainError as exc:
@@ -119,7 +119,7 @@ def tender_new(round_id: int):
             problems.append(exc.message)
     values = {lot.number: lot for lot in plan.lots}
     return render_template("tenders/new.html", round=row, plan=plan, form=form, check=check, values=values,
-                           problems=problems, warnings=warnings)
+                           problems=problems, warnings=warnings, questions=proposed if check else None)
 
 
 @bp.get("/vergaben")

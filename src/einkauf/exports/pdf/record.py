@@ -23,6 +23,7 @@ from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPositio
 from einkauf.exports.text import clean_text
 from einkauf.lots.procedure import (SMALL_LOT_LIMIT, SMALL_LOTS_SHARE_PCT, LotValue, check_small_lots, is_small_lot,
                                     quota_limit)
+from einkauf.lots.procedure import _share_pct as share_pct  # rounded away from the 20 % limit, as the check says
 from einkauf.lots.rules import format_date_de, format_day_de, format_money_de, format_number_de, term_years
 from einkauf.rounds.timing import format_berlin, utc_to_berlin
 
@@ -259,7 +260,7 @@ def _small_lots(tender: TenderDocument) -> list:
         ("Ausgewählte Lose", ", ".join(lot.number for lot in chosen) if chosen else "keine"),
         ("Lose unter " + format_money_de(SMALL_LOT_LIMIT), ", ".join(candidates) if candidates else "keine"),
         ("Summe der ausgewählten Lose", format_money_de(chosen_sum)),
-        ("Anteil am Gesamtwert", f"{_percent(chosen_sum, tender.estimated_total)} von "
+        ("Anteil am Gesamtwert", f"{share_pct(chosen_sum, tender.estimated_total)} von "
                                  f"{format_money_de(tender.estimated_total)}"),
         ("Grenze", f"höchstens {format_number_de(SMALL_LOTS_SHARE_PCT, 0)} % des Gesamtwerts = "
                    f"{format_money_de(quota_limit(tender.estimated_total))}; jedes Los unter "
