@@ -92,3 +92,21 @@ def test_the_generated_documents_carry_the_decisions(db, frozen, tmp_path):
     bidder = squashed(documents[DocumentKind.BIDDER_PDF])
     assert s("Preispunkte (Preis, höchstens 60 Punkte)") in bidder
     assert s(JUSTIFICATION) not in bidder and s("Kugelschreiber") not in bidder
+
+
+def test_a_paper_tender_says_so_in_the_default_invitation_and_has_no_justification(db, frozen, tmp_path):
+    from einkauf.tenders.services import cancel_tender
+
+    cancel_tender(db, "kira@example.org", frozen.id, "Papierangebote zulassen", now=NOW)
+    build_lots(db, "test", frozen.round_id)
+    paper = freeze_tender(db, "kira@example.org", frozen.round_id, publication_date=PUBLISH,
+                          submission_deadline=datetime(2027, 4, 6, 12, 0, tzinfo=BERLIN), electronic_submission=False,
+                          now=NOW)
+    assert paper.warning_list == [] and paper.deadline_justification == ""
+    assert paper.minimum_period_days == 35 and paper.minimum_period_last_day == date(2027, 4, 5)  # day 35 is a Saturday
+    documents = {d.kind: read_document(tmp_path, d) for d in generate_documents(
+        db, "kira@example.org", paper.id, tmp_path, cooperative_name=AUTHORITY, now=NOW)}
+    bidder = squashed(documents[DocumentKind.BIDDER_PDF])
+    assert s("schriftlich auf Papier, unterschrieben") in bidder and s("ausschließlich elektronisch") not in bidder
+    record = squashed(documents[DocumentKind.RECORD_PDF])
+    assert s("Frist ausreichend") in record and s("35 Tage (§ 15 Abs. 2 VgV)") in record

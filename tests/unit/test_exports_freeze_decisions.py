@@ -16,6 +16,8 @@ from pypdf import PdfReader
 
 from einkauf.exports.pdf.bidder import build_bidder_pdf
 from einkauf.exports.pdf.record import build_record_pdf
+from einkauf.exports.tender_data import (DEFAULT_INVITATION_TEXT, ELECTRONIC_SUBMISSION_PARAGRAPH,
+                                         PAPER_SUBMISSION_PARAGRAPH, default_invitation_text)
 from einkauf.rounds.timing import BERLIN
 from einkauf.tenders.rules import scoring_formula
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender
@@ -160,3 +162,11 @@ def test_without_a_stored_formula_no_formula_is_invented():
     text = squashed(text_of(build_record_pdf(decided(scoring_formula=""), generated_at=GENERATED_AT)))
     assert squashed("Keine Wertungsformel hinterlegt.") in text
     assert date(2027, 2, 1)  # the fixture's publication day stays as given
+
+
+def test_the_default_invitation_follows_the_submission_form():
+    assert default_invitation_text(True) == DEFAULT_INVITATION_TEXT
+    assert ELECTRONIC_SUBMISSION_PARAGRAPH in DEFAULT_INVITATION_TEXT
+    paper = default_invitation_text(False)
+    assert "ausschließlich elektronisch" not in paper and PAPER_SUBMISSION_PARAGRAPH in paper
+    assert paper.startswith("Sehr geehrte Damen und Herren,") and paper.endswith("Wir freuen uns auf Ihr Angebot.")

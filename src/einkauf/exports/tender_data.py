@@ -40,6 +40,24 @@ Das Angebot ist ausschließlich elektronisch über die in der Bekanntmachung gen
 
 Wir freuen uns auf Ihr Angebot."""
 
+ELECTRONIC_SUBMISSION_PARAGRAPH = ("Das Angebot ist ausschließlich elektronisch über die in der Bekanntmachung "
+                                   "genannte Vergabeplattform in Textform einzureichen. Angebote per E-Mail, Telefax "
+                                   "oder auf Papier werden nicht berücksichtigt.")
+PAPER_SUBMISSION_PARAGRAPH = ("Das Angebot ist elektronisch über die in der Bekanntmachung genannte Vergabeplattform "
+                              "in Textform oder schriftlich auf Papier, unterschrieben und in einem verschlossenen "
+                              "Umschlag mit der Aufschrift „Angebot – nicht öffnen“ und der Vergabenummer, an die "
+                              "Vergabestelle einzureichen. Angebote per E-Mail oder Telefax werden nicht "
+                              "berücksichtigt.")
+
+
+def default_invitation_text(electronic_submission: bool = True) -> str:
+    """The default Aufforderung zur Angebotsabgabe; with paper submission allowed at the freeze,
+    its paragraph on the form of tenders says so (never "ausschließlich elektronisch")."""
+    if electronic_submission:
+        return DEFAULT_INVITATION_TEXT
+    return DEFAULT_INVITATION_TEXT.replace(ELECTRONIC_SUBMISSION_PARAGRAPH, PAPER_SUBMISSION_PARAGRAPH)
+
+
 DEFAULT_CONDITIONS_TEXT = """1. Fragen zu den Vergabeunterlagen
 Fragen richten Sie bitte ausschließlich über die Vergabeplattform an die Vergabestelle, und zwar bis zur genannten Frist für Bieterfragen. Fragen und Antworten werden allen Unternehmen, die die Unterlagen abgerufen haben, in anonymisierter Form zur Verfügung gestellt. Später eingehende Fragen werden nur beantwortet, soweit dies vor Ablauf der Angebotsfrist noch möglich ist.
 

@@ -140,7 +140,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
         award_criteria=tuple(td.AwardCriterion(name=name, weight_pct=weight)
                              for name, weight in award_criteria_of(tender)),
         lots=tuple(tender_lots), frozen_at=tender.frozen_at, frozen_by=tender.frozen_by_label,
-        invitation_text=tender.invitation_text or td.DEFAULT_INVITATION_TEXT,
+        invitation_text=tender.invitation_text or td.default_invitation_text(tender.electronic_submission),
         conditions_text=tender.conditions_text or td.DEFAULT_CONDITIONS_TEXT,
         procedure_reasons=tuple(tender.reason_list), threshold_amount=tender.threshold_amount,
         threshold_valid_from=tender.threshold_valid_from, threshold_valid_to=tender.threshold_valid_to,

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from einkauf.auth.models import Role
 from einkauf.errors import DomainError, NotFound
-from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, DEFAULT_INVITATION_TEXT
+from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitation_text
 from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
@@ -142,7 +142,7 @@ def _detail(tender, *, texts_form: TenderTextsForm | None = None, texts_error: s
                 services.award_criteria_of(tender)]
     form = CancelTenderForm(data={"version": str(tender.version)})
     texts_form = texts_form or TenderTextsForm(data={
-        "invitation_text": tender.invitation_text or DEFAULT_INVITATION_TEXT,
+        "invitation_text": tender.invitation_text or default_invitation_text(tender.electronic_submission),
         "conditions_text": tender.conditions_text or DEFAULT_CONDITIONS_TEXT, "version": str(tender.version)})
     return render_template("tenders/detail.html", tender=tender, members=members, criteria=criteria,
                            cancel_form=form, texts_form=texts_form, texts_error=texts_error,
@@ -198,7 +198,8 @@ def tender_texts(tender_id: int):
         try:
             documents.update_tender_texts(db, current_user._get_current_object(), tender.id,
                                           invitation_text=_unless_default(form.invitation_text.data,
-                                                                          DEFAULT_INVITATION_TEXT),
+                                                                          default_invitation_text(
+                                                                              tender.electronic_submission)),
                                           conditions_text=_unless_default(form.conditions_text.data,
                                                                           DEFAULT_CONDITIONS_TEXT),
                                           expected_version=int(form.version.data))
