@@ -103,7 +103,8 @@ def test_a_paper_tender_says_so_in_the_default_invitation_and_has_no_justificati
                           submission_deadline=datetime(2027, 4, 6, 12, 0, tzinfo=BERLIN), electronic_submission=False,
                           now=NOW)
     assert paper.warning_list == [] and paper.deadline_justification == ""
-    assert paper.minimum_period_days == 35 and paper.minimum_period_last_day == date(2027, 4, 5)  # day 35 is a Saturday
+    # Day 35 is Saturday 03.04.2027: the minimum period ends with Monday 05.04.2027.
+    assert paper.minimum_period_days == 35 and paper.minimum_period_last_day == date(2027, 4, 5)
     documents = {d.kind: read_document(tmp_path, d) for d in generate_documents(
         db, "kira@example.org", paper.id, tmp_path, cooperative_name=AUTHORITY, now=NOW)}
     bidder = squashed(documents[DocumentKind.BIDDER_PDF])

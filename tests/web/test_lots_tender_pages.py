@@ -282,3 +282,22 @@ def test_a_lot_number_not_in_the_plan_is_refused_with_a_german_message(client, a
     body = text(response)
     assert "Bitte korrigieren Sie die folgenden Angaben" in body
     assert "Los 99 gibt es nicht." in body
+
+
+def test_a_justification_too_long_for_the_form_is_refused_at_the_field_with_the_warning_kept(client, as_role, db,
+                                                                                             round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    _, data = _tender_form(client, rnd)
+    publication = date.today() + timedelta(days=14)
+    data.update(publication_date=publication.isoformat(), deadline_date=(publication + timedelta(days=20)).isoformat(),
+                acknowledge="y", deadline_justification="x" * 2001)
+
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+
+    body = text(response)
+    assert response.status_code == 200
+    assert 'id="deadline_justification-error"' in body and 'id="deadline-warnings"' in body
+    assert 'name="acknowledge"' in body
+    assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None

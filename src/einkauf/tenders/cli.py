@@ -86,7 +86,8 @@ def register(main: click.Group, pass_ctx) -> None:
         publication = (_parse_day(publication_date, "--publication-date") if publication_date
                        else default_publication_date())
         submission_deadline = _parse_deadline(deadline, publication)
-        questions = _parse_deadline(question_deadline, publication, "--question-deadline") if question_deadline else None
+        questions = (_parse_deadline(question_deadline, publication, "--question-deadline") if question_deadline
+                     else None)
         chosen = None
         if small_lots is not None:
             chosen = [] if small_lots.strip().lower() in ("", "keine", "none") else [

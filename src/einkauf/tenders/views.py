@@ -112,6 +112,9 @@ def tender_new(round_id: int):
         check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
                                       electronic_submission=bool(form.electronic_submission.data))
         proposed = _question_deadline(form) or default_question_deadline(when, deadline)
+        if (request.method == "POST" and not warnings and check.warnings
+                and (form.acknowledge.data or form.deadline_justification.data)):
+            warnings = list(check.warnings)  # another field failed: keep the warning, tick and justification
         if request.method == "GET":
             form.small_lots.data = list(check.decision.small_lots)
     except DomainError as exc:
