@@ -80,7 +80,7 @@ def test_the_generated_documents_carry_the_decisions(db, frozen, tmp_path):
         db, "kira@example.org", frozen.id, tmp_path, cooperative_name=AUTHORITY, cooperative_address=ADDRESS,
         now=NOW)}
     record = squashed(documents[DocumentKind.RECORD_PDF])
-    for expected in (JUSTIFICATION, "Ostermontag", "Dienstag, 30.03.2027 (24:00 Uhr)", "29.03.2027, 18:00 Uhr",
+    for expected in (JUSTIFICATION, "Ostermontag", "Dienstag, 30.03.2027, 24:00 Uhr", "29.03.2027, 18:00 Uhr",
                      "Frist für Bieterfragen", "zur Kenntnis genommen", "Preispunkte (Preis, höchstens 60 Punkte)",
                      "Papier, Tinte", "S-1 Kugelschreiber blau", "kira@example.org", "Ausgewählte Lose"):
         assert s(expected) in record, expected
@@ -111,3 +111,11 @@ def test_a_paper_tender_says_so_in_the_default_invitation_and_has_no_justificati
     assert s("schriftlich auf Papier, unterschrieben") in bidder and s("ausschließlich elektronisch") not in bidder
     record = squashed(documents[DocumentKind.RECORD_PDF])
     assert s("Frist ausreichend") in record and s("35 Tage (§ 15 Abs. 2 VgV)") in record
+
+
+def test_a_tender_frozen_before_the_minimum_period_was_stored_still_gets_it_in_the_record(db, frozen):
+    frozen.minimum_period_days = frozen.minimum_period_end = None  # as the migration leaves older tenders
+    db.flush()
+    data = tender_document_data(db, frozen, cooperative_name=AUTHORITY)
+    assert data.minimum_period_days == 30
+    assert data.minimum_period_end == datetime(2027, 3, 31, 0, 0, tzinfo=BERLIN)

@@ -202,6 +202,7 @@ def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement_an
     assert tender.deadline_justification == reason
     detail = text(client.get(second.headers["Location"]))
     assert reason in detail and 'id="question-deadline"' in detail and 'id="minimum-period"' in detail
+    assert "niedrigsten Losgesamtsumme" in re.search(r'id="scoring-formula">(.*?)</dd>', detail, re.S).group(1)
 
 
 def test_the_question_deadline_is_proposed_and_a_wrong_one_is_refused_at_the_field(client, as_role, db,

@@ -32,7 +32,8 @@ from einkauf.lots.rules import LotRules, apportion, format_number_de
 from einkauf.lots.services import lot_members
 from einkauf.rounds.models import DeliverySite, Member
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
-from einkauf.tenders.rules import describe_lot_rules
+from einkauf.lots.procedure import EU_OPEN_PROCEDURE
+from einkauf.tenders.rules import check_submission_deadline, describe_lot_rules
 from einkauf.tenders.services import award_criteria_of, get_tender
 from einkauf.texts import N_
 
@@ -158,11 +159,18 @@ def _freeze_decisions(session: Session, tender: Tender) -> dict:
     products = {pid: f"{number} {short_text}" for pid, number, short_text in session.execute(
         select(Product.id, Product.number, Product.short_text)
         .where(Product.id.in_(rules.excluded_products)))} if rules.excluded_products else {}
+    minimum_days, minimum_end = tender.minimum_period_days, tender.minimum_period_end
+    if minimum_end is None and tender.eu_wide and tender.procedure == EU_OPEN_PROCEDURE:
+        # A tender frozen before the minimum period was stored: the same pure rule on its stored inputs.
+        check = check_submission_deadline(tender.publication_date, tender.submission_deadline, eu_wide=True,
+                                          procedure=tender.procedure,
+                                          electronic_submission=tender.electronic_submission)
+        minimum_days, minimum_end = check.minimum_days, check.minimum_end
     return {
         "question_deadline": tender.question_deadline,
         "electronic_submission": tender.electronic_submission,
-        "minimum_period_days": tender.minimum_period_days,
-        "minimum_period_end": tender.minimum_period_end,
+        "minimum_period_days": minimum_days,
+        "minimum_period_end": minimum_end,
         "deadline_warnings": tuple(tender.warning_list),
         "deadline_justification": tender.deadline_justification,
         "scoring_formula": tender.scoring_formula,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from einkauf.db import Base, Money, UtcDateTime, utcnow
 from einkauf.lots.models import Lot, LotPlan
 from einkauf.rounds.models import Round
+from einkauf.rounds.timing import utc_to_berlin
 
 
 class TenderStatus(str, enum.Enum):
@@ -93,8 +94,6 @@ class Tender(Base):
         """The last day of the § 15 VgV minimum period (it ends at 24:00 German time of it)."""
         if self.minimum_period_end is None:
             return None
-        from einkauf.rounds.timing import utc_to_berlin
-
         return (utc_to_berlin(self.minimum_period_end) - timedelta(days=1)).date()
 
 

@@ -202,9 +202,9 @@ def _minimum_text(tender: TenderDocument) -> str:
     basis = ("§ 15 Abs. 2 und 4 VgV, elektronische Angebotsabgabe" if tender.electronic_submission
              else "§ 15 Abs. 2 VgV")
     return (f"{tender.minimum_period_days} Tage ({basis}), gerechnet ab dem Tag nach der Veröffentlichung; sie "
-            f"endet mit Ablauf des {format_day_de(last_day)} (24:00 Uhr). Gezählt nach Art. 3 der Verordnung "
-            "(EWG, Euratom) Nr. 1182/71 (§ 82 VgV): endet eine Frist an einem Samstag, Sonntag oder gesetzlichen "
-            "Feiertag in Nordrhein-Westfalen, endet sie mit Ablauf des nächsten Werktags")
+            f"endet am {format_day_de(last_day)}, 24:00 Uhr. Gezählt nach Art. 3 der Verordnung "
+            "(EWG, Euratom) Nr. 1182/71 (§ 82 VgV): fällt das Fristende auf einen Samstag, Sonntag oder "
+            "gesetzlichen Feiertag in Nordrhein-Westfalen, endet die Frist mit Ablauf des nächsten Werktags.")
 
 
 def _deadlines(tender: TenderDocument) -> list:
