@@ -107,6 +107,7 @@ def test_the_question_deadline_option_is_checked_and_stored(built, cli_database)
     day = publication + timedelta(days=21)
     done = runner.invoke(main, [*args, "--question-deadline", f"{day.isoformat()} 09:30"])
     assert done.exit_code == 0, done.output
+    assert f"Frist für Bieterfragen: {day:%d.%m.%Y}, 09:30 Uhr" in done.stdout
     with cli_database() as session:
         stored = session.scalar(select(Tender.question_deadline)).astimezone(BERLIN)
     assert (stored.date(), stored.hour, stored.minute) == (day, 9, 30)

@@ -18,6 +18,7 @@ import click
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import format_money_de, format_number_de
+from einkauf.rounds.timing import format_berlin
 from einkauf.tenders.rules import default_deadline
 
 
@@ -108,6 +109,8 @@ def register(main: click.Group, pass_ctx) -> None:
                                            "Zeichen).") from None
                 raise ValidationFailed(f"--justification: {exc.message}") from None
             result, warnings = tender_json(tender), tender.warning_list
+            deadlines = (f"Frist für Bieterfragen: {format_berlin(tender.question_deadline)}; Angebotsfrist: "
+                         f"{format_berlin(tender.submission_deadline)} (deutsche Zeit).")
         for warning in warnings:
             click.echo(f"Hinweis: {warning}", err=True)
         if as_json:
@@ -118,6 +121,7 @@ def register(main: click.Group, pass_ctx) -> None:
         for lot in result["lots"]:
             quota = " – Kleinlosregelung" if lot["small_lot_quota"] else ""
             click.echo(f"  Los {lot['number']}: {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
+        click.echo(deadlines)
         click.echo(f"Begründung: {result['reason']}")
 
     @tender_group.command("cancel")

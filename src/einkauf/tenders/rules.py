@@ -1,16 +1,18 @@
-"""Pure rules of freezing a tender: the Vergabenummer, award criteria, the submission deadline
-of § 15 VgV. No Flask, no SQLAlchemy."""
+"""Pure rules of freezing a tender: the Vergabenummer, award criteria and the announced scoring
+formula, the submission deadline of § 15 VgV (counted by einkauf.tenders.periods), the question
+deadline, the justification of a short deadline, the lot rules in words. No Flask, no SQLAlchemy."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE
-from einkauf.lots.rules import format_date_de, format_day_de, format_money_de, format_number_de
+from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_money_de, format_number_de
 from einkauf.rounds.timing import format_berlin
 from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 
@@ -204,7 +206,7 @@ def is_price_criterion(name: str) -> bool:
     return name.strip().casefold().startswith("preis")
 
 
-def scoring_formula(criteria) -> str:
+def scoring_formula(criteria: Iterable[tuple[str, Decimal]]) -> str:
     """The German scoring formula announced for the award criteria (one sentence per line).
 
     Price only: the lowest lot total wins. Price and quality: price points = lowest lot total ÷
@@ -246,8 +248,8 @@ def _points(weight: Decimal) -> str:
 
 # --- the lot rules in words (Vergabevermerk, § 8 VgV) -----------------------------------------
 
-def describe_lot_rules(rules, category_names, product_labels, *, national_procedure: str = "",
-                       excluded_line_count: int = 0) -> list[str]:
+def describe_lot_rules(rules: LotRules, category_names: Mapping[int, str], product_labels: Mapping[int, str], *,
+                       national_procedure: str = "", excluded_line_count: int = 0) -> list[str]:
     """The lot rules a plan was built with (einkauf.lots.rules.LotRules), in German sentences.
 
     category_names: category id → name; product_labels: product id → "number short text"
