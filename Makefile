@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= einkauf-demo-2027
+# The contracting authority printed on the demo's tender documents (cover, header). `make run`
+# serves with it unless EINKAUF_COOPERATIVE_NAME / EINKAUF_COOPERATIVE_ADDRESS are set.
+DEMO_COOPERATIVE_NAME ?= Einkaufskooperation NRW-Großstädte
+DEMO_COOPERATIVE_ADDRESS ?= Geschäftsstelle der Einkaufskooperation\nBeispielstraße 1\n44135 Dortmund
 
 .PHONY: run test install assets db demo serve bench clean translations messages
 
@@ -40,6 +44,8 @@ demo: db
 	$(BIN)/einkauf demo --if-empty --password '$(DEMO_PASSWORD)'
 
 run: demo
+	EINKAUF_COOPERATIVE_NAME="$${EINKAUF_COOPERATIVE_NAME:-$(DEMO_COOPERATIVE_NAME)}" \
+	EINKAUF_COOPERATIVE_ADDRESS="$${EINKAUF_COOPERATIVE_ADDRESS:-$(DEMO_COOPERATIVE_ADDRESS)}" \
 	$(BIN)/einkauf serve --host $(HOST) --port $(PORT)
 
 test: install

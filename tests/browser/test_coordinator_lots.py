@@ -125,19 +125,36 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     visitor.goto(f"/runden/{closed_round}/lose")
     assert page.locator("#stale").count() == 0
 
-    # Freeze: the form proposes dates; the decision and its reasons are shown beside it.
+    # Freeze: the form proposes dates; the decision and its reasons are shown beside it, with the
+    # end of the § 15 VgV minimum period and the proposed question deadline.
     page.get_by_role("link", name="Vergabeverfahren erstellen").click()
     page.wait_for_load_state()
     visitor.check()
     assert page.locator("#reasons li").count() >= 3
+    assert page.locator("#minimum-period").is_visible() and page.locator("#question-deadline").is_visible()
     publication = date.today() + timedelta(days=14)
     page.get_by_label("Geplanter Veröffentlichungstag").fill(publication.isoformat())
-    page.get_by_label("Angebotsfrist (Tag)").fill((publication + timedelta(days=40)).isoformat())
+    # A deadline of 25 days is short: the warning asks for the acknowledgement and a justification.
+    page.get_by_label("Angebotsfrist (Tag)").fill((publication + timedelta(days=25)).isoformat())
+    page.get_by_role("button", name="Vergabeverfahren erstellen").click()
+    page.wait_for_load_state()
+    visitor.check()
+    assert "25 Tage nach der Veröffentlichung" in page.locator("#deadline-warnings").inner_text()
+    page.get_by_label("Ich habe die Hinweise gelesen").check()
+    page.get_by_role("button", name="Vergabeverfahren erstellen").click()
+    page.wait_for_load_state()
+    visitor.check()
+    assert "20 bis 2.000 Zeichen" in page.locator("#deadline_justification-error").inner_text()
+    justification = "Dringlichkeit: die Rahmenverträge der Mitglieder laufen vorzeitig aus."
+    page.get_by_label("Ich habe die Hinweise gelesen").check()
+    page.get_by_label("Begründung der verkürzten Angebotsfrist").fill(justification)
     page.get_by_role("button", name="Vergabeverfahren erstellen").click()
     page.wait_for_load_state()
     visitor.check()
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading.startswith("Vergabeverfahren EK-2027-L-01")
+    assert page.locator("#deadline-justification").inner_text() == justification
+    assert page.locator("#question-deadline").is_visible()
     assert page.locator("#tender-lots tbody tr").count() > lots_before
     assert "Essen" in page.locator("#tender-lots").inner_text()
 
@@ -182,5 +199,7 @@ def test_coordinator_generates_and_downloads_the_tender_documents(visitor, close
         if target.suffix == ".pdf":
             text = "\n".join(p.extract_text() for p in PdfReader(target).pages)
             assert "EK-2027-L-01" in text and "Seite 1 von" in text
+            if "Vergabevermerk" in target.name:  # the justification given at the freeze
+                assert "vorzeitig aus." in text and "Begründung der verkürzten Angebotsfrist" in text
         else:
             assert content[:2] == b"PK"

@@ -72,16 +72,48 @@ def test_a_second_tender_of_the_same_round_is_refused_until_the_first_is_cancell
     assert json.loads(second.stdout)["reference"] == "EK-2027-02"  # numbers are never reused
 
 
-def test_a_short_deadline_is_created_with_a_warning_on_stderr(built):
+def test_a_short_deadline_is_refused_without_a_justification_and_created_with_one(built):
+    runner = CliRunner()
     publication = date.today() + timedelta(days=20)
     deadline = (publication + timedelta(days=25)).isoformat() + " 10:00"
-    result = CliRunner().invoke(main, ["tender", "create", "2027", "--json", "--publication-date",
-                                       publication.isoformat(), "--deadline", deadline])
+    args = ["tender", "create", "2027", "--json", "--publication-date", publication.isoformat(), "--deadline", deadline]
+    assert Decimal(built["estimated_total"]) >= Decimal("216000")  # the demo is EU-wide: § 15 VgV applies
 
+    refused = runner.invoke(main, args)
+    assert refused.exit_code == 1
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "25 Tage nach der Veröffentlichung" in refused.stderr and "--justification" in refused.stderr
+    too_short = runner.invoke(main, [*args, "--justification", "eilt"])
+    assert too_short.exit_code == 1 and "20 bis 2.000 Zeichen" in too_short.stderr
+    assert len(too_short.stderr.strip().splitlines()) == 1
+    assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0  # nothing was frozen
+
+    result = runner.invoke(main, [*args, "--justification", "Dringlichkeit: Lieferverträge laufen aus."])
     assert result.exit_code == 0, result.output
-    if json.loads(result.stdout)["procedure"] == "Offenes Verfahren (VgV)":
-        assert "Hinweis: Die Angebotsfrist beträgt nur 25 Tage" in result.stderr
-        assert "§ 15" in result.stderr
+    assert "Hinweis: Die Angebotsfrist ist zu kurz" in result.stderr and "§ 15" in result.stderr
+
+
+def test_the_question_deadline_option_is_checked_and_stored(built, cli_database):
+    from sqlalchemy import select
+
+    from einkauf import BERLIN
+    from einkauf.tenders.models import Tender
+
+    runner = CliRunner()
+    publication = date.today() + timedelta(days=20)
+    args = ["tender", "create", "2027", "--publication-date", publication.isoformat()]
+    late = runner.invoke(main, [*args, "--question-deadline", (publication + timedelta(days=60)).isoformat()])
+    assert late.exit_code == 1 and "vor der Angebotsfrist" in late.stderr
+    bad = runner.invoke(main, [*args, "--question-deadline", "morgen"])
+    assert bad.exit_code == 1 and "--question-deadline" in bad.stderr
+
+    day = publication + timedelta(days=21)
+    done = runner.invoke(main, [*args, "--question-deadline", f"{day.isoformat()} 09:30"])
+    assert done.exit_code == 0, done.output
+    assert f"Frist für Bieterfragen: {day:%d.%m.%Y}, 09:30 Uhr" in done.stdout
+    with cli_database() as session:
+        stored = session.scalar(select(Tender.question_deadline)).astimezone(BERLIN)
+    assert (stored.date(), stored.hour, stored.minute) == (day, 9, 30)
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -15,8 +15,10 @@ from einkauf.lots.models import Allocation, LotPlan, LotPosition
 from einkauf.lots.procedure import InvalidSmallLots
 from einkauf.lots.rules import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
-from einkauf.tenders.models import TenderStatus
-from einkauf.tenders.services import DeadlineWarnings, cancel_tender, freeze_tender, tender_json
+from einkauf.tenders.models import Tender, TenderStatus
+from einkauf.tenders.rules import InvalidQuestionDeadline
+from einkauf.tenders.services import (DeadlineWarnings, MissingJustification, cancel_tender, freeze_tender,
+                                      tender_json)
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 PUBLISH = date(2027, 2, 1)
@@ -124,23 +126,67 @@ def test_a_plan_older_than_the_demand_is_not_frozen(db, world):
         _freeze(db, rnd)
 
 
-def test_a_short_deadline_needs_an_acknowledgement_and_is_recorded(db, world):
+JUSTIFICATION = "Dringlichkeit: die Rahmenverträge der Mitglieder laufen am 31.03.2027 aus."
+
+
+def test_a_short_deadline_needs_an_acknowledgement_and_a_justification_and_both_are_recorded(db, world):
     rnd, _, _ = world
     with pytest.raises(DeadlineWarnings) as caught:
         _freeze(db, rnd, submission_deadline=_deadline(29))
-    assert "nur 29 Tage" in caught.value.warnings[0] and "mindestens 30 Tage" in caught.value.warnings[0]
+    warning = caught.value.warnings[0]
+    assert "29 Tage nach der Veröffentlichung am 01.02.2027" in warning and "mindestens 30 Tage" in warning
+    assert "Mittwoch, 03.03.2027, 24:00 Uhr" in warning and "02.03.2027, 12:00 Uhr" in warning
+    for justification in ("", "kurz"):
+        with pytest.raises(MissingJustification, match="20 bis 2.000 Zeichen") as missing:
+            _freeze(db, rnd, submission_deadline=_deadline(29), acknowledge_warnings=True,
+                    deadline_justification=justification)
+        assert missing.value.warnings == caught.value.warnings
+    assert db.scalar(select(func.count()).select_from(Tender)) == 0
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "tender.freeze")) == 0
 
-    tender = _freeze(db, rnd, submission_deadline=_deadline(29), acknowledge_warnings=True)
+    tender = _freeze(db, rnd, submission_deadline=_deadline(29), acknowledge_warnings=True,
+                     deadline_justification=f"  {JUSTIFICATION}  ")
     assert tender.warning_list == caught.value.warnings
+    assert tender.deadline_justification == JUSTIFICATION
+    assert (tender.minimum_period_days, tender.minimum_period_last_day) == (30, date(2027, 3, 3))
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "tender.freeze"))
+    assert event.after["deadline_justification"] == JUSTIFICATION
+    assert event.after["warnings"] == caught.value.warnings
 
 
-@pytest.mark.parametrize(("days", "electronic", "warned"), [(30, True, False), (29, True, True),
-                                                             (34, False, True), (35, False, False)])
-def test_section_15_vgv_minimum_period_for_the_open_procedure(db, world, days, electronic, warned):
+@pytest.mark.parametrize(("days", "hour", "electronic", "warned"), [
+    (30, 12, True, True),    # 12:00 on the 30th day: the minimum period runs until 24:00
+    (31, 0, True, False),    # 00:00 after the 30th day
+    (29, 12, True, True),
+    (35, 12, False, True),   # paper: 35 days, the same at 12:00 on the 35th day
+    (36, 9, False, False),
+])
+def test_section_15_vgv_minimum_period_for_the_open_procedure(db, world, days, hour, electronic, warned):
     rnd, _, _ = world
-    tender = _freeze(db, rnd, submission_deadline=_deadline(days), electronic_submission=electronic,
-                     acknowledge_warnings=True)
+    tender = _freeze(db, rnd, submission_deadline=_deadline(days, hour), electronic_submission=electronic,
+                     acknowledge_warnings=True, deadline_justification=JUSTIFICATION)
     assert bool(tender.warning_list) is warned
+    assert tender.deadline_justification == (JUSTIFICATION if warned else "")
+    assert tender.minimum_period_days == (30 if electronic else 35)
+
+
+def test_the_question_deadline_is_proposed_or_checked_and_the_scoring_formula_is_stored(db, world):
+    rnd, _, _ = world
+    with pytest.raises(InvalidQuestionDeadline, match="vor der Angebotsfrist"):
+        _freeze(db, rnd, question_deadline=_deadline(35, 13))
+    with pytest.raises(InvalidQuestionDeadline, match="nach dem Veröffentlichungstag"):
+        _freeze(db, rnd, question_deadline=_deadline(0, 15))
+    assert db.scalar(select(func.count()).select_from(Tender)) == 0
+
+    tender = _freeze(db, rnd, award_criteria=[("Preis", Decimal("70")), ("Qualität", Decimal("30"))])
+    # Deadline Monday 08.03.2027; 10 days before is Friday 26.02.2027, a working day.
+    assert tender.question_deadline == datetime(2027, 2, 26, 11, 0, tzinfo=timezone.utc)
+    assert "Preispunkte (Preis, höchstens 70 Punkte)" in tender.scoring_formula
+    cancel_tender(db, "c", tender.id, "Neue Fristen", now=NOW)
+
+    chosen = _freeze(db, rnd, question_deadline=_deadline(20, 10))
+    assert chosen.question_deadline == _deadline(20, 10)
+    assert "niedrigsten Losgesamtsumme" in chosen.scoring_formula
 
 
 def test_dates_in_the_past_and_a_deadline_before_publication_are_refused(db, world):

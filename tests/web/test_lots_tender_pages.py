@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from einkauf import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.models import Lot, LotPlan
 from einkauf.lots.services import build_lots, get_plan, get_rule_set
@@ -165,8 +166,8 @@ def test_freezing_on_the_page_proposes_the_small_lots_and_creates_the_tender(cli
     assert f"/runden/{rnd.id}/lose/bilden" not in plan_page
 
 
-def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement(client, as_role, db,
-                                                                               round_with_demand):
+def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement_and_a_justification(
+        client, as_role, db, round_with_demand):
     rnd, _, _, _ = round_with_demand
     build_lots(db, "test", rnd.id)
     as_role("coordinator")
@@ -178,13 +179,56 @@ def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement(cl
     first = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
     body = text(first)
     assert first.status_code == 200
-    assert "nur 20 Tage" in body and "trotzdem" in body
+    assert "20 Tage nach der Veröffentlichung" in body and "trotzdem" in body
+    assert 'name="deadline_justification"' in body
     assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
 
-    second = client.post(f"/runden/{rnd.id}/vergabe/neu", data={**data, "acknowledge": "y"})
+    for justification in ("", "nur kurz"):
+        refused = client.post(f"/runden/{rnd.id}/vergabe/neu",
+                              data={**data, "acknowledge": "y", "deadline_justification": justification})
+        page = text(refused)
+        assert refused.status_code == 200
+        error = re.search(r'id="deadline_justification-error"[^>]*>(.*?)</p>', page, re.S)
+        assert error and "20 bis 2.000 Zeichen" in error.group(1)
+        assert "20 Tage nach der Veröffentlichung" in page  # the warning stays on the page
+        assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+
+    reason = "Lieferengpass bei Kopierpapier: die laufenden Verträge enden früher."
+    second = client.post(f"/runden/{rnd.id}/vergabe/neu",
+                         data={**data, "acknowledge": "y", "deadline_justification": reason})
     assert second.status_code == 303
     tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
-    assert "nur 20 Tage" in tender.warnings
+    assert "20 Tage nach der Veröffentlichung" in tender.warnings
+    assert tender.deadline_justification == reason
+    detail = text(client.get(second.headers["Location"]))
+    assert reason in detail and 'id="question-deadline"' in detail and 'id="minimum-period"' in detail
+    assert "niedrigsten Losgesamtsumme" in re.search(r'id="scoring-formula">(.*?)</dd>', detail, re.S).group(1)
+
+
+def test_the_question_deadline_is_proposed_and_a_wrong_one_is_refused_at_the_field(client, as_role, db,
+                                                                                  round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    page, data = _tender_form(client, rnd)
+    assert 'id="question-deadline"' in page and 'name="question_date"' in page
+    publication = date.fromisoformat(data["publication_date"])
+    data["question_date"] = (publication + timedelta(days=60)).isoformat()  # after the submission deadline
+
+    refused = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+    body = text(refused)
+    assert refused.status_code == 200
+    error = re.search(r'id="question_date-error"[^>]*>(.*?)</p>', body, re.S)
+    assert error and "vor der Angebotsfrist" in error.group(1)
+    assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+
+    data["question_date"] = (publication + timedelta(days=20)).isoformat()
+    data["question_time"] = "10:00"
+    done = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+    assert done.status_code == 303
+    tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
+    berlin = tender.question_deadline.astimezone(BERLIN)
+    assert (berlin.date(), berlin.hour) == (publication + timedelta(days=20), 10)
 
 
 def test_a_manual_small_lot_choice_breaking_the_rules_is_refused_with_the_reason(client, as_role, db,
@@ -239,3 +283,22 @@ def test_a_lot_number_not_in_the_plan_is_refused_with_a_german_message(client, a
     body = text(response)
     assert "Bitte korrigieren Sie die folgenden Angaben" in body
     assert "Los 99 gibt es nicht." in body
+
+
+def test_a_justification_too_long_for_the_form_is_refused_at_the_field_with_the_warning_kept(client, as_role, db,
+                                                                                             round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    _, data = _tender_form(client, rnd)
+    publication = date.today() + timedelta(days=14)
+    data.update(publication_date=publication.isoformat(), deadline_date=(publication + timedelta(days=20)).isoformat(),
+                acknowledge="y", deadline_justification="x" * 2001)
+
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu", data=data)
+
+    body = text(response)
+    assert response.status_code == 200
+    assert 'id="deadline_justification-error"' in body and 'id="deadline-warnings"' in body
+    assert 'name="acknowledge"' in body
+    assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None

@@ -12,7 +12,8 @@ Conventions the generators rely on (checked on construction):
 Which fields reach the bidders: everything except `TenderPosition.reference_price`,
 `TenderPosition.estimated_value`, `TenderLot.estimated_value`, `TenderLot.member_shares`,
 `TenderLot.small_lot_quota` and the record fields of `TenderDocument` (procedure reasons,
-threshold, estimated total) — those appear only in the internal Vergabevermerk (R7).
+threshold, estimated total, deadline warnings and justification, national procedure, lot
+rules) — those appear only in the internal Vergabevermerk (R7).
 """
 from __future__ import annotations
 
@@ -38,6 +39,24 @@ Die geschätzten Mengen beruhen auf den Bedarfsmeldungen der Mitglieder und sind
 Das Angebot ist ausschließlich elektronisch über die in der Bekanntmachung genannte Vergabeplattform in Textform einzureichen. Angebote per E-Mail, Telefax oder auf Papier werden nicht berücksichtigt. Tragen Sie Ihre Preise bitte in das beigefügte Preisblatt (Excel-Datei) ein und verändern Sie dessen Aufbau nicht.
 
 Wir freuen uns auf Ihr Angebot."""
+
+ELECTRONIC_SUBMISSION_PARAGRAPH = ("Das Angebot ist ausschließlich elektronisch über die in der Bekanntmachung "
+                                   "genannte Vergabeplattform in Textform einzureichen. Angebote per E-Mail, Telefax "
+                                   "oder auf Papier werden nicht berücksichtigt.")
+PAPER_SUBMISSION_PARAGRAPH = ("Das Angebot ist elektronisch über die in der Bekanntmachung genannte Vergabeplattform "
+                              "in Textform oder schriftlich auf Papier, unterschrieben und in einem verschlossenen "
+                              "Umschlag mit der Aufschrift „Angebot – nicht öffnen“ und der Vergabenummer, an die "
+                              "Vergabestelle einzureichen. Angebote per E-Mail oder Telefax werden nicht "
+                              "berücksichtigt.")
+
+
+def default_invitation_text(electronic_submission: bool = True) -> str:
+    """The default Aufforderung zur Angebotsabgabe; with paper submission allowed at the freeze,
+    its paragraph on the form of tenders says so (never "ausschließlich elektronisch")."""
+    if electronic_submission:
+        return DEFAULT_INVITATION_TEXT
+    return DEFAULT_INVITATION_TEXT.replace(ELECTRONIC_SUBMISSION_PARAGRAPH, PAPER_SUBMISSION_PARAGRAPH)
+
 
 DEFAULT_CONDITIONS_TEXT = """1. Fragen zu den Vergabeunterlagen
 Fragen richten Sie bitte ausschließlich über die Vergabeplattform an die Vergabestelle, und zwar bis zur genannten Frist für Bieterfragen. Fragen und Antworten werden allen Unternehmen, die die Unterlagen abgerufen haben, in anonymisierter Form zur Verfügung gestellt. Später eingehende Fragen werden nur beantwortet, soweit dies vor Ablauf der Angebotsfrist noch möglich ist.
@@ -301,9 +320,23 @@ class TenderDocument:
     threshold_valid_from: date | None = None
     threshold_valid_to: date | None = None
     estimated_total: Decimal = Decimal("0.00")
+    # Decided at the freeze (§ 8 VgV): electronic_submission (False: also on paper); the § 15 VgV
+    # minimum period in days and the instant it ends (None: not applicable); the deadline
+    # warnings acknowledged and the coordinator's justification; the announced scoring formula
+    # (one sentence per line, printed in both PDFs); record only: the national procedure and the
+    # lot rules the plan was built with, in German sentences.
+    electronic_submission: bool = True
+    minimum_period_days: int | None = None
+    minimum_period_end: datetime | None = None
+    deadline_warnings: tuple[str, ...] = ()
+    deadline_justification: str = ""
+    scoring_formula: str = ""
+    national_procedure: str = ""
+    lot_rules: tuple[str, ...] = ()
 
     def __post_init__(self):
         _tuples(self)
+        _aware(self.minimum_period_end, "minimum_period_end", optional=True)
         _aware(self.submission_deadline, "submission_deadline")
         _aware(self.question_deadline, "question_deadline", optional=True)
         _aware(self.frozen_at, "frozen_at")

@@ -157,6 +157,14 @@ def format_date_de(value: date) -> str:
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
 
 
+WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
+def format_day_de(value: date) -> str:
+    """date(2027, 3, 30) → "Dienstag, 30.03.2027"."""
+    return f"{WEEKDAYS_DE[value.weekday()]}, {format_date_de(value)}"
+
+
 def amount_json(value: Decimal) -> str:
     """An amount for --json: a string with exactly two decimals, e.g. "1234.50" (half-up)."""
     q = _decimal(value, "value").quantize(CENT, rounding=ROUND_HALF_UP)

@@ -6,8 +6,10 @@ tender create freezes the round's current lot plan. With --json one JSON object 
  "small_lot_quota"}]} (amounts as strings with two decimals; "additional_cpv_codes" lists the
 other CPV codes of a lot merged from several categories). A plan that is no longer current
 (demand, lot rules or catalogue data changed since the build) is refused with one line naming
-what changed. Deadline warnings (§ 15 VgV) are printed on stderr as "Hinweis: …"; the
-tender is created and records them.
+what changed. A deadline shorter than § 15 VgV allows needs --justification TEXT (20 to
+2000 characters): without it nothing is created (exit 1, one line on stderr); with it the
+tender is created, records warning and justification, and the warning is printed on stderr as
+"Hinweis: …".
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import click
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import format_money_de, format_number_de
+from einkauf.rounds.timing import format_berlin
 from einkauf.tenders.rules import default_deadline
 
 
@@ -33,17 +36,17 @@ def _parse_day(text: str, what: str) -> date:
     raise ValidationFailed(f"{what}: „{text[:40]}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ).")
 
 
-def _parse_deadline(text: str | None, publication: date) -> datetime:
+def _parse_deadline(text: str | None, publication: date, option: str = "--deadline") -> datetime:
     if not text:
         return default_deadline(publication)
     day_text, _, time_text = text.strip().partition(" ")
-    day = _parse_day(day_text, "--deadline")
+    day = _parse_day(day_text, option)
     at = None
     if time_text.strip():
         try:
             at = datetime.strptime(time_text.strip(), "%H:%M").time()
         except ValueError:
-            raise ValidationFailed(f"--deadline: „{time_text.strip()[:10]}“ ist keine Uhrzeit (HH:MM).") from None
+            raise ValidationFailed(f"{option}: „{time_text.strip()[:10]}“ ist keine Uhrzeit (HH:MM).") from None
     return default_deadline(publication, day, at)
 
 
@@ -60,7 +63,14 @@ def register(main: click.Group, pass_ctx) -> None:
     @click.argument("round_code")
     @click.option("--publication-date", default=None, help="Geplanter Veröffentlichungstag (Standard: in 14 Tagen).")
     @click.option("--deadline", default=None,
-                  help="Angebotsfrist 'JJJJ-MM-TT HH:MM' in Berliner Zeit (Standard: 35 Tage danach, 12:00 Uhr).")
+                  help="Angebotsfrist 'JJJJ-MM-TT HH:MM' in Berliner Zeit (Standard: 12:00 Uhr am ersten Werktag "
+                       "nach Ablauf von 35 Tagen).")
+    @click.option("--question-deadline", default=None,
+                  help="Frist für Bieterfragen 'JJJJ-MM-TT HH:MM' in Berliner Zeit (Standard: 12:00 Uhr an einem "
+                       "Werktag 10 Tage vor der Angebotsfrist).")
+    @click.option("--justification", default=None,
+                  help="Begründung einer Angebotsfrist unter der Mindestfrist nach § 15 VgV (20 bis 2.000 Zeichen); "
+                       "ohne sie wird ein Verfahren mit zu kurzer Frist nicht erstellt.")
     @click.option("--paper", is_flag=True, help="Angebote auch in Papierform (keine Fristverkürzung nach § 15 Abs. 4 VgV).")
     @click.option("--small-lots", default=None,
                   help="Lose für die Kleinlosregelung, z. B. '3,5'; 'keine' für keine; Standard: Vorschlag des Systems.")
@@ -69,16 +79,19 @@ def register(main: click.Group, pass_ctx) -> None:
     @click.option("--title", default=None, help="Bezeichnung (Standard: Titel der Bedarfsabfrage).")
     @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben.")
     @pass_ctx
-    def tender_create(obj, round_code: str, publication_date: str | None, deadline: str | None, paper: bool,
+    def tender_create(obj, round_code: str, publication_date: str | None, deadline: str | None,
+                      question_deadline: str | None, justification: str | None, paper: bool,
                       small_lots: str | None, award: str | None, title: str | None, as_json: bool) -> None:
         """Den Losplan einer Bedarfsabfrage als Vergabeverfahren festschreiben."""
         from einkauf.lots.forms import default_publication_date
         from einkauf.tenders.rules import parse_award_criteria
-        from einkauf.tenders.services import freeze_tender, tender_json
+        from einkauf.tenders.services import MissingJustification, freeze_tender, tender_json
 
         publication = (_parse_day(publication_date, "--publication-date") if publication_date
                        else default_publication_date())
         submission_deadline = _parse_deadline(deadline, publication)
+        questions = (_parse_deadline(question_deadline, publication, "--question-deadline") if question_deadline
+                     else None)
         chosen = None
         if small_lots is not None:
             chosen = [] if small_lots.strip().lower() in ("", "keine", "none") else [
@@ -86,11 +99,21 @@ def register(main: click.Group, pass_ctx) -> None:
         criteria = parse_award_criteria((award or "").replace(";", "\n"))
         prefix = obj.config.get("REFERENCE_PREFIX", "EK")
         with obj.session() as session:
-            tender = freeze_tender(session, "cli", round_code, publication_date=publication,
-                                   submission_deadline=submission_deadline, electronic_submission=not paper,
-                                   award_criteria=criteria, small_lots=chosen, title=title,
-                                   acknowledge_warnings=True, reference_prefix=prefix)
+            try:
+                tender = freeze_tender(session, "cli", round_code, publication_date=publication,
+                                       submission_deadline=submission_deadline, electronic_submission=not paper,
+                                       award_criteria=criteria, small_lots=chosen, title=title,
+                                       acknowledge_warnings=True, deadline_justification=justification or "",
+                                       question_deadline=questions, reference_prefix=prefix)
+            except MissingJustification as exc:
+                if not (justification or "").strip():
+                    raise ValidationFailed(" ".join(exc.warnings) + " Ohne Begründung wird das Vergabeverfahren "
+                                           "nicht erstellt: bitte --justification TEXT angeben (20 bis 2.000 "
+                                           "Zeichen).") from None
+                raise ValidationFailed(f"--justification: {exc.message}") from None
             result, warnings = tender_json(tender), tender.warning_list
+            deadlines = (f"Frist für Bieterfragen: {format_berlin(tender.question_deadline)}; Angebotsfrist: "
+                         f"{format_berlin(tender.submission_deadline)} (deutsche Zeit).")
         for warning in warnings:
             click.echo(f"Hinweis: {warning}", err=True)
         if as_json:
@@ -102,6 +125,7 @@ def register(main: click.Group, pass_ctx) -> None:
             quota = " – Kleinlosregelung" if lot["small_lot_quota"] else ""
             cpv = ", ".join([f"CPV {lot['cpv_code']}", *lot["additional_cpv_codes"]])
             click.echo(f"  Los {lot['number']} ({cpv}): {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
+        click.echo(deadlines)
         click.echo(f"Begründung: {result['reason']}")
 
     @tender_group.command("cancel")

@@ -11,6 +11,7 @@ SHA-256. read_document hands a registered file back only when it is still what w
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -23,14 +24,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
-from einkauf.catalogue.models import CpvCode
+from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPosition
-from einkauf.lots.rules import apportion, format_number_de
+from einkauf.lots.rules import LotRules, apportion, format_number_de
 from einkauf.lots.services import lot_members
 from einkauf.rounds.models import DeliverySite, Member
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
+from einkauf.lots.procedure import EU_OPEN_PROCEDURE
+from einkauf.tenders.rules import check_submission_deadline, describe_lot_rules
 from einkauf.tenders.services import award_criteria_of, get_tender
 from einkauf.texts import N_
 
@@ -131,7 +134,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
                                 for (ags, name), value in sorted(shares.items())),
         ))
     rnd = tender.round
-    return td.TenderDocument(
+    return td.TenderDocument(**_freeze_decisions(session, tender),
         cooperative_name=cooperative_name, cooperative_address=cooperative_address, reference=tender.reference,
         title=tender.title, procedure=tender.procedure, eu_wide=tender.eu_wide,
         publication_date=tender.publication_date, submission_deadline=tender.submission_deadline,
@@ -139,12 +142,44 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
         award_criteria=tuple(td.AwardCriterion(name=name, weight_pct=weight)
                              for name, weight in award_criteria_of(tender)),
         lots=tuple(tender_lots), frozen_at=tender.frozen_at, frozen_by=tender.frozen_by_label,
-        invitation_text=tender.invitation_text or td.DEFAULT_INVITATION_TEXT,
+        invitation_text=tender.invitation_text or td.default_invitation_text(tender.electronic_submission),
         conditions_text=tender.conditions_text or td.DEFAULT_CONDITIONS_TEXT,
         procedure_reasons=tuple(tender.reason_list), threshold_amount=tender.threshold_amount,
         threshold_valid_from=tender.threshold_valid_from, threshold_valid_to=tender.threshold_valid_to,
         estimated_total=tender.estimated_total,
     )
+
+
+def _freeze_decisions(session: Session, tender: Tender) -> dict:
+    """The TenderDocument fields of the decisions taken at the freeze (issue 10, § 8 VgV)."""
+    plan = tender.plan
+    rules = LotRules.from_json(json.loads(plan.rules or "{}"))
+    category_ids = {cid for group in rules.merge_groups for cid in group} | set(rules.region_split)
+    categories = dict(session.execute(select(Category.id, Category.name)
+                                      .where(Category.id.in_(category_ids))).all()) if category_ids else {}
+    products = {pid: f"{number} {short_text}" for pid, number, short_text in session.execute(
+        select(Product.id, Product.number, Product.short_text)
+        .where(Product.id.in_(rules.excluded_products)))} if rules.excluded_products else {}
+    minimum_days, minimum_end = tender.minimum_period_days, tender.minimum_period_end
+    if minimum_end is None and tender.eu_wide and tender.procedure == EU_OPEN_PROCEDURE:
+        # A tender frozen before the minimum period was stored: the same pure rule on its stored inputs.
+        check = check_submission_deadline(tender.publication_date, tender.submission_deadline, eu_wide=True,
+                                          procedure=tender.procedure,
+                                          electronic_submission=tender.electronic_submission)
+        minimum_days, minimum_end = check.minimum_days, check.minimum_end
+    return {
+        "question_deadline": tender.question_deadline,
+        "electronic_submission": tender.electronic_submission,
+        "minimum_period_days": minimum_days,
+        "minimum_period_end": minimum_end,
+        "deadline_warnings": tuple(tender.warning_list),
+        "deadline_justification": tender.deadline_justification,
+        "scoring_formula": tender.scoring_formula,
+        "national_procedure": tender.national_procedure,
+        "lot_rules": tuple(describe_lot_rules(rules, categories, products,
+                                              national_procedure=tender.national_procedure,
+                                              excluded_line_count=plan.excluded_line_count)),
+    }
 
 
 def write_atomically(folder: Path, file_name: str, data: bytes) -> Path:

@@ -9,7 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm
 from einkauf.rounds.forms import GermanDateField, GermanTimeField
 from einkauf.tenders.documents import MAX_TEXT_BLOCK
-from einkauf.tenders.rules import DEFAULT_DEADLINE_TIME
+from einkauf.tenders.rules import DEFAULT_DEADLINE_TIME, JUSTIFICATION_MAX, QUESTION_DEADLINE_TIME
 from einkauf.tenders.services import CANCEL_REASON_MAX, CANCEL_REASON_MIN, MAX_TITLE
 
 
@@ -30,6 +30,13 @@ class TenderForm(EinkaufForm):
         InputRequired(_l("Bitte den Tag der Angebotsfrist angeben."))])
     deadline_time = GermanTimeField(_l("Angebotsfrist (Uhrzeit)"), validators=[Optional()], default=DEFAULT_DEADLINE_TIME,
                                     description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))
+    question_date = GermanDateField(_l("Frist für Bieterfragen (Tag)"), validators=[Optional()],
+                                    description=_l("Nach dem Veröffentlichungstag und vor der Angebotsfrist. Ohne "
+                                                   "Angabe: 12:00 Uhr an einem Werktag 10 Tage vor der "
+                                                   "Angebotsfrist (siehe oben)."))
+    question_time = GermanTimeField(_l("Frist für Bieterfragen (Uhrzeit)"), validators=[Optional()],
+                                    default=QUESTION_DEADLINE_TIME,
+                                    description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))
     electronic_submission = BooleanField(_l("Elektronische Angebotsabgabe"), default=True,
                                          description=_l("Verkürzt die Mindestfrist im offenen Verfahren um 5 Tage "
                                                         "(§ 15 Abs. 4 VgV)."))
@@ -41,6 +48,10 @@ class TenderForm(EinkaufForm):
                                    validate_choice=False)  # checked with German reasons by the service
     small_lots_shown = HiddenField(default="1")
     acknowledge = BooleanField(_l("Ich habe die Hinweise gelesen und erstelle das Vergabeverfahren trotzdem."))
+    deadline_justification = CleanTextAreaField(
+        _l("Begründung der verkürzten Angebotsfrist"), validators=[Optional(), Length(max=JUSTIFICATION_MAX)],
+        description=_l("Pflicht, wenn die Angebotsfrist kürzer als die Mindestfrist ist (§ 15 Abs. 3 VgV): "
+                       "20 bis 2.000 Zeichen; sie steht im Vergabevermerk."))
     submit = SubmitField(_l("Vergabeverfahren erstellen"))
 
 

@@ -8,7 +8,7 @@ whatever happens to the demand afterwards. TenderLot keeps the procedure decided
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from einkauf.db import Base, Money, UtcDateTime, utcnow
 from einkauf.lots.models import Lot, LotPlan
 from einkauf.rounds.models import Round
+from einkauf.rounds.timing import utc_to_berlin
 
 
 class TenderStatus(str, enum.Enum):
@@ -64,6 +65,15 @@ class Tender(Base):
     # The coordinator's text blocks of the Vergabeunterlagen; "" means the German default text.
     invitation_text: Mapped[str] = mapped_column(Text, default="")
     conditions_text: Mapped[str] = mapped_column(Text, default="")
+    # Deadlines and scoring decided at the freeze (issue 10): the Frist für Bieterfragen; the
+    # minimum period of § 15 VgV in days and the instant it ends (None when it does not apply);
+    # the coordinator's justification of a shorter deadline ("" when the deadline suffices);
+    # the scoring formula announced with the award criteria (German, one sentence per line).
+    question_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    minimum_period_days: Mapped[int | None] = mapped_column(Integer)
+    minimum_period_end: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deadline_justification: Mapped[str] = mapped_column(Text, default="")
+    scoring_formula: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     round: Mapped[Round] = relationship()
@@ -78,6 +88,13 @@ class Tender(Base):
     @property
     def warning_list(self) -> list[str]:
         return [line for line in self.warnings.splitlines() if line]
+
+    @property
+    def minimum_period_last_day(self) -> date | None:
+        """The last day of the § 15 VgV minimum period (it ends at 24:00 German time of it)."""
+        if self.minimum_period_end is None:
+            return None
+        return (utc_to_berlin(self.minimum_period_end) - timedelta(days=1)).date()
 
 
 class TenderLot(Base):

@@ -29,7 +29,9 @@ from einkauf.lots.sources import stale_message
 from einkauf.rounds.models import Round
 from einkauf.rounds.services import get_round
 from einkauf.tenders.models import Tender, TenderLot, TenderStatus
-from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, check_submission_deadline, format_reference)
+from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, DeadlineCheck, check_question_deadline,
+                                   check_submission_deadline, clean_justification, default_question_deadline,
+                                   format_reference, scoring_formula)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,14 @@ class StalePlan(InvalidState):
         self.changes = list(changes)
 
 
+class MissingJustification(ValidationFailed):
+    """The coordinator acknowledged a short deadline but gave no (or no valid) justification."""
+
+    def __init__(self, message: str, warnings: Sequence[str]):
+        super().__init__(message)
+        self.warnings = list(warnings)
+
+
 @dataclass(frozen=True)
 class FreezeCheck:
     """What freezing would decide now: the procedure and the deadline warnings."""
@@ -62,6 +72,7 @@ class FreezeCheck:
     decision: ProcedureDecision
     warnings: tuple[str, ...]
     days: int
+    deadline: DeadlineCheck | None = None
 
 
 def _current_plan_for_freezing(session: Session, rnd: Round):
@@ -91,22 +102,27 @@ def check_freeze(session: Session, round_code_or_id: int | str, *, publication_d
                                 national_procedure=rule_set.national_procedure, small_lots=small_lots)
     deadline = check_submission_deadline(publication_date, submission_deadline, eu_wide=decision.eu_wide,
                                          procedure=decision.procedure, electronic_submission=electronic_submission)
-    return FreezeCheck(decision, deadline.warnings, deadline.days)
+    return FreezeCheck(decision, deadline.warnings, deadline.days, deadline)
 
 
 def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, publication_date: date,
                   submission_deadline: datetime, electronic_submission: bool = True,
                   award_criteria: Sequence[tuple[str, Decimal]] | None = None,
                   small_lots: Iterable[str] | None = None, title: str | None = None,
-                  acknowledge_warnings: bool = False, reference_prefix: str = DEFAULT_REFERENCE_PREFIX,
+                  acknowledge_warnings: bool = False, deadline_justification: str = "",
+                  question_deadline: datetime | None = None, reference_prefix: str = DEFAULT_REFERENCE_PREFIX,
                   now: datetime | None = None) -> Tender:
     """Freeze the round's current lot plan into a tender with a new Vergabenummer.
 
     small_lots=None applies the system's small-lots proposal; a list is the coordinator's
     choice, checked (InvalidSmallLots). Deadline warnings (§ 15 VgV) raise DeadlineWarnings
-    unless acknowledge_warnings; they are stored with the tender either way. Refused while the
-    round has an active tender, while the plan is missing or stale, for a publication date in
-    the past and for a deadline not after the publication date.
+    unless acknowledge_warnings, and MissingJustification unless deadline_justification has 20
+    to 2000 characters; warnings and justification are stored with the tender. question_deadline
+    (Frist für Bieterfragen) must lie after the publication day and before the submission
+    deadline; None proposes one (rules.default_question_deadline). The announced scoring formula
+    of the award criteria is stored too. Refused while the round has an active tender, while the
+    plan is missing or stale, for a publication date in the past and for a deadline not after
+    the publication date.
     """
     now = now or utcnow()
     rnd = get_round(session, round_code_or_id)
@@ -127,6 +143,15 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
                          electronic_submission=electronic_submission, small_lots=small_lots)
     if check.warnings and not acknowledge_warnings:
         raise DeadlineWarnings(check.warnings)
+    justification = ""
+    if check.warnings:
+        try:
+            justification = clean_justification(deadline_justification)
+        except ValidationFailed as exc:
+            raise MissingJustification(exc.message, check.warnings) from None
+    if question_deadline is None:
+        question_deadline = default_question_deadline(publication_date, submission_deadline)
+    check_question_deadline(publication_date, question_deadline, submission_deadline)
     plan = get_plan(session, rnd.id)
     title = " ".join((title or rnd.title).split())[:MAX_TITLE] or rnd.title
     criteria = list(award_criteria or DEFAULT_AWARD_CRITERIA)
@@ -148,8 +173,11 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
         submission_deadline=submission_deadline, electronic_submission=electronic_submission,
         award_criteria=json.dumps([{"name": name, "weight": f"{weight:f}"} for name, weight in criteria],
                                   ensure_ascii=False),
-        warnings="\n".join(check.warnings), frozen_at=now, frozen_by_id=getattr(actor, "id", None),
-        frozen_by_label=actor_label(actor),
+        warnings="\n".join(check.warnings), question_deadline=question_deadline,
+        minimum_period_days=check.deadline.minimum_days if check.deadline else None,
+        minimum_period_end=check.deadline.minimum_end if check.deadline else None,
+        deadline_justification=justification, scoring_formula=scoring_formula(criteria), frozen_at=now,
+        frozen_by_id=getattr(actor, "id", None), frozen_by_label=actor_label(actor),
     )
     lot_ids = {lot.number: (lot.id, lot.sort_key) for lot in plan.lots}
     for lot in decision.lots:
@@ -164,7 +192,13 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
                          f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €",
                  after=tender_json(tender) | {"plan_id": plan.id, "publication_date": publication_date.isoformat(),
                                               "submission_deadline": submission_deadline.isoformat(),
-                                              "warnings": list(check.warnings)})
+                                              "question_deadline": question_deadline.isoformat(),
+                                              "electronic_submission": electronic_submission,
+                                              "warnings": list(check.warnings),
+                                              "deadline_justification": justification,
+                                              "award_criteria": [{"name": name, "weight": f"{weight:f}"}
+                                                                 for name, weight in criteria],
+                                              "scoring_formula": tender.scoring_formula})
     log.info("tender %s frozen from round %s by %s", reference, rnd.code, actor_label(actor))
     return tender
 

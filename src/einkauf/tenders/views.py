@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from einkauf.auth.models import Role
 from einkauf.errors import DomainError, NotFound
-from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, DEFAULT_INVITATION_TEXT
+from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitation_text
 from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
@@ -19,7 +19,8 @@ from einkauf.lots.services import current_plan_changes, get_plan, lot_members
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
-from einkauf.tenders.rules import InvalidAwardCriteria, default_deadline, parse_award_criteria
+from einkauf.tenders.rules import (QUESTION_DEADLINE_TIME, InvalidAwardCriteria, InvalidQuestionDeadline,
+                                   default_deadline, default_question_deadline, parse_award_criteria)
 from einkauf.web import get_db, load_or_404, paginate, roles_required
 
 bp = Blueprint("tenders", __name__)
@@ -41,6 +42,14 @@ def _deadline(form: TenderForm) -> datetime | None:
     return default_deadline(form.publication_date.data, form.deadline_date.data, form.deadline_time.data)
 
 
+def _question_deadline(form: TenderForm) -> datetime | None:
+    """The Frist für Bieterfragen of the form; None lets the service propose one."""
+    if form.question_date.data is None:
+        return None
+    return default_deadline(form.publication_date.data, form.question_date.data,
+                            form.question_time.data or QUESTION_DEADLINE_TIME)
+
+
 @bp.route("/runden/<int:round_id>/vergabe/neu", methods=["GET", "POST"])
 @coordinator_only
 def tender_new(round_id: int):
@@ -51,8 +60,8 @@ def tender_new(round_id: int):
         flash(gettext("Für diese Bedarfsabfrage gibt es noch keine Lose; bitte zuerst die Lose bilden."), "error")
         return redirect(url_for("lots.plan", round_id=row.id), 303)
     publication = default_publication_date()
-    form = TenderForm(data={"title": row.title, "publication_date": publication,
-                            "deadline_date": default_deadline(publication).date()}
+    proposed: datetime | None = default_deadline(publication)
+    form = TenderForm(data={"title": row.title, "publication_date": publication, "deadline_date": proposed.date()}
                       ) if request.method == "GET" else TenderForm()
     form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
     # A stale plan is shown with what changed and cannot be frozen (the service refuses a post).
@@ -77,9 +86,16 @@ def tender_new(round_id: int):
                     submission_deadline=deadline, electronic_submission=form.electronic_submission.data,
                     award_criteria=criteria, small_lots=chosen, title=form.title.data,
                     acknowledge_warnings=bool(form.acknowledge.data),
+                    deadline_justification=form.deadline_justification.data or "",
+                    question_deadline=_question_deadline(form),
                     reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"))
             except services.DeadlineWarnings as exc:
                 warnings = exc.warnings
+            except services.MissingJustification as exc:
+                warnings = exc.warnings
+                form.deadline_justification.errors = [*form.deadline_justification.errors, exc.message]
+            except InvalidQuestionDeadline as exc:
+                form.question_date.errors = [*form.question_date.errors, exc.message]
             except InvalidSmallLots as exc:
                 form.small_lots.errors.extend(exc.problems)
             except DomainError as exc:
@@ -99,6 +115,10 @@ def tender_new(round_id: int):
         deadline = _deadline(form) or default_deadline(when)
         check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
                                       electronic_submission=bool(form.electronic_submission.data))
+        proposed = _question_deadline(form) or default_question_deadline(when, deadline)
+        if (request.method == "POST" and not warnings and check.warnings
+                and (form.acknowledge.data or form.deadline_justification.data)):
+            warnings = list(check.warnings)  # another field failed: keep the warning, tick and justification
         if request.method == "GET":
             form.small_lots.data = list(check.decision.small_lots)
     except services.StalePlan:
@@ -108,7 +128,8 @@ def tender_new(round_id: int):
             problems.append(exc.message)
     values = {lot.number: lot for lot in plan.lots}
     return render_template("tenders/new.html", round=row, plan=plan, form=form, check=check, values=values,
-                           problems=problems, warnings=warnings, changes=changes)
+                           problems=problems, warnings=warnings, changes=changes,
+                           questions=proposed if check else None)
 
 
 @bp.get("/vergaben")
@@ -131,7 +152,7 @@ def _detail(tender, *, texts_form: TenderTextsForm | None = None, texts_error: s
                 services.award_criteria_of(tender)]
     form = CancelTenderForm(data={"version": str(tender.version)})
     texts_form = texts_form or TenderTextsForm(data={
-        "invitation_text": tender.invitation_text or DEFAULT_INVITATION_TEXT,
+        "invitation_text": tender.invitation_text or default_invitation_text(tender.electronic_submission),
         "conditions_text": tender.conditions_text or DEFAULT_CONDITIONS_TEXT, "version": str(tender.version)})
     return render_template("tenders/detail.html", tender=tender, members=members, criteria=criteria,
                            cancel_form=form, texts_form=texts_form, texts_error=texts_error,
@@ -187,7 +208,8 @@ def tender_texts(tender_id: int):
         try:
             documents.update_tender_texts(db, current_user._get_current_object(), tender.id,
                                           invitation_text=_unless_default(form.invitation_text.data,
-                                                                          DEFAULT_INVITATION_TEXT),
+                                                                          default_invitation_text(
+                                                                              tender.electronic_submission)),
                                           conditions_text=_unless_default(form.conditions_text.data,
                                                                           DEFAULT_CONDITIONS_TEXT),
                                           expected_version=int(form.version.data))

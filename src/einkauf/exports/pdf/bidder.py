@@ -15,7 +15,8 @@ from reportlab.platypus import PageBreak, Spacer
 from einkauf.exports.pdf.layout import (TABLE_BOLD, TABLE_FONT, TABLE_SIZE, CELL_PAD_X, Cell, ContentsEntry,
                                         Heading, PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table,
                                         facts_table, para)
-from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, text_block)
+from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
+                                          text_block)
 from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
 from einkauf.exports.text import clean_text
 from einkauf.lots.rules import format_number_de
@@ -97,7 +98,8 @@ def _criteria(tender: TenderDocument) -> list:
     rows.append([cell("Summe", _inner(widths[0]), clean=False), cell("100,00 %", _inner(widths[1]), clean=False)])
     return [para("Der Zuschlag wird je Los auf das wirtschaftlichste Angebot erteilt. Gewertet wird nach "
                  "den folgenden Kriterien und ihrer Gewichtung:"),
-            data_table(["Zuschlagskriterium", "Gewichtung"], rows, list(widths), numeric=(1,), total_row=True)]
+            data_table(["Zuschlagskriterium", "Gewichtung"], rows, list(widths), numeric=(1,), total_row=True),
+            *scoring_story(tender)]
 
 
 def _overview(tender: TenderDocument) -> list:

@@ -9,7 +9,7 @@ that does not add up (ValueError) rather than print a record that contradicts it
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from reportlab.lib.units import mm
@@ -17,11 +17,15 @@ from reportlab.platypus import PageBreak
 
 from einkauf.exports.pdf.layout import (CELL_PAD_X, TABLE_BOLD, TABLE_FONT, TABLE_SIZE, Cell, ContentsEntry, Heading,
                                         PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table, facts_table, para)
-from einkauf.exports.pdf.sections import contents, cover, generated, lot_key, lot_label, term_text
+from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
+                                          submission_text, term_text)
 from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
 from einkauf.exports.text import clean_text
-from einkauf.lots.rules import format_date_de, format_money_de, format_number_de, term_years
-from einkauf.rounds.timing import format_berlin
+from einkauf.lots.procedure import (SMALL_LOT_LIMIT, SMALL_LOTS_SHARE_PCT, LotValue, check_small_lots, is_small_lot,
+                                    quota_limit)
+from einkauf.lots.procedure import _share_pct as share_pct  # rounded away from the 20 % limit, as the check says
+from einkauf.lots.rules import format_date_de, format_day_de, format_money_de, format_number_de, term_years
+from einkauf.rounds.timing import format_berlin, utc_to_berlin
 
 DOCUMENT_NAME = "Vergabevermerk"
 MARKING = "Intern – nicht zur Veröffentlichung"
@@ -183,6 +187,117 @@ def _lot_story(lot: TenderLot, index: int) -> list:
     return story
 
 
+# --- decisions taken at the freeze (§ 8 VgV): deadlines, submission, scoring, small lots, lot rules
+
+FREEZE_ENTRIES = (("Fristen und Angebotsabgabe", "deadlines"), ("Zuschlagskriterien und Wertung", "criteria"),
+                  ("Kleinlosregelung (§ 3 Abs. 9 VgV)", "small-lots"), ("Losregeln", "lot-rules"))
+
+
+def _minimum_text(tender: TenderDocument) -> str:
+    if tender.minimum_period_days is None or tender.minimum_period_end is None:
+        return ("entfällt: die Mindestfrist des § 15 VgV für das offene Verfahren gilt nur im EU-weiten offenen "
+                "Verfahren; maßgeblich ist das gewählte Verfahren "
+                f"({clean_text(tender.procedure, multiline=False)})")
+    last_day = (utc_to_berlin(tender.minimum_period_end) - timedelta(days=1)).date()
+    basis = ("§ 15 Abs. 2 und 4 VgV, elektronische Angebotsabgabe" if tender.electronic_submission
+             else "§ 15 Abs. 2 VgV")
+    return (f"{tender.minimum_period_days} Tage ({basis}), gerechnet ab dem Tag nach der Veröffentlichung; sie "
+            f"endet am {format_day_de(last_day)}, 24:00 Uhr. Gezählt nach Art. 3 der Verordnung "
+            "(EWG, Euratom) Nr. 1182/71 (§ 82 VgV): fällt das Fristende auf einen Samstag, Sonntag oder "
+            "gesetzlichen Feiertag in Nordrhein-Westfalen, endet die Frist mit Ablauf des nächsten Werktags.")
+
+
+def _deadlines(tender: TenderDocument) -> list:
+    days = (utc_to_berlin(tender.submission_deadline).date() - tender.publication_date).days
+    rows = [
+        ("Veröffentlichung", f"{format_date_de(tender.publication_date)} (geplante Absendung der Bekanntmachung)"),
+        ("Frist für Bieterfragen", f"{format_berlin(tender.question_deadline)} (deutsche Zeit)"
+         if tender.question_deadline else "keine festgelegt"),
+        ("Angebotsfrist", f"{format_berlin(tender.submission_deadline)} (deutsche Zeit)"),
+        ("Angebotsfrist in Tagen", f"{days} Kalendertage nach dem Tag der Veröffentlichung"),
+        ("Mindestfrist", _minimum_text(tender)),
+        ("Angebotsabgabe", submission_text(tender)),
+    ]
+    if not tender.deadline_warnings:
+        rows.append(("Prüfung der Angebotsfrist", "Frist ausreichend"))
+        return [facts_table(rows)]
+    rows.append(("Prüfung der Angebotsfrist", "Mindestfrist unterschritten – der Hinweis wurde beim Einfrieren "
+                                              f"am {format_berlin(tender.frozen_at)} von "
+                                              f"{clean_text(tender.frozen_by, multiline=False)} zur Kenntnis "
+                                              "genommen und bestätigt"))
+    story: list = [facts_table(rows), Heading("Hinweis beim Einfrieren", "h2")]
+    story += [para(warning, "body_left") for warning in tender.deadline_warnings]
+    story.append(Heading("Begründung der verkürzten Angebotsfrist", "h2"))
+    story += long_text(clean_text(tender.deadline_justification) or "Keine Begründung hinterlegt.", "body_left")
+    return story
+
+
+def _criteria_record(tender: TenderDocument) -> list:
+    if not tender.award_criteria:
+        return [para("Keine Zuschlagskriterien hinterlegt.")]
+    widths = (140 * mm, 34 * mm)
+    rows = [[cell(c.name, _inner(widths[0]), max_lines=6),
+             cell(f"{format_number_de(c.weight_pct, 2)} %", _inner(widths[1]), clean=False)]
+            for c in tender.award_criteria]
+    rows.append([cell("Summe", _inner(widths[0]), clean=False), cell("100,00 %", _inner(widths[1]), clean=False)])
+    story: list = [data_table(["Zuschlagskriterium", "Gewichtung"], rows, list(widths), numeric=(1,),
+                              total_row=True)]
+    story += scoring_story(tender) or [para("Keine Wertungsformel hinterlegt.")]
+    story.append(para("Kriterien, Gewichtung und Wertung stehen wortgleich in den Vergabeunterlagen.", "small"))
+    return story
+
+
+def _small_lots(tender: TenderDocument) -> list:
+    if not tender.eu_wide:
+        return [para("Nicht anwendbar: Der geschätzte Auftragswert liegt unter dem EU-Schwellenwert; alle Lose "
+                     "werden national vergeben.", "body_left")]
+    chosen = [lot for lot in tender.lots if lot.small_lot_quota]
+    values = [LotValue(lot.number, lot.estimated_value) for lot in tender.lots]
+    candidates = [lot.number for lot in tender.lots if is_small_lot(lot.estimated_value)]
+    chosen_sum = sum((lot.estimated_value for lot in chosen), Decimal("0.00"))
+    problems = check_small_lots([lot.number for lot in chosen], values, tender.estimated_total)
+    rows = [
+        ("Ausgewählte Lose", ", ".join(lot.number for lot in chosen) if chosen else "keine"),
+        ("Lose unter " + format_money_de(SMALL_LOT_LIMIT), ", ".join(candidates) if candidates else "keine"),
+        ("Summe der ausgewählten Lose", format_money_de(chosen_sum)),
+        ("Anteil am Gesamtwert", f"{share_pct(chosen_sum, tender.estimated_total)} von "
+                                 f"{format_money_de(tender.estimated_total)}"),
+        ("Grenze", f"höchstens {format_number_de(SMALL_LOTS_SHARE_PCT, 0)} % des Gesamtwerts = "
+                   f"{format_money_de(quota_limit(tender.estimated_total))}; jedes Los unter "
+                   f"{format_money_de(SMALL_LOT_LIMIT)}"),
+        ("Prüfung", "eingehalten" if not problems else "nicht eingehalten: " + " ".join(problems)),
+    ]
+    if chosen and tender.national_procedure:
+        rows.append(("Verfahren der ausgewählten Lose", tender.national_procedure))
+    story: list = [facts_table(rows)]
+    if chosen:
+        widths = (14 * mm, 118 * mm, 42 * mm)
+        table_rows = [[cell(lot.number, _inner(widths[0])), cell(lot.title, _inner(widths[1]), max_lines=4),
+                       cell(format_money_de(lot.estimated_value), _inner(widths[2]), clean=False)] for lot in chosen]
+        blank = cell("", 1, clean=False)
+        table_rows.append([cell("Summe", _inner(widths[0]), clean=False), blank,
+                           cell(format_money_de(chosen_sum), _inner(widths[2]), clean=False)])
+        story.append(data_table(["Los", "Bezeichnung", "Geschätzter\nWert netto"], table_rows, list(widths),
+                                numeric=(2,), total_row=True))
+    return story
+
+
+def _lot_rules(tender: TenderDocument) -> list:
+    if not tender.lot_rules:
+        return [para("Keine Losregeln hinterlegt.")]
+    return [para("Die Lose wurden nach diesen Regeln der Bedarfsabfrage gebildet:", "body_left")] + [
+        para(f"– {clean_text(rule)}", "body_left") for rule in tender.lot_rules]
+
+
+def freeze_story(tender: TenderDocument) -> list:
+    """The sections of the decisions taken at the freeze, in FREEZE_ENTRIES order."""
+    story: list = []
+    for (title, key), part in zip(FREEZE_ENTRIES, (_deadlines, _criteria_record, _small_lots, _lot_rules)):
+        story.append(Heading(title, "h1", key))
+        story += part(tender)
+    return story
+
+
 def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = None) -> bytes:
     """The internal Vergabevermerk of a frozen tender as PDF bytes (R3, R4, R7, R14).
 
@@ -192,6 +307,7 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     moment = generated(generated_at)
     entries = [ContentsEntry(0, "Verfahrenswahl und Schwellenwert", "decision"),
                ContentsEntry(0, "Lose und geschätzte Werte", "lots")]
+    entries += [ContentsEntry(0, title, key) for title, key in FREEZE_ENTRIES]
     entries += [ContentsEntry(1, lot_label(lot), lot_key(i)) for i, lot in enumerate(tender.lots, start=1)]
     entries.append(ContentsEntry(0, "Freigabe", "release"))
 
@@ -204,6 +320,7 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     story += _decision(tender)
     story.append(Heading("Lose und geschätzte Werte", "h1", "lots"))
     story += _lots_table(tender)
+    story += freeze_story(tender)
     for index, lot in enumerate(tender.lots, start=1):
         story += _lot_story(lot, index)
     story += [

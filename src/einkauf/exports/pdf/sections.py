@@ -38,8 +38,21 @@ def lot_key(index: int) -> str:
     return f"lot-{index}"
 
 
+def submission_text(tender: TenderDocument) -> str:
+    """How tenders are submitted, as decided at the freeze."""
+    if tender.electronic_submission:
+        return "elektronisch über die in der Bekanntmachung genannte Vergabeplattform (§ 53 Abs. 1 VgV)"
+    return "elektronisch über die Vergabeplattform oder in Papierform (schriftlich, verschlossen)"
+
+
+def authority_text(tender: TenderDocument) -> str:
+    """The contracting authority's name and address, one line each."""
+    return "\n".join(part for part in (tender.cooperative_name.strip(), tender.cooperative_address.strip()) if part)
+
+
 def tender_facts(tender: TenderDocument) -> list[tuple[str, str]]:
     rows = [
+        ("Öffentlicher Auftraggeber", authority_text(tender)),
         ("Vergabenummer", tender.reference),
         ("Gegenstand", tender.title),
         ("Verfahrensart", tender.procedure),
@@ -50,6 +63,7 @@ def tender_facts(tender: TenderDocument) -> list[tuple[str, str]]:
         rows.append(("Frist für Bieterfragen", f"{format_berlin(tender.question_deadline)} (deutsche Zeit)"))
     rows += [
         ("Angebotsfrist", f"{format_berlin(tender.submission_deadline)} (deutsche Zeit)"),
+        ("Angebotsabgabe", submission_text(tender)),
         ("Laufzeit", term_text(tender)),
         ("Lose", f"{len(tender.lots)}"),
     ]
@@ -76,6 +90,15 @@ def cover(tender: TenderDocument, document_name: str, marking: str | None = None
         PageBreak(),
     ]
     return story
+
+
+def scoring_story(tender: TenderDocument) -> list:
+    """The announced scoring formula (§ 127 Abs. 5 GWB, § 58 VgV): the same words in the
+    Vergabeunterlagen and the Vergabevermerk."""
+    if not tender.scoring_formula.strip():
+        return []
+    return [Heading("Wertung", "h2")] + [para(line, "body_left") for line in tender.scoring_formula.splitlines()
+                                          if line.strip()]
 
 
 def contents(entries: list[ContentsEntry]) -> list:
