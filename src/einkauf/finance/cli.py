@@ -1,4 +1,6 @@
-"""`einkauf export finance ROUND --format xlsx|csv -o FILE [--prices estimated|awarded]`.
+"""`einkauf export finance ROUND --format xlsx|csv|abstimmung -o FILE [--prices estimated|awarded]`.
+
+`abstimmung` writes the reconciliation per lot (README „Money and quantities“) instead of the rows.
 
 Further options: `--member AGS` (one member's share only) and `--profile NAME|FILE.toml` (a
 column profile from instance/export_profiles/ or a file). The file is written under a temporary
