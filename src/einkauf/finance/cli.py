@@ -86,7 +86,8 @@ def register(main: click.Group, pass_ctx) -> None:
             write_intent.reset(token)
         if fmt == "abstimmung":
             click.echo(f"Abstimmung je Los {export.round.code} (Profil {profile.name}): {len(export.info.lots)} Lose, "
-                       f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} € → {output}")
+                       f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} € "
+                       f"→ {output}")
             return
         click.echo(f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
                    f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "

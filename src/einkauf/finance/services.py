@@ -308,6 +308,8 @@ def _write_reconciliation(session: Session, export: FinanceExport, stream: Binar
         statement = statement.where(Allocation.member_id == export.member.id)
     by_lot = {number: (int(rows), int(cents or 0)) for number, rows, cents in session.execute(statement)}
     write_reconciliation_csv(export.info.lots, by_lot, stream, profile)
+    log.info("finance reconciliation of round %s%s (%s): %s lots", export.round.code,
+             f" member {export.member.ags}" if export.member else "", profile.name, len(export.info.lots))
     return ExportTotals(rows=sum(rows for rows, _ in by_lot.values()),
                         net_cents=sum(cents for _, cents in by_lot.values()))
 
