@@ -13,7 +13,8 @@ Rounding decisions (all half-up, i.e. x.xx5 → x.xx + 0.01, never banker's roun
   § 3 VgV and is what the SQL of einkauf.lots.services computes:
   V = (A·p·T + 6000) div 12000 with A in thousandths and p in cents. For a one-year term it
   equals the R1 line value of the position (quantity × price, half-up to cents);
-- the value of a lot (and of a tender) is the sum of its rounded position values.
+- the value of a lot (and of a tender) is the sum of its rounded position values;
+- annual values, their value over the term and the members' shares beside it: lot_money (R22).
 All intermediate arithmetic is exact (fractions), so no float and no context precision can
 shift a half-cent.
 """
@@ -669,8 +670,8 @@ def apportion(total: Decimal, weights: Mapping[Any, int], order: Mapping[Any, An
 
     Largest remainder method: every key gets the floor of its exact share in cents, the cents
     left over go one each to the largest remainders (ties: by `order[key]`, else by key). The
-    parts always add up to `total` to the cent — used for each member's share of a lot's
-    estimated value, whose positions were rounded one by one.
+    parts always add up to `total` to the cent — used by lot_money to split a lot's annual value
+    × years into the members' term shares when a term of part years leaves fractions of a cent.
     """
     cents = int((_decimal(total, "total") * 100).to_integral_value())
     if Decimal(cents) != total * 100:

@@ -1,10 +1,12 @@
 """Vergabevermerk (PDF, internal): the procedure decision with its reasons and numbers (R4),
 the threshold applied, the estimated values per lot and per position with the reference
-prices (R3), each member's share per lot, and who froze the tender when. Every page is marked
+prices (R3), per lot its annual value beside it with the rounding difference and its cause, each
+member's annual and term share per lot (R22), and who froze the tender when. Every page is marked
 "Intern – nicht zur Veröffentlichung".
 
 The figures must agree: a lot's value is the sum of its position values, the tender's
-estimated total the sum of the lot values (R1, § 3 Abs. 7 VgV); build_record_pdf refuses data
+estimated total the sum of the lot values (R1, § 3 Abs. 7 VgV), the members' annual shares the
+lot's annual value and their term shares those of einkauf.lots.rules.lot_money; build_record_pdf refuses data
 that does not add up (ValueError) rather than print a record that contradicts itself.
 """
 from __future__ import annotations
