@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from einkauf.exports.tender_data import (AwardCriterion, Beneficiary, DeliverySite, MemberShare, TenderDocument,
                                          TenderLot, TenderPosition, position_oz)
-from einkauf.lots.rules import estimated_quantity, maximum_quantity, position_estimated_value
+from einkauf.db import line_value
+from einkauf.lots.rules import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
 
 D = Decimal
 UTC = timezone.utc
@@ -58,20 +59,25 @@ def make_lot(number: str = "1", positions: list[TenderPosition] | None = None, *
     if delivery_sites is None:
         delivery_sites = tuple(DeliverySite(f"Rathaus {m.name}", f"Marktplatz {i}\n{44000 + i} {m.name}", m.name, m.ags)
                                for i, m in enumerate(members, start=1))
-    shares = _shares(value, members)
+    annual = sum((line_value(p.annual_quantity, p.reference_price) for p in positions), D("0.00"))
+    shares = _shares(annual, value, members)
     return TenderLot(number=number, title=title, cpv_code=cpv_code, cpv_label=cpv_label, procedure=procedure,
                      small_lot_quota=small_lot_quota, estimated_value=value, members=tuple(members),
-                     positions=tuple(positions), delivery_sites=delivery_sites, member_shares=shares)
+                     positions=tuple(positions), delivery_sites=delivery_sites, member_shares=shares,
+                     annual_value=annual)
 
 
-def _shares(value: Decimal, members) -> tuple[MemberShare, ...]:
-    """Shares that add up to the lot value to the cent (the last member takes the remainder)."""
+def _shares(annual: Decimal, value: Decimal, members) -> tuple[MemberShare, ...]:
+    """Annual shares that add up to the lot's annual value to the cent (the last member takes
+    the remainder) and their term shares as einkauf.lots.rules.lot_money derives them (R22)."""
     if not members:
         return ()
-    each = (value / len(members)).quantize(D("0.01"))
-    shares = [MemberShare(m.name, m.ags, each) for m in members[:-1]]
-    shares.append(MemberShare(members[-1].name, members[-1].ags, value - each * (len(members) - 1)))
-    return tuple(shares)
+    each = (annual / len(members)).quantize(D("0.01"))
+    parts = {(m.ags, m.name): each for m in members[:-1]}
+    parts[(members[-1].ags, members[-1].name)] = annual - each * (len(members) - 1)
+    money = lot_money(annual, value, TERM_MONTHS + EXTENSION_MONTHS, parts)
+    return tuple(MemberShare(m.name, m.ags, money.member((m.ags, m.name)).term_value, parts[(m.ags, m.name)])
+                 for m in members)
 
 
 def make_tender(lots: list[TenderLot] | None = None, **overrides) -> TenderDocument:

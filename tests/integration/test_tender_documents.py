@@ -61,7 +61,11 @@ def test_the_data_names_every_lot_position_member_and_shares_that_add_up(db, ten
     assert [p.oz for p in data.lots[0].positions] == ["1.001", "1.002"]
     assert {b.name for b in data.lots[0].members} == {"Essen", "Bochum", "Köln"}
     for lot in data.lots:
-        assert sum(share.value for share in lot.member_shares) == lot.estimated_value
+        # R22: annual shares add up to the lot's annual value, term shares to annual value × years;
+        # the § 3 VgV value is the sum of the positions (the difference is shown in the Vermerk).
+        assert sum(share.annual_value for share in lot.member_shares) == lot.annual_value
+        assert sum(share.value for share in lot.member_shares) == lot.money(48).annual_term_value
+        assert all(share.value == 4 * share.annual_value for share in lot.member_shares)
         assert sum(p.estimated_value for p in lot.positions) == lot.estimated_value
     assert len(data.lots[0].delivery_sites) == 3  # each city orders to one of its two sites
     assert data.estimated_total == frozen.estimated_total

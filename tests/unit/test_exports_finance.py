@@ -290,3 +290,32 @@ def test_the_rows_of_one_export_share_fiscal_year_reference_price_basis_and_roun
     with pytest.raises(ValueError, match="einer Bedarfsabfrage"):
         list(finance_lines([row(), row(reference="VG-1")]).lines)
     assert csv_text([]) == ";".join(HEADERS) + "\r\n"
+
+
+# --- the reconciliation per lot (R22) -----------------------------------------------------------
+
+def test_the_reconciliation_csv_follows_the_profile_and_guards_titles():
+    from einkauf.exports.finance import LotValues, write_reconciliation_csv
+
+    profile = parse_profile('[format]\ndecimal_separator = "."\nthousands_separator = ","\n'
+                            '[csv]\ndelimiter = "|"\nbom = false\n[[columns]]\ncolumn = "AGS"\n', "punkt")
+    lots = [LotValues("1", "=Papier", Decimal("1234.56"), 48, Decimal("4938.24"), Decimal("4938.20")),
+            LotValues("2", "Toner", Decimal("0.01"), 18, Decimal("0.02"), Decimal("0.02"))]
+    out = io.BytesIO()
+    write_reconciliation_csv(lots, {"1": (3, 123456), "2": (1, 1)}, out, profile)
+    lines = out.getvalue().decode("utf-8").split("\r\n")
+    assert lines[1].startswith("1|'=Papier|3|1,234.56|1,234.56|0.00|48|4,938.24|4,938.20|-0.04|Rundung: § 3 VgV")
+    assert lines[2] == "2|Toner|1|0.01|0.01|0.00|18|0.02|0.02|0.00|"
+    assert lines[3].startswith("Summe||4|1,234.57|1,234.57|0.00||4,938.26|4,938.22|-0.04|Rundung")
+
+
+def test_the_info_sheet_shows_a_lot_whose_rows_miss_the_plan_value_as_a_difference():
+    from einkauf.exports.finance import LotValues
+
+    info = ExportInfo(round_code="2027", round_title="Bedarf 2027", generated_at=INFO.generated_at,
+                      lots=(LotValues("1", "Papier", Decimal("0.51"), 48, Decimal("2.04"), Decimal("2.00")),))
+    out = io.BytesIO()
+    write_finance_xlsx(iter([row()]), out, DEFAULT_PROFILE, info)
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(out.getvalue()))["Info"].iter_rows()]
+    start = next(i for i, r in enumerate(rows) if r[0] == "Los")
+    assert rows[start + 1] == ["1", "Papier", 1, 0.5, 0.51, -0.01, 48, 2.04, 2, -0.04]

@@ -43,6 +43,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from einkauf.exports.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_cell
 from einkauf.exports.finance_columns import FIELD_INDEX, PLACES, Kind
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
+from einkauf.lots.rules import ROUNDING_CAUSE
 from einkauf.rounds.timing import BERLIN
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -63,6 +64,26 @@ SUMMARY_HEADERS = ("Mitglied", "AGS", "Los", "Los-Titel", "Zeilen", "Gesamt nett
 
 
 @dataclass(frozen=True)
+class LotValues:
+    """One lot of the reconciliation (R22), from einkauf.lots.rules.lot_money: the annual value
+    (the lot's, or in one member's export that member's annual share), the term in months,
+    the annual value over the term (annual × years; a member's term share), and the lot's
+    estimated value of § 3 VgV — None in one member's export, which reconciles that member's
+    share only."""
+
+    number: str
+    title: str
+    annual_value: Decimal
+    term_months_total: int
+    annual_term_value: Decimal
+    term_value: Decimal | None = None
+
+    @property
+    def rounding_difference(self) -> Decimal | None:
+        return None if self.term_value is None else self.term_value - self.annual_term_value
+
+
+@dataclass(frozen=True)
 class ExportInfo:
     """What the export is of; printed on the Info sheet (and used for the Belegdatum column)."""
 
@@ -76,6 +97,8 @@ class ExportInfo:
     plan_fingerprint: str = ""
     # The plan's annual net total for the same selection, to reconcile against (R1); None if unknown.
     plan_net_total: Decimal | None = None
+    # Per lot: annual and term values for the reconciliation of the rows (R22); () if unknown.
+    lots: tuple[LotValues, ...] = ()
 
     @property
     def generated_on(self) -> date:
@@ -658,3 +681,124 @@ def _write_info(wb: Workbook, profile: Profile, info: ExportInfo | None, totals:
     ws.append([])
     ws.append([text_cell(ws, "Alle Summen sind Summen der auf Cent gerundeten Zeilenwerte; die Summen je Mitglied "
                              "und Los (Blatt „Summen“) ergeben die Summen der Detailzeilen centgenau.")])
+    if info is not None and info.lots:
+        _write_reconciliation(ws, profile, info, totals)
+
+
+RECONCILIATION_HEADERS = ("Los", "Los-Titel", "Zeilen", "Zeilen netto (Summe, jährlich)", "Jahreswert laut Losplan",
+                          "Abweichung", "Laufzeit (Monate)", "Jahreswert × Laufzeit", "Geschätzter Wert (§ 3 VgV)",
+                          "Rundungsdifferenz")
+
+
+def rows_by_lot(totals: ExportTotals) -> dict[str, tuple[int, int]]:
+    """Rows and Σ net cents of the export per lot number (summed over its members)."""
+    result: dict[str, tuple[int, int]] = {}
+    for (_ags, _member, lot, _title), (count, net, _vat, _gross) in totals.by_member_lot.items():
+        rows, cents = result.get(lot, (0, 0))
+        result[lot] = (rows + count, cents + net)
+    return result
+
+
+def _write_reconciliation(ws, profile: Profile, info: ExportInfo, totals: ExportTotals) -> None:
+    """Per lot: the rows' sum against the plan's annual value, that value over the term, the
+    estimated value of § 3 VgV and the rounding difference with its cause (R22)."""
+    ws.append([])
+    member_export = any(lot.term_value is None for lot in info.lots)
+    ws.append([_header_cell(ws, "Abstimmung je Los: Jahreswerte und Werte über die Laufzeit")])
+    ws.append([_header_cell(ws, h) for h in RECONCILIATION_HEADERS])
+    by_lot = rows_by_lot(totals)
+
+    def money(value: Decimal | None) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(ws, value)
+        cell.number_format = profile.money_format
+        return cell
+
+    sums = [0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")]
+    for lot in info.lots:
+        rows, cents = by_lot.get(lot.number, (0, 0))
+        row_sum = _euro(cents)
+        ws.append([text_cell(ws, lot.number), text_cell(ws, lot.title), rows, money(row_sum), money(lot.annual_value),
+                   money(row_sum - lot.annual_value), lot.term_months_total, money(lot.annual_term_value),
+                   money(lot.term_value), money(lot.rounding_difference)])
+        for index, value in enumerate((rows, row_sum, lot.annual_value, lot.annual_term_value,
+                                       lot.term_value or 0, lot.rounding_difference or 0)):
+            sums[index] += value
+    rows, row_sum, annual, annual_term, term, difference = sums
+    ws.append([_header_cell(ws, "Summe"), None, rows, money(row_sum), money(annual), money(row_sum - annual), None,
+               money(annual_term), None if member_export else money(term),
+               None if member_export else money(difference)])
+    ws.append([])
+    for note in reconciliation_notes(member_export):
+        ws.append([text_cell(ws, note)])
+
+
+def reconciliation_notes(member_export: bool) -> list[str]:
+    """What the reconciliation columns mean, in German (Info sheet and README, R22)."""
+    notes = [
+        "Zeilen netto: Summe der Detailzeilen (je Bedarfsposition Menge × Preis, auf Cent gerundet) – ein "
+        "Jahresbetrag. Jahreswert laut Losplan: " + ("der Jahresanteil des Mitglieds (Summe seiner Zuordnungen)"
+                                                     if member_export else "der beim Bilden der Lose gespeicherte "
+                                                     "Jahreswert des Loses") + "; die Abweichung ist 0,00 €.",
+        "Jahreswert × Laufzeit: Jahreswert × Laufzeit in Monaten / 12, einmal auf Cent gerundet (bei ganzen Jahren "
+        "exakt)" + ("; der Anteil des Mitglieds über die Laufzeit, wie im Vergabevermerk." if member_export
+                    else "; die Anteile der Mitglieder im Vergabevermerk ergeben zusammen genau diesen Betrag."),
+    ]
+    if member_export:
+        notes.append("Der geschätzte Wert nach § 3 VgV und die Rundungsdifferenz stehen im Export aller Mitglieder.")
+    else:
+        notes.append(ROUNDING_CAUSE)
+    return notes
+
+
+# --- the reconciliation as CSV (R22) -------------------------------------------------------------
+
+# The CSV of the detail rows stays a plain table for ERP imports (header row, then rows, nothing
+# else). Its reconciliation per lot is a file of its own with the columns of the Info sheet's
+# table and the cause of a rounding difference in words.
+RECONCILIATION_CSV_HEADERS = RECONCILIATION_HEADERS + ("Ursache",)
+ROUNDING_CAUSE_SHORT = ("Rundung: § 3 VgV rundet je Position einmal (Jahresmenge × Schätzpreis × Jahre), die "
+                        "Jahreszeilen werden je Bedarfsposition gerundet und danach mit der Laufzeit multipliziert")
+
+
+def write_reconciliation_csv(lots: Sequence[LotValues], by_lot: Mapping[str, tuple[int, int]], stream: BinaryIO,
+                             profile: Profile = DEFAULT_PROFILE) -> None:
+    """Write the reconciliation per lot (RECONCILIATION_CSV_HEADERS) and a total row as CSV in the
+    profile's delimiter, decimal separator, BOM and formula guard. `by_lot`: lot number →
+    (rows, Σ net cents) of the export's detail rows. The stream is left open."""
+    money = _scaled_formatter(2, profile.decimal_separator, profile.thousands_separator)
+
+    def amount(value: Decimal | None) -> str:
+        return "" if value is None else money(int(value.scaleb(2)))
+
+    def text(value: str) -> str:
+        return _guarded(value) if profile.formula_guard else value
+
+    wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig" if profile.bom else "utf-8", newline="")
+    try:
+        writer = csv.writer(wrapper, **_dialect(profile))
+        writer.writerow(RECONCILIATION_CSV_HEADERS)
+        member_export = any(lot.term_value is None for lot in lots)
+        rows_total, cents_total = 0, 0
+        annual = annual_term = term = difference = Decimal("0.00")
+        for lot in lots:
+            rows, cents = by_lot.get(lot.number, (0, 0))
+            row_sum = _euro(cents)
+            writer.writerow([text(lot.number), text(lot.title), rows, amount(row_sum), amount(lot.annual_value),
+                             amount(row_sum - lot.annual_value), lot.term_months_total,
+                             amount(lot.annual_term_value), amount(lot.term_value), amount(lot.rounding_difference),
+                             ROUNDING_CAUSE_SHORT if lot.rounding_difference else ""])
+            rows_total += rows
+            cents_total += cents
+            annual += lot.annual_value
+            annual_term += lot.annual_term_value
+            term += lot.term_value or 0
+            difference += lot.rounding_difference or 0
+        writer.writerow(["Summe", "", rows_total, amount(_euro(cents_total)), amount(annual),
+                         amount(_euro(cents_total) - annual), "", amount(annual_term),
+                         "" if member_export else amount(term), "" if member_export else amount(difference),
+                         ROUNDING_CAUSE_SHORT if difference and not member_export else ""])
+        wrapper.flush()
+    finally:
+        wrapper.detach()

@@ -10,7 +10,7 @@ Conventions the generators rely on (checked on construction):
 - the award criteria weigh 100 % together.
 
 Which fields reach the bidders: everything except `TenderPosition.reference_price`,
-`TenderPosition.estimated_value`, `TenderLot.estimated_value`, `TenderLot.member_shares`,
+`TenderPosition.estimated_value`, `TenderLot.estimated_value`, `TenderLot.member_shares`, `TenderLot.annual_value`,
 `TenderLot.small_lot_quota` and the record fields of `TenderDocument` (procedure reasons,
 threshold, estimated total, deadline warnings and justification, national procedure, lot
 rules) — those appear only in the internal Vergabevermerk (R7).
@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import format_number_de
+from einkauf.lots.rules import LotMoney, format_number_de, lot_money
 
 THOUSANDTH = Decimal("0.001")
 
@@ -162,14 +162,18 @@ class DeliverySite:
 
 @dataclass(frozen=True)
 class MemberShare:
-    """A member's share of a lot's estimated value (Vergabevermerk only)."""
+    """A member's share of a lot (Vergabevermerk only, R22): `annual_value` is the sum of its
+    rounded annual rows, `value` its share over the term (annual × years, see
+    einkauf.lots.rules.lot_money — the figure the finance export shows for it too)."""
 
     member_name: str
     member_ags: str
     value: Decimal
+    annual_value: Decimal = Decimal("0.00")
 
     def __post_init__(self):
         _decimal(self.value, "MemberShare.value", places=2)
+        _decimal(self.annual_value, "MemberShare.annual_value", places=2)
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,7 @@ class TenderLot:
     `additional_cpv`, in category order), its procedure (German text) and whether it is awarded under the small-lots quota
     (§ 3 Abs. 9 VgV), its estimated value (sum of the position values), the named
     beneficiaries (R6), the positions in OZ order, the lot's delivery sites, and (record
-    only) each member's share of the estimated value."""
+    only) each member's annual and term share and the lot's annual value (R22)."""
 
     number: str
     title: str
@@ -247,10 +251,12 @@ class TenderLot:
     delivery_sites: tuple[DeliverySite, ...] = ()
     member_shares: tuple[MemberShare, ...] = ()
     additional_cpv: tuple[CpvEntry, ...] = ()
+    annual_value: Decimal = Decimal("0.00")  # Σ of the lot's rounded annual rows (R1, R22)
 
     def __post_init__(self):
         _tuples(self)
         _decimal(self.estimated_value, "TenderLot.estimated_value", places=2)
+        _decimal(self.annual_value, "TenderLot.annual_value", places=2)
         codes = [self.cpv_code, *(entry.code for entry in self.additional_cpv)]
         if len(set(codes)) != len(codes):
             raise ValueError(f"lot {self.number}: a CPV code appears twice: {codes}")
@@ -275,6 +281,12 @@ class TenderLot:
         if not self.additional_cpv:
             return main
         return f"{main} (Haupt), weitere: " + ", ".join(one(entry.code, entry.label) for entry in self.additional_cpv)
+
+    def money(self, term_months_total: int) -> LotMoney:
+        """The lot's annual and term values side by side with the members' shares (R22);
+        ValueError when the member shares do not add up to the annual value."""
+        return lot_money(self.annual_value, self.estimated_value, term_months_total,
+                         {(s.member_ags, s.member_name): s.annual_value for s in self.member_shares})
 
     def position_key(self, position: TenderPosition) -> str:
         """The stable key of a position across documents and the price-sheet import:

@@ -1,4 +1,6 @@
-"""`einkauf export finance ROUND --format xlsx|csv -o FILE [--prices estimated|awarded]`.
+"""`einkauf export finance ROUND --format xlsx|csv|abstimmung -o FILE [--prices estimated|awarded]`.
+
+`abstimmung` writes the reconciliation per lot (README „Money and quantities“) instead of the rows.
 
 Further options: `--member AGS` (one member's share only) and `--profile NAME|FILE.toml` (a
 column profile from instance/export_profiles/ or a file). The file is written under a temporary
@@ -24,7 +26,8 @@ def register(main: click.Group, pass_ctx) -> None:
 
     @export_group.command("finance")
     @click.argument("round_code")
-    @click.option("--format", "fmt", required=True, type=click.Choice(["xlsx", "csv"]), help="Dateiformat.")
+    @click.option("--format", "fmt", required=True, type=click.Choice(["xlsx", "csv", "abstimmung"]),
+                  help="Dateiformat; abstimmung: die Abstimmung je Los (Jahreswerte, Werte über die Laufzeit) als CSV.")
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
                   help="Zieldatei.")
     @click.option("--prices", default="estimated", show_default=True, type=click.Choice(["estimated", "awarded"]),
@@ -81,6 +84,11 @@ def register(main: click.Group, pass_ctx) -> None:
                     raise
         finally:
             write_intent.reset(token)
+        if fmt == "abstimmung":
+            click.echo(f"Abstimmung je Los {export.round.code} (Profil {profile.name}): {len(export.info.lots)} Lose, "
+                       f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} € "
+                       f"→ {output}")
+            return
         click.echo(f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
                    f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "
                    f"USt {format_decimal_de(totals.vat, 2)} €, brutto {format_decimal_de(totals.gross, 2)} € → {output}")

@@ -35,16 +35,20 @@ from sqlalchemy.orm import Session
 from einkauf.audit.services import actor_label
 from einkauf.db import cents_to_euro, utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
-from einkauf.exports.finance import (PRICE_BASIS_LABELS, ExportInfo, ExportTotals, FinanceLines, download_name,
+from einkauf.exports.finance import (PRICE_BASIS_LABELS, ExportInfo, ExportTotals, FinanceLines, LotValues,
+                                     download_name, write_reconciliation_csv,
                                      fiscal_year, write_finance_csv_lines, write_finance_xlsx)
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
+from einkauf.lots.rules import lot_money
+from einkauf.lots.services import member_annual_shares
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("xlsx", "csv")
+# "abstimmung": the reconciliation per lot as CSV (R22), a file of its own beside the detail CSV.
+FORMATS = ("xlsx", "csv", "abstimmung")
 PRICE_BASES = tuple(PRICE_BASIS_LABELS)
 YIELD_PER = 5000
 
@@ -161,6 +165,10 @@ class FinanceExport:
         return fiscal_year(self.round.code, self.round.deadline)
 
     def file_name(self, fmt: str) -> str:
+        if fmt == "abstimmung":
+            name = download_name(self.round.code, self.member.ags if self.member else None, "csv",
+                                 reference=self.reference)
+            return name.removesuffix(".csv") + "_Abstimmung.csv"
         return download_name(self.round.code, self.member.ags if self.member else None, fmt, reference=self.reference)
 
 
@@ -206,6 +214,27 @@ def _selection_total(session: Session, plan: LotPlan, member_id: int | None) -> 
     return cents_to_euro(cents)
 
 
+def lot_values(session: Session, plan: LotPlan, member: Member | None = None) -> tuple[LotValues, ...]:
+    """Per lot of the plan, the annual and term values the export reconciles against (R22),
+    derived by einkauf.lots.rules.lot_money like the Vergabevermerk and the pages. For one
+    member: only the lots it has rows in, with its annual and term share and no § 3 VgV value."""
+    months = plan.round.contract_term_months + plan.round.extension_months
+    shares = member_annual_shares(session, plan.id) if member is not None else {}
+    values = []
+    for lot in plan.lots:
+        if member is None:
+            money = lot_money(lot.annual_value, lot.estimated_value, months)
+            values.append(LotValues(lot.number, lot.title, money.annual_value, months, money.annual_term_value,
+                                    money.term_value))
+            continue
+        key = (member.ags, member.name)
+        if key not in shares.get(lot.id, {}):
+            continue
+        share = lot_money(lot.annual_value, lot.estimated_value, months, shares[lot.id]).member(key)
+        values.append(LotValues(lot.number, lot.title, share.annual_value, months, share.term_value))
+    return tuple(values)
+
+
 def prepare_round_export(session: Session, round_code_or_id: int | str, *, member_id: int | None = None,
                          prices: str = "estimated", reference: str = "", now: datetime | None = None
                          ) -> FinanceExport:
@@ -238,6 +267,7 @@ def _prepare(session: Session, rnd: Round, plan: LotPlan, *, member_id: int | No
         reference=reference, member_label=f"{member.name} ({member.ags})" if member else "alle Mitglieder",
         plan_version=plan.version, plan_fingerprint=plan.fingerprint,
         plan_net_total=_selection_total(session, plan, member_id),
+        lots=lot_values(session, plan, member),
     )
     return FinanceExport(round=rnd, plan=plan, info=info, member=member, reference=reference, price_basis=prices)
 
@@ -247,7 +277,9 @@ def write_export(session: Session, export: FinanceExport, fmt: str, stream: Bina
                  ) -> ExportTotals:
     """Stream the export's rows from the database into the xlsx or CSV writer."""
     if fmt not in FORMATS:
-        raise ValidationFailed(f"Unbekanntes Format „{fmt[:20]}“: erlaubt sind xlsx und csv.")
+        raise ValidationFailed(f"Unbekanntes Format „{fmt[:20]}“: erlaubt sind xlsx, csv und abstimmung.")
+    if fmt == "abstimmung":
+        return _write_reconciliation(session, export, stream, profile)
     selection = {"fiscal_year": export.fiscal_year, "round_code": export.round.code, "reference": export.reference,
                  "price_basis": export.price_basis, "member_id": export.member.id if export.member else None}
     if fmt == "xlsx":
@@ -261,6 +293,25 @@ def write_export(session: Session, export: FinanceExport, fmt: str, stream: Bina
              f" member {export.member.ags}" if export.member else "", profile.name, actor_label(actor) if actor else "-",
              totals.rows, totals.net)
     return totals
+
+
+def _write_reconciliation(session: Session, export: FinanceExport, stream: BinaryIO, profile: Profile) -> ExportTotals:
+    """The reconciliation per lot as CSV: rows and Σ net per lot of the same selection, summed in
+    SQL, against the lot values of the Info sheet (R22)."""
+    statement = (select(Lot.number, func.count(), cast(func.sum(_big(Allocation.net_value)), BigInteger))
+                 .select_from(Allocation)
+                 .join(LotPosition, LotPosition.id == Allocation.position_id)
+                 .join(Lot, Lot.id == LotPosition.lot_id)
+                 .where(LotPosition.plan_id == export.plan.id)
+                 .group_by(Lot.number))
+    if export.member is not None:
+        statement = statement.where(Allocation.member_id == export.member.id)
+    by_lot = {number: (int(rows), int(cents or 0)) for number, rows, cents in session.execute(statement)}
+    write_reconciliation_csv(export.info.lots, by_lot, stream, profile)
+    log.info("finance reconciliation of round %s%s (%s): %s lots", export.round.code,
+             f" member {export.member.ags}" if export.member else "", profile.name, len(export.info.lots))
+    return ExportTotals(rows=sum(rows for rows, _ in by_lot.values()),
+                        net_cents=sum(cents for _, cents in by_lot.values()))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from einkauf.web import get_db, roles_required
 bp = Blueprint("finance", __name__)
 
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "csv": "text/csv; charset=utf-8"}
+             "csv": "text/csv; charset=utf-8", "abstimmung": "text/csv; charset=utf-8"}
 # The export is written to a temporary file; up to this size it is sent from memory.
 IN_MEMORY_BYTES = 8 * 1024 * 1024
 
@@ -87,6 +87,7 @@ def _send(export, fmt: str, profile):
 
 
 @bp.get("/finanzen/runden/<int:round_id>/export.<any(xlsx, csv):fmt>")
+@bp.get("/finanzen/runden/<int:round_id>/abstimmung.csv", defaults={"fmt": "abstimmung"})
 @exporters
 def round_export(round_id: int, fmt: str):
     profile = _profile_or_404()
@@ -98,9 +99,10 @@ def round_export(round_id: int, fmt: str):
 
 
 @bp.get("/finanzen/vergaben/<int:tender_id>/export.<any(xlsx, csv):fmt>")
+@bp.get("/finanzen/vergaben/<int:tender_id>/abstimmung.csv", defaults={"fmt": "abstimmung"})
 @exporters
 def tender_export(tender_id: int, fmt: str):
-    """A tender's frozen plan, with its Vergabenummer in every row."""
+    """A tender's frozen plan, with its Vergabenummer in every row (or its reconciliation per lot)."""
     profile = _profile_or_404()
     try:
         export = services.prepare_tender_export(get_db(), tender_id, member_id=_own_member_id())

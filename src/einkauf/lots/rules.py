@@ -13,7 +13,8 @@ Rounding decisions (all half-up, i.e. x.xx5 → x.xx + 0.01, never banker's roun
   § 3 VgV and is what the SQL of einkauf.lots.services computes:
   V = (A·p·T + 6000) div 12000 with A in thousandths and p in cents. For a one-year term it
   equals the R1 line value of the position (quantity × price, half-up to cents);
-- the value of a lot (and of a tender) is the sum of its rounded position values.
+- the value of a lot (and of a tender) is the sum of its rounded position values;
+- annual values, their value over the term and the members' shares beside it: lot_money (R22).
 All intermediate arithmetic is exact (fractions), so no float and no context precision can
 shift a half-cent.
 """
@@ -684,8 +685,8 @@ def apportion(total: Decimal, weights: Mapping[Any, int], order: Mapping[Any, An
 
     Largest remainder method: every key gets the floor of its exact share in cents, the cents
     left over go one each to the largest remainders (ties: by `order[key]`, else by key). The
-    parts always add up to `total` to the cent — used for each member's share of a lot's
-    estimated value, whose positions were rounded one by one.
+    parts always add up to `total` to the cent — used by lot_money to split a lot's annual value
+    × years into the members' term shares when a term of part years leaves fractions of a cent.
     """
     cents = int((_decimal(total, "total") * 100).to_integral_value())
     if Decimal(cents) != total * 100:
@@ -704,3 +705,116 @@ def apportion(total: Decimal, weights: Mapping[Any, int], order: Mapping[Any, An
     result = {key: Decimal("0.00") for key in weights}
     result.update({key: Decimal(value).scaleb(-2) for key, value in parts.items()})
     return result
+
+
+# --- R22: one money story – annual values and values over the term side by side ------------
+#
+# Two derivations of "the value over the term" meet in every document:
+# - the estimated value of § 3 VgV (R3): per position annual quantity × reference price × years,
+#   rounded ONCE per position; the lot's value is the sum of its positions (legal, it decides
+#   the procedure, and never changes here);
+# - the annual story of the finance rows (R1): every demand line's value (quantity × price) is
+#   rounded to the cent; a member's annual share of a lot is the sum of its rows, the lot's
+#   annual value the sum of all rows. Over the term: annual value × years, rounded once
+#   (exact for whole years), and each member's term share is its annual share × years —
+#   exact for whole years; otherwise the cents are distributed by largest remainder so that
+#   the shares still add up to the lot's annual value × years.
+# The two lot figures differ by a pure rounding difference, shown with its cause wherever
+# both appear. lot_money is the one function pages, Vergabevermerk and finance exports use.
+
+ROUNDING_CAUSE = N_("Rundungsdifferenz = geschätzter Wert nach § 3 VgV − Jahreswert × Laufzeit in Jahren. Der "
+                    "Wert nach § 3 VgV wird je Position einmal gerundet (Jahresmenge × Schätzpreis × Laufzeit in "
+                    "Jahren); der Jahreswert ist die Summe der je Bedarfsposition auf Cent gerundeten Zeilen "
+                    "(Menge × Schätzpreis) und wird erst danach mit der Laufzeit multipliziert. Die Anteile der "
+                    "Mitglieder und die Finanzexporte beruhen auf dem Jahreswert.")
+
+
+def term_value_from_annual(annual_value: Decimal, term_months_total: int) -> Decimal:
+    """An annual amount over the term: annual value × months / 12, exact, rounded half-up to
+    the cent once. Whole years are exact: 453.73 over 48 months → 1814.92."""
+    annual_value = _decimal(annual_value, "annual_value")
+    months = _months(term_months_total, "term_months_total")
+    cents = _scaled(annual_value, 2)
+    if cents is not None:
+        return Decimal((cents * months + 6) // MONTHS_PER_YEAR).scaleb(-2)
+    return _round_half_up(Fraction(annual_value) * months / MONTHS_PER_YEAR, 2)
+
+
+def term_years_text(term_months_total: int) -> str:
+    """The term in years for a German text: "4", "2,5", "1,25"; "13/12" when not exact in
+    two decimals (no rounded figure pretends to be the factor)."""
+    months = _months(term_months_total, "term_months_total")
+    if months * 100 % MONTHS_PER_YEAR:
+        return f"{months}/{MONTHS_PER_YEAR}"
+    years = Decimal(months * 100 // MONTHS_PER_YEAR).scaleb(-2)
+    return format_number_de(years, 0 if months % MONTHS_PER_YEAR == 0 else (1 if months * 10 % 12 == 0 else 2))
+
+
+@dataclass(frozen=True)
+class MemberMoney:
+    """A member's share of a lot: annual (Σ of its rounded rows) and over the term."""
+
+    key: Any
+    annual_value: Decimal
+    term_value: Decimal
+
+
+@dataclass(frozen=True)
+class LotMoney:
+    """One lot's money story (R22), see lot_money."""
+
+    annual_value: Decimal        # Σ of the rounded annual rows (R1) = Lot.annual_value
+    term_value: Decimal          # estimated value of § 3 VgV (R3) = Lot.estimated_value
+    term_months_total: int
+    annual_term_value: Decimal   # annual value × years, half-up once
+    members: tuple[MemberMoney, ...] = ()
+
+    @property
+    def rounding_difference(self) -> Decimal:
+        """term_value − annual_term_value: a pure rounding difference (ROUNDING_CAUSE)."""
+        return self.term_value - self.annual_term_value
+
+    @property
+    def years_text(self) -> str:
+        return term_years_text(self.term_months_total)
+
+    def member(self, key: Any) -> MemberMoney:
+        return next(m for m in self.members if m.key == key)
+
+
+def lot_money(annual_value: Decimal, term_value: Decimal, term_months_total: int,
+              member_annual: Mapping[Any, Decimal] | None = None) -> LotMoney:
+    """The annual and term values of a lot side by side, and each member's shares.
+
+    annual_value: the lot's annual value (Σ of its rounded rows); term_value: its estimated
+    value of § 3 VgV; member_annual: each member's annual share (Σ of its rows in the lot),
+    keyed by anything sortable. Every member's term share = annual share × years, exact when
+    that is a whole number of cents (always for whole years), otherwise the cents of
+    annual value × years are split by largest remainder — so the term shares always add up to
+    annual_term_value. Raises ValueError when the member shares do not add up to the annual
+    value (the rows and the plan would tell two stories).
+    """
+    annual_value = _decimal(annual_value, "annual_value")
+    term_value = _decimal(term_value, "term_value")
+    annual_term = term_value_from_annual(annual_value, term_months_total)
+    members: tuple[MemberMoney, ...] = ()
+    if member_annual is not None:
+        shares = {key: _decimal(value, "member annual share") for key, value in member_annual.items()}
+        total = sum(shares.values(), Decimal("0.00"))
+        if total != annual_value:
+            raise ValueError(f"the members' annual shares add up to {total}, the lot's annual value is {annual_value}")
+        weights = {key: int(value.scaleb(2)) for key, value in shares.items()}
+        if any(Decimal(w).scaleb(-2) != shares[key] for key, w in weights.items()):
+            raise ValueError("member annual shares must be whole cents")
+        term = apportion(annual_term, weights)
+        members = tuple(MemberMoney(key, shares[key], term[key]) for key in sorted(shares))
+    return LotMoney(annual_value=annual_value, term_value=term_value, term_months_total=term_months_total,
+                    annual_term_value=annual_term, members=members)
+
+
+def rounding_bound(positions: int, rows: int, term_months_total: int) -> Fraction:
+    """The largest rounding difference |§ 3 VgV value − annual value × years| a lot can have:
+    ½ cent per position (R3 rounds each once) + ½ cent per row × years (each row is rounded
+    before the multiplication) + ½ cent (annual value × years is rounded once). In euros, exact."""
+    years = Fraction(_months(term_months_total, "term_months_total"), MONTHS_PER_YEAR)
+    return (positions + rows * years + 1) / 200

@@ -46,6 +46,7 @@ from einkauf.lots.rules import (
     CategoryInput,
     InvalidLotRules,
     LotChange,
+    LotMoney,
     LotRules,
     LotSnapshot,
     PlannedLot,
@@ -53,6 +54,7 @@ from einkauf.lots.rules import (
     PositionSnapshot,
     check_lot_rules,
     diff_plans,
+    lot_money,
     plan_lots,
 )
 from einkauf.lots.sources import BuildSources, plan_changes, read_sources
@@ -556,3 +558,45 @@ def lot_members(session: Session, plan_id: int) -> dict[int, list[tuple[str, str
     for lot_id, ags, name in rows:
         result.setdefault(lot_id, []).append((ags, name))
     return result
+
+
+def member_annual_shares(session: Session, plan_id: int) -> dict[int, dict[tuple[str, str], Decimal]]:
+    """Each member's annual share per lot (R22): lot id → {(AGS, name): Σ of the net values of
+    its allocations}, the rows of the finance export. One GROUP BY over the allocations."""
+    result: dict[int, dict[tuple[str, str], Decimal]] = {}
+    for lot_id, ags, name, cents in session.execute(
+            select(LotPosition.lot_id, Member.ags, Member.name,
+                   cast(func.sum(_big(Allocation.net_value)), BigInteger))
+            .select_from(Allocation)
+            .join(LotPosition, LotPosition.id == Allocation.position_id)
+            .join(Member, Member.id == Allocation.member_id)
+            .where(LotPosition.plan_id == plan_id)
+            .group_by(LotPosition.lot_id, Member.ags, Member.name)):
+        result.setdefault(lot_id, {})[(ags, name)] = cents_to_euro(cents)
+    return result
+
+
+@dataclass(frozen=True)
+class PlanMoney:
+    """The lots of a plan with their annual and term values side by side (R22), and the sums."""
+
+    lots: dict[int, LotMoney]  # lot id → LotMoney (no member shares; see member_annual_shares)
+    term_months_total: int
+    years: Decimal | None  # the term in years when exact in two decimals (48 → 4, 30 → 2.5), else None
+    annual_term_total: Decimal
+    rounding_total: Decimal
+
+    @property
+    def has_rounding(self) -> bool:
+        return any(money.rounding_difference for money in self.lots.values())
+
+
+def plan_money(plan: LotPlan) -> PlanMoney:
+    """The annual and term values of every lot of a plan (einkauf.lots.rules.lot_money), for the
+    lot plan and tender pages."""
+    months = plan.round.contract_term_months + plan.round.extension_months
+    lots = {lot.id: lot_money(lot.annual_value, lot.estimated_value, months) for lot in plan.lots}
+    years = Decimal(months * 100 // 12).scaleb(-2) if months * 100 % 12 == 0 else None
+    return PlanMoney(lots=lots, term_months_total=months, years=years.normalize() if years is not None else None,
+                     annual_term_total=sum((m.annual_term_value for m in lots.values()), Decimal("0.00")),
+                     rounding_total=sum((m.rounding_difference for m in lots.values()), Decimal("0.00")))

@@ -20,7 +20,7 @@ from einkauf.lots import services
 from einkauf.lots.forms import (MAX_CATEGORY_ROWS, LotRulesForm, PublicationDateForm, RebuildForm,
                                 default_publication_date)
 from einkauf.lots.procedure import LotValue, decide_procedure
-from einkauf.lots.rules import InvalidLotRules, LotRules
+from einkauf.lots.rules import ROUNDING_CAUSE, InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
 from einkauf.web import get_db, load_or_404, roles_required
@@ -69,7 +69,9 @@ def plan(round_id: int):
     return render_template("lots/plan.html", round=row, plan=lot_plan, closed=closed, stale=bool(changes),
                            changes=changes,
                            tender=active_tender(db, row.id), form=form, date_note=date_note, decision=decision,
-                           decision_problem=decision_problem)
+                           decision_problem=decision_problem,
+                           money=services.plan_money(lot_plan) if lot_plan is not None else None,
+                           rounding_cause=ROUNDING_CAUSE)
 
 
 def _rules_form(db, row, formdata=None) -> tuple[LotRulesForm, list]:

@@ -28,8 +28,8 @@ from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPosition
-from einkauf.lots.rules import LotRules, apportion, format_number_de
-from einkauf.lots.services import lot_members
+from einkauf.lots.rules import LotRules, format_number_de, lot_money
+from einkauf.lots.services import lot_members, member_annual_shares
 from einkauf.rounds.models import DeliverySite, Member
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE
@@ -97,24 +97,16 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
             .order_by(LotPosition.lot_id, Member.ags, DeliverySite.name)):
         address = "\n".join(part for part in (street, f"{postcode} {city}".strip()) if part)
         sites[lot_id].append(td.DeliverySite(name=name, address=address, member_name=member_name, member_ags=ags))
-    # Each member's share of a lot's estimated value, in proportion to Σ quantity × price of its
-    # allocations (the term factor is the same for all), apportioned exactly to the cent.
-    weights: dict[int, dict[tuple[str, str], int]] = {lot.id: {} for lot in lots}
-    for lot_id, ags, name, weight in session.execute(
-            select(LotPosition.lot_id, Member.ags, Member.name,
-                   func.sum(Allocation.quantity.expression * LotPosition.reference_price.expression))
-            .select_from(Allocation)
-            .join(LotPosition, LotPosition.id == Allocation.position_id)
-            .join(Member, Member.id == Allocation.member_id)
-            .where(LotPosition.plan_id == plan_id)
-            .group_by(LotPosition.lot_id, Member.ags, Member.name)):
-        weights[lot_id][(ags, name)] = int(weight or 0)
+    # Each member's annual share of a lot (Σ of its rounded rows) and its term share from it:
+    # one derivation, einkauf.lots.rules.lot_money, as on the pages and in the finance export (R22).
+    annual = member_annual_shares(session, plan_id)
     members = lot_members(session, plan_id)
 
     tender_lots = []
     for lot in lots:
         decision = decided.get(lot.id)
-        shares = apportion(lot.estimated_value, weights[lot.id])
+        money = lot_money(lot.annual_value, lot.estimated_value, tender.round.contract_term_months
+                          + tender.round.extension_months, annual.get(lot.id, {}))
         count = len(positions[lot.id])
         tender_lots.append(td.TenderLot(
             number=lot.number, title=lot.title, cpv_code=lot.cpv_code, cpv_label=labels.get(lot.cpv_code, ""),
@@ -130,8 +122,10 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
                 for p in positions[lot.id]),
             delivery_sites=tuple(sites[lot.id]),
             additional_cpv=tuple(td.CpvEntry(code, labels.get(code, "")) for code in lot.additional_cpv_codes),
-            member_shares=tuple(td.MemberShare(member_name=name, member_ags=ags, value=value)
-                                for (ags, name), value in sorted(shares.items())),
+            member_shares=tuple(td.MemberShare(member_name=share.key[1], member_ags=share.key[0],
+                                               value=share.term_value, annual_value=share.annual_value)
+                                for share in money.members),
+            annual_value=lot.annual_value,
         ))
     rnd = tender.round
     return td.TenderDocument(**_freeze_decisions(session, tender),

@@ -14,8 +14,8 @@ from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitat
 from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
-from einkauf.lots.rules import format_number_de
-from einkauf.lots.services import current_plan_changes, get_plan, lot_members
+from einkauf.lots.rules import ROUNDING_CAUSE, format_number_de
+from einkauf.lots.services import current_plan_changes, get_plan, lot_members, plan_money
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
@@ -157,7 +157,8 @@ def _detail(tender, *, texts_form: TenderTextsForm | None = None, texts_error: s
     return render_template("tenders/detail.html", tender=tender, members=members, criteria=criteria,
                            cancel_form=form, texts_form=texts_form, texts_error=texts_error,
                            generate_form=GenerateDocumentsForm(), documents=documents.tender_documents(db, tender.id),
-                           kinds=documents.KINDS, lots={lot.id: lot for lot in tender.plan.lots})
+                           kinds=documents.KINDS, lots={lot.id: lot for lot in tender.plan.lots},
+                           money=plan_money(tender.plan), rounding_cause=ROUNDING_CAUSE)
 
 
 @bp.post("/vergaben/<int:tender_id>/dokumente")

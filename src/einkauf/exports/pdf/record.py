@@ -1,10 +1,12 @@
 """Vergabevermerk (PDF, internal): the procedure decision with its reasons and numbers (R4),
 the threshold applied, the estimated values per lot and per position with the reference
-prices (R3), each member's share per lot, and who froze the tender when. Every page is marked
+prices (R3), per lot its annual value beside it with the rounding difference and its cause, each
+member's annual and term share per lot (R22), and who froze the tender when. Every page is marked
 "Intern – nicht zur Veröffentlichung".
 
 The figures must agree: a lot's value is the sum of its position values, the tender's
-estimated total the sum of the lot values (R1, § 3 Abs. 7 VgV); build_record_pdf refuses data
+estimated total the sum of the lot values (R1, § 3 Abs. 7 VgV), the members' annual shares the
+lot's annual value and their term shares those of einkauf.lots.rules.lot_money; build_record_pdf refuses data
 that does not add up (ValueError) rather than print a record that contradicts itself.
 """
 from __future__ import annotations
@@ -24,7 +26,8 @@ from einkauf.exports.text import clean_text
 from einkauf.lots.procedure import (SMALL_LOT_LIMIT, SMALL_LOTS_SHARE_PCT, LotValue, check_small_lots, is_small_lot,
                                     quota_limit)
 from einkauf.lots.procedure import _share_pct as share_pct  # rounded away from the 20 % limit, as the check says
-from einkauf.lots.rules import format_date_de, format_day_de, format_money_de, format_number_de, term_years
+from einkauf.lots.rules import (ROUNDING_CAUSE, format_date_de, format_day_de, format_money_de, format_number_de,
+                                term_years)
 from einkauf.rounds.timing import format_berlin, utc_to_berlin
 
 DOCUMENT_NAME = "Vergabevermerk"
@@ -60,12 +63,19 @@ def _percent(part: Decimal, whole: Decimal) -> str:
 
 
 def check_record_figures(tender: TenderDocument) -> None:
-    """ValueError when the values do not add up (lot = Σ positions, total = Σ lots)."""
+    """ValueError when the values do not add up (lot = Σ positions, total = Σ lots, the members'
+    annual shares = the lot's annual value, each term share = lot_money's; R22)."""
     for lot in tender.lots:
         positions = sum((p.estimated_value for p in lot.positions), Decimal("0.00"))
         if positions != lot.estimated_value:
             raise ValueError(f"lot {lot.number}: estimated value {lot.estimated_value} is not the sum of its "
                              f"position values {positions}")
+    for lot in tender.lots:
+        money = lot.money(tender.term_months_total)  # ValueError: annual shares ≠ annual value
+        for share in lot.member_shares:
+            if money.member((share.member_ags, share.member_name)).term_value != share.value:
+                raise ValueError(f"lot {lot.number}: the term share of {share.member_ags} is {share.value}, not its "
+                                 f"annual share × years (einkauf.lots.rules.lot_money)")
     lots = sum((lot.estimated_value for lot in tender.lots), Decimal("0.00"))
     if lots != tender.estimated_total:
         raise ValueError(f"estimated total {tender.estimated_total} is not the sum of the lot values {lots}")
@@ -123,26 +133,40 @@ def _lots_table(tender: TenderDocument) -> list:
                        rows, list(widths), numeric=(4, 5), total_row=True)]
 
 
-def _shares(lot: TenderLot) -> list:
-    if not lot.member_shares:
-        return [para("Keine Anteile der Mitglieder hinterlegt.")]
-    widths = (86 * mm, 26 * mm, 36 * mm, 26 * mm)
-    rows = [[cell(s.member_name, _inner(widths[0]), max_lines=3), cell(s.member_ags, _inner(widths[1])),
-             cell(format_money_de(s.value), _inner(widths[2]), clean=False),
-             cell(_percent(s.value, lot.estimated_value), _inner(widths[3]), clean=False)]
-            for s in lot.member_shares]
-    total = sum((s.value for s in lot.member_shares), Decimal("0.00"))
-    blank = cell("", 1, clean=False)
-    rows.append([cell("Summe", _inner(widths[0]), clean=False), blank,
-                 cell(format_money_de(total), _inner(widths[2]), clean=False),
-                 cell(_percent(total, lot.estimated_value), _inner(widths[3]), clean=False)])
-    story: list = [data_table(["Mitglied", "AGS", "Anteil netto", "Anteil"], rows, list(widths), numeric=(2, 3),
-                              total_row=True)]
-    if total != lot.estimated_value:
-        story.append(para(f"Die Anteile ergeben {format_money_de(total)}, der Loswert ist "
-                          f"{format_money_de(lot.estimated_value)} (Differenz "
-                          f"{format_money_de(total - lot.estimated_value)}).", "small"))
+def _shares(lot: TenderLot, months: int) -> list:
+    """Each member's annual and term share, their sums, and the reconciliation with the lot's
+    estimated value of § 3 VgV (R22)."""
+    money = lot.money(months)
+    story: list = []
+    if lot.member_shares:
+        widths = (66 * mm, 22 * mm, 32 * mm, 34 * mm, 20 * mm)
+        rows = [[cell(s.member_name, _inner(widths[0]), max_lines=3), cell(s.member_ags, _inner(widths[1])),
+                 cell(format_money_de(s.annual_value), _inner(widths[2]), clean=False),
+                 cell(format_money_de(s.value), _inner(widths[3]), clean=False),
+                 cell(_percent(s.annual_value, money.annual_value), _inner(widths[4]), clean=False)]
+                for s in lot.member_shares]
+        blank = cell("", 1, clean=False)
+        rows.append([cell("Summe", _inner(widths[0]), clean=False), blank,
+                     cell(format_money_de(money.annual_value), _inner(widths[2]), clean=False),
+                     cell(format_money_de(money.annual_term_value), _inner(widths[3]), clean=False),
+                     cell(_percent(money.annual_value, money.annual_value), _inner(widths[4]), clean=False)])
+        story.append(data_table(["Mitglied", "AGS", "Jahresanteil\nnetto",
+                                 f"Anteil über die\nLaufzeit ({money.years_text} J.)", "Anteil"],
+                                rows, list(widths), numeric=(2, 3, 4), total_row=True))
+    else:
+        story.append(para("Keine Anteile der Mitglieder hinterlegt."))
+    story.append(para(f"Anteil über die Laufzeit = Jahresanteil × {money.years_text} Jahre (Summe der auf Cent "
+                      f"gerundeten Zeilen der Kostenaufteilung × Laufzeit); zusammen "
+                      f"{format_money_de(money.annual_term_value)} = {format_money_de(money.annual_value)} × "
+                      f"{money.years_text}. Geschätzter Wert des Loses nach § 3 VgV: "
+                      f"{format_money_de(money.term_value)}; Rundungsdifferenz "
+                      f"{_signed_money(money.rounding_difference)}."
+                      + (f" {ROUNDING_CAUSE}" if money.rounding_difference else ""), "small"))
     return story
+
+
+def _signed_money(value: Decimal) -> str:
+    return ("+" if value > 0 else "") + format_money_de(value)
 
 
 def _position_row(position: TenderPosition) -> list[Cell]:
@@ -160,7 +184,15 @@ def _position_row(position: TenderPosition) -> list[Cell]:
     ]
 
 
-def _lot_story(lot: TenderLot, index: int) -> list:
+def _values(lot: TenderLot, months: int) -> list[tuple[str, str]]:
+    """The lot's annual and term values side by side (R22)."""
+    money = lot.money(months)
+    return [("Jahreswert netto", f"{format_money_de(money.annual_value)} (Summe der Jahreszeilen)"),
+            (f"Jahreswert × Laufzeit ({money.years_text} Jahre)", format_money_de(money.annual_term_value)),
+            ("Rundungsdifferenz zum geschätzten Wert", _signed_money(money.rounding_difference))]
+
+
+def _lot_story(lot: TenderLot, index: int, months: int) -> list:
     story: list = [
         PageBreak(),
         Heading(lot_label(lot), "h1", lot_key(index), level=1),
@@ -170,10 +202,10 @@ def _lot_story(lot: TenderLot, index: int) -> list:
             ("Kleinlosregelung", "ja, nationale Vergabe nach § 3 Abs. 9 VgV" if lot.small_lot_quota else "nein"),
             ("Geschätzter Wert netto", format_money_de(lot.estimated_value)),
             ("Mitglieder", str(len(lot.members))),
-        ]),
+        ] + _values(lot, months)),
         Heading("Anteile der Mitglieder", "h2"),
     ]
-    story += _shares(lot)
+    story += _shares(lot, months)
     story.append(Heading("Positionen", "h2"))
     rows = [_position_row(p) for p in lot.positions]
     if rows:
@@ -322,7 +354,7 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     story += _lots_table(tender)
     story += freeze_story(tender)
     for index, lot in enumerate(tender.lots, start=1):
-        story += _lot_story(lot, index)
+        story += _lot_story(lot, index, tender.term_months_total)
     story += [
         PageBreak(),
         Heading("Freigabe", "h1", "release"),
