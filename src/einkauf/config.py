@@ -54,6 +54,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # (1 s, 2 s, 4 s … up to LOGIN_MAX_DELAY_SECONDS), per client address a limit.
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
+        "LOGIN_ACCOUNT_WINDOW_SECONDS": 24 * 3600,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
         "PAGE_SIZE": 25,
