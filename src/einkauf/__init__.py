@@ -224,10 +224,10 @@ def _register_errors(app: Flask) -> None:
     def _domain_error(e):
         # A service refused something a view did not expect to be refused: a clear page, one line
         # in the log and no traceback (the request rolls back: status >= 400).
-        from einkauf.errors import NotFound, PermissionDenied, StaleVersion
+        from einkauf.errors import DeadlinePassed, InvalidState, NotFound, PermissionDenied, StaleVersion
 
-        code = 404 if isinstance(e, NotFound) else 403 if isinstance(e, PermissionDenied) else 409 \
-            if isinstance(e, StaleVersion) else 400
+        code = (404 if isinstance(e, NotFound) else 403 if isinstance(e, PermissionDenied)
+                else 409 if isinstance(e, (StaleVersion, InvalidState, DeadlinePassed)) else 400)
         _log_refusal(code, f"{type(e).__name__}: {e.message}")
         return render_error(code, e.message if code not in (403, 404) else None)
 
