@@ -88,6 +88,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIdConverter
     _behind_proxies(app)
 
+    @app.before_request
+    def _form_caps():
+        # Registered before CSRFProtect, which reads the form: a long form's caps apply to that read too.
+        from einkauf.web import allow_form_fields
+
+        caps = getattr(app.view_functions.get(request.endpoint), "form_fields", None)
+        if caps is not None:
+            allow_form_fields(caps[0], bytes_per_field=caps[1])
+
     if "einkauf.session_factory" not in app.extensions:
         engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
         app.extensions["einkauf.engine"] = engine

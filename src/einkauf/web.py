@@ -120,6 +120,17 @@ def client_address() -> str:
     return address_of(request)
 
 
+def long_form(fields: int, *, bytes_per_field: int = 200) -> Callable:
+    """Mark a view whose legitimate form has up to `fields` fields: its caps are raised before
+    anything reads the form, the global CSRF check included (see create_app)."""
+
+    def decorator(view: Callable) -> Callable:
+        view.form_fields = (fields, bytes_per_field)  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
 def allow_form_fields(fields: int, *, bytes_per_field: int = 200) -> None:
     """Raise this request's form caps (MAX_FORM_PARTS, MAX_FORM_MEMORY_SIZE) for a page whose
     legitimate form has up to `fields` fields; call before request.form is read. The caps

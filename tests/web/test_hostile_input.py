@@ -319,3 +319,17 @@ def test_the_largest_legitimate_category_page_fits_its_form_caps(app, client, db
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     assert db.scalar(select(func.count()).select_from(DemandLine)) == 600
+
+
+def test_a_long_legitimate_form_passes_the_csrf_check_under_its_own_cap(world, csrf_signed_in):
+    """CSRFProtect reads the form before the view: the page's raised cap must already apply then."""
+    from support import csrf_token_from
+
+    app, client = csrf_signed_in("coordinator")
+    url = _url(app, world, "lots.rules", {"round_id": "draft_round"})
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    rows = "&".join(f"categories-{n}-category_id=&categories-{n}-group=" for n in range(1500))
+    response = client.post(url, data=f"csrf_token={token}&version=0&{rows}",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code != 413
+    assert response.status_code < 500

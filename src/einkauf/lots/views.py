@@ -24,7 +24,7 @@ from einkauf.lots.procedure import LotValue, decide_procedure
 from einkauf.lots.rules import InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
-from einkauf.web import allow_form_fields, get_db, load_or_404, roles_required
+from einkauf.web import get_db, load_or_404, long_form, roles_required
 
 bp = Blueprint("lots", __name__)
 
@@ -102,13 +102,11 @@ def _rule_rows(form: LotRulesForm, categories: list) -> list:
 
 
 @bp.route("/runden/<int:round_id>/lose/regeln", methods=["GET", "POST"])
+@long_form(3 * MAX_CATEGORY_ROWS + 16)  # three fields per category row; the form takes at most MAX_CATEGORY_ROWS
 @coordinator_only
 def rules(round_id: int):
     db = get_db()
     row = _round_or_404(round_id)
-    if request.method == "POST":
-        # Three fields per category row (the form takes at most MAX_CATEGORY_ROWS of them).
-        allow_form_fields(3 * MAX_CATEGORY_ROWS + 16)
     form, categories = _rules_form(db, row, request.form if request.method == "POST" else None)
     problems: list[str] = []
     if request.method == "POST" and form.validate():
