@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from zoneinfo import ZoneInfo
 
-from einkauf.boundary import EinkaufRequest
+from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
 from einkauf.errors import DomainError
 from einkauf.texts import N_
@@ -38,7 +38,7 @@ class EinkaufFlask(Flask):
 
     def log_exception(self, exc_info) -> None:
         # Flask would log the traceback here and our 500 handler again: once, with the request id.
-        self.logger.error("unerwarteter Fehler bei %s %s [Anfrage %s]", request.method, request.path,
+        self.logger.error("unexpected error on %s %s [request %s]", request.method, request.path,
                           request_id(), exc_info=exc_info)
 
 
@@ -83,8 +83,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.TRANSLATIONS))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     # h5: ids in URLs are bounded to the Integer column range (einkauf.boundary).
-    from einkauf.boundary import BoundedIdConverter
-
     app.url_map.converters["int"] = BoundedIdConverter
     _behind_proxies(app)
 
@@ -218,14 +216,15 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(e):
-        _log_refusal(400, "CSRF-Token fehlt oder ist abgelaufen")
+        _log_refusal(400, "CSRF token missing or expired")
         return render_error(400, N_("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
                                     "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."))
 
     # --- h5: 413 with the real size, expected domain errors, one traceback per 500 ----------------
     @app.errorhandler(413)
     def _too_large(e):
-        detail = too_large_text(request.content_length, request.max_content_length, request.max_form_parts)
+        detail = too_large_text(request.content_length, request.max_content_length, request.max_form_parts,
+                                form=isinstance(e, FormTooLarge))
         _log_refusal(413, detail)
         return render_error(413, detail)
 
@@ -249,17 +248,18 @@ def _register_errors(app: Flask) -> None:
 
 def _log_refusal(code: int, reason: str) -> None:
     """One INFO line for a refused request (an expected outcome, not a fault of the server)."""
-    logging.getLogger("einkauf.web").info("%s %s abgewiesen (%s): %s [Anfrage %s]", request.method, request.path,
+    logging.getLogger("einkauf.web").info("%s %s refused (%s): %s [request %s]", request.method, request.path,
                                           code, reason, request_id())
 
 
-def too_large_text(content_length: int | None, limit: int | None, max_fields: int | None) -> str:
+def too_large_text(content_length: int | None, limit: int | None, max_fields: int | None, *,
+                   form: bool = False) -> str:
     """Why a request was too large, in German, with its real size where it is known."""
     from einkauf.boundary import size_text
 
-    if limit is not None and content_length is not None and content_length > limit:
+    if not form and limit is not None and content_length is not None and content_length > limit:
         return f"Die Anfrage ist {size_text(content_length)} groß; erlaubt sind höchstens {size_text(limit, exact=False)}."
-    if content_length is None:
+    if not form and content_length is None:
         return (f"Die Anfrage ist zu groß; ihre Größe wurde nicht angegeben (erlaubt sind höchstens "
                 f"{size_text(limit or 0, exact=False)}).")
     return ("Das Formular enthält zu viele Felder oder zu viel Text" +

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+from urllib.parse import parse_qsl
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
@@ -61,6 +62,10 @@ def _clean(value: t.Any) -> t.Any:
     return strip_controls(value) if isinstance(value, str) else value
 
 
+class FormTooLarge(RequestEntityTooLarge):
+    """A form with more fields or more text than this request allows (413)."""
+
+
 class BoundedFormDataParser(FormDataParser):
     """Applies the field-count and size caps to URL-encoded bodies as well."""
 
@@ -68,11 +73,9 @@ class BoundedFormDataParser(FormDataParser):
         limit = self.max_form_memory_size
         raw = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(raw) > limit:
-            raise RequestEntityTooLarge()
+            raise FormTooLarge()
         if self.max_form_parts is not None and raw.count(b"&") + 1 > self.max_form_parts:
-            raise RequestEntityTooLarge()
-        from urllib.parse import parse_qsl
-
+            raise FormTooLarge()
         items = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
         return stream, self.cls(items), self.cls()
 
