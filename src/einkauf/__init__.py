@@ -9,7 +9,9 @@ from flask_wtf.csrf import CSRFError
 
 from zoneinfo import ZoneInfo
 
+from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
+from einkauf.errors import DomainError
 from einkauf.texts import N_
 
 # zoneinfo, not pytz: pytz has no daylight-saving rules past 2037.
@@ -27,6 +29,39 @@ CSP = (
 )
 
 
+# --- h5: request boundary, request ids, quiet logs (issue 11, items 3, 6, 7) ---------------------
+
+class EinkaufFlask(Flask):
+    """Flask with the request boundary of einkauf.boundary and one traceback per unexpected error."""
+
+    request_class = EinkaufRequest
+
+    def log_exception(self, exc_info) -> None:
+        # Flask would log the traceback here and our 500 handler again: once, with the request id.
+        self.logger.error("unexpected error on %s %s [request %s]", request.method, request.path,
+                          request_id(), exc_info=exc_info)
+
+
+def request_id() -> str:
+    """The id of the current request: in the log, on the error page and in X-Request-ID."""
+    if "request_id" not in g:
+        import secrets
+
+        g.request_id = secrets.token_hex(8)
+    return g.request_id
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For and X-Forwarded-Proto only from the configured number of proxies."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+# --- end h5 ----------------------------------------------------------------------------------------
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory. Nothing touches the database at import or here."""
     import defusedxml  # noqa: F401 - openpyxl only defuses XML when this is importable (SECURITY.md)
@@ -38,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     from einkauf.extensions import babel, csrf, login_manager
 
     settings = load_config(config)
-    app = Flask(
+    app = EinkaufFlask(
         __name__,
         instance_path=settings["INSTANCE_PATH"],
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -47,6 +82,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.TRANSLATIONS))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # h5: ids in URLs are bounded to the Integer column range (einkauf.boundary).
+    app.url_map.converters["int"] = BoundedIdConverter
+    _behind_proxies(app)
+
+    @app.before_request
+    def _form_caps():
+        # Registered before CSRFProtect, which reads the form: a long form's caps apply to that read too.
+        from einkauf.web import allow_form_fields
+
+        caps = getattr(app.view_functions.get(request.endpoint), "form_fields", None)
+        if caps is not None:
+            allow_form_fields(caps[0], bytes_per_field=caps[1])
 
     if "einkauf.session_factory" not in app.extensions:
         engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
@@ -109,6 +156,7 @@ def create_app(config: dict | None = None) -> Flask:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint not in ("static", "kern_asset"):
             response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Request-ID", request_id())  # h5
         return response
 
     @app.route("/assets/kern/<path:filename>")
@@ -158,19 +206,62 @@ ERROR_TEXTS = {
 def _register_errors(app: Flask) -> None:
     def render_error(code: int, detail: str | None = None):
         title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-        return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+        return render_template("errors/error.html", code=code, title=title, text=detail or text,
+                               request_id=request_id()), code
 
     for code in ERROR_TEXTS:
-        if code == 500:
+        if code in (500, 413):
             continue
         app.register_error_handler(code, lambda e, code=code: render_error(code))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(e):
+        _log_refusal(400, "CSRF token missing or expired")
         return render_error(400, N_("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
                                     "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."))
 
+    # --- h5: 413 with the real size, expected domain errors, one traceback per 500 ----------------
+    @app.errorhandler(413)
+    def _too_large(e):
+        detail = too_large_text(request.content_length, request.max_content_length, request.max_form_parts,
+                                form=isinstance(e, FormTooLarge))
+        _log_refusal(413, detail)
+        return render_error(413, detail)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(e):
+        # A service refused something a view did not expect to be refused: a clear page, one line
+        # in the log and no traceback (the request rolls back: status >= 400).
+        from einkauf.errors import DeadlinePassed, InvalidState, NotFound, PermissionDenied, StaleVersion
+
+        code = (404 if isinstance(e, NotFound) else 403 if isinstance(e, PermissionDenied)
+                else 409 if isinstance(e, (StaleVersion, InvalidState, DeadlinePassed)) else 400)
+        _log_refusal(code, f"{type(e).__name__}: {e.message}")
+        return render_error(code, e.message if code not in (403, 404) else None)
+
     @app.errorhandler(500)
     def _server_error(e):
-        app.logger.exception("unhandled error", exc_info=getattr(e, "original_exception", e))
+        # EinkaufFlask.log_exception has logged the traceback with the request id.
         return render_error(500)
+    # --- end h5 --------------------------------------------------------------------------------
+
+
+def _log_refusal(code: int, reason: str) -> None:
+    """One INFO line for a refused request (an expected outcome, not a fault of the server)."""
+    logging.getLogger("einkauf.web").info("%s %s refused (%s): %s [request %s]", request.method, request.path,
+                                          code, reason, request_id())
+
+
+def too_large_text(content_length: int | None, limit: int | None, max_fields: int | None, *,
+                   form: bool = False) -> str:
+    """Why a request was too large, in German, with its real size where it is known."""
+    from einkauf.boundary import size_text
+
+    if not form and limit is not None and content_length is not None and content_length > limit:
+        return f"Die Anfrage ist {size_text(content_length)} groß; erlaubt sind höchstens {size_text(limit, exact=False)}."
+    if not form and content_length is None:
+        return (f"Die Anfrage ist zu groß; ihre Größe wurde nicht angegeben (erlaubt sind höchstens "
+                f"{size_text(limit or 0, exact=False)}).")
+    return ("Das Formular enthält zu viele Felder oder zu viel Text" +
+            (f" (höchstens {max_fields:,} Felder)".replace(",", ".") if max_fields else "") +
+            ". Bitte laden Sie die Seite neu und teilen Sie die Eingabe auf.")

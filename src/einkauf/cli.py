@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from einkauf.config import ConfigError
 from einkauf.errors import DomainError
 
 
@@ -61,6 +62,9 @@ class DomainErrorGroup(click.Group):
             return super().invoke(ctx)
         except DomainError as exc:
             fail(f"Fehler: {exc.message}")
+        except ConfigError as exc:
+            # e.g. EINKAUF_ENV=production without EINKAUF_SECRET_KEY: one German line, as the README promises.
+            fail(f"Fehler: {exc}")
         except (OperationalError, ProgrammingError) as exc:
             # A missing table or an unreachable server: say so in one line, not as a traceback.
             reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
@@ -126,7 +130,10 @@ def serve(host: str, port: int, threads: int) -> None:
 
     app = create_app()
     click.echo(f"einkauf läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="einkauf")
+    # waitress drops X-Forwarded-* headers by default; with EINKAUF_TRUSTED_PROXIES they are passed
+    # on to the app, where ProxyFix believes exactly the configured number of hops.
+    waitress_serve(app, host=host, port=port, threads=threads, ident="einkauf",
+                   clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXIES"])
 
 
 @main.group()

@@ -41,17 +41,34 @@ def load_config(overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # Every form, URL-encoded or multipart (einkauf.boundary): at most this many fields and this
+        # much text. Pages with longer forms (demand entry, lot rules) raise them for their request.
+        "MAX_FORM_PARTS": 1000,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        # Reverse proxies in front of the application whose X-Forwarded-For/-Proto are trusted (0: none).
+        "TRUSTED_PROXIES": _trusted_proxies(env.get("EINKAUF_TRUSTED_PROXIES")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": ("de", "en"),
-        # Throttling of failed sign-ins: per account and per client address.
+        # Throttling of failed sign-ins: per account a growing delay after this many failures
+        # (1 s, 2 s, 4 s … up to LOGIN_MAX_DELAY_SECONDS), per client address a limit.
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
+        "LOGIN_ACCOUNT_WINDOW_SECONDS": 24 * 3600,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
         "PAGE_SIZE": 25,
     }
     config.update(overrides)
     return config
+
+
+def _trusted_proxies(value: str | None) -> int:
+    text = (value or "0").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > 10:
+        raise ConfigError(f"EINKAUF_TRUSTED_PROXIES muss die Zahl der vertrauenswürdigen Proxys sein (0 bis 10), "
+                          f"nicht „{text[:20]}“.")
+    return int(text)
 
 
 def _development_secret(instance: Path) -> str:

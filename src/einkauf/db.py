@@ -209,3 +209,15 @@ def claim_version(session: Session, model: Any, record: Any, expected_version: i
     )
     if result.rowcount != 1:
         raise StaleVersion()
+
+
+# A statement's bound parameters must not grow with user input: SQLite allows 32,766 per
+# statement, PostgreSQL 65,535. An IN (...) over ids from a form or a file is run in chunks.
+IN_CHUNK = 500
+
+
+def in_chunks(values: Any, size: int = IN_CHUNK) -> Iterator[list]:
+    """The values (sorted, without duplicates) in lists of at most `size`, for `column.in_(chunk)`."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]

@@ -114,4 +114,29 @@ def paginate(session: Session, stmt: Select, *, per_page: int | None = None) -> 
 
 
 def client_address() -> str:
-    return request.remote_addr or "unknown"
+    """The client's address (behind a trusted proxy: the one it forwarded, see TRUSTED_PROXIES)."""
+    from einkauf.boundary import client_address as address_of
+
+    return address_of(request)
+
+
+def long_form(fields: int, *, bytes_per_field: int = 200) -> Callable:
+    """Mark a view whose legitimate form has up to `fields` fields: its caps are raised before
+    anything reads the form, the global CSRF check included (see create_app)."""
+
+    def decorator(view: Callable) -> Callable:
+        view.form_fields = (fields, bytes_per_field)  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def allow_form_fields(fields: int, *, bytes_per_field: int = 200) -> None:
+    """Raise this request's form caps (MAX_FORM_PARTS, MAX_FORM_MEMORY_SIZE) for a page whose
+    legitimate form has up to `fields` fields; call before request.form is read. The caps
+    never go below the configured defaults nor above MAX_CONTENT_LENGTH."""
+    config = current_app.config
+    request.max_form_parts = max(config["MAX_FORM_PARTS"], fields)
+    memory = max(config["MAX_FORM_MEMORY_SIZE"], fields * bytes_per_field)
+    limit = config.get("MAX_CONTENT_LENGTH")
+    request.max_form_memory_size = min(memory, limit) if limit else memory

@@ -2,7 +2,7 @@
 sign-in throttling."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -169,15 +169,70 @@ def test_each_failure_is_recorded_with_one_message(db, make_user):
     assert _failures(db, user.email) == 1 and _failures(db, "niemand@einkauf.example") == 1
 
 
-def test_throttling_refuses_the_right_password_until_the_window_has_passed(db, make_user):
-    user = make_user("coordinator")
-    recent = utcnow() - timedelta(minutes=14)
-    db.add_all([SignInFailure(email=user.email, address="10.0.0.1", at=recent) for _ in range(5)])
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def _failed(db, email: str, *seconds_ago: int, address: str = "10.0.0.1") -> None:
+    db.add_all([SignInFailure(email=email, address=address, at=NOW - timedelta(seconds=s)) for s in seconds_ago])
     db.flush()
-    with pytest.raises(services.SignInRefused, match="Zu viele fehlgeschlagene Anmeldeversuche"):
-        services.authenticate(db, user.email, PASSWORD, "10.0.0.2")
-    assert services.authenticate(db, user.email, PASSWORD, "10.0.0.2", window_seconds=13 * 60).id == user.id
+
+
+@pytest.mark.parametrize(("failures", "wait"), [(5, 1), (6, 2), (7, 4), (10, 32), (14, 512), (15, 900), (40, 900)])
+def test_the_account_waits_longer_after_each_failure_beyond_the_fifth(db, make_user, failures, wait):
+    user = make_user("coordinator")
+    _failed(db, user.email, *([100] * (failures - 1)), 0)  # the latest failure just now
+    with pytest.raises(services.SignInRefused, match="für dieses Konto"):
+        services.authenticate(db, user.email, PASSWORD, "10.0.0.2", now=NOW + timedelta(seconds=wait - 0.5))
+    assert _failures(db, user.email) == failures  # a refused early attempt is not counted
+    signed_in = services.authenticate(db, user.email, PASSWORD, "10.0.0.2", now=NOW + timedelta(seconds=wait))
+    assert signed_in.id == user.id and _failures(db, user.email) == 0
+
+
+def test_four_failures_cost_no_wait(db, make_user):
+    user = make_user("coordinator")
+    _failed(db, user.email, 3, 2, 1, 0)
+    assert services.authenticate(db, user.email, PASSWORD, "10.0.0.2", now=NOW).id == user.id
+
+
+def test_the_message_says_how_long_to_wait(db, make_user):
+    user = make_user("coordinator")
+    _failed(db, user.email, *([60] * 11), 0)  # 12 failures: 128 seconds
+    with pytest.raises(services.SignInRefused) as refused:
+        services.authenticate(db, user.email, PASSWORD, "10.0.0.2", now=NOW + timedelta(seconds=10))
+    assert refused.value.message == ("Zu viele fehlgeschlagene Anmeldeversuche für dieses Konto. Bitte versuchen "
+                                     "Sie es in 2 Minuten erneut.")
+
+
+def test_failures_older_than_a_day_do_not_count(db, make_user):
+    user = make_user("coordinator")
+    _failed(db, user.email, *([24 * 3600 + 1] * 30), 0)
+    assert services.authenticate(db, user.email, PASSWORD, "10.0.0.2", now=NOW).id == user.id
+
+
+def test_a_persistent_guesser_stays_at_the_longest_wait(db, make_user):
+    user = make_user("coordinator")
+    _failed(db, user.email, *[n * 901 for n in range(1, 30)], 0)  # one failure every 15 minutes for 7 hours
+    with pytest.raises(services.SignInRefused, match="15 Minuten"):
+        services.authenticate(db, user.email, PASSWORD, "10.0.0.2", now=NOW + timedelta(seconds=1))
+
+
+def test_a_new_password_ends_the_wait(db, make_user):
+    admin = make_user("admin")
+    user = make_user("coordinator")
+    _failed(db, user.email, *([1] * 20))
+    services.set_password(db, admin, user.id, "ganz-neues-pw-7")
     assert _failures(db, user.email) == 0
+    assert services.authenticate(db, user.email, "ganz-neues-pw-7", "10.0.0.2", now=NOW).id == user.id
+
+
+def test_the_address_limit_stays_a_hard_limit_within_the_window(db, make_user):
+    user = make_user("coordinator")
+    db.add_all([SignInFailure(email=f"x{n}@einkauf.example", address="10.0.0.9", at=NOW - timedelta(minutes=14))
+                for n in range(20)])
+    db.flush()
+    with pytest.raises(services.SignInRefused, match="Bitte warten Sie einige Minuten"):
+        services.authenticate(db, user.email, PASSWORD, "10.0.0.9", now=NOW)
+    assert services.authenticate(db, user.email, PASSWORD, "10.0.0.9", now=NOW + timedelta(minutes=2)).id == user.id
 
 
 def test_a_stale_session_id_loads_no_user(db, make_user):

@@ -228,3 +228,67 @@ def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_datab
     frozen = json.loads(created.stdout)["lots"][0]
     assert (frozen["cpv_code"], frozen["additional_cpv_codes"]) == (first.cpv_code, [second.cpv_code])
     assert f"(CPV {first.cpv_code}, {second.cpv_code})" in as_text.stdout
+
+
+@pytest.fixture
+def frozen(built, tmp_path, monkeypatch, cli_database):
+    monkeypatch.setenv("EINKAUF_EXPORT_DIR", str(tmp_path / "exports"))
+    created = CliRunner().invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
+    return json.loads(created.stdout)["reference"]
+
+
+def _documents(cli_database) -> int:
+    from sqlalchemy import func, select
+
+    from einkauf.tenders.models import Document
+
+    with cli_database() as session:
+        return session.scalar(select(func.count()).select_from(Document))
+
+
+def test_tender_documents_into_a_folder_with_a_clashing_file_changes_nothing(frozen, tmp_path, cli_database):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f"{frozen}_Vergabevermerk_v1.pdf").write_bytes(b"mine")
+
+    result = CliRunner().invoke(main, ["tender", "documents", frozen, "-o", str(out)])
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Fehler: {out / f'{frozen}_Vergabevermerk_v1.pdf'} gibt es schon; es wurde nichts erzeugt und nichts "
+        "überschrieben. Bitte einen anderen Ordner angeben."]
+    assert sorted(p.name for p in out.iterdir()) == [f"{frozen}_Vergabevermerk_v1.pdf"]
+    assert (out / f"{frozen}_Vergabevermerk_v1.pdf").read_bytes() == b"mine"
+    assert _documents(cli_database) == 0  # no version registered
+    assert not (tmp_path / "exports" / frozen).exists() or list((tmp_path / "exports" / frozen).iterdir()) == []
+
+
+def test_a_clash_found_only_while_copying_leaves_nothing_behind(frozen, tmp_path, cli_database, monkeypatch):
+    """Someone writes the last file into the folder between the check and the copy."""
+    from einkauf.tenders import cli as tender_cli
+
+    out = tmp_path / "out"
+    real_copy = tender_cli._copy_all
+
+    def racing_copy(target, files):
+        (target).mkdir(parents=True, exist_ok=True)
+        (target / files[-1][0]).write_bytes(b"dazwischen")
+        real_copy(target, files)
+
+    monkeypatch.setattr(tender_cli, "_copy_all", racing_copy)
+    result = CliRunner().invoke(main, ["tender", "documents", frozen, "-o", str(out)])
+
+    assert result.exit_code == 1
+    assert "es wurde nichts kopiert und keine neue Fassung angelegt" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [p.name for p in out.iterdir()] == [f"{frozen}_Preisblatt_v1.xlsx"]  # only the other writer's file
+    assert _documents(cli_database) == 0
+    assert [p for p in (tmp_path / "exports" / frozen).iterdir()] == []  # the generated files are gone too
+
+
+def test_a_file_where_the_folder_should_be_is_refused_before_generating(frozen, tmp_path, cli_database):
+    (tmp_path / "datei").write_text("x")
+    result = CliRunner().invoke(main, ["tender", "documents", frozen, "-o", str(tmp_path / "datei")])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert _documents(cli_database) == 0

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from einkauf.demand.upload_checks import UploadLimits, check_upload, megabytes
+from einkauf.demand.upload_checks import UploadLimits, check_upload, file_too_large, megabytes
 
 
 def xlsx() -> bytes:
@@ -49,8 +49,15 @@ def test_an_empty_file_is_refused_as_empty():
 
 
 def test_a_file_over_the_size_limit_is_refused_before_anything_else():
-    message = only(check_upload(b"x" * 2001, UploadLimits(max_bytes=2000)))
-    assert "zu groß" in message and "höchstens" in message
+    message = only(check_upload(b"x" * 3 * 1024 * 1024, UploadLimits(max_bytes=2 * 1024 * 1024)))
+    assert message == "Die Datei ist 3,0 MB groß; erlaubt sind höchstens 2 MB."
+
+
+def test_the_size_message_states_the_real_size_or_that_it_is_unknown():
+    assert file_too_large(10 * 1024 * 1024, 5 * 1024 * 1024) == "Die Datei ist 10,0 MB groß; erlaubt sind höchstens 5 MB."
+    assert file_too_large(5 * 1024 * 1024 + 1, 5 * 1024 * 1024) == "Die Datei ist 5,0 MB groß; erlaubt sind höchstens 5 MB."
+    assert file_too_large(None, 5 * 1024 * 1024) == ("Die Datei ist größer als erlaubt (höchstens 5 MB); ihre genaue "
+                                                     "Größe ist nicht bekannt.")
 
 
 def test_the_default_size_limit_is_five_megabytes():

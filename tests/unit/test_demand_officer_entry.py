@@ -63,11 +63,20 @@ def test_other_keys_and_malformed_names_are_ignored():
     assert [r.qty for r in grid.rows[5]] == ["1", ""]
 
 
-def test_rows_of_products_not_on_the_page_are_kept_apart_and_still_sent_to_the_services():
-    grid = LineGrid.from_form(form(l_5_0_qty="1", l_99_0_qty="3", l_99_0_site="1"), [5])
-    assert [r.product_id for r in grid.foreign] == [99]
+def test_rows_of_products_not_on_the_page_are_refused_here_and_never_sent_to_the_services():
+    grid = LineGrid.from_form(form(l_5_0_qty="1", l_99_0_qty="3", l_99_0_site="1", l_98_0_cc="nur Text"), [5])
+    assert [r.product_id for r in grid.foreign] == [98, 99]
     lines, problems = grid.line_inputs()
-    assert sorted(line.product_id for line in lines) == [5, 99] and problems == []
+    assert [line.product_id for line in lines] == [5]
+    assert [(p.origin, p.field, p.message) for p in problems] == [
+        ("l-99-0", "product", "Unbekannter oder nicht bestellbarer Artikel.")]
+
+
+def test_a_flood_of_foreign_rows_is_summed_up_after_twenty():
+    grid = LineGrid.from_form({f"l-{1000 + n}-0-qty": "1" for n in range(50)}, [5])
+    lines, problems = grid.line_inputs()
+    assert lines == [] and len(problems) == 21
+    assert problems[-1].message == "30 weitere Zeilen nennen Artikel, die nicht auf dieser Seite stehen."
 
 
 def test_blank_quantities_are_no_lines_and_bad_numbers_are_problems_at_their_row():

@@ -195,7 +195,36 @@ def test_an_oversized_file_is_refused_with_413(client, world, sign_in):
     sign_in(world["officer"])
     response = upload(client, world["round"].id, b"PK\x03\x04" + bytes(5 * 1024 * 1024))
     assert response.status_code == 413
-    assert "zu groß" in response.get_data(as_text=True)
+    assert "Die Datei ist 5,0 MB groß; erlaubt sind höchstens 5 MB." in response.get_data(as_text=True)
+
+
+def test_the_413_message_states_the_real_size_of_a_ten_megabyte_file(client, world, sign_in, caplog):
+    sign_in(world["officer"])
+    with caplog.at_level("INFO"):
+        response = upload(client, world["round"].id, b"PK\x03\x04" + bytes(10 * 1024 * 1024 - 4))
+    assert response.status_code == 413
+    assert "Die Datei ist 10,0 MB groß; erlaubt sind höchstens 5 MB." in response.get_data(as_text=True)
+    assert lines(world["db"], world["dortmund"]) == [("BM-0001", Decimal("5.000"))]
+    # a refused upload is an expected outcome: log lines at INFO, no traceback
+    assert [r for r in caplog.records if r.exc_info or r.levelno > 20] == []
+
+
+def test_a_broken_workbook_is_logged_in_one_line_without_a_traceback(client, world, sign_in, caplog):
+    import zipfile
+
+    sign_in(world["officer"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # passes the raw checks, but is no workbook
+        archive.writestr("[Content_Types].xml", '<Types><Override ContentType="application/vnd.openxmlformats-'
+                                                'officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+        archive.writestr("_rels/.rels", "<Relationships/>")
+    with caplog.at_level("INFO", logger="einkauf"):
+        response = upload(client, world["round"].id, buffer.getvalue())
+    assert response.status_code == 422
+    refused = [r for r in caplog.records if r.name.startswith("einkauf.demand")]
+    assert len(refused) == 1 and "demand import refused" in refused[0].getMessage()
+    assert "\n" not in refused[0].getMessage()
+    assert [r for r in caplog.records if r.exc_info or r.levelno > 20] == []
 
 
 def test_posting_without_a_file_asks_for_one(client, world, sign_in):

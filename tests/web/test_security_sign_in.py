@@ -25,6 +25,11 @@ def _failures(db, email: str) -> int:
     return db.scalar(select(func.count()).select_from(SignInFailure).where(SignInFailure.email == email))
 
 
+def _add_failures(db, email: str, n: int, address: str = "127.0.0.1") -> None:
+    db.add_all([SignInFailure(email=email, address=address, at=utcnow()) for _ in range(n)])
+    db.flush()
+
+
 class _NoHashing:
     """Stands in for the argon2 hasher: any use fails the test."""
 
@@ -62,15 +67,26 @@ def test_email_address_is_matched_case_insensitively(client, make_user):
 
 # --- throttling -------------------------------------------------------------------------------
 
-def test_after_five_failures_even_the_right_password_is_refused(client, make_user, db):
+def test_after_repeated_failures_even_the_right_password_must_wait(client, make_user, db):
     user = make_user("coordinator")
-    for _ in range(5):
+    for _ in range(5):  # failures 1-4 cost nothing, the 5th one second
         assert INVALID_CREDENTIALS in _attempt(client, user.email, "falsch-falsch").get_data(as_text=True)
+    _add_failures(db, user.email, 3)  # three more: the 8th failure costs 8 seconds
     response = _attempt(client, user.email, PASSWORD)
     assert response.status_code == 200
-    assert THROTTLED in response.get_data(as_text=True)
-    assert "Zu viele fehlgeschlagene Anmeldeversuche" in THROTTLED
+    html = response.get_data(as_text=True)
+    assert "Zu viele fehlgeschlagene Anmeldeversuche für dieses Konto. Bitte versuchen Sie es in " in html
     assert client.get("/").status_code == 302
+    assert _failures(db, user.email) == 8  # the refused attempt is not counted
+
+
+def test_five_wrong_passwords_of_someone_else_do_not_lock_the_user_out(client, make_user, db):
+    """A known e-mail address and five guesses used to lock the account for 15 minutes."""
+    user = make_user("coordinator")
+    a_minute_ago = utcnow() - timedelta(minutes=1)
+    db.add_all([SignInFailure(email=user.email, address="203.0.113.9", at=a_minute_ago) for _ in range(6)])
+    db.flush()
+    assert _attempt(client, user.email, PASSWORD).status_code == 302
 
 
 def test_four_failures_do_not_lock_the_account_and_success_clears_them(client, make_user, db):
@@ -94,12 +110,13 @@ def test_throttling_counts_failures_in_the_last_15_minutes_only(client, make_use
     assert _attempt(client, user.email, PASSWORD).status_code == 302
 
 
-def test_throttling_an_account_does_not_depend_on_the_address(client, make_user):
+def test_throttling_an_account_does_not_depend_on_the_address(client, make_user, db):
     user = make_user("coordinator")
-    for n in range(5):
+    for n in range(4):
         _attempt(client, user.email, "falsch-falsch", address=f"10.0.0.{n}")
+    _add_failures(db, user.email, 4, address="10.0.0.9")
     response = _attempt(client, user.email, PASSWORD, address="10.0.1.1")
-    assert THROTTLED in response.get_data(as_text=True)
+    assert "für dieses Konto" in response.get_data(as_text=True)
 
 
 def test_twenty_failures_from_one_address_block_that_address_for_every_account(client, make_user):
@@ -112,12 +129,12 @@ def test_twenty_failures_from_one_address_block_that_address_for_every_account(c
     assert _attempt(client, victim.email, PASSWORD, address="198.51.100.3").status_code == 302
 
 
-def test_the_limits_come_from_the_configuration(app, client, make_user):
-    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 2
+def test_the_limits_come_from_the_configuration(app, client, make_user, db):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 1
+    app.config["LOGIN_MAX_DELAY_SECONDS"] = 3600
     user = make_user("coordinator")
-    for _ in range(2):
-        _attempt(client, user.email, "falsch-falsch")
-    assert THROTTLED in _attempt(client, user.email, PASSWORD).get_data(as_text=True)
+    _add_failures(db, user.email, 13)  # 2^12 seconds, capped at the configured hour
+    assert "in 60 Minuten erneut" in _attempt(client, user.email, PASSWORD).get_data(as_text=True)
 
 
 # --- passwords --------------------------------------------------------------------------------

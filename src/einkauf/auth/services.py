@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
-from einkauf.auth import passwords
+from einkauf.auth import passwords, throttle
 from einkauf.auth.models import Role, SignInFailure, User, new_session_token
 from einkauf.db import utcnow
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
@@ -20,6 +20,9 @@ USER_FIELDS = ("email", "name", "role", "member_id", "active")
 INVALID_CREDENTIALS = "E-Mail-Adresse oder Passwort ist nicht korrekt."
 THROTTLED = ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten "
              "und versuchen Sie es dann erneut.")
+# Per account a growing delay, not a lock (einkauf.auth.throttle); %s is e.g. "8 Sekunden".
+ACCOUNT_WAIT = ("Zu viele fehlgeschlagene Anmeldeversuche für dieses Konto. Bitte versuchen Sie es in %s "
+                "erneut.")
 
 
 class SignInRefused(ValidationFailed):
@@ -46,27 +49,41 @@ def authenticate(
     max_per_account: int = 5,
     max_per_address: int = 20,
     window_seconds: int = 900,
+    max_delay_seconds: int = 900,
+    account_window_seconds: int = 24 * 3600,
+    now: datetime | None = None,
 ) -> User:
     """Check the credentials; raise SignInRefused with one message for every kind of failure.
 
-    Failed attempts are recorded and counted per account and per client address within the
-    window; past the limit even the right password is refused until the window has passed.
+    Failed attempts are recorded per account and per client address. Per address: past
+    `max_per_address` failures within the window every attempt is refused until the window
+    has passed. Per account: from the `max_per_account`-th failure since the last successful
+    sign-in (within `account_window_seconds`) on, the next attempt must wait 1 s, 2 s, 4 s …
+    (at most `max_delay_seconds`) after the latest failure; an attempt made earlier is refused
+    with the time to wait and is not counted (einkauf.auth.throttle). The account window is
+    longer than the longest wait, so that a persistent guesser stays at the longest wait
+    instead of starting over. Unknown addresses are treated like known ones.
     """
     email = normalise_email(email)[:254]
     address = (address or "unknown")[:64]
-    since = utcnow() - timedelta(seconds=window_seconds)
-    per_account = session.scalar(
-        select(func.count()).select_from(SignInFailure).where(SignInFailure.email == email, SignInFailure.at >= since)
-    )
+    now = now or utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    per_account, latest = session.execute(
+        select(func.count(), func.max(SignInFailure.at)).select_from(SignInFailure)
+        .where(SignInFailure.email == email, SignInFailure.at >= now - timedelta(seconds=account_window_seconds))
+    ).one()
     per_address = session.scalar(
         select(func.count()).select_from(SignInFailure).where(SignInFailure.address == address, SignInFailure.at >= since)
     )
-    if per_account >= max_per_account or per_address >= max_per_address:
+    if per_address >= max_per_address:
         raise SignInRefused(THROTTLED)
+    until = throttle.retry_at(per_account, latest, free=max_per_account, cap=max_delay_seconds)
+    if until is not None and now < until:
+        raise SignInRefused(ACCOUNT_WAIT % throttle.wait_text((until - now).total_seconds()))
     user = session.scalar(select(User).where(User.email == email))
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        session.add(SignInFailure(email=email, address=address))
+        session.add(SignInFailure(email=email, address=address, at=now))
         raise SignInRefused(INVALID_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -235,6 +252,8 @@ def set_password(session: Session, actor, user_id: int, new_password: str, *, cu
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = new_session_token()
     user.version += 1
+    # A new password ends any sign-in delay of the account (e.g. an administrator's reset after an attack).
+    session.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
     record_event(session, actor, "user.password", "user", user.id, summary=f"Passwort für {user.email} neu gesetzt",
                  member_id=user.member_id)
     return user

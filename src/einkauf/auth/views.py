@@ -47,6 +47,8 @@ def sign_in():
                 max_per_account=cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
                 max_per_address=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
                 window_seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"],
+                max_delay_seconds=cfg["LOGIN_MAX_DELAY_SECONDS"],
+                account_window_seconds=cfg["LOGIN_ACCOUNT_WINDOW_SECONDS"],
             )
         except DomainError as exc:
             error = exc.message

@@ -28,6 +28,11 @@ MAX_ROWS_PER_PRODUCT = 50
 # Typed text is shown again as it was, but never more than this (the services cap it further).
 MAX_ECHO = 600
 QUANTITY_PLACES = 3
+# A row naming a product that is not on the page (a tampered or outdated form) is refused here,
+# before any query, with the message the services give for an unknown product; at most this
+# many such rows are listed one by one.
+UNKNOWN_PRODUCT = "Unbekannter oder nicht bestellbarer Artikel."
+MAX_LISTED_FOREIGN = 20
 
 # Service problem fields (einkauf.demand.services.validate_lines) → the input they belong to.
 PROBLEM_FIELD = {"quantity": "qty", "product": "qty", "delivery_site": "site", "cost_centre": "cc",
@@ -163,22 +168,34 @@ class LineGrid:
 
     def line_inputs(self) -> tuple[list[LineInput], list[LineProblem]]:
         """Lines to save and the quantities that are not numbers. A row without quantity is no
-        line: clearing the quantity (or typing 0) removes a line."""
+        line: clearing the quantity (or typing 0) removes a line. Rows naming a product not on
+        the page are problems, never lines (they never reach a query)."""
         lines: list[LineInput] = []
         problems: list[LineProblem] = []
-        for row in self.all_rows():
-            raw = row.qty.strip()
-            if not raw:
-                continue
-            try:
-                quantity = parse_decimal_de(raw, QUANTITY_PLACES)
-            except ValueError as exc:
-                problems.append(LineProblem(row.key, "quantity", str(exc)))
-                continue
-            row.quantity = quantity
-            lines.append(LineInput(product_id=row.product_id, delivery_site_id=row.site_id(), quantity=quantity,
-                                   cost_centre=row.cc, budget_account=row.ba, note=row.note, origin=row.key))
+        foreign = [row for row in self.foreign if row.qty.strip()]
+        for row in foreign[:MAX_LISTED_FOREIGN]:
+            problems.append(LineProblem(row.key, "product", UNKNOWN_PRODUCT))
+        if len(foreign) > MAX_LISTED_FOREIGN:
+            problems.append(LineProblem("", "product", f"{len(foreign) - MAX_LISTED_FOREIGN} weitere Zeilen nennen "
+                                                       "Artikel, die nicht auf dieser Seite stehen."))
+        for rows in self.rows.values():
+            for row in rows:
+                self._read_row(row, lines, problems)
         return lines, problems
+
+    @staticmethod
+    def _read_row(row: GridRow, lines: list[LineInput], problems: list[LineProblem]) -> None:
+        raw = row.qty.strip()
+        if not raw:
+            return
+        try:
+            quantity = parse_decimal_de(raw, QUANTITY_PLACES)
+        except ValueError as exc:
+            problems.append(LineProblem(row.key, "quantity", str(exc)))
+            return
+        row.quantity = quantity
+        lines.append(LineInput(product_id=row.product_id, delivery_site_id=row.site_id(), quantity=quantity,
+                               cost_centre=row.cc, budget_account=row.ba, note=row.note, origin=row.key))
 
     def compute_values(self, prices: Mapping[int, Decimal]) -> None:
         """Line value = quantity × reference price, rounded half-up to cents (R1), for each row

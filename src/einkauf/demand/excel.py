@@ -437,6 +437,12 @@ def xml_is_defused() -> bool:
                for module in (_reader, strings))
 
 
+def _reason(exc: BaseException) -> str:
+    """An exception in one line for the log (type and the start of its message)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
 def read_upload(data: bytes, *, round_code: str, member_ags: str,
                 limits: UploadLimits = DEFAULT_LIMITS) -> UploadResult:
     """Read a filled template: every filled row, or every problem found (never raises).
@@ -458,8 +464,9 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
     collector = _Collector()
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception:
-        log.info("uploaded workbook could not be opened", exc_info=True)
+    except Exception as exc:
+        # An expected outcome for a broken file: no traceback; the refusal is logged at INFO by the caller.
+        log.debug("uploaded workbook could not be opened: %s", _reason(exc))
         result.problems = [Problem(UNREADABLE)]
         return result
     try:
@@ -468,9 +475,9 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
     except _TooManyProblems:
         collector.problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen; bitte "
                                           "beheben Sie diese und laden Sie die Datei erneut hoch."))
-    except Exception:
-        # Whatever a hostile or broken file makes the parser do, the user gets a message.
-        log.info("uploaded workbook could not be read", exc_info=True)
+    except Exception as exc:
+        # Whatever a hostile or broken file makes the parser do, the user gets a message (and the log one line).
+        log.debug("uploaded workbook could not be read: %s", _reason(exc))
         collector.problems.append(Problem(UNREADABLE))
     finally:
         try:

@@ -20,7 +20,8 @@ from werkzeug.routing import BuildError
 
 from einkauf.auth.models import Role
 from einkauf.demand import excel_service, services
-from einkauf.demand.upload_checks import DEFAULT_LIMITS, megabytes
+from einkauf.demand.excel import Problem
+from einkauf.demand.upload_checks import DEFAULT_LIMITS, file_too_large, megabytes
 from einkauf.errors import DeadlinePassed, InvalidState
 from einkauf.forms import EinkaufForm
 from einkauf.i18n import money
@@ -47,6 +48,14 @@ class UploadForm(EinkaufForm):
         description=_l("Eine Datei im Format .xlsx, höchstens %(size)s.", size=megabytes(DEFAULT_LIMITS.max_bytes)),
         render_kw={"accept": ".xlsx," + XLSX_MIMETYPE},
     )
+
+
+def _stream_size(stream) -> int | None:
+    """The size of an uploaded file (Werkzeug keeps it in a seekable file); None if unknown."""
+    try:
+        return stream.seek(0, io.SEEK_END)
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
 def _actor():
@@ -100,12 +109,15 @@ def upload(round_id: int):
             status = 400
         else:
             # Never the uploaded file name: only the bytes, and never more than the limit plus one.
-            data = form.file.data.stream.read(DEFAULT_LIMITS.max_bytes + 1)
+            stream = form.file.data.stream
+            data = stream.read(DEFAULT_LIMITS.max_bytes + 1)
             try:
                 summary = excel_service.import_demand_workbook(db, _actor(), rnd, member, data)
             except excel_service.WorkbookRejected as exc:
                 problems, error = exc.problems, exc.message
                 status = 413 if len(data) > DEFAULT_LIMITS.max_bytes else 422
+                if status == 413:  # the file's real size, not the bytes read
+                    problems = [Problem(file_too_large(_stream_size(stream), DEFAULT_LIMITS.max_bytes))]
             except (DeadlinePassed, InvalidState) as exc:
                 error, status = exc.message, 409
             else:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event
 from einkauf.catalogue.models import Category, Product
-from einkauf.db import cents_to_euro, line_value_cents_sql, utcnow
+from einkauf.db import cents_to_euro, in_chunks, line_value_cents_sql, utcnow
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
@@ -190,10 +190,10 @@ def validate_lines(session: Session, member_id: int, lines: Sequence[LineInput],
     lines and every problem found; the caller saves nothing if there is any problem.
     """
     problems: list[LineProblem] = []
-    product_ids = {line.product_id for line in lines}
     products = {
-        p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
-    } if product_ids else {}
+        p.id: p for chunk in in_chunks(line.product_id for line in lines)
+        for p in session.scalars(select(Product).where(Product.id.in_(chunk)))
+    }
     sites = {
         s.id: s for s in session.scalars(select(DeliverySite).where(DeliverySite.member_id == member_id))
     }
@@ -342,10 +342,11 @@ def replace_draft_lines(
     before = session.scalar(select(func.count()).select_from(DemandLine).where(DemandLine.submission_id == submission.id))
     session.execute(delete(DemandLine).where(DemandLine.submission_id == submission.id))
     # Categories with lines in the file take part again.
-    categories = set(session.scalars(select(Product.category_id).where(Product.id.in_({l.product_id for l in clean})))) if clean else set()
-    if categories:
+    categories = {category_id for chunk in in_chunks(l.product_id for l in clean)
+                  for category_id in session.scalars(select(Product.category_id).where(Product.id.in_(chunk)))}
+    for chunk in in_chunks(categories):
         session.execute(delete(CategoryExclusion).where(CategoryExclusion.submission_id == submission.id,
-                                                        CategoryExclusion.category_id.in_(categories)))
+                                                        CategoryExclusion.category_id.in_(chunk)))
     count = _insert_lines(session, submission.id, clean)
     session.flush()
     session.expire(submission, ["lines", "exclusions"])

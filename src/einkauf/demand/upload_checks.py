@@ -79,8 +79,7 @@ def _check(data: bytes, limits: UploadLimits) -> None:
     if not data:
         raise _Rejected("Die Datei ist leer (0 Byte). Bitte wählen Sie die ausgefüllte Excel-Vorlage aus.")
     if len(data) > limits.max_bytes:
-        raise _Rejected(f"Die Datei ist mit {megabytes(len(data))} zu groß; erlaubt sind höchstens "
-                        f"{megabytes(limits.max_bytes)}.")
+        raise _Rejected(file_too_large(len(data), limits.max_bytes))
     if data.startswith(OLE2_SIGNATURE):
         raise _Rejected("Die Datei ist im alten Excel-Format (.xls) gespeichert oder mit einem Kennwort "
                         "verschlüsselt. Bitte speichern Sie sie ohne Kennwort als „Excel-Arbeitsmappe (*.xlsx)“.")
@@ -186,3 +185,12 @@ def _refuse_doctype(head: bytes, name: str) -> None:
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise _Rejected(f"Der Bestandteil „{name[:80]}“ enthält eine DOCTYPE-Deklaration; solche Dateien werden "
                         "aus Sicherheitsgründen nicht gelesen.")
+
+
+def file_too_large(size: int | None, limit: int) -> str:
+    """'Die Datei ist 10,0 MB groß; erlaubt sind höchstens 5 MB.' — the file's real size, or
+    that it is unknown (a body sent in chunks without a length)."""
+    if size is None:
+        return f"Die Datei ist größer als erlaubt (höchstens {megabytes(limit)}); ihre genaue Größe ist nicht bekannt."
+    exact = f"{size / (1024 * 1024):.1f}".replace(".", ",")
+    return f"Die Datei ist {exact} MB groß; erlaubt sind höchstens {megabytes(limit)}."

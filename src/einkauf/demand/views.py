@@ -21,13 +21,13 @@ from flask_login import current_user
 from einkauf.auth.models import Role
 from einkauf.db import utcnow
 from einkauf.demand import services
-from einkauf.demand.entry import LineGrid, time_left
+from einkauf.demand.entry import FIELDS, MAX_ROWS_PER_PRODUCT, LineGrid, time_left
 from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
 from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion
 from einkauf.extensions import csrf
 from einkauf.forms import CSRF_EXPIRED, format_decimal_de
 from einkauf.i18n import current_language, money
-from einkauf.web import get_db, load_or_404, roles_required
+from einkauf.web import allow_form_fields, get_db, load_or_404, roles_required
 
 bp = Blueprint("demand", __name__)
 
@@ -93,6 +93,18 @@ def submission(round_id: int):
 
 # --- entry per category ------------------------------------------------------------------------
 
+FIELDS_PER_ROW = len(FIELDS)
+
+
+def rows_allowed(products: int, saved_lines: int) -> int:
+    """The most rows a category page can legitimately post: the rows the page offers per product
+    (MAX_ROWS_PER_PRODUCT) but no more than a submission may hold plus one empty row per product,
+    and in any case the saved lines (an import may have saved more per product) with room for
+    new ones. The form caps of the request follow from it (einkauf.boundary)."""
+    offered = min(products * MAX_ROWS_PER_PRODUCT, services.MAX_LINES_PER_SUBMISSION + products)
+    return max(offered, saved_lines + 2 * products)
+
+
 def _default_site(entry) -> str:
     """A member with a single active delivery site gets it preselected in new rows."""
     active = [s for s in entry.sites if s.active]
@@ -138,6 +150,8 @@ def category(round_id: int, category_id: int):
         form = CategoryLinesForm(formdata=None, data={"version": str(entry.version)})
         return _render_category(entry, grid, form, lock=lock)
 
+    saved = sum(len(lines) for lines in entry.lines.values())
+    allow_form_fields(FIELDS_PER_ROW * rows_allowed(len(product_ids), saved) + 16, bytes_per_field=200)
     form = CategoryLinesForm()
     grid = LineGrid.from_form(request.form, product_ids, default_site)
     if lock is not None:

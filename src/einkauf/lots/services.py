@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, Product, Unit
-from einkauf.db import cents_to_euro, claim_version, line_value_cents_sql, utcnow
+from einkauf.db import cents_to_euro, claim_version, in_chunks, line_value_cents_sql, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet
@@ -171,7 +171,8 @@ def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, ru
         raise ValidationFailed("Bitte ein nationales Verfahren aus der Liste wählen.")
     problems = check_lot_rules(rules, _all_categories(session))
     if rules.excluded_products:
-        known = set(session.scalars(select(Product.id).where(Product.id.in_(sorted(rules.excluded_products)))))
+        known = {pid for chunk in in_chunks(rules.excluded_products)
+                 for pid in session.scalars(select(Product.id).where(Product.id.in_(chunk)))}
         problems += [f"Den Artikel Nr. {pid} gibt es nicht." for pid in sorted(rules.excluded_products - known)]
     if problems:
         raise InvalidLotRules(problems)
@@ -479,9 +480,10 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources:
             [{"lot_key": lot_id, "members": len(members)} for lot_id, members in members_by_lot.items()])
     excluded_line_count = 0
     if rule_set.rules.excluded_products:
-        excluded_line_count = int(session.scalar(
+        excluded_line_count = sum(int(session.scalar(
             select(func.count()).select_from(Submission).join(DemandLine, DemandLine.submission_id == Submission.id)
-            .where(*_submitted(rnd.id), DemandLine.product_id.in_(sorted(rule_set.rules.excluded_products)))) or 0)
+            .where(*_submitted(rnd.id), DemandLine.product_id.in_(chunk))) or 0)
+            for chunk in in_chunks(rule_set.rules.excluded_products))
 
     member_count = len(set().union(*members_by_lot.values())) if members_by_lot else 0
     summaries = [LotSummary(number=lot.number, title=lot.title, cpv_code=lot.cpv,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from einkauf.auth.models import Role
 from einkauf.catalogue.models import Category, Product
+from einkauf.db import in_chunks
 from einkauf.errors import DomainError, StaleVersion
 from einkauf.i18n import day, money, number
 from einkauf.lots import services
@@ -23,7 +24,7 @@ from einkauf.lots.procedure import LotValue, decide_procedure
 from einkauf.lots.rules import ROUNDING_CAUSE, InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
-from einkauf.web import get_db, load_or_404, roles_required
+from einkauf.web import get_db, load_or_404, long_form, roles_required
 
 bp = Blueprint("lots", __name__)
 
@@ -82,8 +83,8 @@ def _rules_form(db, row, formdata=None) -> tuple[LotRulesForm, list]:
     rule_set = services.get_rule_set(db, row)
     rules = rule_set.rules
     group_of = {cid: str(index) for index, group in enumerate(rules.merge_groups, start=1) for cid in group}
-    excluded = list(db.scalars(select(Product.number).where(Product.id.in_(sorted(rules.excluded_products)))
-                               .order_by(Product.number))) if rules.excluded_products else []
+    excluded = sorted(number for chunk in in_chunks(rules.excluded_products)
+                      for number in db.scalars(select(Product.number).where(Product.id.in_(chunk))))
     return LotRulesForm(data={
         "categories": [{"category_id": str(c.id), "group": group_of.get(c.id, ""),
                         "region_split": c.id in rules.region_split} for c in categories],
@@ -104,6 +105,7 @@ def _rule_rows(form: LotRulesForm, categories: list) -> list:
 
 
 @bp.route("/runden/<int:round_id>/lose/regeln", methods=["GET", "POST"])
+@long_form(3 * MAX_CATEGORY_ROWS + 16)  # three fields per category row; the form takes at most MAX_CATEGORY_ROWS
 @coordinator_only
 def rules(round_id: int):
     db = get_db()
@@ -123,7 +125,8 @@ def rules(round_id: int):
             if entry.form.region_split.data:
                 split.add(category_id)
         wanted = [n for n in re.split(r"[\s,;]+", form.excluded.data or "") if n]
-        found = dict(db.execute(select(Product.number, Product.id).where(Product.number.in_(wanted))).all())
+        found = {number: pid for chunk in in_chunks(wanted)
+                 for number, pid in db.execute(select(Product.number, Product.id).where(Product.number.in_(chunk)))}
         unknown = [n for n in wanted if n not in found]
         if unknown:
             form.excluded.errors.append(gettext("Diese Artikelnummern gibt es nicht: %(numbers)s",

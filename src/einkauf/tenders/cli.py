@@ -147,21 +147,85 @@ def register(main: click.Group, pass_ctx) -> None:
                   help="Ordner, in den die Unterlagen geschrieben werden.")
     @pass_ctx
     def tender_documents(obj, tender: str, output: str) -> None:
-        """Die Unterlagen eines Vergabeverfahrens erzeugen (neue Fassung) und in einen Ordner schreiben."""
+        """Die Unterlagen eines Vergabeverfahrens erzeugen (neue Fassung) und in einen Ordner schreiben.
+
+        All or nothing: the folder is checked before anything is generated, and the files are
+        copied while the new version is not yet committed; if one cannot be written, none stays
+        in the folder and no version is registered."""
         from pathlib import Path
 
-        from einkauf.tenders.documents import write_atomically, generate_documents, read_document
+        from einkauf.tenders.documents import generate_documents, read_document
 
         config = obj.config
+        target = Path(output)
+        _check_target(target)
         with obj.session() as session:
+            clashes = [name for name in _next_file_names(session, tender) if (target / name).exists()]
+            if clashes:
+                raise ValidationFailed(f"{target / clashes[0]} gibt es schon; es wurde nichts erzeugt und nichts "
+                                       "überschrieben. Bitte einen anderen Ordner angeben.")
             created = generate_documents(session, "cli", tender, config["EXPORT_DIR"],
                                          cooperative_name=config["COOPERATIVE_NAME"],
                                          cooperative_address=config["COOPERATIVE_ADDRESS"])
             files = [(d.file_name, read_document(config["EXPORT_DIR"], d), d.sha256) for d in created]
-        target = Path(output)
-        for name, content, sha in files:
             try:
-                write_atomically(target, name, content)
-            except FileExistsError:
-                raise ValidationFailed(f"{target / name} gibt es schon; es wird nichts überschrieben.") from None
+                _copy_all(target, [(name, content) for name, content, _sha in files])
+            except ValidationFailed:
+                # The registration rolls back with the session: the files just generated are nobody's.
+                for document in created:
+                    (Path(config["EXPORT_DIR"]) / document.path).unlink(missing_ok=True)
+                raise
+        for name, content, sha in files:
             click.echo(f"{target / name}  ({format_number_de(len(content), 0)} Bytes, SHA-256 {sha})")
+
+
+def _check_target(target) -> None:
+    """The output folder must be a folder we can write to (or be creatable); checked before generating."""
+    import os
+
+    if target.exists() and not target.is_dir():
+        raise ValidationFailed(f"{target} ist kein Ordner; es wurde nichts erzeugt.")
+    existing = target
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValidationFailed(f"In {existing} darf nicht geschrieben werden; es wurde nichts erzeugt.")
+
+
+def _next_file_names(session, tender_ref: str) -> list[str]:
+    """The file names the next generation of the tender's documents will have (one new version
+    per kind, named as einkauf.tenders.documents names them)."""
+    from sqlalchemy import func, select
+
+    from einkauf.tenders.documents import KINDS
+    from einkauf.tenders.models import Document
+    from einkauf.tenders.services import get_tender
+
+    found = get_tender(session, tender_ref)
+    versions = dict(session.execute(select(Document.kind, func.max(Document.version))
+                                    .where(Document.tender_id == found.id).group_by(Document.kind)).all())
+    return [f"{found.reference}_{info.label}_v{(versions.get(kind) or 0) + 1}.{info.suffix}"
+            for kind, info in KINDS.items()]
+
+
+def _copy_all(target, files: list[tuple[str, bytes]]) -> None:
+    """Write every file into the folder or none: on the first failure the ones written are removed."""
+    from einkauf.tenders.documents import write_atomically
+
+    written = []
+    try:
+        for name, content in files:
+            written.append(write_atomically(target, name, content))
+    except FileExistsError as exc:
+        _remove(written)
+        raise ValidationFailed(f"{exc.filename2 or target} gibt es schon; es wurde nichts kopiert und keine neue "
+                               "Fassung angelegt.") from None
+    except OSError as exc:
+        _remove(written)
+        raise ValidationFailed(f"Die Unterlagen konnten nicht nach {target} geschrieben werden ({exc.strerror or exc}); "
+                               "es wurde nichts kopiert und keine neue Fassung angelegt.") from None
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
