@@ -49,7 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if "einkauf.session_factory" not in app.extensions:
-        engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+        engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"],
+                                                         busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
         app.extensions["einkauf.engine"] = engine
         app.extensions["einkauf.session_factory"] = app.config.get("SESSION_FACTORY") or make_session_factory(engine)
 
@@ -74,7 +75,13 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def _begin():
         # SQLite: only requests that may write start with BEGIN IMMEDIATE.
-        g.write_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        # --- issue 11 (h6): an upload parses in a read transaction first (web.reads_first) ---
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "reads_first", False):
+            writes = False
+        # --- end issue 11 (h6) ---
+        g.write_token = write_intent.set(writes)
 
     @app.after_request
     def _finish(response):
@@ -150,6 +157,11 @@ ERROR_TEXTS = {
     409: (N_("Konflikt"), N_("Der Datensatz wurde inzwischen geändert.")),
     413: (N_("Datei zu groß"), N_("Die hochgeladene Datei ist zu groß.")),
     429: (N_("Zu viele Anfragen"), N_("Bitte warten Sie einen Moment und versuchen Sie es erneut.")),
+    # --- issue 11 (h6) ---
+    503: (N_("System ausgelastet"),
+          N_("Das System ist gerade ausgelastet, bitte in einigen Sekunden erneut versuchen. Ihre Eingaben wurden "
+             "nicht gespeichert – mit „Zurück“ im Browser finden Sie sie wieder.")),
+    # --- end issue 11 (h6) ---
     500: (N_("Interner Fehler"),
           N_("Es ist ein unerwarteter Fehler aufgetreten. Bitte versuchen Sie es später erneut.")),
 }
@@ -170,7 +182,40 @@ def _register_errors(app: Flask) -> None:
         return render_error(400, N_("Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
                                     "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."))
 
+    # --- issue 11 (h6): a constraint conflict is a 409, a busy database a 503, never a 500 ---
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from einkauf.db import database_error_kind
+
+    def database_answer(exc):
+        kind = database_error_kind(exc)
+        if kind == "conflict":
+            app.logger.warning("constraint conflict answered with 409: %s", str(getattr(exc, "orig", exc))[:300])
+            return render_error(409, N_("Ihre Eingabe konnte nicht gespeichert werden, weil gleichzeitig ein "
+                                        "anderer Vorgang denselben Datensatz angelegt oder geändert hat. Es wurde "
+                                        "nichts geändert. Bitte laden Sie die Seite neu und prüfen Sie das Ergebnis; "
+                                        "mit „Zurück“ im Browser finden Sie Ihre Eingaben wieder."))
+        if kind == "busy":
+            app.logger.warning("database busy answered with 503: %s", str(getattr(exc, "orig", exc))[:300])
+            body, code = render_error(503)
+            return body, code, {"Retry-After": "5"}
+        return None
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(OperationalError)
+    def _database_error(e):
+        answer = database_answer(e)
+        if answer is None:
+            app.logger.exception("unhandled database error", exc_info=e)
+            return render_error(500)
+        return answer
+
     @app.errorhandler(500)
     def _server_error(e):
+        # Also reached when the commit at the end of the request fails (after_request).
+        answer = database_answer(getattr(e, "original_exception", None) or e)
+        if answer is not None:
+            return answer
         app.logger.exception("unhandled error", exc_info=getattr(e, "original_exception", e))
         return render_error(500)
+    # --- end issue 11 (h6) ---

@@ -25,7 +25,7 @@ from einkauf.errors import DeadlinePassed, InvalidState
 from einkauf.forms import EinkaufForm
 from einkauf.i18n import money
 from einkauf.rounds.models import Member
-from einkauf.web import get_db, load_or_404, roles_required
+from einkauf.web import begin_writing, get_db, load_or_404, reads_first, roles_required
 
 bp = Blueprint("demand_excel", __name__)
 
@@ -86,6 +86,7 @@ def template(round_id: int):
 
 
 @bp.route("/bedarf/<int:round_id>/hochladen", methods=["GET", "POST"])
+@reads_first
 @officer_only
 def upload(round_id: int):
     db = get_db()
@@ -102,7 +103,12 @@ def upload(round_id: int):
             # Never the uploaded file name: only the bytes, and never more than the limit plus one.
             data = form.file.data.stream.read(DEFAULT_LIMITS.max_bytes + 1)
             try:
-                summary = excel_service.import_demand_workbook(db, _actor(), rnd, member, data)
+                # Parse and check in the read transaction; write only the short save (issue 11).
+                parsed = excel_service.parse_demand_workbook(db, _actor(), rnd, member, data)
+                db = begin_writing()
+                rnd = _round_or_404(round_id)
+                member = _member()
+                summary = excel_service.save_demand_import(db, _actor(), rnd, member, parsed)
             except excel_service.WorkbookRejected as exc:
                 problems, error = exc.problems, exc.message
                 status = 413 if len(data) > DEFAULT_LIMITS.max_bytes else 422
