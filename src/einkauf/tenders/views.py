@@ -144,9 +144,12 @@ def documents_generate(tender_id: int):
         return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="dokumente"), 303)
     config = current_app.config
     try:
+        # Only a key the page sent counts: a double click sends the same one (issue 11).
+        key = form.request_key.data if form.request_key.raw_data else None
         created = documents.generate_documents(db, current_user._get_current_object(), tender.id,
                                                config["EXPORT_DIR"], cooperative_name=config["COOPERATIVE_NAME"],
-                                               cooperative_address=config["COOPERATIVE_ADDRESS"])
+                                               cooperative_address=config["COOPERATIVE_ADDRESS"],
+                                               request_key=key or None)
     except DomainError as exc:
         db.rollback()
         flash(exc.message, "error")
