@@ -178,6 +178,11 @@ def make_engine(url: str, *, busy_timeout: float = CLI_BUSY_TIMEOUT, **kwargs) -
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # The same bound on waiting for a row or table lock; past it a web request answers 503.
+        connect_args = kwargs.setdefault("connect_args", {})
+        options = connect_args.get("options", "")
+        connect_args["options"] = f"{options} -c lock_timeout={int(busy_timeout * 1000)}".strip()
     return create_engine(url, **kwargs)
 
 

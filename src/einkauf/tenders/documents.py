@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import CpvCode
 from einkauf.db import claim_version, utcnow
-from einkauf.errors import InvalidState, NotFound, ValidationFailed
+from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPosition
 from einkauf.lots.rules import apportion, format_number_de
 from einkauf.lots.services import lot_members
@@ -237,19 +237,48 @@ def _safe_reference(reference: str) -> str:
 REQUEST_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z")
 
 
-def generate_documents(session: Session, actor: Any, tender_id_or_reference: int | str, export_dir: str | Path, *,
-                       cooperative_name: str, cooperative_address: str = "",
-                       kinds: Iterable[DocumentKind] = tuple(DocumentKind), now: datetime | None = None,
-                       request_key: str | None = None) -> list[Document]:
-    """Render and register the tender's documents; each generation is a new version.
+@dataclass(frozen=True)
+class RenderedDocuments:
+    """A tender's documents rendered from its state at `tender_version`, not yet registered."""
 
-    Everything is rendered before anything is written; each file appears under its final name
-    only when its register row has committed, and never overwrites an existing file. Refused
-    for a cancelled tender. Generations of one tender run one at a time (the tender row is
-    locked); a `request_key` that already produced documents returns those instead of a new
-    version, so that a double click makes one version (issue 11).
-    """
+    tender_id: int
+    tender_version: int
+    generated_at: datetime
+    files: list[tuple[DocumentKind, bytes]]
+
+
+def render_documents(session: Session, tender_id_or_reference: int | str, *, cooperative_name: str,
+                     cooperative_address: str = "", kinds: Iterable[DocumentKind] = tuple(DocumentKind),
+                     now: datetime | None = None) -> RenderedDocuments:
+    """Render the tender's documents (the slow part) without writing anything, so that a web
+    request can do it before its write transaction begins (issue 11)."""
     tender = get_tender(session, tender_id_or_reference)
+    _ensure_active(tender)
+    now = now or utcnow()
+    data = tender_document_data(session, tender, cooperative_name=cooperative_name,
+                                cooperative_address=cooperative_address)
+    generators = _generators()
+    return RenderedDocuments(tender_id=tender.id, tender_version=tender.version, generated_at=now,
+                             files=[(kind, generators[kind](data, generated_at=now)) for kind in kinds])
+
+
+def _ensure_active(tender: Tender) -> None:
+    if tender.status != TenderStatus.ACTIVE:
+        raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist aufgehoben; es werden keine Unterlagen "
+                           "mehr erzeugt.")
+
+
+def register_documents(session: Session, actor: Any, rendered: RenderedDocuments, export_dir: str | Path, *,
+                       request_key: str | None = None) -> list[Document]:
+    """Register rendered documents as a new version of each; the files take their final names
+    when the transaction commits.
+
+    Generations of one tender run one at a time (the tender row is locked). A `request_key`
+    that already produced documents returns those instead of a new version, so that a double
+    click makes one version (issue 11). A tender changed since rendering (its text blocks, a
+    cancellation) is refused with StaleVersion: the documents would not show it.
+    """
+    tender = get_tender(session, rendered.tender_id)
     if session.get_bind().dialect.name != "sqlite":
         # SQLite: the write transaction (BEGIN IMMEDIATE) already admits one writer at a time.
         session.refresh(tender, with_for_update=True)
@@ -262,18 +291,15 @@ def generate_documents(session: Session, actor: Any, tender_id_or_reference: int
         if done:
             log.info("documents of tender %s: request %s already answered", tender.reference, request_key[:8])
             return done
-    if tender.status != TenderStatus.ACTIVE:
-        raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist aufgehoben; es werden keine Unterlagen "
-                           "mehr erzeugt.")
-    now = now or utcnow()
-    data = tender_document_data(session, tender, cooperative_name=cooperative_name,
-                                cooperative_address=cooperative_address)
-    generators = _generators()
-    rendered = [(kind, generators[kind](data, generated_at=now)) for kind in kinds]
+    _ensure_active(tender)
+    if tender.version != rendered.tender_version:
+        raise StaleVersion("Das Vergabeverfahren wurde während des Erzeugens geändert. Bitte erzeugen Sie die "
+                           "Unterlagen erneut, damit sie den aktuellen Stand zeigen.")
+    now = rendered.generated_at
     folder_name = _safe_reference(tender.reference)
     folder = Path(export_dir) / folder_name
     documents = []
-    for kind, content in rendered:
+    for kind, content in rendered.files:
         info = KINDS[kind]
         version = int(session.scalar(select(func.max(Document.version))
                                      .where(Document.tender_id == tender.id, Document.kind == kind)) or 0) + 1
@@ -298,6 +324,21 @@ def generate_documents(session: Session, actor: Any, tender_id_or_reference: int
     log.info("documents of tender %s generated by %s: %s", tender.reference, actor_label(actor),
              ", ".join(d.file_name for d in documents))
     return documents
+
+
+def generate_documents(session: Session, actor: Any, tender_id_or_reference: int | str, export_dir: str | Path, *,
+                       cooperative_name: str, cooperative_address: str = "",
+                       kinds: Iterable[DocumentKind] = tuple(DocumentKind), now: datetime | None = None,
+                       request_key: str | None = None) -> list[Document]:
+    """Render and register the tender's documents; each generation is a new version.
+
+    Everything is rendered before anything is written; each file appears under its final name
+    only when its register row has committed, and never overwrites an existing file. Refused
+    for a cancelled tender. See register_documents for the request key.
+    """
+    rendered = render_documents(session, tender_id_or_reference, cooperative_name=cooperative_name,
+                                cooperative_address=cooperative_address, kinds=kinds, now=now)
+    return register_documents(session, actor, rendered, export_dir, request_key=request_key)
 
 
 @dataclass

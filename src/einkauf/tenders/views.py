@@ -20,7 +20,7 @@ from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
 from einkauf.tenders.rules import InvalidAwardCriteria, default_deadline, parse_award_criteria
-from einkauf.web import get_db, load_or_404, paginate, roles_required
+from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, roles_required
 
 bp = Blueprint("tenders", __name__)
 
@@ -134,6 +134,7 @@ def _detail(tender, *, texts_form: TenderTextsForm | None = None, texts_error: s
 
 
 @bp.post("/vergaben/<int:tender_id>/dokumente")
+@reads_first
 @coordinator_only
 def documents_generate(tender_id: int):
     db = get_db()
@@ -146,10 +147,12 @@ def documents_generate(tender_id: int):
     try:
         # Only a key the page sent counts: a double click sends the same one (issue 11).
         key = form.request_key.data if form.request_key.raw_data else None
-        created = documents.generate_documents(db, current_user._get_current_object(), tender.id,
-                                               config["EXPORT_DIR"], cooperative_name=config["COOPERATIVE_NAME"],
-                                               cooperative_address=config["COOPERATIVE_ADDRESS"],
-                                               request_key=key or None)
+        # Render in the read transaction; hold the write lock only to register (issue 11).
+        rendered = documents.render_documents(db, tender.id, cooperative_name=config["COOPERATIVE_NAME"],
+                                              cooperative_address=config["COOPERATIVE_ADDRESS"])
+        db = begin_writing()
+        created = documents.register_documents(db, current_user._get_current_object(), rendered,
+                                               config["EXPORT_DIR"], request_key=key or None)
     except DomainError as exc:
         db.rollback()
         flash(exc.message, "error")
