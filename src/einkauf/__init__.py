@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_babel import gettext
 
     from einkauf.extensions import babel, csrf, login_manager
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
     settings = load_config(config)
     app = Flask(
@@ -92,6 +93,14 @@ def create_app(config: dict | None = None) -> Flask:
                     db.commit()
                 else:
                     db.rollback()
+            # --- issue 11 (h6): a conflict or a busy database at the commit: 409 / 503 ---
+            except (IntegrityError, OperationalError) as exc:
+                db.rollback()
+                answer = _database_answer(app, exc)
+                if answer is None:
+                    raise
+                response = app.make_response(answer)
+            # --- end issue 11 (h6) ---
             finally:
                 db.close()
         return _security_headers(response)
@@ -167,10 +176,37 @@ ERROR_TEXTS = {
 }
 
 
+def _render_error(code: int, detail: str | None = None):
+    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+# --- issue 11 (h6) ---
+CONFLICT_TEXT = N_("Ihre Eingabe konnte nicht gespeichert werden, weil gleichzeitig ein anderer Vorgang denselben "
+                   "Datensatz angelegt oder geändert hat. Es wurde nichts geändert. Bitte laden Sie die Seite neu und "
+                   "prüfen Sie das Ergebnis; mit „Zurück“ im Browser finden Sie Ihre Eingaben wieder.")
+
+
+def _database_answer(app: Flask, exc: BaseException):
+    """The page for a database error a user can cause by timing: 409 for a constraint conflict
+    (two saves at once), 503 with Retry-After when a lock could not be had in time; None for
+    anything else (a real 500)."""
+    from einkauf.db import database_error_kind
+
+    kind = database_error_kind(exc)
+    if kind == "conflict":
+        app.logger.warning("constraint conflict answered with 409: %s", str(getattr(exc, "orig", exc))[:300])
+        return _render_error(409, CONFLICT_TEXT)
+    if kind == "busy":
+        app.logger.warning("database busy answered with 503: %s", str(getattr(exc, "orig", exc))[:300])
+        body, code = _render_error(503)
+        return body, code, {"Retry-After": "5"}
+    return None
+# --- end issue 11 (h6) ---
+
+
 def _register_errors(app: Flask) -> None:
-    def render_error(code: int, detail: str | None = None):
-        title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-        return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+    render_error = _render_error
 
     for code in ERROR_TEXTS:
         if code == 500:
@@ -185,21 +221,8 @@ def _register_errors(app: Flask) -> None:
     # --- issue 11 (h6): a constraint conflict is a 409, a busy database a 503, never a 500 ---
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from einkauf.db import database_error_kind
-
     def database_answer(exc):
-        kind = database_error_kind(exc)
-        if kind == "conflict":
-            app.logger.warning("constraint conflict answered with 409: %s", str(getattr(exc, "orig", exc))[:300])
-            return render_error(409, N_("Ihre Eingabe konnte nicht gespeichert werden, weil gleichzeitig ein "
-                                        "anderer Vorgang denselben Datensatz angelegt oder geändert hat. Es wurde "
-                                        "nichts geändert. Bitte laden Sie die Seite neu und prüfen Sie das Ergebnis; "
-                                        "mit „Zurück“ im Browser finden Sie Ihre Eingaben wieder."))
-        if kind == "busy":
-            app.logger.warning("database busy answered with 503: %s", str(getattr(exc, "orig", exc))[:300])
-            body, code = render_error(503)
-            return body, code, {"Retry-After": "5"}
-        return None
+        return _database_answer(app, exc)
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(OperationalError)
@@ -212,7 +235,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(e):
-        # Also reached when the commit at the end of the request fails (after_request).
+        # Database errors raised outside a view (other before/after-request functions) land here.
         answer = database_answer(getattr(e, "original_exception", None) or e)
         if answer is not None:
             return answer
