@@ -418,6 +418,10 @@ def check_exports(session: Session, export_dir: str | Path, *, remove: bool = Fa
             (root / relative).unlink(missing_ok=True)
             result.removed.append(relative)
     result.missing = sorted(path for path in registered if path not in present)
+    for relative in result.recovered:
+        log.info("export folder: %s moved into place from its temporary name", relative)
+    for relative in result.removed:
+        log.info("export folder: %s removed (not in the document register)", relative)
     for relative in result.orphans:
         log.warning("export folder: %s is not in the document register", relative)
     for relative in result.missing:
