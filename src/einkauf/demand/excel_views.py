@@ -5,7 +5,9 @@ one named in the request or in the file. A draft round (or one that does not exi
 A refused upload shows the page again with every problem (422; 413 for an oversized file;
 409 when the deadline has passed or the submission is already handed in); nothing is
 changed then. The upload form is checked by the global CSRFProtect: a file input cannot be
-filled in again anyway, so there is no typed input an expired token could lose.
+filled in again anyway, so there is no typed input an expired token could lose. The file is
+parsed and checked in a read transaction (web.reads_first); only the save takes the write
+lock (issue 11).
 """
 from __future__ import annotations
 

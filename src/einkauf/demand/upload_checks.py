@@ -2,7 +2,9 @@
 
 Pure: no Flask, no SQLAlchemy, no openpyxl. `check_upload` looks at the file size, the zip
 directory (number of members, declared unpacked sizes, compression ratios, encryption,
-compression methods), the content types (macros are refused), the checksum of every member,
+compression methods), the size of every part against a cap relative to the rows the template
+can hold (shared strings, worksheets, styles, others), the content types (macros are
+refused), the number of shared strings (counted streaming), the checksum of every member,
 and the prolog of every XML part (no DOCTYPE: entity-expansion and external-entity tricks
 need one; defusedxml inside openpyxl remains the real guard, this only refuses early). Only when it finds
 nothing may openpyxl open the file.
