@@ -46,3 +46,18 @@ def soffice() -> str:
                         "(apt-get install libreoffice-calc-nogui)")
         pytest.skip("LibreOffice (soffice) fehlt; in CI: libreoffice-calc-nogui")
     return found
+
+
+def filled_template(data: bytes, quantities: dict) -> bytes:
+    """A downloaded demand template with quantities typed into the rows of the article numbers."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    for row in book["Bedarf"].iter_rows(min_row=2):
+        if row[1].value in quantities:
+            row[5].value = quantities[row[1].value]
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_babel import gettext
 
     from einkauf.extensions import babel, csrf, login_manager
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
     settings = load_config(config)
     app = EinkaufFlask(
@@ -96,7 +97,8 @@ def create_app(config: dict | None = None) -> Flask:
             allow_form_fields(caps[0], bytes_per_field=caps[1])
 
     if "einkauf.session_factory" not in app.extensions:
-        engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
+        engine = app.config.get("ENGINE") or make_engine(app.config["DATABASE_URL"],
+                                                         busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
         app.extensions["einkauf.engine"] = engine
         app.extensions["einkauf.session_factory"] = app.config.get("SESSION_FACTORY") or make_session_factory(engine)
 
@@ -121,7 +123,13 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def _begin():
         # SQLite: only requests that may write start with BEGIN IMMEDIATE.
-        g.write_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        # --- issue 11 (h6): an upload parses in a read transaction first (web.reads_first) ---
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "reads_first", False):
+            writes = False
+        # --- end issue 11 (h6) ---
+        g.write_token = write_intent.set(writes)
 
     @app.after_request
     def _finish(response):
@@ -132,6 +140,14 @@ def create_app(config: dict | None = None) -> Flask:
                     db.commit()
                 else:
                     db.rollback()
+            # --- issue 11 (h6): a conflict or a busy database at the commit: 409 / 503 ---
+            except (IntegrityError, OperationalError) as exc:
+                db.rollback()
+                answer = _database_answer(app, exc)
+                if answer is None:
+                    raise
+                response = app.make_response(answer)
+            # --- end issue 11 (h6) ---
             finally:
                 db.close()
         return _security_headers(response)
@@ -198,16 +214,48 @@ ERROR_TEXTS = {
     409: (N_("Konflikt"), N_("Der Datensatz wurde inzwischen geändert.")),
     413: (N_("Datei zu groß"), N_("Die hochgeladene Datei ist zu groß.")),
     429: (N_("Zu viele Anfragen"), N_("Bitte warten Sie einen Moment und versuchen Sie es erneut.")),
+    # --- issue 11 (h6) ---
+    503: (N_("System ausgelastet"),
+          N_("Das System ist gerade ausgelastet, bitte in einigen Sekunden erneut versuchen. Ihre Eingaben wurden "
+             "nicht gespeichert – mit „Zurück“ im Browser finden Sie sie wieder.")),
+    # --- end issue 11 (h6) ---
     500: (N_("Interner Fehler"),
           N_("Es ist ein unerwarteter Fehler aufgetreten. Bitte versuchen Sie es später erneut.")),
 }
 
 
+def _render_error(code: int, detail: str | None = None):
+    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    return render_template("errors/error.html", code=code, title=title, text=detail or text,
+                           request_id=request_id()), code
+
+
+# --- issue 11 (h6) ---
+CONFLICT_TEXT = N_("Ihre Eingabe konnte nicht gespeichert werden, weil gleichzeitig ein anderer Vorgang denselben "
+                   "Datensatz angelegt oder geändert hat. Es wurde nichts geändert. Bitte laden Sie die Seite neu und "
+                   "prüfen Sie das Ergebnis; mit „Zurück“ im Browser finden Sie Ihre Eingaben wieder.")
+
+
+def _database_answer(app: Flask, exc: BaseException):
+    """The page for a database error a user can cause by timing: 409 for a constraint conflict
+    (two saves at once), 503 with Retry-After when a lock could not be had in time; None for
+    anything else (a real 500)."""
+    from einkauf.db import database_error_kind
+
+    kind = database_error_kind(exc)
+    if kind == "conflict":
+        app.logger.warning("constraint conflict answered with 409: %s", str(getattr(exc, "orig", exc))[:300])
+        return _render_error(409, CONFLICT_TEXT)
+    if kind == "busy":
+        app.logger.warning("database busy answered with 503: %s", str(getattr(exc, "orig", exc))[:300])
+        body, code = _render_error(503)
+        return body, code, {"Retry-After": "5"}
+    return None
+# --- end issue 11 (h6) ---
+
+
 def _register_errors(app: Flask) -> None:
-    def render_error(code: int, detail: str | None = None):
-        title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-        return render_template("errors/error.html", code=code, title=title, text=detail or text,
-                               request_id=request_id()), code
+    render_error = _render_error
 
     for code in ERROR_TEXTS:
         if code in (500, 413):
@@ -239,11 +287,31 @@ def _register_errors(app: Flask) -> None:
         _log_refusal(code, f"{type(e).__name__}: {e.message}")
         return render_error(code, e.message if code not in (403, 404) else None)
 
+    # --- end h5 --------------------------------------------------------------------------------
+    # --- issue 11 (h6): a constraint conflict is a 409, a busy database a 503, never a 500 ---
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    def database_answer(exc):
+        return _database_answer(app, exc)
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(OperationalError)
+    def _database_error(e):
+        answer = database_answer(e)
+        if answer is None:
+            app.logger.exception("unhandled database error", exc_info=e)
+            return render_error(500)
+        return answer
+
     @app.errorhandler(500)
     def _server_error(e):
-        # EinkaufFlask.log_exception has logged the traceback with the request id.
+        # Database errors raised outside a view (other before/after-request functions) land here.
+        answer = database_answer(getattr(e, "original_exception", None) or e)
+        if answer is not None:
+            return answer
+        # EinkaufFlask.log_exception has logged the traceback with the request id (h5).
         return render_error(500)
-    # --- end h5 --------------------------------------------------------------------------------
+    # --- end issue 11 (h6) ---
 
 
 def _log_refusal(code: int, reason: str) -> None:

@@ -129,6 +129,15 @@ def serve(host: str, port: int, threads: int) -> None:
     from einkauf import create_app
 
     app = create_app()
+    # --- issue 11 (h6): orphans of killed document generations ---
+    from einkauf.tenders.documents import sweep_exports_at_start
+
+    swept = sweep_exports_at_start(app.extensions["einkauf.session_factory"], app.config["EXPORT_DIR"])
+    if swept is not None and not swept.clean:
+        click.echo(f"Hinweis: Der Exportordner stimmt nicht mit dem Dokumentenregister überein "
+                   f"({len(swept.orphans)} Dateien ohne Eintrag, {len(swept.missing)} fehlende Dateien); "
+                   "Einzelheiten mit „einkauf exports check“.", err=True)
+    # --- end issue 11 (h6) ---
     click.echo(f"einkauf läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
     # waitress drops X-Forwarded-* headers by default; with EINKAUF_TRUSTED_PROXIES they are passed
     # on to the app, where ProxyFix believes exactly the configured number of hops.

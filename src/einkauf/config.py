@@ -58,6 +58,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
         "PAGE_SIZE": 25,
+        # Seconds a SQLite write waits for another one's lock before the user gets "busy, try again" (503).
+        "SQLITE_BUSY_TIMEOUT": float(env.get("EINKAUF_SQLITE_BUSY_TIMEOUT") or 5),
     }
     config.update(overrides)
     return config

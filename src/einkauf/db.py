@@ -144,11 +144,18 @@ def utcnow() -> datetime:
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("einkauf_write_intent", default=True)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+# How long a SQLite write waits for another one's lock before it gives up ("database is
+# locked"). The web app uses a short wait and answers 503 "busy, try again" (issue 11); the
+# command line keeps the long one.
+CLI_BUSY_TIMEOUT = 30.0
+WEB_BUSY_TIMEOUT = 5.0
+
+
+def make_engine(url: str, *, busy_timeout: float = CLI_BUSY_TIMEOUT, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and explicit BEGINs."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {})
-        kwargs["connect_args"].setdefault("timeout", 30)
+        kwargs["connect_args"].setdefault("timeout", busy_timeout)
         kwargs["connect_args"].setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
         memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -161,7 +168,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
@@ -171,6 +178,11 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # The same bound on waiting for a row or table lock; past it a web request answers 503.
+        connect_args = kwargs.setdefault("connect_args", {})
+        options = connect_args.get("options", "")
+        connect_args["options"] = f"{options} -c lock_timeout={int(busy_timeout * 1000)}".strip()
     return create_engine(url, **kwargs)
 
 
@@ -221,3 +233,55 @@ def in_chunks(values: Any, size: int = IN_CHUNK) -> Iterator[list]:
     ordered = sorted(set(values))
     for start in range(0, len(ordered), size):
         yield ordered[start:start + size]
+
+
+# --- issue 11: database errors a user can cause by timing, never a 500 ------------------------
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether an IntegrityError is a unique (or primary key) constraint that refused a row."""
+    from sqlalchemy.exc import IntegrityError
+
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY") \
+        or "UNIQUE constraint failed" in str(orig)
+
+
+# lock_not_available (lock_timeout), serialization_failure, deadlock_detected
+_BUSY_SQLSTATES = {"55P03", "40001", "40P01"}
+
+
+def database_error_kind(exc: BaseException) -> str | None:
+    """'conflict' for a constraint the data violates (usually two saves at once), 'busy' for
+    a lock that could not be had in time or a transaction the database gave up; None else."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    if isinstance(exc, IntegrityError):
+        return "conflict"
+    if isinstance(exc, OperationalError):
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+            return "busy"
+        text = str(orig).lower()
+        if "database is locked" in text or "database is busy" in text or "database table is locked" in text:
+            return "busy"
+    return None
+
+
+@contextmanager
+def unique_or(session: Session, error: Exception) -> Iterator[None]:
+    """Run the block in a savepoint; a unique violation undoes it and raises `error` (a
+    DomainError with a German message) instead: the row exists, maybe committed a moment ago
+    by a concurrent request."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise error from exc

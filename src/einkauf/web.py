@@ -23,6 +23,34 @@ def get_db() -> Session:
     return g.db
 
 
+# --- issue 11: slow reads before the write transaction ---------------------------------------
+
+def reads_first(view: Callable) -> Callable:
+    """Mark a POST view that does slow, read-only work (parsing an upload) before it writes.
+
+    Its database work starts as a read transaction (SQLite: a plain BEGIN instead of BEGIN
+    IMMEDIATE), so that no other request waits for SQLite's write lock while it parses; the
+    view calls `begin_writing()` once it is ready to save. Put it between the route and the
+    role decorator (the role check already loads the user)."""
+    view.reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def begin_writing() -> Session:
+    """End the request's read transaction and let the next statement begin the write
+    transaction (SQLite: BEGIN IMMEDIATE). Everything loaded so far is expired, so the
+    services see the state as of the write transaction, not as of the read."""
+    from einkauf.db import write_intent
+
+    db = get_db()
+    db.rollback()  # nothing has been written; a rollback also expires what was loaded
+    write_intent.set(True)  # restored by the request's teardown (create_app)
+    return db
+
+
+# -----------------------------------------------------------------------------------------------
+
+
 def load_or_404(load: Callable, *args: Any, **kwargs: Any):
     """`load(session, *args, **kwargs)` with the request's session; a NotFound becomes a 404
     (missing records and other members' records look the same)."""

@@ -15,7 +15,7 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.exports.tender_data import CpvEntry
 from einkauf.lots.rules import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
-from einkauf.tenders.documents import generate_documents, read_document, tender_document_data
+from einkauf.tenders.documents import generate_documents, staged_content, tender_document_data
 from einkauf.tenders.models import DocumentKind
 from einkauf.tenders.services import freeze_tender, tender_json
 
@@ -77,6 +77,6 @@ def test_the_frozen_tender_and_its_documents_carry_every_code(db, world, tmp_pat
     expected = "30192000-1–Bürobedarf(Haupt),weitere:30197630-1–Druckpapier,30125100-2–Tonerpatronen"
     for document in documents:
         if document.kind in (DocumentKind.BIDDER_PDF, DocumentKind.RECORD_PDF):
-            content = read_document(str(tmp_path), document)
+            content = staged_content(db, document)  # still under its temporary name until the commit
             text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
             assert expected in re.sub(r"\s+", "", text), document.kind

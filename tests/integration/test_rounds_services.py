@@ -363,3 +363,17 @@ def test_a_refused_save_in_a_unique_race_leaves_the_version_untouched(db, actor,
     db.expire_all()
     assert (other.ags, other.version) == ("05711000", 1)
     assert events(db, "member.update") == []
+
+
+# --- issue 11 (h6): one Vergabenummer stem per round ---------------------------------------------
+
+def test_a_round_code_that_differs_only_in_case_or_punctuation_is_refused(db, actor):
+    services.create_round(db, actor, **round_values(code="2042_b"))
+    with pytest.raises(ValidationFailed, match="„2042-B“ ergäbe dieselben Vergabenummern .*„2042_b“"):
+        services.create_round(db, actor, **round_values(code="2042-B", title="Andere"))
+    other = services.create_round(db, actor, **round_values(code="2042-C", title="Andere"))
+    with pytest.raises(ValidationFailed, match="ergäbe dieselben Vergabenummern"):
+        services.update_round(db, actor, other.id, expected_version=other.version,
+                              **round_values(code="2042_B", title="Andere"))
+    assert [e.summary for e in events(db, "round.create")] == ["Bedarfsabfrage 2042_b angelegt",
+                                                               "Bedarfsabfrage 2042-C angelegt"]

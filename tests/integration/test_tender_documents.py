@@ -53,6 +53,14 @@ def _text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
+
+def generate(db, *args, **kwargs):
+    """Generate and commit: a file takes its final name only when its register row commits."""
+    documents = generate_documents(db, *args, **kwargs)
+    db.commit()
+    return documents
+
+
 def test_the_data_names_every_lot_position_member_and_shares_that_add_up(db, tender):
     frozen, members = tender
     data = tender_document_data(db, frozen, cooperative_name="Einkaufskooperation")
@@ -74,8 +82,8 @@ def test_the_data_names_every_lot_position_member_and_shares_that_add_up(db, ten
 def test_generating_writes_three_registered_files_and_again_makes_new_versions(db, tender, tmp_path):
     frozen, _ = tender
 
-    first = generate_documents(db, "koordination@example.org", frozen.id, tmp_path, cooperative_name="EK", now=NOW)
-    second = generate_documents(db, "koordination@example.org", frozen.reference, tmp_path, cooperative_name="EK")
+    first = generate(db, "koordination@example.org", frozen.id, tmp_path, cooperative_name="EK", now=NOW)
+    second = generate(db, "koordination@example.org", frozen.reference, tmp_path, cooperative_name="EK")
 
     assert sorted(d.kind for d in first) == sorted(DocumentKind)
     assert {d.version for d in first} == {1} and {d.version for d in second} == {2}
@@ -93,7 +101,7 @@ def test_generating_writes_three_registered_files_and_again_makes_new_versions(d
 
 def test_the_bidder_pdf_lists_lots_positions_members_and_no_prices_while_the_record_has_them(db, tender, tmp_path):
     frozen, _ = tender
-    documents = {d.kind: d for d in generate_documents(db, "k", frozen.id, tmp_path, cooperative_name="EK")}
+    documents = {d.kind: d for d in generate(db, "k", frozen.id, tmp_path, cooperative_name="EK")}
 
     bidder = _text(read_document(tmp_path, documents[DocumentKind.BIDDER_PDF]))
     record = _text(read_document(tmp_path, documents[DocumentKind.RECORD_PDF]))
@@ -111,7 +119,7 @@ def test_the_bidder_pdf_lists_lots_positions_members_and_no_prices_while_the_rec
 
 def test_the_price_sheet_has_a_sheet_per_lot_and_user_text_never_becomes_a_formula(db, tender, tmp_path):
     frozen, _ = tender
-    sheet = next(d for d in generate_documents(db, "k", frozen.id, tmp_path, cooperative_name="EK")
+    sheet = next(d for d in generate(db, "k", frozen.id, tmp_path, cooperative_name="EK")
                  if d.kind == DocumentKind.PRICE_SHEET)
     book = load_workbook(io.BytesIO(read_document(tmp_path, sheet)))
     hostile = [cell for ws in book.worksheets for row in ws.iter_rows() for cell in row
@@ -123,7 +131,7 @@ def test_the_price_sheet_has_a_sheet_per_lot_and_user_text_never_becomes_a_formu
 
 def test_a_changed_or_missing_file_is_not_handed_out(db, tender, tmp_path):
     frozen, _ = tender
-    document = generate_documents(db, "k", frozen.id, tmp_path, cooperative_name="EK",
+    document = generate(db, "k", frozen.id, tmp_path, cooperative_name="EK",
                                   kinds=[DocumentKind.RECORD_PDF])[0]
     (tmp_path / document.path).write_bytes(b"%PDF-1.4 manipuliert")
     with pytest.raises(NotFound, match="verändert"):
@@ -138,19 +146,19 @@ def test_a_changed_or_missing_file_is_not_handed_out(db, tender, tmp_path):
 
 def test_documents_of_another_tender_are_not_found_and_a_cancelled_tender_makes_none(db, tender, tmp_path):
     frozen, _ = tender
-    document = generate_documents(db, "k", frozen.id, tmp_path, cooperative_name="EK")[0]
+    document = generate(db, "k", frozen.id, tmp_path, cooperative_name="EK")[0]
     with pytest.raises(NotFound):
         get_document(db, frozen.id + 1, document.id)
     cancel_tender(db, "k", frozen.id, "Neu ausschreiben")
     with pytest.raises(InvalidState, match="aufgehoben"):
-        generate_documents(db, "k", frozen.id, tmp_path, cooperative_name="EK")
+        generate(db, "k", frozen.id, tmp_path, cooperative_name="EK")
 
 
 def test_edited_text_blocks_reach_the_bidder_pdf(db, tender, tmp_path):
     frozen, _ = tender
     update_tender_texts(db, "k", frozen.id, invitation_text="Bitte bieten Sie für Los 1 & Los 2 <sofort>.",
                         conditions_text="", expected_version=frozen.version)
-    bidder = next(d for d in generate_documents(db, "k", frozen.id, tmp_path, cooperative_name="EK")
+    bidder = next(d for d in generate(db, "k", frozen.id, tmp_path, cooperative_name="EK")
                   if d.kind == DocumentKind.BIDDER_PDF)
     assert "Bitte bieten Sie für Los 1 & Los 2 <sofort>." in _text(read_document(tmp_path, bidder))
     assert db.scalar(select(Document).where(Document.id == bidder.id)).created_by_label == "k"

@@ -15,7 +15,7 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.rules import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, save_lot_rules
 from einkauf.rounds.timing import BERLIN
-from einkauf.tenders.documents import generate_documents, read_document, tender_document_data
+from einkauf.tenders.documents import generate_documents, staged_content, tender_document_data
 from einkauf.tenders.models import DocumentKind
 from einkauf.tenders.services import freeze_tender
 
@@ -76,7 +76,7 @@ def test_the_frozen_decisions_are_stored_and_read_into_the_document_data(db, fro
 
 
 def test_the_generated_documents_carry_the_decisions(db, frozen, tmp_path):
-    documents = {d.kind: read_document(tmp_path, d) for d in generate_documents(
+    documents = {d.kind: staged_content(db, d) for d in generate_documents(
         db, "kira@example.org", frozen.id, tmp_path, cooperative_name=AUTHORITY, cooperative_address=ADDRESS,
         now=NOW)}
     record = squashed(documents[DocumentKind.RECORD_PDF])
@@ -105,7 +105,7 @@ def test_a_paper_tender_says_so_in_the_default_invitation_and_has_no_justificati
     assert paper.warning_list == [] and paper.deadline_justification == ""
     # Day 35 is Saturday 03.04.2027: the minimum period ends with Monday 05.04.2027.
     assert paper.minimum_period_days == 35 and paper.minimum_period_last_day == date(2027, 4, 5)
-    documents = {d.kind: read_document(tmp_path, d) for d in generate_documents(
+    documents = {d.kind: staged_content(db, d) for d in generate_documents(
         db, "kira@example.org", paper.id, tmp_path, cooperative_name=AUTHORITY, now=NOW)}
     bidder = squashed(documents[DocumentKind.BIDDER_PDF])
     assert s("schriftlich auf Papier, unterschrieben") in bidder and s("ausschließlich elektronisch") not in bidder

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
 from einkauf.auth.models import Role, SignInFailure, User, new_session_token
-from einkauf.db import utcnow
+from einkauf.db import unique_or, utcnow
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import Member
 
@@ -189,8 +189,10 @@ def create_user(
         password_hash=passwords.hash_password(password),
         active=True,
     )
-    session.add(user)
-    session.flush()
+    # Two "Zugang anlegen" at once: the second insert meets the unique e-mail (issue 11).
+    with unique_or(session, ValidationFailed(f"Es gibt bereits einen Zugang für {email}.")):
+        session.add(user)
+        session.flush()
     record_event(session, actor, "user.create", "user", user.id, summary=f"Zugang {email} ({role.value}) angelegt",
                  after=snapshot(user, USER_FIELDS), member_id=user.member_id)
     return user

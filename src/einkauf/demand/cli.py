@@ -82,7 +82,8 @@ def register(main: click.Group, pass_ctx) -> None:
     @pass_ctx
     def demand_import(obj, round_code: str, ags: str, path: str) -> None:
         """Eine ausgefüllte Excel-Vorlage importieren: ersetzt alle Entwurfspositionen des Mitglieds."""
-        from einkauf.demand.excel_service import WorkbookRejected, import_demand_workbook
+        from einkauf.db import write_intent
+        from einkauf.demand.excel_service import WorkbookRejected, parse_demand_workbook, save_demand_import
         from einkauf.demand.upload_checks import DEFAULT_LIMITS
         from einkauf.forms import format_decimal_de
 
@@ -93,9 +94,18 @@ def register(main: click.Group, pass_ctx) -> None:
             click.echo(f"Fehler: Die Datei {path} kann nicht gelesen werden ({exc.strerror or exc}).", err=True)
             sys.exit(1)
         try:
+            # Parse in a read transaction, save in a short write transaction (issue 11): the
+            # web app's writes do not wait for SQLite's write lock while the file is parsed.
+            token = write_intent.set(False)
+            try:
+                with obj.session() as session:
+                    rnd, member = _round_and_member(session, round_code, ags)
+                    parsed = parse_demand_workbook(session, "cli", rnd, member, data)
+            finally:
+                write_intent.reset(token)
             with obj.session() as session:
                 rnd, member = _round_and_member(session, round_code, ags)
-                summary = import_demand_workbook(session, "cli", rnd, member, data)
+                summary = save_demand_import(session, "cli", rnd, member, parsed)
                 label = f"{member.name} ({member.ags}), Bedarfsabfrage {rnd.code}"
         except WorkbookRejected as exc:
             for problem in exc.problems:

@@ -173,12 +173,23 @@ def _refuse(rnd: Round, member: Member, actor: Any, sha256: str, problems: list[
                                                            len(p.column or ""), p.column or "")))
 
 
-def import_demand_workbook(session: Session, actor: Any, rnd: Round, member: Member, data: bytes, *,
-                           now: datetime | None = None, limits: UploadLimits = DEFAULT_LIMITS) -> ImportSummary:
-    """Replace the member's draft lines with the lines of an uploaded template (all or nothing).
+@dataclass(frozen=True)
+class ParsedImport:
+    """An upload read and checked, ready to be saved: the lines and where each came from."""
 
-    Raises DeadlinePassed / InvalidState when the member may no longer change its demand
-    (checked before the file is read), WorkbookRejected with every problem found otherwise.
+    lines: list[LineInput]
+    origins: dict[str, int]
+    sha256: str
+
+
+def parse_demand_workbook(session: Session, actor: Any, rnd: Round, member: Member, data: bytes, *,
+                          now: datetime | None = None, limits: UploadLimits = DEFAULT_LIMITS) -> ParsedImport:
+    """Read and check an uploaded template without writing anything (the slow part of an import).
+
+    Only reads the database, so a web request can run it before its write transaction begins
+    and hold SQLite's write lock only for the short save (issue 11). Raises DeadlinePassed /
+    InvalidState when the member may no longer change its demand (checked before the file is
+    read), WorkbookRejected with every problem found otherwise.
     """
     ensure_editable(rnd, get_submission(session, rnd.id, member.id), now)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -187,17 +198,37 @@ def import_demand_workbook(session: Session, actor: Any, rnd: Round, member: Mem
     # reports every error at once (cell errors, unknown articles and delivery sites alike).
     lines, problems, origins = rows_to_lines(session, member.id, parsed.rows) if parsed.rows else ([], [], {})
     problems = list(parsed.problems) + problems
-    if problems:
+    _clean, line_problems = validate_lines(session, member.id, lines)
+    if problems or line_problems:
         # Name the demand rules' problems too, so that one upload shows every error at once.
-        _clean, line_problems = validate_lines(session, member.id, lines)
         _refuse(rnd, member, actor, sha256, problems + _service_problems(line_problems, origins))
+    return ParsedImport(lines=lines, origins=origins, sha256=sha256)
+
+
+def save_demand_import(session: Session, actor: Any, rnd: Round, member: Member, parsed: ParsedImport, *,
+                       now: datetime | None = None) -> ImportSummary:
+    """Replace the member's draft lines with the parsed lines (all or nothing, idempotent).
+
+    The deadline and the lines are checked again inside the write transaction: the world may
+    have changed since the file was parsed."""
     try:
-        submission = replace_draft_lines(session, actor, rnd, member.id, lines, source=IMPORT_SOURCE, sha256=sha256,
-                                         now=now)
+        submission = replace_draft_lines(session, actor, rnd, member.id, parsed.lines, source=IMPORT_SOURCE,
+                                         sha256=parsed.sha256, now=now)
     except InvalidLines as exc:  # raised before anything is written
-        _refuse(rnd, member, actor, sha256, _service_problems(exc.problems, origins))
+        _refuse(rnd, member, actor, parsed.sha256, _service_problems(exc.problems, parsed.origins))
     totals = submission_totals(session, submission.id)
     log.info("demand import: round %s member %s by %s: %d lines (sha256 %s)", rnd.code, member.ags,
-             getattr(actor, "email", actor), totals.lines, sha256)
-    return ImportSummary(lines=totals.lines, estimated_value=totals.estimated_value, sha256=sha256,
+             getattr(actor, "email", actor), totals.lines, parsed.sha256)
+    return ImportSummary(lines=totals.lines, estimated_value=totals.estimated_value, sha256=parsed.sha256,
                          submission_id=submission.id)
+
+
+def import_demand_workbook(session: Session, actor: Any, rnd: Round, member: Member, data: bytes, *,
+                           now: datetime | None = None, limits: UploadLimits = DEFAULT_LIMITS) -> ImportSummary:
+    """Replace the member's draft lines with the lines of an uploaded template (all or nothing).
+
+    Raises DeadlinePassed / InvalidState when the member may no longer change its demand
+    (checked before the file is read), WorkbookRejected with every problem found otherwise.
+    """
+    parsed = parse_demand_workbook(session, actor, rnd, member, data, now=now, limits=limits)
+    return save_demand_import(session, actor, rnd, member, parsed, now=now)

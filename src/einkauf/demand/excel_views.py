@@ -5,7 +5,9 @@ one named in the request or in the file. A draft round (or one that does not exi
 A refused upload shows the page again with every problem (422; 413 for an oversized file;
 409 when the deadline has passed or the submission is already handed in); nothing is
 changed then. The upload form is checked by the global CSRFProtect: a file input cannot be
-filled in again anyway, so there is no typed input an expired token could lose.
+filled in again anyway, so there is no typed input an expired token could lose. The file is
+parsed and checked in a read transaction (web.reads_first); only the save takes the write
+lock (issue 11).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from einkauf.errors import DeadlinePassed, InvalidState
 from einkauf.forms import EinkaufForm
 from einkauf.i18n import money
 from einkauf.rounds.models import Member
-from einkauf.web import get_db, load_or_404, roles_required
+from einkauf.web import begin_writing, get_db, load_or_404, reads_first, roles_required
 
 bp = Blueprint("demand_excel", __name__)
 
@@ -95,6 +97,7 @@ def template(round_id: int):
 
 
 @bp.route("/bedarf/<int:round_id>/hochladen", methods=["GET", "POST"])
+@reads_first
 @officer_only
 def upload(round_id: int):
     db = get_db()
@@ -112,7 +115,12 @@ def upload(round_id: int):
             stream = form.file.data.stream
             data = stream.read(DEFAULT_LIMITS.max_bytes + 1)
             try:
-                summary = excel_service.import_demand_workbook(db, _actor(), rnd, member, data)
+                # Parse and check in the read transaction; write only the short save (issue 11).
+                parsed = excel_service.parse_demand_workbook(db, _actor(), rnd, member, data)
+                db = begin_writing()
+                rnd = _round_or_404(round_id)
+                member = _member()
+                summary = excel_service.save_demand_import(db, _actor(), rnd, member, parsed)
             except excel_service.WorkbookRejected as exc:
                 problems, error = exc.problems, exc.message
                 status = 413 if len(data) > DEFAULT_LIMITS.max_bytes else 422

@@ -162,15 +162,58 @@ def _claim(session: Session, submission: Submission, expected_version: int | Non
     session.refresh(submission)
 
 
+def create_or_get_submission(session: Session, actor: Any, rnd: Round, member_id: int) -> tuple[Submission, bool]:
+    """The member's submission in the round, created as a draft if it does not exist yet.
+
+    Uses the database's own conflict handling (INSERT … ON CONFLICT DO NOTHING on the unique
+    round/member pair), not "select, then insert": when two first saves run at once (a double
+    click), the second waits for the first and then finds its row instead of failing with a
+    unique violation (issue 11). Returns (submission, created by this call).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    now = utcnow()
+    new_id = session.scalar(
+        upsert(Submission)
+        .values(round_id=rnd.id, member_id=member_id, status=SubmissionStatus.DRAFT, version=1, created_at=now,
+                updated_at=now)
+        .on_conflict_do_nothing(index_elements=["round_id", "member_id"])
+        .returning(Submission.id)
+    )
+    submission = session.scalars(
+        select(Submission).where(Submission.round_id == rnd.id, Submission.member_id == member_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if new_id is not None:
+        record_event(session, actor, "submission.create", "submission", submission.id,
+                     summary=f"Bedarfsmeldung {rnd.code} angelegt", member_id=member_id)
+    return submission, new_id is not None
+
+
 def get_or_create_submission(session: Session, actor: Any, rnd: Round, member_id: int) -> Submission:
     submission = get_submission(session, rnd.id, member_id)
     if submission is None:
-        submission = Submission(round_id=rnd.id, member_id=member_id, status=SubmissionStatus.DRAFT, version=1)
-        session.add(submission)
-        session.flush()
-        record_event(session, actor, "submission.create", "submission", submission.id,
-                     summary=f"Bedarfsmeldung {rnd.code} angelegt", member_id=member_id)
+        submission, _created = create_or_get_submission(session, actor, rnd, member_id)
     return submission
+
+
+def _first_save(session: Session, actor: Any, rnd: Round, member_id: int,
+                expected_version: int | None) -> tuple[Submission, int | None]:
+    """The submission for a save that found none, and the version the save may claim.
+
+    A page loaded before the draft existed sends version 0. If a concurrent request created
+    the draft in the meantime, that version is stale: the save is refused with the user's
+    input kept (R11), exactly as if the two requests had come one after the other.
+    """
+    if expected_version not in (None, 0):
+        raise StaleVersion()
+    submission, created = create_or_get_submission(session, actor, rnd, member_id)
+    if created or expected_version is None:
+        return submission, submission.version
+    return submission, expected_version
 
 
 def _clean_code(value: str, label: str, origin: str, problems: list[LineProblem], name: str) -> str:
@@ -282,10 +325,7 @@ def save_category_lines(
     if problems:
         raise InvalidLines(problems)
     if submission is None:
-        if expected_version not in (None, 0):
-            raise StaleVersion()
-        submission = get_or_create_submission(session, actor, rnd, member_id)
-        expected_version = submission.version
+        submission, expected_version = _first_save(session, actor, rnd, member_id, expected_version)
     _claim(session, submission, expected_version)
     product_ids = select(Product.id).where(Product.category_id == category_id)
     before = session.scalar(select(func.count()).select_from(DemandLine).where(
@@ -332,12 +372,11 @@ def replace_draft_lines(
     if problems:
         raise InvalidLines(problems)
     if submission is None:
-        # A page loaded before the draft existed sends version 0 (as in save_category_lines).
-        if expected_version not in (None, 0):
-            raise StaleVersion()
-        submission = get_or_create_submission(session, actor, rnd, member_id)
-        if expected_version is not None:
-            expected_version = submission.version
+        # A page loaded before the draft existed sends version 0 (as in save_category_lines);
+        # the Excel import sends none and replaces whatever a concurrent first save wrote.
+        explicit = expected_version is not None
+        submission, claimed = _first_save(session, actor, rnd, member_id, expected_version)
+        expected_version = claimed if explicit else None
     _claim(session, submission, expected_version)
     before = session.scalar(select(func.count()).select_from(DemandLine).where(DemandLine.submission_id == submission.id))
     session.execute(delete(DemandLine).where(DemandLine.submission_id == submission.id))
@@ -710,10 +749,11 @@ def set_participation(session: Session, actor: Any, rnd: Round, member_id: int, 
     if participates == (exclusion is None):
         return submission
     if submission is None:
-        if expected_version not in (None, 0):
-            raise StaleVersion()
-        submission = get_or_create_submission(session, actor, rnd, member_id)
-        expected_version = submission.version
+        submission, expected_version = _first_save(session, actor, rnd, member_id, expected_version)
+        # A concurrent first save may have set the participation already (a double click).
+        exclusion = session.get(CategoryExclusion, (submission.id, category_id))
+        if participates == (exclusion is None):
+            return submission
     _claim(session, submission, expected_version)
     product_ids = select(Product.id).where(Product.category_id == category_id)
     removed = 0

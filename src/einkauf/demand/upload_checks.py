@@ -2,7 +2,9 @@
 
 Pure: no Flask, no SQLAlchemy, no openpyxl. `check_upload` looks at the file size, the zip
 directory (number of members, declared unpacked sizes, compression ratios, encryption,
-compression methods), the content types (macros are refused), the checksum of every member,
+compression methods), the size of every part against a cap relative to the rows the template
+can hold (shared strings, worksheets, styles, others), the content types (macros are
+refused), the number of shared strings (counted streaming), the checksum of every member,
 and the prolog of every XML part (no DOCTYPE: entity-expansion and external-entity tricks
 need one; defusedxml inside openpyxl remains the real guard, this only refuses early). Only when it finds
 nothing may openpyxl open the file.
@@ -14,6 +16,7 @@ CRC check), so a member that lies about its size cannot unpack beyond the cap ch
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -43,9 +46,44 @@ class UploadLimits:
     ratio_floor_bytes: int = 1024 * 1024
     max_rows: int = 25_000
     max_columns: int = 30
+    # Per-part caps relative to the rows the template can hold (issue 11): openpyxl keeps the
+    # shared strings and the styles of a workbook in memory, so those two parts are bounded
+    # by what max_rows rows can need, not only by the total above. A row of "Bedarf" has 11
+    # text columns and one entry on "Listen"; Anleitung and Info add a few hundred strings.
+    shared_strings_per_row: int = 12
+    shared_strings_fixed: int = 1_000
+    # The texts of one row at their field limits (Kurztext 200, Artikel-Nr. 30, Kostenstelle
+    # and Sachkonto 40 each, Bemerkung 500, Schlüssel, Warengruppe and Einheit mostly shared)
+    # plus the XML around each string; a test pins this to the models' column lengths.
+    text_bytes_per_row: int = 1_024
+    shared_strings_fixed_bytes: int = 1024 * 1024
+    # A worksheet row: up to max_columns cells of about 60 bytes of XML each, plus the texts of
+    # the row when a program writes them inline instead of as shared strings.
+    sheet_bytes_per_row: int = 30 * 60 + 1_024
+    max_styles_bytes: int = 2 * 1024 * 1024
+    # Every other XML part (workbook, relationships, theme, document properties ...).
+    max_other_xml_bytes: int = 2 * 1024 * 1024
+    # Every other part (images, printer settings); openpyxl's read-only mode never opens them.
+    max_other_bytes: int = 8 * 1024 * 1024
+
+    @property
+    def max_shared_strings(self) -> int:
+        return self.max_rows * self.shared_strings_per_row + self.shared_strings_fixed
+
+    @property
+    def max_shared_strings_bytes(self) -> int:
+        return self.max_rows * self.text_bytes_per_row + self.shared_strings_fixed_bytes
+
+    @property
+    def max_sheet_bytes(self) -> int:
+        return self.max_rows * self.sheet_bytes_per_row
 
 
 DEFAULT_LIMITS = UploadLimits()
+
+CT_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 
 
 def megabytes(n: int) -> str:
@@ -101,7 +139,8 @@ def _check(data: bytes, limits: UploadLimits) -> None:
                 raise _Rejected(f"Der Datei fehlt der Bestandteil „{part}“ – sie ist keine vollständige "
                                 "Excel-Arbeitsmappe (.xlsx).")
         try:
-            _check_content_types(archive, limits)
+            roles = _check_content_types(archive, limits)
+            _check_part_sizes(members, roles, limits)
             # Every member is unpacked once (within the caps above) to verify its checksum, so a
             # damaged file is refused as damaged, whichever part the damage is in.
             damaged = archive.testzip()
@@ -109,6 +148,8 @@ def _check(data: bytes, limits: UploadLimits) -> None:
                 raise _Rejected(f"Die Datei ist beschädigt: der Bestandteil „{damaged[:80]}“ ist fehlerhaft. Bitte "
                                 "speichern Sie sie erneut als .xlsx.")
             _check_xml_prologs(archive, members)
+            for name in roles.get(CT_SHARED_STRINGS, ()):
+                _check_shared_string_count(archive, name, limits)
         except _Rejected:
             raise
         except Exception as exc:  # a member that cannot be decompressed (bad CRC, bad deflate stream, ...)
@@ -152,7 +193,7 @@ def _check_macros(names: set[str]) -> None:
                             "„Excel-Arbeitsmappe (*.xlsx)“.")
 
 
-def _check_content_types(archive: zipfile.ZipFile, limits: UploadLimits) -> None:
+def _check_content_types(archive: zipfile.ZipFile, limits: UploadLimits) -> dict[str, list[str]]:
     info = archive.getinfo("[Content_Types].xml")
     if info.file_size > MAX_CONTENT_TYPES_BYTES:
         raise _Rejected("Der Bestandteil „[Content_Types].xml“ ist unplausibel groß.")
@@ -165,6 +206,76 @@ def _check_content_types(archive: zipfile.ZipFile, limits: UploadLimits) -> None
     if XLSX_MAIN_CONTENT_TYPE not in content_types:
         raise _Rejected("Die Datei ist keine Excel-Arbeitsmappe im Format .xlsx. Bitte speichern Sie sie als "
                         "„Excel-Arbeitsmappe (*.xlsx)“.")
+    return _part_roles(content_types)
+
+
+def _part_roles(content_types: bytes) -> dict[str, list[str]]:
+    """Content type → member names, from the <Override> entries openpyxl itself follows."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(content_types, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except Exception as exc:
+        raise _Rejected("Der Bestandteil „[Content_Types].xml“ ist beschädigt. Bitte speichern Sie die Datei "
+                        "erneut als .xlsx.") from exc
+    roles: dict[str, list[str]] = {}
+    for element in root:
+        if element.tag.rsplit("}", 1)[-1] != "Override":
+            continue
+        name = (element.get("PartName") or "").lstrip("/")
+        roles.setdefault(element.get("ContentType") or "", []).append(name)
+    return roles
+
+
+def _check_part_sizes(members: list[zipfile.ZipInfo], roles: dict[str, list[str]], limits: UploadLimits) -> None:
+    """Caps per part, relative to what a template of max_rows rows can need (issue 11)."""
+    by_role = {name: role for role, names in roles.items() for name in names}
+    for member in members:
+        role = by_role.get(member.filename)
+        if role == CT_SHARED_STRINGS:
+            cap, what = limits.max_shared_strings_bytes, "die gemeinsamen Texte"
+        elif role == CT_WORKSHEET:
+            cap, what = limits.max_sheet_bytes, "ein Tabellenblatt"
+        elif role == CT_STYLES:
+            cap, what = limits.max_styles_bytes, "die Formatvorlagen"
+        elif member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            cap, what = limits.max_other_xml_bytes, "diesen Bestandteil"
+        else:
+            cap, what = limits.max_other_bytes, "diesen Bestandteil"
+        if member.file_size > cap:
+            raise _Rejected(f"Der Bestandteil „{member.filename[:80]}“ würde entpackt {megabytes(member.file_size)} "
+                            f"belegen; für {what} sind bei höchstens {thousands(limits.max_rows)} Zeilen der "
+                            f"Vorlage {megabytes(cap)} erlaubt. Die Datei wird nicht gelesen.")
+
+
+# Any element named si, with or without a namespace prefix. Counting tags in the raw bytes
+# can only count too many (a "<si>" inside a comment), never too few: every entry starts so.
+_SI_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_COUNT_CHUNK = 1 << 20
+
+
+def _check_shared_string_count(archive: zipfile.ZipFile, name: str, limits: UploadLimits) -> None:
+    """Count the entries of the shared strings streaming, before openpyxl loads them all into
+    memory (3.6 million tiny entries fit into 50 MB and cost the server over 300 MB)."""
+    count = 0
+    tail = b""
+    with archive.open(name) as stream:
+        while True:
+            chunk = stream.read(_COUNT_CHUNK)
+            if not chunk:
+                break
+            buf = tail + chunk
+            # Keep the last bytes for the next round unless they end a complete match.
+            cut = max(len(buf) - 64, 0)
+            count += sum(1 for m in _SI_RE.finditer(buf, 0) if m.start() < cut)
+            tail = buf[cut:]
+            if count > limits.max_shared_strings:
+                break
+    count += sum(1 for _m in _SI_RE.finditer(tail))
+    if count > limits.max_shared_strings:
+        raise _Rejected(f"Der Bestandteil „{name[:80]}“ enthält mehr als {thousands(limits.max_shared_strings)} "
+                        f"gemeinsame Texte; eine Vorlage mit höchstens {thousands(limits.max_rows)} Zeilen braucht "
+                        "weit weniger. Die Datei wird nicht gelesen.")
 
 
 def _check_xml_prologs(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:

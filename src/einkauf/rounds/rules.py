@@ -58,6 +58,13 @@ def postcode_problem(postcode: str) -> str | None:
     return None if _POSTCODE_RE.fullmatch(postcode or "") else POSTCODE_PROBLEM
 
 
+def code_stem(code: str) -> str:
+    """The round code as it appears in a Vergabenummer: runs of other characters become one
+    hyphen, letters upper case ("2042_b" and "2042-B" both give "2042-B"). Two rounds must not
+    share a stem, or their tenders would compete for the same numbers (issue 11)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", code or "").strip("-").upper() or "R"
+
+
 def round_code_problem(code: str) -> str | None:
     return None if _ROUND_CODE_RE.fullmatch(code or "") else ROUND_CODE_PROBLEM
 

@@ -273,6 +273,14 @@ def _round_values(session: Session, exclude_id: int | None, *, code: str, title:
     clash = session.scalar(select(Round.id).where(Round.code == values["code"], Round.id != (exclude_id or 0)))
     if clash is not None:
         raise InvalidField("code", _duplicate_round(values["code"]))
+    # Codes that differ only in case or punctuation would give the same Vergabenummer (issue 11).
+    stem = rules.code_stem(values["code"])
+    for other in session.scalars(select(Round.code).where(Round.id != (exclude_id or 0))):
+        if rules.code_stem(other) == stem:
+            raise InvalidField("code", f"Das Kürzel „{values['code']}“ ergäbe dieselben Vergabenummern "
+                                       f"(…-{stem}-01) wie die Bedarfsabfrage „{other}“. Bitte wählen Sie ein "
+                                       "Kürzel, das sich nicht nur in Groß-/Kleinschreibung oder Satzzeichen "
+                                       "unterscheidet.")
     return values
 
 

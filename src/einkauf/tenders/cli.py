@@ -154,7 +154,7 @@ def register(main: click.Group, pass_ctx) -> None:
         in the folder and no version is registered."""
         from pathlib import Path
 
-        from einkauf.tenders.documents import generate_documents, read_document
+        from einkauf.tenders.documents import generate_documents, staged_content
 
         config = obj.config
         target = Path(output)
@@ -167,16 +167,51 @@ def register(main: click.Group, pass_ctx) -> None:
             created = generate_documents(session, "cli", tender, config["EXPORT_DIR"],
                                          cooperative_name=config["COOPERATIVE_NAME"],
                                          cooperative_address=config["COOPERATIVE_ADDRESS"])
-            files = [(d.file_name, read_document(config["EXPORT_DIR"], d), d.sha256) for d in created]
-            try:
-                _copy_all(target, [(name, content) for name, content, _sha in files])
-            except ValidationFailed:
-                # The registration rolls back with the session: the files just generated are nobody's.
-                for document in created:
-                    (Path(config["EXPORT_DIR"]) / document.path).unlink(missing_ok=True)
-                raise
+            # Still under temporary names: they take their final names when the register rows
+            # commit (issue 11); a failed copy rolls the registration back and removes them.
+            files = [(d.file_name, staged_content(session, d), d.sha256) for d in created]
+            _copy_all(target, [(name, content) for name, content, _sha in files])
         for name, content, sha in files:
             click.echo(f"{target / name}  ({format_number_de(len(content), 0)} Bytes, SHA-256 {sha})")
+
+
+    # --- issue 11 (h6): the export folder against the document register ---------------------
+
+    @main.group("exports")
+    def exports_group() -> None:
+        """Den Exportordner (EINKAUF_EXPORT_DIR) prüfen."""
+
+    @exports_group.command("check")
+    @click.option("--remove", is_flag=True,
+                  help="Verwaiste und temporäre Dateien löschen (Dateien ohne Eintrag im Dokumentenregister).")
+    @pass_ctx
+    def exports_check(obj, remove: bool) -> None:
+        """Dateien im Exportordner ohne Registereintrag und Registereinträge ohne Datei melden."""
+        from einkauf.cli import fail
+        from einkauf.tenders.documents import check_exports
+
+        export_dir = obj.config["EXPORT_DIR"]
+        with obj.session() as session:
+            result = check_exports(session, export_dir, remove=remove)
+        for path in result.recovered:
+            click.echo(f"Wiederhergestellt (Datei nach dem Speichern an ihren Platz gebracht): {path}")
+        for path in result.orphans:
+            click.echo(f"Verwaist (kein Eintrag im Dokumentenregister): {path}")
+        for path in result.temporary:
+            click.echo(f"Temporäre Datei einer abgebrochenen Erzeugung: {path}")
+        for path in result.missing:
+            click.echo(f"Fehlt (im Dokumentenregister, aber nicht im Exportordner): {path}")
+        for path in result.removed:
+            click.echo(f"Entfernt: {path}")
+        if not result.clean:
+            left = len(set(result.orphans + result.temporary) - set(result.removed))
+            fail_reason = (f"Fehler: Der Exportordner {export_dir} stimmt nicht mit dem Dokumentenregister überein "
+                           f"({format_number_de(left, 0)} Dateien ohne Eintrag, "
+                           f"{format_number_de(len(result.missing), 0)} fehlende Dateien).")
+            if left:
+                fail_reason += " Mit --remove werden Dateien ohne Eintrag gelöscht."
+            fail(fail_reason)
+        click.echo(f"Exportordner {export_dir} stimmt mit dem Dokumentenregister überein.")
 
 
 def _check_target(target) -> None:

@@ -4,9 +4,10 @@ tender_document_data reads a frozen tender's plan (lots, positions with their pr
 allocations) into the plain records of einkauf.exports.tender_data — a handful of set-based
 queries, whatever the number of demand lines. generate_documents renders the Vergabeunterlagen
 (PDF, for bidders), the Vergabevermerk (PDF, internal) and the Leistungsverzeichnis/Preisblatt
-(xlsx, for bidders), writes each atomically under `<export folder>/<Vergabenummer>/` with a
-new version number in its name (nothing is ever overwritten), and registers it with size and
-SHA-256. read_document hands a registered file back only when it is still what was registered.
+(xlsx, for bidders), registers each with size and SHA-256 and a new version number in its
+name, and lets it appear under `<export folder>/<Vergabenummer>/` only once the register row
+has committed (nothing is ever overwritten). check_exports compares the folder with the
+register. read_document hands a registered file back only when it is still what was registered.
 """
 from __future__ import annotations
 
@@ -14,19 +15,20 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import claim_version, utcnow
-from einkauf.errors import InvalidState, NotFound, ValidationFailed
+from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPosition
 from einkauf.lots.rules import LotRules, format_number_de, lot_money
 from einkauf.lots.services import lot_members, member_annual_shares
@@ -193,6 +195,77 @@ def write_atomically(folder: Path, file_name: str, data: bytes) -> Path:
     return target
 
 
+# --- files that appear only when their register row commits (issue 11) -------------------------
+#
+# A generated file is written under a hidden temporary name `.<final name>.<random>.tmp` in its
+# folder; the register row is added in the same transaction; only after that transaction has
+# committed is the file linked to its final name. A generation that is rolled back removes its
+# temporary files; one that is killed leaves at most temporary files (before the commit) or a
+# committed row with its file still under the temporary name (after) — check_exports finds
+# both: it removes the first and moves the second into place.
+
+_PENDING_FILES = "einkauf.pending_files"
+TEMPORARY_RE = re.compile(r"^\.(?P<final>.+)\.[A-Za-z0-9_-]{6,}\.tmp\Z|^\.tmp-")
+
+
+def _write_temporary(folder: Path, file_name: str, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{file_name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return Path(temporary)
+
+
+def _stage(session: Session, temporary: Path, target: Path) -> None:
+    """Link `temporary` to `target` once the session's transaction commits; remove it if the
+    transaction ends otherwise."""
+    pending = session.info.get(_PENDING_FILES)
+    if pending is None:
+        pending = session.info[_PENDING_FILES] = []
+        event.listen(session, "after_commit", _move_pending_into_place)
+        event.listen(session, "after_transaction_end", _discard_pending)
+    pending.append((temporary, target))
+
+
+def _move_pending_into_place(session: Session) -> None:
+    pending = session.info.get(_PENDING_FILES) or []
+    session.info[_PENDING_FILES] = []
+    for temporary, target in pending:
+        try:
+            os.link(temporary, target)  # never replaces an existing file
+            os.unlink(temporary)
+        except OSError:
+            # The row is committed; check_exports moves the file into place later.
+            log.error("generated file %s could not be moved to %s", temporary, target, exc_info=True)
+
+
+def staged_content(session: Session, document: Document) -> bytes:
+    """The bytes of a document generated in this session's open transaction (still under its
+    temporary name until the commit), e.g. to copy it elsewhere before committing."""
+    for temporary, target in session.info.get(_PENDING_FILES) or []:
+        if target.name == document.file_name:
+            return temporary.read_bytes()
+    raise NotFound("Die Datei des Dokuments wurde in dieser Sitzung nicht erzeugt.")
+
+
+def _discard_pending(session: Session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint or a subtransaction, not the end of the work
+        return
+    pending = session.info.get(_PENDING_FILES) or []
+    session.info[_PENDING_FILES] = []
+    for temporary, _target in pending:  # not committed: nothing may point to these files
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
 def _safe_reference(reference: str) -> str:
     cleaned = "".join(ch for ch in reference if ch.isascii() and (ch.isalnum() or ch in "-_"))
     if not cleaned or cleaned != reference:
@@ -200,42 +273,86 @@ def _safe_reference(reference: str) -> str:
     return cleaned
 
 
-def generate_documents(session: Session, actor: Any, tender_id_or_reference: int | str, export_dir: str | Path, *,
-                       cooperative_name: str, cooperative_address: str = "",
-                       kinds: Iterable[DocumentKind] = tuple(DocumentKind), now: datetime | None = None
-                       ) -> list[Document]:
-    """Render and register the tender's documents; each generation is a new version.
+REQUEST_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z")
 
-    Everything is rendered before anything is written; files are written atomically and never
-    overwrite an existing file. Refused for a cancelled tender.
-    """
+
+@dataclass(frozen=True)
+class RenderedDocuments:
+    """A tender's documents rendered from its state at `tender_version`, not yet registered."""
+
+    tender_id: int
+    tender_version: int
+    generated_at: datetime
+    files: list[tuple[DocumentKind, bytes]]
+
+
+def render_documents(session: Session, tender_id_or_reference: int | str, *, cooperative_name: str,
+                     cooperative_address: str = "", kinds: Iterable[DocumentKind] = tuple(DocumentKind),
+                     now: datetime | None = None) -> RenderedDocuments:
+    """Render the tender's documents (the slow part) without writing anything, so that a web
+    request can do it before its write transaction begins (issue 11)."""
     tender = get_tender(session, tender_id_or_reference)
-    if tender.status != TenderStatus.ACTIVE:
-        raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist aufgehoben; es werden keine Unterlagen "
-                           "mehr erzeugt.")
+    _ensure_active(tender)
     now = now or utcnow()
     data = tender_document_data(session, tender, cooperative_name=cooperative_name,
                                 cooperative_address=cooperative_address)
     generators = _generators()
-    rendered = [(kind, generators[kind](data, generated_at=now)) for kind in kinds]
+    return RenderedDocuments(tender_id=tender.id, tender_version=tender.version, generated_at=now,
+                             files=[(kind, generators[kind](data, generated_at=now)) for kind in kinds])
+
+
+def _ensure_active(tender: Tender) -> None:
+    if tender.status != TenderStatus.ACTIVE:
+        raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist aufgehoben; es werden keine Unterlagen "
+                           "mehr erzeugt.")
+
+
+def register_documents(session: Session, actor: Any, rendered: RenderedDocuments, export_dir: str | Path, *,
+                       request_key: str | None = None) -> list[Document]:
+    """Register rendered documents as a new version of each; the files take their final names
+    when the transaction commits.
+
+    Generations of one tender run one at a time (the tender row is locked). A `request_key`
+    that already produced documents returns those instead of a new version, so that a double
+    click makes one version (issue 11). A tender changed since rendering (its text blocks, a
+    cancellation) is refused with StaleVersion: the documents would not show it.
+    """
+    tender = get_tender(session, rendered.tender_id)
+    if session.get_bind().dialect.name != "sqlite":
+        # SQLite: the write transaction (BEGIN IMMEDIATE) already admits one writer at a time.
+        session.refresh(tender, with_for_update=True)
+    if request_key is not None:
+        if not REQUEST_KEY_RE.match(request_key):
+            raise ValidationFailed("Ungültige Formularkennung. Bitte laden Sie die Seite neu.")
+        done = list(session.scalars(select(Document).where(Document.tender_id == tender.id,
+                                                            Document.request_key == request_key)
+                                    .order_by(Document.kind)))
+        if done:
+            log.info("documents of tender %s: request %s already answered", tender.reference, request_key[:8])
+            return done
+    _ensure_active(tender)
+    if tender.version != rendered.tender_version:
+        raise StaleVersion("Das Vergabeverfahren wurde während des Erzeugens geändert. Bitte erzeugen Sie die "
+                           "Unterlagen erneut, damit sie den aktuellen Stand zeigen.")
+    now = rendered.generated_at
     folder_name = _safe_reference(tender.reference)
     folder = Path(export_dir) / folder_name
     documents = []
-    for kind, content in rendered:
+    for kind, content in rendered.files:
         info = KINDS[kind]
         version = int(session.scalar(select(func.max(Document.version))
                                      .where(Document.tender_id == tender.id, Document.kind == kind)) or 0) + 1
-        while True:
+        file_name = f"{folder_name}_{info.label}_v{version}.{info.suffix}"
+        while (folder / file_name).exists():  # a file no row points to (see check_exports): never overwrite it
+            version += 1
             file_name = f"{folder_name}_{info.label}_v{version}.{info.suffix}"
-            try:
-                write_atomically(folder, file_name, content)
-                break
-            except FileExistsError:  # a file of a rolled-back generation: never overwrite it
-                version += 1
+        temporary = _write_temporary(folder, file_name, content)
+        _stage(session, temporary, folder / file_name)
         document = Document(tender_id=tender.id, kind=kind, version=version, file_name=file_name,
                             path=f"{folder_name}/{file_name}", content_type=info.content_type, size=len(content),
                             sha256=hashlib.sha256(content).hexdigest(), created_at=now,
-                            created_by_id=getattr(actor, "id", None), created_by_label=actor_label(actor))
+                            created_by_id=getattr(actor, "id", None), created_by_label=actor_label(actor),
+                            request_key=request_key)
         session.add(document)
         documents.append(document)
     session.flush()
@@ -246,6 +363,132 @@ def generate_documents(session: Session, actor: Any, tender_id_or_reference: int
     log.info("documents of tender %s generated by %s: %s", tender.reference, actor_label(actor),
              ", ".join(d.file_name for d in documents))
     return documents
+
+
+def generate_documents(session: Session, actor: Any, tender_id_or_reference: int | str, export_dir: str | Path, *,
+                       cooperative_name: str, cooperative_address: str = "",
+                       kinds: Iterable[DocumentKind] = tuple(DocumentKind), now: datetime | None = None,
+                       request_key: str | None = None) -> list[Document]:
+    """Render and register the tender's documents; each generation is a new version.
+
+    Everything is rendered before anything is written; each file appears under its final name
+    only when its register row has committed, and never overwrites an existing file. Refused
+    for a cancelled tender. See register_documents for the request key.
+    """
+    rendered = render_documents(session, tender_id_or_reference, cooperative_name=cooperative_name,
+                                cooperative_address=cooperative_address, kinds=kinds, now=now)
+    return register_documents(session, actor, rendered, export_dir, request_key=request_key)
+
+
+@dataclass
+class ExportCheck:
+    """What check_exports found in the export folder (paths relative to it)."""
+
+    orphans: list[str] = field(default_factory=list)  # files under final names that no register row names
+    temporary: list[str] = field(default_factory=list)  # temporary files of unfinished generations
+    missing: list[str] = field(default_factory=list)  # register rows whose file is not there
+    recovered: list[str] = field(default_factory=list)  # committed files moved from their temporary name
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """Nothing left that needs a person: no orphan or temporary file kept, no file missing."""
+        left = set(self.orphans) | set(self.temporary)
+        return not (left - set(self.removed)) and not self.missing
+
+
+def check_exports(session: Session, export_dir: str | Path, *, remove: bool = False,
+                  remove_temporary_older_than: float | None = None, now: float | None = None) -> ExportCheck:
+    """Compare the export folder with the document register.
+
+    Reports files no register row names (orphans), temporary files of unfinished generations,
+    and register rows whose files are missing. A committed row whose file is still under its
+    temporary name (the process died between commit and rename) is completed: the file is
+    moved into place when its SHA-256 matches. `remove` deletes orphans and temporary files;
+    `remove_temporary_older_than` (seconds) deletes only temporary files at least that old
+    (what the start-up sweep does, so that a generation in progress keeps its files).
+    """
+    import time
+
+    root = Path(export_dir)
+    result = ExportCheck()
+    if not root.is_dir():
+        result.missing = [path for (path,) in session.execute(select(Document.path).order_by(Document.path))]
+        return result
+    registered = {path: sha for path, sha in session.execute(select(Document.path, Document.sha256))}
+    now = time.time() if now is None else now
+    temporaries: list[Path] = []
+    present: set[str] = set()
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for file in sorted(folder.iterdir()):
+            if not file.is_file():
+                continue
+            relative = f"{folder.name}/{file.name}"
+            if TEMPORARY_RE.match(file.name):
+                temporaries.append(file)
+            elif relative in registered:
+                present.add(relative)
+            else:
+                result.orphans.append(relative)
+    for file in temporaries:
+        relative = f"{file.parent.name}/{file.name}"
+        match = TEMPORARY_RE.match(file.name)
+        final = match.group("final") if match else None
+        target = f"{file.parent.name}/{final}" if final else None
+        if target in registered and target not in present \
+                and hashlib.sha256(file.read_bytes()).hexdigest() == registered[target]:
+            try:
+                os.link(file, file.parent / final)
+                os.unlink(file)
+            except OSError:
+                log.error("could not move %s into place", relative, exc_info=True)
+            else:
+                present.add(target)
+                result.recovered.append(target)
+                continue
+        result.temporary.append(relative)
+        old_enough = remove_temporary_older_than is not None and \
+            now - file.stat().st_mtime >= remove_temporary_older_than
+        if remove or old_enough:
+            file.unlink(missing_ok=True)
+            result.removed.append(relative)
+    if remove:
+        for relative in result.orphans:
+            (root / relative).unlink(missing_ok=True)
+            result.removed.append(relative)
+    result.missing = sorted(path for path in registered if path not in present)
+    for relative in result.recovered:
+        log.info("export folder: %s moved into place from its temporary name", relative)
+    for relative in result.removed:
+        log.info("export folder: %s removed (not in the document register)", relative)
+    for relative in result.orphans:
+        log.warning("export folder: %s is not in the document register", relative)
+    for relative in result.missing:
+        log.warning("export folder: registered document %s is missing", relative)
+    return result
+
+
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def sweep_exports_at_start(session_factory, export_dir: str | Path) -> ExportCheck | None:
+    """The start-up sweep of `einkauf serve`: move committed files into place, delete temporary
+    files older than an hour, and log orphans and missing files (deleting orphans is left to
+    `einkauf exports check --remove`). Never stops the start: a failure is logged."""
+    session = session_factory()
+    try:
+        result = check_exports(session, export_dir, remove_temporary_older_than=STALE_TEMPORARY_SECONDS)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("export folder check at start-up failed")
+        return None
+    finally:
+        session.close()
+    log.info("export folder check at start-up: %d orphans, %d temporary (%d removed), %d missing, %d recovered",
+             len(result.orphans), len(result.temporary), len(result.removed), len(result.missing),
+             len(result.recovered))
+    return result
 
 
 def tender_documents(session: Session, tender_id: int) -> list[Document]:

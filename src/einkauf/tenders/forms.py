@@ -1,6 +1,8 @@
 """Forms of the tender pages: freezing a lot plan and cancelling a tender."""
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
@@ -64,7 +66,14 @@ class CancelTenderForm(EinkaufForm):
 
 
 class GenerateDocumentsForm(EinkaufForm):
-    """Generate the tender documents (a new version of each)."""
+    """Generate the tender documents (a new version of each).
+
+    request_key is new on every rendering of the page: a double click sends the same key twice
+    and gets the one version the first click made (issue 11)."""
+
+    request_key = HiddenField(default=lambda: secrets.token_urlsafe(24), validators=[
+        Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}\Z", message=_l("Ungültige Formularkennung. Bitte laden Sie die "
+                                                                  "Seite neu."))])
 
 
 class TenderTextsForm(EinkaufForm):

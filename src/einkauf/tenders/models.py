@@ -126,7 +126,8 @@ class Document(Base):
     """A generated file of a tender (document register): every generation is a new version."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("tender_id", "kind", "version"),)
+    __table_args__ = (UniqueConstraint("tender_id", "kind", "version"),
+                      UniqueConstraint("tender_id", "kind", "request_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
@@ -143,5 +144,8 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_label: Mapped[str] = mapped_column(String(254), default="")
+    # The idempotency key of the page that asked for the generation (a hidden form field): a
+    # double click on "Unterlagen erzeugen" finds the set of the first click (issue 11).
+    request_key: Mapped[str | None] = mapped_column(String(64))
 
     tender: Mapped[Tender] = relationship()

@@ -15,6 +15,7 @@ from einkauf.lots.procedure import EU_OPEN_PROCEDURE
 from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_money_de, format_number_de
 from einkauf.rounds.timing import format_berlin
 from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
+from einkauf.rounds.rules import code_stem
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -105,8 +106,7 @@ def format_reference(prefix: str, round_code: str, sequence: int) -> str:
 
     The running number counts every tender of the round, cancelled ones included, so that a
     number is never given twice."""
-    code = re.sub(r"[^A-Za-z0-9]+", "-", round_code).strip("-").upper() or "R"
-    return f"{prefix}-{code}-{sequence:02d}"
+    return f"{prefix}-{code_stem(round_code)}-{sequence:02d}"
 
 
 def parse_award_criteria(text: str) -> list[tuple[str, Decimal]]:

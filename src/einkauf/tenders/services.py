@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
-from einkauf.db import claim_version, utcnow
+from einkauf.db import claim_version, is_unique_violation, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
 from einkauf.lots.procedure import LotValue, ProcedureDecision, decide_procedure
 from einkauf.lots.rules import amount_json
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_REFERENCE_PREFIX = "EK"
 MAX_TITLE = 200
 CANCEL_REASON_MIN, CANCEL_REASON_MAX = 5, 500
+MAX_REFERENCE_ATTEMPTS = 20
 
 
 class DeadlineWarnings(DomainError):
@@ -158,35 +160,56 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     decision = check.decision
 
     sequence = int(session.scalar(select(func.count()).select_from(Tender).where(Tender.round_id == rnd.id)) or 0) + 1
-    reference = format_reference(reference_prefix, rnd.code, sequence)
-    while session.scalar(select(Tender.id).where(Tender.reference == reference)) is not None:
-        sequence += 1
-        reference = format_reference(reference_prefix, rnd.code, sequence)
-
-    tender = Tender(
-        reference=reference, round_id=rnd.id, plan_id=plan.id, title=title, status=TenderStatus.ACTIVE,
-        procedure=decision.procedure, eu_wide=decision.eu_wide,
-        national_procedure=get_rule_set(session, rnd).national_procedure,
-        threshold_amount=decision.threshold.amount, threshold_valid_from=decision.threshold.valid_from,
-        threshold_valid_to=decision.threshold.valid_to, estimated_total=decision.estimated_total,
-        reasons="\n".join(decision.reasons), publication_date=publication_date,
-        submission_deadline=submission_deadline, electronic_submission=electronic_submission,
-        award_criteria=json.dumps([{"name": name, "weight": f"{weight:f}"} for name, weight in criteria],
-                                  ensure_ascii=False),
-        warnings="\n".join(check.warnings), question_deadline=question_deadline,
-        minimum_period_days=check.deadline.minimum_days if check.deadline else None,
-        minimum_period_end=check.deadline.minimum_end if check.deadline else None,
-        deadline_justification=justification, scoring_formula=scoring_formula(criteria), frozen_at=now,
-        frozen_by_id=getattr(actor, "id", None), frozen_by_label=actor_label(actor),
-    )
     lot_ids = {lot.number: (lot.id, lot.sort_key) for lot in plan.lots}
-    for lot in decision.lots:
-        lot_id, sort_key = lot_ids[lot.number]
-        tender.lots.append(TenderLot(lot_id=lot_id, number=lot.number, sort_key=sort_key,
-                                     estimated_value=lot.estimated_value, procedure=lot.procedure,
-                                     small_lot_quota=lot.small_lot_quota))
-    session.add(tender)
-    session.flush()
+
+    def new_tender(reference: str) -> Tender:
+        tender = Tender(
+            reference=reference, round_id=rnd.id, plan_id=plan.id, title=title, status=TenderStatus.ACTIVE,
+            procedure=decision.procedure, eu_wide=decision.eu_wide,
+            national_procedure=get_rule_set(session, rnd).national_procedure,
+            threshold_amount=decision.threshold.amount, threshold_valid_from=decision.threshold.valid_from,
+            threshold_valid_to=decision.threshold.valid_to, estimated_total=decision.estimated_total,
+            reasons="\n".join(decision.reasons), publication_date=publication_date,
+            submission_deadline=submission_deadline, electronic_submission=electronic_submission,
+            award_criteria=json.dumps([{"name": name, "weight": f"{weight:f}"} for name, weight in criteria],
+                                      ensure_ascii=False),
+            warnings="\n".join(check.warnings), question_deadline=question_deadline,
+            minimum_period_days=check.deadline.minimum_days if check.deadline else None,
+            minimum_period_end=check.deadline.minimum_end if check.deadline else None,
+            deadline_justification=justification, scoring_formula=scoring_formula(criteria), frozen_at=now,
+            frozen_by_id=getattr(actor, "id", None), frozen_by_label=actor_label(actor),
+        )
+        for lot in decision.lots:
+            lot_id, sort_key = lot_ids[lot.number]
+            tender.lots.append(TenderLot(lot_id=lot_id, number=lot.number, sort_key=sort_key,
+                                         estimated_value=lot.estimated_value, procedure=lot.procedure,
+                                         small_lot_quota=lot.small_lot_quota))
+        return tender
+
+    # Round codes have distinct stems (rounds.rules.code_stem), and one freeze per round runs at
+    # a time, so a number is normally free. Rounds created before that rule, or two created at
+    # the same moment, may still share a stem: then a concurrent freeze of the other round can
+    # take the number between our check and our insert, and we take the next one (issue 11).
+    for _attempt in range(MAX_REFERENCE_ATTEMPTS):
+        reference = format_reference(reference_prefix, rnd.code, sequence)
+        while session.scalar(select(Tender.id).where(Tender.reference == reference)) is not None:
+            sequence += 1
+            reference = format_reference(reference_prefix, rnd.code, sequence)
+        tender = new_tender(reference)
+        try:
+            with session.begin_nested():
+                session.add(tender)
+                session.flush()
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+            log.info("Vergabenummer %s was taken concurrently; trying the next one", reference)
+            sequence += 1
+            continue
+        break
+    else:
+        raise InvalidState("Es konnte gerade keine freie Vergabenummer vergeben werden, weil gleichzeitig andere "
+                           "Vergabeverfahren erstellt werden. Bitte versuchen Sie es in einigen Sekunden erneut.")
     record_event(session, actor, "tender.freeze", "tender", tender.id,
                  summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
                          f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €",

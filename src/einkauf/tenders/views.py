@@ -21,7 +21,7 @@ from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
 from einkauf.tenders.rules import (QUESTION_DEADLINE_TIME, InvalidAwardCriteria, InvalidQuestionDeadline,
                                    default_deadline, default_question_deadline, parse_award_criteria)
-from einkauf.web import get_db, load_or_404, paginate, roles_required
+from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, roles_required
 
 bp = Blueprint("tenders", __name__)
 
@@ -162,6 +162,7 @@ def _detail(tender, *, texts_form: TenderTextsForm | None = None, texts_error: s
 
 
 @bp.post("/vergaben/<int:tender_id>/dokumente")
+@reads_first
 @coordinator_only
 def documents_generate(tender_id: int):
     db = get_db()
@@ -172,9 +173,14 @@ def documents_generate(tender_id: int):
         return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="dokumente"), 303)
     config = current_app.config
     try:
-        created = documents.generate_documents(db, current_user._get_current_object(), tender.id,
-                                               config["EXPORT_DIR"], cooperative_name=config["COOPERATIVE_NAME"],
-                                               cooperative_address=config["COOPERATIVE_ADDRESS"])
+        # Only a key the page sent counts: a double click sends the same one (issue 11).
+        key = form.request_key.data if form.request_key.raw_data else None
+        # Render in the read transaction; hold the write lock only to register (issue 11).
+        rendered = documents.render_documents(db, tender.id, cooperative_name=config["COOPERATIVE_NAME"],
+                                              cooperative_address=config["COOPERATIVE_ADDRESS"])
+        db = begin_writing()
+        created = documents.register_documents(db, current_user._get_current_object(), rendered,
+                                               config["EXPORT_DIR"], request_key=key or None)
     except DomainError as exc:
         db.rollback()
         flash(exc.message, "error")
