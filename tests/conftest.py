@@ -46,6 +46,20 @@ def engine(request, tmp_path_factory):
     eng.dispose()
 
 
+# The "today" of tests that publish "in 14 days": a day in the 2026–2027 threshold period.
+FIXED_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def fixed_clock():
+    """Fix einkauf's clock (einkauf.clock) at FIXED_NOW, so that defaults like the publication
+    date "in 14 days" and the threshold in force then do not depend on the day the suite runs."""
+    from einkauf import clock
+
+    with clock.fixed(FIXED_NOW) as moment:
+        yield moment
+
+
 @pytest.fixture
 def backend(engine) -> str:
     return engine.dialect.name

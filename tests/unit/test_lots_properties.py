@@ -8,7 +8,8 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from einkauf.lots.procedure import LotValue, check_small_lots, decide_procedure, propose_small_lots
+from einkauf.lots.procedure import (DEFAULT_THRESHOLDS, LotValue, check_small_lots, decide_procedure,
+                                    propose_small_lots)
 from einkauf.lots.rules import (
     CategoryInput,
     LotRules,
@@ -176,7 +177,7 @@ def test_the_small_lots_proposal_always_passes_the_check_and_takes_as_many_lots_
 @given(lot_values)
 def test_the_decision_is_eu_wide_exactly_when_the_total_reaches_the_threshold(values):
     lots = [LotValue(str(i), v) for i, v in enumerate(values, start=1)]
-    decision = decide_procedure(lots, date(2026, 6, 1))
+    decision = decide_procedure(lots, date(2026, 6, 1), thresholds=DEFAULT_THRESHOLDS)
     total = sum(values, Decimal(0))
     assert decision.estimated_total == total
     assert decision.eu_wide == (total >= Decimal("216000.00"))

@@ -218,10 +218,15 @@ class TenderLot:
     positions: tuple[TenderPosition, ...]
     delivery_sites: tuple[DeliverySite, ...] = ()
     member_shares: tuple[MemberShare, ...] = ()
+    # Record only: the value at the maximum quantities (Σ maximum quantity × reference price,
+    # each half-up to cents); None when not known (then the estimate stands for it).
+    maximum_value: Decimal | None = None
 
     def __post_init__(self):
         _tuples(self)
         _decimal(self.estimated_value, "TenderLot.estimated_value", places=2)
+        if self.maximum_value is not None:
+            _decimal(self.maximum_value, "TenderLot.maximum_value", places=2)
         for what, values in (("OZ", [p.oz for p in self.positions]),
                              ("product number", [p.product_number for p in self.positions])):
             if len(set(values)) != len(values):
@@ -246,7 +251,9 @@ class TenderDocument:
     defaults are DEFAULT_INVITATION_TEXT and DEFAULT_CONDITIONS_TEXT.
     Freezing: frozen_at (aware), frozen_by (display name or e-mail of the coordinator).
     Record only (R4): procedure_reasons (German sentences), threshold_amount with its
-    validity, estimated_total (sum of the lot values, § 3 Abs. 7 VgV).
+    validity, estimated_total (sum of the lot values, § 3 Abs. 7 VgV), maximum_total (sum of
+    the lots' maximum values) and value_basis ("maximum" or "estimate": the value the threshold
+    was tested with).
     """
 
     cooperative_name: str
@@ -271,6 +278,15 @@ class TenderDocument:
     threshold_valid_from: date | None = None
     threshold_valid_to: date | None = None
     estimated_total: Decimal = Decimal("0.00")
+    maximum_total: Decimal | None = None
+    value_basis: str = "maximum"
+
+    @property
+    def decisive_total(self) -> Decimal:
+        """The total the threshold was tested with (see value_basis)."""
+        if self.value_basis == "maximum" and self.maximum_total is not None:
+            return self.maximum_total
+        return self.estimated_total
 
     def __post_init__(self):
         _tuples(self)
@@ -283,6 +299,10 @@ class TenderDocument:
         _months(self.extension_months, "extension_months")
         _decimal(self.threshold_amount, "threshold_amount", places=2)
         _decimal(self.estimated_total, "estimated_total", places=2)
+        if self.maximum_total is not None:
+            _decimal(self.maximum_total, "maximum_total", places=2)
+        if self.value_basis not in ("maximum", "estimate"):
+            raise ValueError(f"value_basis: 'maximum' or 'estimate' expected, not {self.value_basis!r}")
         if not self.lots:
             raise ValueError("a tender without lots has no documents")
         numbers = [lot.number for lot in self.lots]
