@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from wtforms.widgets import DateInput, TimeInput
 
 from einkauf.db import utcnow
-from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField
+from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
 from einkauf.i18n import day
 from einkauf.rounds import rules
 from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
@@ -121,10 +121,10 @@ def _ascii_digits(count: int, message) -> Regexp:
 
 
 # The value that decides the EU threshold test and the small-lots quota (einkauf.lots.procedure).
-VALUE_BASIS_CHOICES = (
+VALUE_BASIS_CHOICES = select_choices((
     ("maximum", _l("Höchstwert (Höchstmengen; Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV)")),
     ("estimate", _l("Geschätzter Wert (geschätzte Mengen; Einstellung der Bedarfsabfrage)")),
-)
+))
 
 
 class _Versioned:
@@ -216,7 +216,7 @@ class RoundForm(EinkaufForm):
     )
     value_basis = SelectField(
         _l("Maßgeblicher Wert für EU-Schwellenwert und Kleinlosregelung"), choices=VALUE_BASIS_CHOICES,
-        default="maximum", validators=[InputRequired(_l("Bitte wählen Sie den maßgeblichen Wert."))],
+        default="maximum", validators=[DataRequired(_l("Bitte wählen Sie den maßgeblichen Wert."))],
         description=_l("Standard ist der Höchstwert aller Abrufe bis zu den Höchstmengen der Rahmenvereinbarung "
                        "(Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV). Der geschätzte Wert wird in der "
                        "Begründung des Verfahrens als Einstellung ausgewiesen."))
