@@ -15,7 +15,7 @@ from einkauf import create_app
 from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade
-from support import csrf_token_from  # noqa: F401 - re-exported for older imports
+from support import FIXED_NOW, csrf_token_from  # noqa: F401 - re-exported for older imports
 
 # Cheap hashes in tests; production keeps the RFC 9106 defaults.
 passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
@@ -46,13 +46,9 @@ def engine(request, tmp_path_factory):
     eng.dispose()
 
 
-# The "today" of tests that publish "in 14 days": a day in the 2026–2027 threshold period.
-FIXED_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-
-
 @pytest.fixture
 def fixed_clock():
-    """Fix einkauf's clock (einkauf.clock) at FIXED_NOW, so that defaults like the publication
+    """Fix einkauf's clock (einkauf.clock) at support.FIXED_NOW, so that defaults like the publication
     date "in 14 days" and the threshold in force then do not depend on the day the suite runs."""
     from einkauf import clock
 

@@ -106,7 +106,7 @@ def test_wrong_arguments_fail_with_one_line(runner, built, out, args, message):
 
 
 def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, built, out, fixed_clock):
-    # Published on the default day, 14 days after the fixed "today" (conftest.FIXED_NOW).
+    # Published on the default day, 14 days after the fixed "today" (support.FIXED_NOW).
     created = runner.invoke(main, ["tender", "create", "2027"])
     assert created.exit_code == 0, created.output
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 from einkauf.cli import main
 from einkauf.demo.services import load_demo
 from einkauf.rounds.services import close_round
@@ -28,7 +28,7 @@ def built(cli_database, fixed_clock):
 
 
 def _day(days: int) -> str:
-    """A day `days` after the fixed "today" of the suite (conftest.FIXED_NOW)."""
+    """A day `days` after the fixed "today" of the suite (support.FIXED_NOW)."""
     return (FIXED_NOW.date() + timedelta(days=days)).isoformat()
 
 

@@ -140,7 +140,7 @@ def test_an_invalid_publication_date_is_reported_and_the_default_in_two_weeks_is
 
     page = text(client.get(f"/runden/{rnd.id}/lose?veroeffentlichung=31.02.2027"))
 
-    default = date(2026, 12, 15)  # 14 days after the fixed "today" (conftest.FIXED_NOW)
+    default = date(2026, 12, 15)  # 14 days after the fixed "today" (support.FIXED_NOW)
     assert "Der geplante Veröffentlichungstag ist ungültig" in element(page, "date-note")
     assert element(page, "publication-date") == default.strftime("%d.%m.%Y")
     assert f'value="{default.isoformat()}"' in page

@@ -175,7 +175,7 @@ def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement(cl
     build_lots(db, "test", rnd.id)
     as_role("coordinator")
     _, data = _tender_form(client, rnd)
-    publication = date(2026, 12, 15)  # 14 days after the fixed "today" (conftest.FIXED_NOW)
+    publication = date(2026, 12, 15)  # 14 days after the fixed "today" (support.FIXED_NOW)
     data["publication_date"] = publication.isoformat()
     data["deadline_date"] = (publication + timedelta(days=20)).isoformat()
 
