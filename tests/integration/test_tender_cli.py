@@ -59,7 +59,9 @@ def test_json_names_reference_procedure_threshold_total_reason_and_every_lot(bui
 
 def test_a_second_tender_of_the_same_round_is_refused_until_the_first_is_cancelled(built):
     runner = CliRunner()
-    assert runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)]).exit_code == 0
+    first = runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)])
+    assert first.exit_code == 0, first.output
+    assert "(maßgeblich: Höchstwert; EU-Schwellenwert 216.000,00 €)" in first.stdout
 
     again = runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)])
     rebuild = runner.invoke(main, ["lots", "build", "2027"])

@@ -347,6 +347,9 @@ def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: st
 
     row = get_round(session, round_id)
     _check([("value_basis", _value_basis_problem(value_basis))])
+    session.flush()
+    if session.connection().dialect.name != "sqlite":
+        session.refresh(row, with_for_update=True)  # freeze_tender takes the same lock: one after the other
     tender = active_tender(session, row.id)
     if tender is not None:
         raise InvalidState(f"Aus der Bedarfsabfrage {row.code} wurde bereits das Vergabeverfahren "

@@ -1,9 +1,10 @@
 """`einkauf tender create ROUND [--json]` and `einkauf tender cancel REFERENCE --reason TEXT`.
 
 tender create freezes the round's current lot plan. With --json one JSON object on stdout:
-{"reference", "procedure", "threshold", "estimated_total", "reason",
- "lots": [{"number", "estimated_value", "procedure", "small_lot_quota"}]} (amounts as strings
-with two decimals). Deadline warnings (§ 15 VgV) are printed on stderr as "Hinweis: …"; the
+{"reference", "procedure", "threshold", "value_basis", "estimated_total", "maximum_total", "reason",
+ "lots": [{"number", "estimated_value", "maximum_value", "procedure", "small_lot_quota"}]} (amounts
+as strings with two decimals; value_basis "maximum" or "estimate": the value the threshold was
+tested with, a setting of the round). Deadline warnings (§ 15 VgV) are printed on stderr as "Hinweis: …"; the
 tender is created and records them.
 """
 from __future__ import annotations
@@ -93,11 +94,14 @@ def register(main: click.Group, pass_ctx) -> None:
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
             return
+        basis = "Höchstwert" if result["value_basis"] == "maximum" else "geschätzter Wert"
         click.echo(f"Vergabeverfahren {result['reference']} erstellt: {result['procedure']}, geschätzter "
-                   f"Auftragswert {_euro(result['estimated_total'])} (EU-Schwellenwert {_euro(result['threshold'])}).")
+                   f"Auftragswert {_euro(result['estimated_total'])}, Höchstwert {_euro(result['maximum_total'])} "
+                   f"(maßgeblich: {basis}; EU-Schwellenwert {_euro(result['threshold'])}).")
         for lot in result["lots"]:
             quota = " – Kleinlosregelung" if lot["small_lot_quota"] else ""
-            click.echo(f"  Los {lot['number']}: {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
+            click.echo(f"  Los {lot['number']}: {lot['procedure']}, {_euro(lot['estimated_value'])}, Höchstwert "
+                       f"{_euro(lot['maximum_value'])}{quota}")
         click.echo(f"Begründung: {result['reason']}")
 
     @tender_group.command("cancel")
