@@ -117,14 +117,14 @@ def test_the_record_shows_both_values_per_lot_and_in_total_and_the_maximum_decid
     assert "Maßgeblich ist der Höchstwert aller für die Laufzeit der Rahmenvereinbarung geplanten Aufträge" in text
     assert "Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV" in text
     assert "Höchstwert (Höchstmengen): 56.719,56 €" in text
-    assert "159.280,44 € unter dem Schwellenwert" in text  # 216.000,00 − 56.719,56: the decisive value
+    assert "Höchstwert 56.719,56 €: 159.280,44 € unter dem Schwellenwert" in text  # the decisive value
 
 
 def test_with_the_estimate_setting_the_record_says_the_estimate_decided():
     text = _flat(build_record_pdf(_with_maximum("estimate"), generated_at=GENERATED_AT))
     assert "Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich" in text
     assert "Geschätzter Wert (Einstellung der Bedarfsabfrage): 28.359,78 €" in text
-    assert "187.640,22 € unter dem Schwellenwert" in text
+    assert "Geschätzter Wert 28.359,78 €: 187.640,22 € unter dem Schwellenwert" in text
 
 
 def test_maximum_values_that_do_not_add_up_are_refused():

@@ -88,7 +88,7 @@ def _decision(tender: TenderDocument) -> list:
                                          f"{len(tender.lots)} Lose (§ 3 Abs. 7 VgV)"),
             ("EU-Schwellenwert", f"{threshold}, maßgeblich am geplanten Veröffentlichungstag "
                                  f"{format_date_de(tender.publication_date)}"),
-            ("Vergleich", comparison),
+            ("Vergleich", f"{_decisive_label(tender)} {format_money_de(tender.decisive_total)}: {comparison}"),
             ("Ergebnis", ("EU-weites Verfahren" if tender.eu_wide else "Nationales Verfahren")
              + f": {tender.procedure}"),
             ("Laufzeit (Berechnungsbasis)", f"{term_text(tender)}; der Schätzung liegen "
@@ -120,6 +120,10 @@ def value_basis_sentence(tender: TenderDocument) -> str:
             "(Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV): Höchstmenge × Schätzpreis je Position, kaufmännisch "
             "auf Cent gerundet, Summe aller Lose (§ 3 Abs. 7 VgV); auch die Kleinlosregelung (§ 3 Abs. 9 VgV) "
             "wurde mit den Höchstwerten geprüft.")
+
+
+def _decisive_label(tender: TenderDocument) -> str:
+    return "Geschätzter Wert" if tender.value_basis == "estimate" or tender.maximum_total is None else "Höchstwert"
 
 
 def _value_basis_block(tender: TenderDocument) -> list:
