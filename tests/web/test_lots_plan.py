@@ -13,6 +13,10 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.models import LotPlan
 from einkauf.rounds.services import close_round
 
+# The plan page decides the procedure for a publication "in 14 days" unless a date is given: a
+# fixed "today" keeps the threshold (and the result) independent of the day the suite runs.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
 
 
 def text(response) -> str:
@@ -133,7 +137,7 @@ def test_a_total_below_the_threshold_goes_to_the_national_procedure(client, as_r
 
 
 def test_an_invalid_publication_date_is_reported_and_the_default_in_two_weeks_is_used(
-        client, as_role, closed_round, fixed_clock):
+        client, as_role, closed_round):
     rnd = closed_round(price="10.00", quantity="100")
     as_role("coordinator")
     client.post(f"/runden/{rnd.id}/lose/bilden")
