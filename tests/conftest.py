@@ -15,7 +15,7 @@ from einkauf import create_app
 from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade
-from support import csrf_token_from  # noqa: F401 - re-exported for older imports
+from support import FIXED_NOW, csrf_token_from  # noqa: F401 - re-exported for older imports
 
 # Cheap hashes in tests; production keeps the RFC 9106 defaults.
 passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
@@ -44,6 +44,16 @@ def engine(request, tmp_path_factory):
         conn.commit()
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def fixed_clock():
+    """Fix einkauf's clock (einkauf.clock) at support.FIXED_NOW, so that defaults like the publication
+    date "in 14 days" and the threshold in force then do not depend on the day the suite runs."""
+    from einkauf import clock
+
+    with clock.fixed(FIXED_NOW) as moment:
+        yield moment
 
 
 @pytest.fixture

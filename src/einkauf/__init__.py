@@ -199,9 +199,10 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.lots.views import bp as lots_bp
     from einkauf.rounds.views import bp as rounds_bp
     from einkauf.tenders.views import bp as tenders_bp
+    from einkauf.thresholds.views import bp as thresholds_bp
 
     for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, demand_bp, demand_excel_bp, lots_bp, tenders_bp, finance_bp,
-               audit_bp):
+               audit_bp, thresholds_bp):
         app.register_blueprint(bp)
 
 

@@ -178,8 +178,10 @@ def _register_domain_commands() -> None:
     from einkauf.lots import cli as lots_cli
     from einkauf.rounds import cli as rounds_cli
     from einkauf.tenders import cli as tenders_cli
+    from einkauf.thresholds import cli as thresholds_cli
 
-    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli, tenders_cli, finance_cli):
+    for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli, tenders_cli, finance_cli,
+                   thresholds_cli):
         module.register(main, pass_ctx)
 
 

@@ -134,7 +134,10 @@ class UtcDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The current moment, aware UTC (einkauf.clock: tests may fix it)."""
+    from einkauf import clock
+
+    return clock.now()
 
 
 # --- engines -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ NAVIGATION = [
     ("catalogue.product_list", N_("Artikel"), {Role.COORDINATOR}),
     ("finance.index", N_("Finanzexporte"), {Role.FINANCE, Role.COORDINATOR, Role.OFFICER}),
     ("auth.user_list", N_("Zugänge"), {Role.ADMIN}),
+    ("thresholds.threshold_list", N_("Schwellenwerte"), {Role.ADMIN, Role.COORDINATOR}),
     ("audit.event_list", N_("Protokoll"), {Role.COORDINATOR, Role.ADMIN}),
 ]
 

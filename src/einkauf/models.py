@@ -7,3 +7,4 @@ from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, Sub
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus  # noqa: F401
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet  # noqa: F401
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderLot, TenderStatus  # noqa: F401
+from einkauf.thresholds.models import EuThreshold  # noqa: F401

@@ -8,7 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from support import FIXED_NOW
+
+# The threshold in force on the publication "in 14 days" must not depend on the day the suite runs:
+# the live server runs in this process, so the fixed clock applies to it too.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fixed_clock")]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +136,7 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     visitor.check()
     assert page.locator("#reasons li").count() >= 3
     assert page.locator("#minimum-period").is_visible() and page.locator("#question-deadline").is_visible()
-    publication = date.today() + timedelta(days=14)
+    publication = FIXED_NOW.date() + timedelta(days=14)  # the fixed "today" of the suite
     page.get_by_label("Geplanter Veröffentlichungstag").fill(publication.isoformat())
     # A deadline of 25 days is short: the warning asks for the acknowledgement and a justification.
     page.get_by_label("Angebotsfrist (Tag)").fill((publication + timedelta(days=25)).isoformat())

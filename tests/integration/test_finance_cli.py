@@ -105,11 +105,9 @@ def test_wrong_arguments_fail_with_one_line(runner, built, out, args, message):
     assert result.stderr.count("\n") == 1 and message in result.stderr
 
 
-def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, built, out):
-    from datetime import date, timedelta
-
-    created = runner.invoke(main, ["tender", "create", "2027", "--publication-date",
-                                   (date.today() + timedelta(days=20)).isoformat()])
+def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, built, out, fixed_clock):
+    # Published on the default day, 14 days after the fixed "today" (support.FIXED_NOW).
+    created = runner.invoke(main, ["tender", "create", "2027"])
     assert created.exit_code == 0, created.output
 
     result = runner.invoke(main, ["export", "finance", "2027", "--tender", "EK-2027-01", "--format", "csv",

@@ -12,7 +12,7 @@ from einkauf.catalogue.models import Category
 from einkauf.cli import main
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo.services import load_demo
-from einkauf.lots.models import Allocation
+from einkauf.lots.models import Allocation, Lot
 from einkauf.rounds.services import close_round
 
 
@@ -37,7 +37,8 @@ def test_json_describes_the_lots_built_from_the_demo_round(demo):
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"round", "members", "demand_lines", "estimated_total", "lots"}
+    assert set(data) == {"round", "members", "demand_lines", "estimated_total", "maximum_total", "value_basis", "lots"}
+    assert data["value_basis"] == "maximum"
     assert data["round"] == "2027"
     with demo() as session:
         submitted = (select(DemandLine).join(Submission, Submission.id == DemandLine.submission_id)
@@ -54,13 +55,17 @@ def test_json_describes_the_lots_built_from_the_demo_round(demo):
     assert titles == [name for name in categories if name in titles]
     for lot in data["lots"]:
         assert set(lot) == {"number", "title", "cpv", "additional_cpv_codes", "members", "positions",
-                            "estimated_value"}
+                            "estimated_value", "maximum_value"}
         assert lot["additional_cpv_codes"] == []  # the demo round merges no categories
+        assert Decimal(lot["maximum_value"]) >= Decimal(lot["estimated_value"])
         assert isinstance(lot["estimated_value"], str) and len(lot["estimated_value"].split(".")[1]) == 2
         assert 0 < lot["members"] <= data["members"] and lot["positions"] > 0
         assert len(lot["cpv"]) == 10
     assert isinstance(data["estimated_total"], str) and data["estimated_total"].count(".") == 1
     assert Decimal(data["estimated_total"]) == sum(Decimal(lot["estimated_value"]) for lot in data["lots"])
+    assert Decimal(data["maximum_total"]) == sum(Decimal(lot["maximum_value"]) for lot in data["lots"])
+    with demo() as session:  # stored at build time, the same figures as the JSON (R22)
+        assert sum(lot.maximum_value for lot in session.scalars(select(Lot))) == Decimal(data["maximum_total"])
 
 
 def test_building_twice_prints_the_same_json(demo):

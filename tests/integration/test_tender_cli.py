@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
+from support import FIXED_NOW
 from einkauf.cli import main
 from einkauf.demo.services import load_demo
 from einkauf.rounds.services import close_round
 
 
 @pytest.fixture
-def built(cli_database):
+def built(cli_database, fixed_clock):
     with cli_database() as session:
         load_demo(session, "demo-passwort-1")
         session.commit()
@@ -27,7 +28,8 @@ def built(cli_database):
 
 
 def _day(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    """A day `days` after the fixed "today" of the suite (support.FIXED_NOW)."""
+    return (FIXED_NOW.date() + timedelta(days=days)).isoformat()
 
 
 def test_json_names_reference_procedure_threshold_total_reason_and_every_lot(built):
@@ -35,28 +37,34 @@ def test_json_names_reference_procedure_threshold_total_reason_and_every_lot(bui
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"reference", "procedure", "threshold", "estimated_total", "reason", "lots"}
+    assert set(data) == {"reference", "procedure", "threshold", "value_basis", "estimated_total", "maximum_total",
+                         "reason", "lots"}
     assert data["reference"] == "EK-2027-01"
     assert data["estimated_total"] == built["estimated_total"]
     assert [lot["number"] for lot in data["lots"]] == [lot["number"] for lot in built["lots"]]
     assert [lot["estimated_value"] for lot in data["lots"]] == [lot["estimated_value"] for lot in built["lots"]]
-    eu = Decimal(data["estimated_total"]) >= Decimal(data["threshold"])
+    assert data["value_basis"] == "maximum"
+    assert data["maximum_total"] == built["maximum_total"]
+    assert [lot["maximum_value"] for lot in data["lots"]] == [lot["maximum_value"] for lot in built["lots"]]
+    eu = Decimal(data["maximum_total"]) >= Decimal(data["threshold"])
     assert data["procedure"] == ("Offenes Verfahren (VgV)" if eu else "Öffentliche Ausschreibung (UVgO)")
-    assert data["threshold"] in ("216000.00", "221000.00")
-    assert "geschätzte Auftragswert" in data["reason"]
+    assert data["threshold"] == "216000.00"  # in force 14 days after the fixed "today", 01.12.2026
+    assert "geschätzte Auftragswert" in data["reason"] and "Maßgeblich ist der Höchstwert" in data["reason"]
     for lot in data["lots"]:
-        assert set(lot) == {"number", "cpv_code", "additional_cpv_codes", "estimated_value", "procedure",
-                            "small_lot_quota"}
+        assert set(lot) == {"number", "cpv_code", "additional_cpv_codes", "estimated_value", "maximum_value",
+                            "procedure", "small_lot_quota"}
         assert isinstance(lot["small_lot_quota"], bool)
     assert [(lot["cpv_code"], lot["additional_cpv_codes"]) for lot in data["lots"]] == [
         (lot["cpv"], lot["additional_cpv_codes"]) for lot in built["lots"]]
-    quota = sum(Decimal(lot["estimated_value"]) for lot in data["lots"] if lot["small_lot_quota"])
-    assert quota * 5 <= Decimal(data["estimated_total"])
+    quota = sum(Decimal(lot["maximum_value"]) for lot in data["lots"] if lot["small_lot_quota"])
+    assert quota * 5 <= Decimal(data["maximum_total"])  # the quota uses the same basis
 
 
 def test_a_second_tender_of_the_same_round_is_refused_until_the_first_is_cancelled(built):
     runner = CliRunner()
-    assert runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)]).exit_code == 0
+    first = runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)])
+    assert first.exit_code == 0, first.output
+    assert "(maßgeblich: Höchstwert; EU-Schwellenwert 216.000,00 €)" in first.stdout
 
     again = runner.invoke(main, ["tender", "create", "2027", "--publication-date", _day(20)])
     rebuild = runner.invoke(main, ["lots", "build", "2027"])
@@ -74,7 +82,7 @@ def test_a_second_tender_of_the_same_round_is_refused_until_the_first_is_cancell
 
 def test_a_short_deadline_is_refused_without_a_justification_and_created_with_one(built):
     runner = CliRunner()
-    publication = date.today() + timedelta(days=20)
+    publication = FIXED_NOW.date() + timedelta(days=20)
     deadline = (publication + timedelta(days=25)).isoformat() + " 10:00"
     args = ["tender", "create", "2027", "--json", "--publication-date", publication.isoformat(), "--deadline", deadline]
     assert Decimal(built["estimated_total"]) >= Decimal("216000")  # the demo is EU-wide: § 15 VgV applies
@@ -100,7 +108,7 @@ def test_the_question_deadline_option_is_checked_and_stored(built, cli_database)
     from einkauf.tenders.models import Tender
 
     runner = CliRunner()
-    publication = date.today() + timedelta(days=20)
+    publication = FIXED_NOW.date() + timedelta(days=20)
     args = ["tender", "create", "2027", "--publication-date", publication.isoformat()]
     late = runner.invoke(main, [*args, "--question-deadline", (publication + timedelta(days=60)).isoformat()])
     assert late.exit_code == 1 and "vor der Angebotsfrist" in late.stderr
@@ -133,7 +141,7 @@ def test_bad_options_fail_with_one_german_line_and_create_nothing(built, args, m
     assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0  # still no tender
 
 
-def test_a_round_without_lots_cannot_be_frozen(cli_database):
+def test_a_round_without_lots_cannot_be_frozen(cli_database, fixed_clock):
     with cli_database() as session:
         load_demo(session, "demo-passwort-1")
         session.commit()
@@ -292,3 +300,48 @@ def test_a_file_where_the_folder_should_be_is_refused_before_generating(frozen, 
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert _documents(cli_database) == 0
+
+
+def test_without_a_date_the_tender_is_published_in_14_days_of_the_fixed_clock(built):
+    result = CliRunner().invoke(main, ["tender", "create", "2027", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["threshold"] == "216000.00"
+    assert "15.12.2026" in json.loads(result.stdout)["reason"]  # 01.12.2026 + 14 days
+
+
+def test_thresholds_list_and_add_on_the_command_line(cli_database, fixed_clock):
+    runner = CliRunner()
+    listed = runner.invoke(main, ["thresholds", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)["thresholds"]
+    assert [(r["amount"], r["valid_from"], r["valid_to"], r["in_use"]) for r in rows] == [
+        ("221000.00", "2024-01-01", "2025-12-31", False), ("216000.00", "2026-01-01", "2027-12-31", False)]
+    assert {r["kind"] for r in rows} == {"supplies_services_subcentral"}
+
+    added = runner.invoke(main, ["thresholds", "add", "--amount", "230.000,00", "--from", "2028-01-01",
+                                 "--to", "31.12.2029", "--source", "Delegierte Verordnung (EU) 2027/1"])
+    assert added.exit_code == 0, added.output
+    assert "230.000,00 €" in added.stdout and "01.01.2028–31.12.2029" in added.stdout
+    plain = runner.invoke(main, ["thresholds", "list"])
+    assert "01.01.2028–31.12.2029: 230.000,00 €" in plain.stdout
+
+    overlap = runner.invoke(main, ["thresholds", "add", "--amount", "1000", "--from", "2029-06-01",
+                                   "--to", "2031-12-31"])
+    assert overlap.exit_code == 1
+    assert "überschneidet sich" in overlap.stderr and len(overlap.stderr.strip().splitlines()) == 1
+    for args, message in ((["--amount", "abc"], "kein Betrag"), (["--amount", "0"], "größer als 0,00 €"),
+                          (["--amount", "1000.001"], "zwei Nachkommastellen")):
+        bad = runner.invoke(main, ["thresholds", "add", *args, "--from", "2032-01-01", "--to", "2033-12-31"])
+        assert bad.exit_code == 1 and message in bad.stderr, bad.output
+    backwards = runner.invoke(main, ["thresholds", "add", "--amount", "1000", "--from", "2033-01-01",
+                                     "--to", "2032-12-31"])
+    assert backwards.exit_code == 1 and "liegt vor" in backwards.stderr
+    assert len(json.loads(runner.invoke(main, ["thresholds", "list", "--json"]).stdout)["thresholds"]) == 3
+    with cli_database() as session:
+        from sqlalchemy import select
+
+        from einkauf.audit.models import AuditEvent
+
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "threshold.create")).all()
+        assert [(e.actor_label, e.after["amount"]) for e in events] == [("cli", "230000.00")]

@@ -77,6 +77,9 @@ def test_the_data_names_every_lot_position_member_and_shares_that_add_up(db, ten
         assert sum(p.estimated_value for p in lot.positions) == lot.estimated_value
     assert len(data.lots[0].delivery_sites) == 3  # each city orders to one of its two sites
     assert data.estimated_total == frozen.estimated_total
+    assert (data.maximum_total, data.value_basis) == (frozen.maximum_total, "maximum")
+    assert [lot.maximum_value for lot in data.lots] == [lot.maximum_value for lot in frozen.lots]
+    assert data.maximum_total == sum(lot.maximum_value for lot in data.lots) > data.estimated_total
 
 
 def test_generating_writes_three_registered_files_and_again_makes_new_versions(db, tender, tmp_path):
@@ -113,6 +116,10 @@ def test_the_bidder_pdf_lists_lots_positions_members_and_no_prices_while_the_rec
     for lot in frozen.lots:
         assert f"{lot.estimated_value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") not in bidder
     assert "4,99" in record and frozen.reference in record
+    flat = " ".join(record.split())
+    maximum = f"{frozen.maximum_total:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") + " €"
+    assert maximum in flat and "Maßgeblich ist der Höchstwert aller" in flat
+    assert maximum not in " ".join(bidder.split())  # R7: no values for bidders
     reader = PdfReader(io.BytesIO(read_document(tmp_path, documents[DocumentKind.BIDDER_PDF])))
     assert not any("/Annots" in page for page in reader.pages)
 

@@ -67,8 +67,9 @@ def test_freezing_decides_the_procedure_with_the_small_lots_proposal_and_keeps_t
     assert tender.plan_id == get_plan(db, rnd.id).id
     data = tender_json(tender)
     assert data["lots"][1] == {"number": "2", "cpv_code": "30192000-1", "additional_cpv_codes": [],
-                               "estimated_value": "20000.00", "procedure": NATIONAL_PROCEDURES[0],
-                               "small_lot_quota": True}
+                               "estimated_value": "20000.00", "maximum_value": "24000.00",
+                               "procedure": NATIONAL_PROCEDURES[0], "small_lot_quota": True}
+    assert (data["value_basis"], data["maximum_total"]) == ("maximum", "283200.00")
     assert "216.000,00 €" in data["reason"] and "236.000,00 €" in data["reason"]
     assert db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "tender.freeze")).startswith(
         f"Vergabeverfahren {tender.reference}")
@@ -209,3 +210,92 @@ def test_cancelling_needs_a_reason_happens_once_and_is_audited(db, world):
         cancel_tender(db, "c", tender.id, "Noch einmal")
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "tender.cancel"))
     assert event.after == {"status": "cancelled", "reason": "Fehler im Leistungsverzeichnis"}
+
+
+# --- value basis (Art. 5 Abs. 5 RL 2014/24/EU) and thresholds as data -------------------------------
+
+@pytest.fixture
+def framework(db, make_round, make_member, make_category, make_product):
+    """One lot estimated at 215,999.99 € whose maximum quantities are worth 431,999.98 €:
+    1 unit a year for 12 months at 215,999.99 €, buffer 100 % → maximum quantity 2."""
+    rnd = make_round(closed=True)
+    rnd.contract_term_months, rnd.extension_months, rnd.max_quantity_buffer_pct = 12, 0, Decimal("100.00")
+    machine = make_product(make_category(name="Großgeräte"), price="215999.99")
+    city = make_member()
+    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
+    db.add(submission)
+    db.flush()
+    db.add(DemandLine(submission_id=submission.id, product_id=machine.id, quantity=Decimal("1"),
+                      delivery_site_id=city.delivery_sites[0].id, cost_centre="K1", budget_account="S1"))
+    db.flush()
+    result = build_lots(db, "test", rnd.id)
+    assert (result.estimated_total, result.maximum_total) == (Decimal("215999.99"), Decimal("431999.98"))
+    return rnd
+
+
+def test_a_framework_below_the_threshold_by_its_estimate_but_not_by_its_maximum_goes_eu_wide(db, framework):
+    plan = get_plan(db, framework.id)
+    assert plan.maximum_total == Decimal("431999.98")
+    assert [(lot.estimated_value, lot.maximum_value) for lot in plan.lots] == [
+        (Decimal("215999.99"), Decimal("431999.98"))]
+    assert [(p.maximum_quantity, p.maximum_value) for p in plan.lots[0].positions] == [
+        (Decimal("2.000"), Decimal("431999.98"))]
+
+    tender = _freeze(db, framework)
+
+    assert tender.eu_wide and tender.procedure == "Offenes Verfahren (VgV)"
+    assert (tender.value_basis, tender.estimated_total, tender.maximum_total) == (
+        "maximum", Decimal("215999.99"), Decimal("431999.98"))
+    assert tender.lots[0].maximum_value == Decimal("431999.98")
+    data = tender_json(tender)
+    assert (data["value_basis"], data["estimated_total"], data["maximum_total"]) == (
+        "maximum", "215999.99", "431999.98")
+    assert "Maßgeblich ist der Höchstwert aller" in data["reason"]
+    assert "431.999,98 €" in data["reason"] and "215.999,99 €" in data["reason"]
+
+
+def test_with_the_round_set_to_the_estimate_the_same_framework_goes_national(db, framework):
+    from einkauf.rounds.services import set_value_basis
+
+    set_value_basis(db, "coordinator@example.org", framework.id, "estimate", expected_version=framework.version)
+
+    tender = _freeze(db, framework)
+
+    assert not tender.eu_wide and tender.procedure == NATIONAL_PROCEDURES[0]
+    assert tender.value_basis == "estimate" and tender.maximum_total == Decimal("431999.98")
+    assert "Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich" in tender.reasons
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "round.update")).one()
+    assert (event.before, event.after) == ({"value_basis": "maximum"}, {"value_basis": "estimate"})
+
+
+def test_the_value_basis_cannot_change_while_a_tender_is_active_and_a_stale_change_is_refused(db, framework):
+    from einkauf.rounds.services import set_value_basis
+
+    with pytest.raises(StaleVersion):
+        set_value_basis(db, "k", framework.id, "estimate", expected_version=framework.version + 1)
+    with pytest.raises(ValidationFailed, match="maßgebliche Wert"):
+        set_value_basis(db, "k", framework.id, "annual", expected_version=framework.version)
+    tender = _freeze(db, framework)
+    with pytest.raises(InvalidState, match=tender.reference):
+        set_value_basis(db, "k", framework.id, "estimate", expected_version=framework.version)
+    assert framework.value_basis == "maximum"
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "round.update")) == 0
+
+
+def test_a_publication_date_without_a_threshold_row_is_refused_until_an_admin_adds_one(db, world):
+    from einkauf.lots.procedure import ThresholdMissing
+    from einkauf.thresholds.services import add_threshold
+
+    rnd, _, _ = world
+    publish = date(2028, 2, 1)
+    deadline = datetime(2028, 3, 20, 12, 0, tzinfo=BERLIN)
+    with pytest.raises(ThresholdMissing) as caught:
+        _freeze(db, rnd, publication_date=publish, submission_deadline=deadline)
+    assert "01.02.2028" in caught.value.message and "einkauf thresholds add" in caught.value.message
+
+    add_threshold(db, "admin@example.org", amount=Decimal("230000.00"), valid_from=date(2028, 1, 1),
+                  valid_to=date(2029, 12, 31))
+    tender = _freeze(db, rnd, publication_date=publish, submission_deadline=deadline)
+
+    assert (tender.threshold_amount, tender.threshold_valid_from) == (Decimal("230000.00"), date(2028, 1, 1))
+    assert "230.000,00 €" in tender.reasons

@@ -93,3 +93,41 @@ def test_unit_prices_keep_up_to_four_places():
     assert format_price_de(Decimal("2.5")) == "2,50 €"
     assert format_price_de(Decimal("0.0045")) == "0,0045 €"
     assert format_price_de(Decimal("1234")) == "1.234,00 €"
+
+
+# --- value basis: estimate and maximum value per lot and in total --------------------------------
+
+def _with_maximum(value_basis: str = "maximum"):
+    base = make_tender()
+    lots = tuple(replace(lot, maximum_value=lot.estimated_value * 2) for lot in base.lots)
+    return replace(base, lots=lots, maximum_total=base.estimated_total * 2, value_basis=value_basis)
+
+
+def _flat(data: bytes) -> str:
+    return re.sub(r"\s+", " ", "\n".join(pages_of(data)))
+
+
+def test_the_record_shows_both_values_per_lot_and_in_total_and_the_maximum_decides():
+    tender = _with_maximum()
+    text = _flat(build_record_pdf(tender, generated_at=GENERATED_AT))
+    assert "Maßgeblicher Wert: geschätzter Wert und Höchstwert" in text
+    for lot in tender.lots:
+        assert format_money_de(lot.estimated_value) in text and format_money_de(lot.maximum_value) in text
+    assert format_money_de(tender.maximum_total) in text  # 56.719,56 €
+    assert "Maßgeblich ist der Höchstwert aller für die Laufzeit der Rahmenvereinbarung geplanten Aufträge" in text
+    assert "Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV" in text
+    assert "Höchstwert (Höchstmengen): 56.719,56 €" in text
+    assert "Höchstwert 56.719,56 €: 159.280,44 € unter dem Schwellenwert" in text  # the decisive value
+
+
+def test_with_the_estimate_setting_the_record_says_the_estimate_decided():
+    text = _flat(build_record_pdf(_with_maximum("estimate"), generated_at=GENERATED_AT))
+    assert "Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich" in text
+    assert "Geschätzter Wert (Einstellung der Bedarfsabfrage): 28.359,78 €" in text
+    assert "Geschätzter Wert 28.359,78 €: 187.640,22 € unter dem Schwellenwert" in text
+
+
+def test_maximum_values_that_do_not_add_up_are_refused():
+    tender = replace(_with_maximum(), maximum_total=Decimal("1.00"))
+    with pytest.raises(ValueError, match="maximum total"):
+        build_record_pdf(tender, generated_at=GENERATED_AT)

@@ -8,7 +8,8 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from einkauf.lots.procedure import LotValue, check_small_lots, decide_procedure, propose_small_lots
+from einkauf.lots.procedure import (DEFAULT_THRESHOLDS, LotValue, check_small_lots, decide_procedure,
+                                    propose_small_lots)
 from einkauf.lots.rules import (
     CategoryInput,
     LotRules,
@@ -176,13 +177,27 @@ def test_the_small_lots_proposal_always_passes_the_check_and_takes_as_many_lots_
 @given(lot_values)
 def test_the_decision_is_eu_wide_exactly_when_the_total_reaches_the_threshold(values):
     lots = [LotValue(str(i), v) for i, v in enumerate(values, start=1)]
-    decision = decide_procedure(lots, date(2026, 6, 1))
+    decision = decide_procedure(lots, date(2026, 6, 1), thresholds=DEFAULT_THRESHOLDS)
     total = sum(values, Decimal(0))
     assert decision.estimated_total == total
     assert decision.eu_wide == (total >= Decimal("216000.00"))
     quota = [lot for lot in decision.lots if lot.small_lot_quota]
     assert not quota or decision.eu_wide
     assert check_small_lots([lot.number for lot in quota], lots, total, eu_wide=decision.eu_wide) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(lot_values, st.lists(st.integers(0, 10_000_000).map(lambda c: Decimal(c).scaleb(-2)), min_size=8, max_size=8),
+       st.sampled_from(["maximum", "estimate"]))
+def test_the_chosen_basis_alone_decides_the_threshold_and_the_quota(values, extras, basis):
+    lots = [LotValue(str(i), v, v + extra) for i, (v, extra) in enumerate(zip(values, extras), start=1)]
+    decision = decide_procedure(lots, date(2026, 6, 1), thresholds=DEFAULT_THRESHOLDS, value_basis=basis)
+    decisive = sum((lot.value(basis) for lot in lots), Decimal(0))
+    assert decision.decisive_total == decisive
+    assert decision.maximum_total == sum((lot.maximum for lot in lots), Decimal(0)) >= decision.estimated_total
+    assert decision.eu_wide == (decisive >= Decimal("216000.00"))
+    quota = [lot.number for lot in decision.lots if lot.small_lot_quota]
+    assert check_small_lots(quota, lots, decisive, eu_wide=decision.eu_wide, value_basis=basis) == []
 
 
 @given(quantity=st.integers(min_value=0, max_value=10**12), price=st.integers(min_value=0, max_value=10**9),

@@ -23,7 +23,9 @@ from einkauf.lots.rules import (
     lots_build_json,
     maximum_quantity,
     plan_lots,
+    plan_maximum_total,
     plan_total,
+    position_maximum_value,
     position_estimated_value,
     position_for_demand,
     term_years,
@@ -376,14 +378,36 @@ def test_a_planned_lot_serialises_to_the_json_contract():
     [lot] = plan_lots(CATEGORIES, [pos(OFFICE, 1, "B-1", "", "3", "33.33", "05913000")], LotRules(),
                       term_months_total=48)
     assert lot.to_json() == {"number": "1", "title": "Bürobedarf", "cpv": "30192000-1", "additional_cpv_codes": [],
-                             "members": ["05913000"], "positions": 1, "estimated_value": "399.96"}
+                             "members": ["05913000"], "positions": 1, "estimated_value": "399.96",
+                             "maximum_value": "399.96"}
+
+
+def test_the_maximum_value_is_the_maximum_quantity_times_the_price_rounded_once_per_position():
+    # 1.5 per year × 48 months = 6 estimated, + 20 % = 7.2 → 8 maximum; 8 × 2.35 = 18.80.
+    # 0.333 per year × 48 months = 1.332, + 20 % = 1.5984 → 2 maximum; 2 × 0.125 = 0.25.
+    [lot] = plan_lots(CATEGORIES, [pos(OFFICE, 1, "B-1", "", "1.5", "2.35", "05913000"),
+                                   pos(OFFICE, 2, "B-2", "", "0.333", "0.125", "05913000")], LotRules(),
+                      term_months_total=48, buffer_pct=D("20"))
+    first, second = lot.positions
+    assert (first.maximum_quantity, first.maximum_value) == (D("8"), D("18.80"))
+    assert first.estimated_value == D("14.10")
+    assert (second.maximum_quantity, second.maximum_value) == (D("2"), D("0.25"))
+    assert lot.maximum_value == D("19.05") == first.maximum_value + second.maximum_value
+    assert plan_maximum_total([lot]) == D("19.05")
+
+
+def test_position_maximum_value_rounds_half_up_to_cents():
+    assert position_maximum_value(D("1"), D("0.125")) == D("0.13")
+    assert position_maximum_value(D("3"), D("33.33")) == D("99.99")
+    assert position_maximum_value(D("0.5"), D("0.0125")) == D("0.01")  # 0.00625 → 0.01
+    assert position_maximum_value(D("0"), D("9.99")) == D("0.00")
 
 
 def test_the_build_summary_serialises_to_the_json_contract():
     lots = plan_lots(CATEGORIES, [pos(OFFICE, 1, "B-1", "", "1", "0.10", "05913000"),
                                   pos(PAPER, 2, "P-1", "", "10", "0.10", "05111000")], LotRules(), term_months_total=12)
     assert lots_build_json("2027", 2, 5, lots) == {
-        "round": "2027", "members": 2, "demand_lines": 5, "estimated_total": "1.10",
+        "round": "2027", "members": 2, "demand_lines": 5, "estimated_total": "1.10", "maximum_total": "1.10",
         "lots": [lots[0].to_json(), lots[1].to_json()],
     }
 

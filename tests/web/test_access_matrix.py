@@ -78,6 +78,12 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("rounds.round_open", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("rounds.round_close", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("rounds.round_overview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    # An empty post is refused with a message on the round page (303).
+    ("rounds.round_value_basis", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    # Thresholds: admins maintain them, coordinators read them; an empty post re-renders the form.
+    ("thresholds.threshold_list", "GET"): ({}, COORDINATOR_AND_ADMIN),
+    ("thresholds.threshold_add", "POST"): ({}, ADMIN_ONLY),
+    ("thresholds.threshold_delete", "POST"): ({"threshold_id": "threshold"}, (SIGN_IN_FIRST, 403, 403, 403, 403, 303)),
     ("demand.start", "GET"): ({}, OFFICERS),
     ("demand.submission", "GET"): ({"round_id": "open_round"}, OFFICERS),
     ("demand.category", "GET"): ({"round_id": "open_round", "category_id": "category"}, OFFICERS),
@@ -184,8 +190,23 @@ def world(db, make_member, make_user, make_category, make_product, make_round):
         "product": make_product(category=category).id,
         "draft_round": make_round().id,
         "open_round": make_round(opened=True).id,
+        "threshold": _threshold(db),
         **_tender(db, make_round(closed=True)),
     }
+
+
+def _threshold(db) -> int:
+    """A threshold row no tender uses (far in the future, so it overlaps nothing)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from einkauf.thresholds.models import EuThreshold
+
+    row = EuThreshold(kind="supplies_services_subcentral", amount=Decimal("250000.00"), valid_from=date(2040, 1, 1),
+                      valid_to=date(2041, 12, 31))
+    db.add(row)
+    db.flush()
+    return row.id
 
 
 def _tender(db, rnd) -> dict:

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +13,10 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.models import LotPlan
 from einkauf.rounds.services import close_round
 
-BERLIN = ZoneInfo("Europe/Berlin")
+# The plan page decides the procedure for a publication "in 14 days" unless a date is given: a
+# fixed "today" keeps the threshold (and the result) independent of the day the suite runs.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
 
 
 def text(response) -> str:
@@ -113,8 +115,12 @@ def test_a_total_above_the_threshold_calls_for_an_eu_wide_procedure(client, as_r
     assert "Offenes Verfahren (VgV)" in element(page, "procedure")
     assert element(page, "threshold").startswith("216.000,00 €")
     assert element(page, "publication-date") == "01.03.2027"
-    assert "24.000,00 € darüber" in element(page, "reasons")
-    assert "nein" in re.search(r'id="verfahren-los-1">(.*?)</tr>', page, re.S).group(1)
+    # The maximum value decides: 72 × 1.000,00 € × 4 (buffer 20 %) = 288.000,00 €.
+    assert element(page, "plan-maximum") == "288.000,00 €"
+    assert "72.000,00 € darüber" in element(page, "reasons")
+    assert "Höchstwert" in element(page, "value-basis")
+    row = re.search(r'id="verfahren-los-1">(.*?)</tr>', page, re.S).group(1)
+    assert "nein" in row and "240.000,00 €" in row and "288.000,00 €" in row
 
 
 def test_a_total_below_the_threshold_goes_to_the_national_procedure(client, as_role, closed_round):
@@ -127,7 +133,7 @@ def test_a_total_below_the_threshold_goes_to_the_national_procedure(client, as_r
     assert "Öffentliche Ausschreibung (UVgO)" in element(page, "procedure")
     assert "national" in element(page, "procedure")
     assert element(page, "threshold").startswith("221.000,00 €")  # the 2024–25 row for a date in 2025
-    assert "217.000,00 € unter dem EU-Schwellenwert" in element(page, "reasons")
+    assert "216.200,00 € unter dem EU-Schwellenwert" in element(page, "reasons")  # maximum 4.800,00 €
 
 
 def test_an_invalid_publication_date_is_reported_and_the_default_in_two_weeks_is_used(
@@ -138,7 +144,7 @@ def test_an_invalid_publication_date_is_reported_and_the_default_in_two_weeks_is
 
     page = text(client.get(f"/runden/{rnd.id}/lose?veroeffentlichung=31.02.2027"))
 
-    default = datetime.now(BERLIN).date() + timedelta(days=14)
+    default = date(2026, 12, 15)  # 14 days after the fixed "today" (support.FIXED_NOW)
     assert "Der geplante Veröffentlichungstag ist ungültig" in element(page, "date-note")
     assert element(page, "publication-date") == default.strftime("%d.%m.%Y")
     assert f'value="{default.isoformat()}"' in page
@@ -202,3 +208,19 @@ def test_the_page_reads_in_english_for_english_visitors(client, as_role, closed_
     page = text(client.get(f"/runden/{rnd.id}/lose"))
 
     assert "Lots of demand round" in page and "Procedure per lot" in page
+
+
+def test_with_the_estimate_setting_the_plan_page_tests_the_estimate_and_says_so(client, as_role, closed_round, db):
+    rnd = closed_round(price="900.00", quantity="60")  # estimate 216.000,00 €, maximum 259.200,00 €
+    rnd.value_basis = "estimate"
+    db.flush()
+    as_role("coordinator")
+    client.post(f"/runden/{rnd.id}/lose/bilden")
+
+    page = text(client.get(f"/runden/{rnd.id}/lose?veroeffentlichung=2027-03-01"))
+
+    assert "EU-weit" in element(page, "procedure")  # exactly at the threshold
+    assert "Geschätzter Wert" in element(page, "value-basis")
+    reasons = element(page, "reasons")
+    assert "Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich" in reasons
+    assert "erreicht genau den EU-Schwellenwert" in reasons and "259.200,00 €" in reasons

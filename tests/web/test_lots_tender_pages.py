@@ -15,6 +15,10 @@ from einkauf.lots.models import Lot, LotPlan
 from einkauf.lots.services import build_lots, get_plan, get_rule_set
 from einkauf.tenders.models import Tender, TenderStatus
 
+# The tender form proposes a publication "in 14 days": a fixed "today" keeps the threshold (and
+# the result) independent of the day the suite runs.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
 
 def text(response) -> str:
     return response.get_data(as_text=True).replace("\xa0", " ")
@@ -172,7 +176,7 @@ def test_a_short_deadline_is_shown_as_a_warning_and_needs_the_acknowledgement_an
     build_lots(db, "test", rnd.id)
     as_role("coordinator")
     _, data = _tender_form(client, rnd)
-    publication = date.today() + timedelta(days=14)
+    publication = date(2026, 12, 15)  # 14 days after the fixed "today" (support.FIXED_NOW)
     data["publication_date"] = publication.isoformat()
     data["deadline_date"] = (publication + timedelta(days=20)).isoformat()
 
@@ -291,7 +295,7 @@ def test_a_justification_too_long_for_the_form_is_refused_at_the_field_with_the_
     build_lots(db, "test", rnd.id)
     as_role("coordinator")
     _, data = _tender_form(client, rnd)
-    publication = date.today() + timedelta(days=14)
+    publication = date(2026, 12, 15)  # 14 days after the fixed "today" (support.FIXED_NOW)
     data.update(publication_date=publication.isoformat(), deadline_date=(publication + timedelta(days=20)).isoformat(),
                 acknowledge="y", deadline_justification="x" * 2001)
 
@@ -302,3 +306,92 @@ def test_a_justification_too_long_for_the_form_is_refused_at_the_field_with_the_
     assert 'id="deadline_justification-error"' in body and 'id="deadline-warnings"' in body
     assert 'name="acknowledge"' in body
     assert db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+
+
+# --- value basis on the pages (Art. 5 Abs. 5 RL 2014/24/EU) ---------------------------------------
+
+@pytest.fixture
+def framework_round(db, make_round, make_member, make_category, make_product):
+    """One lot estimated at 215.999,99 € whose maximum quantities are worth 431.999,98 €."""
+    rnd = make_round(closed=True)
+    rnd.contract_term_months, rnd.extension_months, rnd.max_quantity_buffer_pct = 12, 0, Decimal("100.00")
+    product = make_product(make_category(name="Großgeräte"), price="215999.99", short_text="Großkopierer")
+    city = make_member(name="Essen")
+    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
+    db.add(submission)
+    db.flush()
+    db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal("1"),
+                      delivery_site_id=city.delivery_sites[0].id))
+    db.flush()
+    build_lots(db, "test", rnd.id)
+    return rnd
+
+
+def _element(page: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', page, re.S)
+    assert match, element_id
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def test_the_tender_pages_show_both_values_and_decide_on_the_maximum(client, as_role, db, framework_round):
+    as_role("coordinator")
+    page, data = _tender_form(client, framework_round)
+
+    assert _element(page, "estimated-total") == "215.999,99 €"
+    assert _element(page, "maximum-total") == "431.999,98 €"
+    assert "Höchstwert" in _element(page, "value-basis")
+    assert "Offenes Verfahren (VgV)" in _element(page, "procedure")
+    response = client.post(f"/runden/{framework_round.id}/vergabe/neu", data=data)
+    assert response.status_code == 303, text(response)
+
+    detail = text(client.get(response.headers["Location"]))
+    assert _element(detail, "total") == "215.999,99 €" and _element(detail, "maximum-total") == "431.999,98 €"
+    assert "Höchstwert" in _element(detail, "value-basis")
+    assert "Maßgeblich ist der Höchstwert aller" in detail
+    row = re.search(r'id="vergabe-los-1">(.*?)</tr>', detail, re.S).group(1)
+    assert "215.999,99 €" in row and "431.999,98 €" in row
+
+
+def test_with_the_round_set_to_the_estimate_the_tender_goes_national_and_says_why(client, as_role, db,
+                                                                                 framework_round):
+    as_role("coordinator")
+    changed = client.post(f"/runden/{framework_round.id}/massgeblicher-wert",
+                          data={"value_basis": "estimate", "version": str(framework_round.version)})
+    assert changed.status_code == 303
+    assert "Geschätzter Wert" in _element(text(client.get(f"/runden/{framework_round.id}")), "round-value-basis")
+
+    page, data = _tender_form(client, framework_round)
+    assert "Geschätzter Wert" in _element(page, "value-basis")
+    assert "Öffentliche Ausschreibung (UVgO)" in _element(page, "procedure")
+    response = client.post(f"/runden/{framework_round.id}/vergabe/neu", data=data)
+
+    assert response.status_code == 303, text(response)
+    tender = db.scalar(select(Tender).where(Tender.round_id == framework_round.id))
+    assert (tender.eu_wide, tender.value_basis) == (False, "estimate")
+    assert "Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich" in tender.reasons
+    # Frozen: the basis cannot change any more (the tender keeps the one it was decided with).
+    refused = client.post(f"/runden/{framework_round.id}/massgeblicher-wert",
+                          data={"value_basis": "maximum", "version": str(framework_round.version)})
+    assert refused.status_code == 303
+    assert tender.reference in text(client.get(f"/runden/{framework_round.id}"))
+    db.refresh(framework_round)
+    assert framework_round.value_basis == "estimate"
+
+
+def test_a_bad_or_stale_value_basis_post_changes_nothing(client, as_role, db, framework_round):
+    from sqlalchemy import func
+
+    from einkauf.audit.models import AuditEvent
+
+    as_role("coordinator")
+    before = db.scalar(select(func.count()).select_from(AuditEvent))
+    for data in ({"value_basis": "jahreswert", "version": str(framework_round.version)},
+                 {"value_basis": "estimate", "version": str(framework_round.version + 5)},
+                 {"value_basis": "estimate"}):
+        response = client.post(f"/runden/{framework_round.id}/massgeblicher-wert", data=data)
+        assert response.status_code == 303
+    page = text(client.get(f"/runden/{framework_round.id}"))
+    assert "inzwischen von anderer Seite geändert" in page
+    db.refresh(framework_round)
+    assert framework_round.value_basis == "maximum"
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == before

@@ -24,6 +24,7 @@ def urls(make_member, make_round):
         "rounds.round_overview": ("GET", f"/runden/{draft.id}/uebersicht"),
         "rounds.submission_reopen": ("GET", f"/runden/{draft.id}/mitglieder/{member.id}/wieder-oeffnen"),
         "rounds.round_extend": ("GET", f"/runden/{draft.id}/frist-verlaengern"),
+        "rounds.round_value_basis": ("POST", f"/runden/{draft.id}/massgeblicher-wert"),
     }
 
 

@@ -314,3 +314,35 @@ def test_open_and_close_are_not_reachable_by_get(client, coordinator, make_round
     row = make_round()
     assert client.get(f"/runden/{row.id}/oeffnen").status_code == 405
     assert client.get(f"/runden/{row.id}/schliessen").status_code == 405
+
+
+# --- value basis of the threshold test (Art. 5 Abs. 5 RL 2014/24/EU) -----------------------------
+
+def test_a_new_round_decides_on_the_maximum_value_unless_the_estimate_is_chosen(client, coordinator, db):
+    assert client.post("/runden/neu", data=round_form()).status_code == 302
+    assert stored(db).value_basis == "maximum"
+    html = text(client.get("/runden/neu"))
+    assert 'name="value_basis"' in html and '<option selected value="maximum">' in html
+
+    assert client.post("/runden/neu", data=round_form(code="2032", value_basis="estimate")).status_code == 302
+    row = stored(db, "2032")
+    assert row.value_basis == "estimate"
+    assert "Geschätzter Wert (geschätzte Mengen" in text(client.get(f"/runden/{row.id}"))
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "round.create",
+                                                AuditEvent.entity_id == str(row.id))).one()
+    assert event.after["value_basis"] == "estimate"
+
+
+def test_an_unknown_value_basis_is_refused_at_the_field(client, coordinator, db):
+    response = client.post("/runden/neu", data=round_form(value_basis="jahreswert"))
+    assert response.status_code == 200
+    assert stored(db) is None
+
+
+def test_the_value_basis_of_a_draft_is_edited_with_the_round_and_audited(client, coordinator, db, make_round):
+    row = make_round(code="2033")
+    form = round_form(code="2033", value_basis="estimate", version=str(row.version))
+    assert client.post(f"/runden/{row.id}/bearbeiten", data=form).status_code == 302
+    assert stored(db, "2033").value_basis == "estimate"
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "round.update")).one()
+    assert event.before["value_basis"] == "maximum" and event.after["value_basis"] == "estimate"

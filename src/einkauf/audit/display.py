@@ -47,6 +47,7 @@ ENTITY_LABELS = {
     "export": N_("Export"),
     "setting": N_("Einstellung"),
     "demo": N_("Demodaten"),
+    "threshold": N_("Schwellenwert"),
     "catalogue": N_("Katalog"),
 }
 
@@ -97,6 +98,7 @@ FIELD_LABELS = {
     "contract_term_months": N_("Vertragslaufzeit (Monate)"),
     "extension_months": N_("Verlängerungsoptionen (Monate)"),
     "max_quantity_buffer_pct": N_("Puffer Höchstmenge (%)"),
+    "value_basis": N_("Maßgeblicher Wert"),
     "opened_at": N_("Geöffnet am"),
     "closed_at": N_("Geschlossen am"),
     "submitted_at": N_("Eingereicht am"),
@@ -135,6 +137,11 @@ FIELD_LABELS = {
     "source": N_("Quelle"),
     "reopened_until": N_("Wieder geöffnet bis"),
     "category": N_("Warengruppe"),
+    "amount": N_("Betrag (€)"),
+    "valid_from": N_("Gültig ab"),
+    "valid_to": N_("Gültig bis"),
+    "kind": N_("Art"),
+    "maximum_total": N_("Höchstwert (€)"),
 }
 
 ROLE_LABELS = {

@@ -252,6 +252,9 @@ class TenderLot:
     member_shares: tuple[MemberShare, ...] = ()
     additional_cpv: tuple[CpvEntry, ...] = ()
     annual_value: Decimal = Decimal("0.00")  # Σ of the lot's rounded annual rows (R1, R22)
+    # Record only: the value at the maximum quantities (Σ maximum quantity × reference price,
+    # each half-up to cents); None when not known (then the estimate stands for it).
+    maximum_value: Decimal | None = None
 
     def __post_init__(self):
         _tuples(self)
@@ -260,6 +263,8 @@ class TenderLot:
         codes = [self.cpv_code, *(entry.code for entry in self.additional_cpv)]
         if len(set(codes)) != len(codes):
             raise ValueError(f"lot {self.number}: a CPV code appears twice: {codes}")
+        if self.maximum_value is not None:
+            _decimal(self.maximum_value, "TenderLot.maximum_value", places=2)
         for what, values in (("OZ", [p.oz for p in self.positions]),
                              ("product number", [p.product_number for p in self.positions])):
             if len(set(values)) != len(values):
@@ -307,7 +312,9 @@ class TenderDocument:
     defaults are DEFAULT_INVITATION_TEXT and DEFAULT_CONDITIONS_TEXT.
     Freezing: frozen_at (aware), frozen_by (display name or e-mail of the coordinator).
     Record only (R4): procedure_reasons (German sentences), threshold_amount with its
-    validity, estimated_total (sum of the lot values, § 3 Abs. 7 VgV).
+    validity, estimated_total (sum of the lot values, § 3 Abs. 7 VgV), maximum_total (sum of
+    the lots' maximum values) and value_basis ("maximum" or "estimate": the value the threshold
+    was tested with).
     """
 
     cooperative_name: str
@@ -345,6 +352,15 @@ class TenderDocument:
     scoring_formula: str = ""
     national_procedure: str = ""
     lot_rules: tuple[str, ...] = ()
+    maximum_total: Decimal | None = None
+    value_basis: str = "maximum"
+
+    @property
+    def decisive_total(self) -> Decimal:
+        """The total the threshold was tested with (see value_basis)."""
+        if self.value_basis == "maximum" and self.maximum_total is not None:
+            return self.maximum_total
+        return self.estimated_total
 
     def __post_init__(self):
         _tuples(self)
@@ -358,6 +374,10 @@ class TenderDocument:
         _months(self.extension_months, "extension_months")
         _decimal(self.threshold_amount, "threshold_amount", places=2)
         _decimal(self.estimated_total, "estimated_total", places=2)
+        if self.maximum_total is not None:
+            _decimal(self.maximum_total, "maximum_total", places=2)
+        if self.value_basis not in ("maximum", "estimate"):
+            raise ValueError(f"value_basis: 'maximum' or 'estimate' expected, not {self.value_basis!r}")
         if not self.lots:
             raise ValueError("a tender without lots has no documents")
         numbers = [lot.number for lot in self.lots]

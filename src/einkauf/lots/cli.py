@@ -1,9 +1,12 @@
 """`einkauf lots build ROUND [--json]`: build the lot plan of a closed round.
 
 With --json one JSON object on stdout (amounts as strings with two decimals):
-{"round", "members", "demand_lines", "estimated_total",
- "lots": [{"number", "title", "cpv", "additional_cpv_codes", "members", "positions", "estimated_value"}]}
+{"round", "members", "demand_lines", "estimated_total", "maximum_total", "value_basis",
+ "lots": [{"number", "title", "cpv", "additional_cpv_codes", "members", "positions", "estimated_value",
+ "maximum_value"}]}
 ("cpv" is the main CPV code; "additional_cpv_codes" the other codes of a merged lot, else []).
+maximum_total / maximum_value: at the maximum quantities × reference prices; value_basis: the
+round's setting ("maximum" or "estimate") that decides the threshold test at freezing.
 An unknown or not yet closed round: one German line on stderr, exit code 1 (main group).
 """
 from __future__ import annotations
@@ -22,6 +25,8 @@ def result_as_json(result) -> dict:
         "members": result.member_count,
         "demand_lines": result.demand_line_count,
         "estimated_total": f"{result.estimated_total:.2f}",
+        "maximum_total": f"{result.maximum_total:.2f}",
+        "value_basis": result.value_basis,
         "lots": [
             {
                 "number": lot.number,
@@ -31,6 +36,7 @@ def result_as_json(result) -> dict:
                 "members": lot.member_count,
                 "positions": lot.position_count,
                 "estimated_value": f"{lot.estimated_value:.2f}",
+                "maximum_value": f"{lot.maximum_value:.2f}",
             }
             for lot in result.lots
         ],
@@ -65,5 +71,7 @@ def register(main: click.Group, pass_ctx) -> None:
         for lot in result.lots:
             cpv = ", ".join([lot.cpv_code, *lot.additional_cpv_codes])
             click.echo(f"  Los {lot.number}: {lot.title} (CPV {cpv}) – {lot.position_count} Positionen, "
-                       f"{lot.member_count} Mitglieder, geschätzter Wert {_euro(lot.estimated_value)}")
-        click.echo(f"Geschätzter Gesamtauftragswert: {_euro(result.estimated_total)}")
+                       f"{lot.member_count} Mitglieder, geschätzter Wert {_euro(lot.estimated_value)}, "
+                       f"Höchstwert {_euro(lot.maximum_value)}")
+        click.echo(f"Geschätzter Gesamtauftragswert: {_euro(result.estimated_total)}; Höchstwert bei Abruf der "
+                   f"Höchstmengen: {_euro(result.maximum_total)}")

@@ -1,14 +1,13 @@
 """Forms of the lot plan page."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
-from einkauf import BERLIN
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
 from einkauf.lots.services import NATIONAL_PROCEDURES
 from einkauf.rounds.forms import GermanDateField
@@ -19,7 +18,9 @@ PUBLICATION_LEAD_DAYS = 14
 
 def default_publication_date(today: date | None = None) -> date:
     """Today (in Germany) plus two weeks: the planned publication date until the coordinator picks one."""
-    return (today or datetime.now(BERLIN).date()) + timedelta(days=PUBLICATION_LEAD_DAYS)
+    from einkauf import clock
+
+    return (today or clock.today_berlin()) + timedelta(days=PUBLICATION_LEAD_DAYS)
 
 
 class PublicationDateForm(EinkaufForm):

@@ -62,6 +62,8 @@ class LotPlan(Base):
     # Σ of the allocations' net values: one year's demand at reference prices (R1); the finance
     # exports reconcile against it.
     annual_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # Σ of the lots' maximum values (at the maximum quantities, R5).
+    maximum_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     # Demand lines of products the rules leave out (not allocated).
     excluded_line_count: Mapped[int] = mapped_column(Integer, default=0)
     # The rules the plan was built with (canonical JSON) and a stamp of everything the build read
@@ -112,6 +114,8 @@ class Lot(Base):
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     estimated_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     annual_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # Σ of its positions' maximum values (Art. 5 Abs. 5 RL 2014/24/EU: value of all call-offs).
+    maximum_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
 
     plan: Mapped[LotPlan] = relationship(back_populates="lots")
     positions: Mapped[list["LotPosition"]] = relationship(back_populates="lot", order_by="LotPosition.number",
@@ -158,6 +162,8 @@ class LotPosition(Base):
     estimated_value: Mapped[Decimal] = mapped_column(Money())
     # Σ of its allocations' net values (one year at the reference price, R1).
     annual_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # maximum_quantity × reference_price, half-up to cents (R1), computed by the pure plan.
+    maximum_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
 
     lot: Mapped[Lot] = relationship(back_populates="positions")
     product: Mapped[Product] = relationship()

@@ -1,7 +1,14 @@
 """Pure rules of the procedure decision (R4): EU thresholds as data, the threshold test and
 the small-lots quota of § 3 Abs. 9 VgV, with reasons in German words and numbers.
 
-No Flask, no SQLAlchemy: lot values in, a ProcedureDecision out.
+No Flask, no SQLAlchemy: lot values and the threshold rows (read from the database by the
+services) in, a ProcedureDecision out.
+
+Value basis: a framework agreement is valued at the maximum estimated value of all contracts
+envisaged for its whole term (Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV), i.e. at the
+maximum quantities (R5) × reference prices. That is the default basis of the threshold test
+and of the small-lots quota; a round may choose the estimate (estimated quantities) instead,
+and the reasons then say so. Both values are always stated.
 """
 from __future__ import annotations
 
@@ -12,10 +19,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import amount_json, format_date_de, format_money_de, format_number_de, lot_number_key
+from einkauf.texts import N_
 
 SUPPLIES_SERVICES_SUBCENTRAL = "supplies_services_subcentral"
 THRESHOLD_KINDS = {
-    SUPPLIES_SERVICES_SUBCENTRAL: "Liefer- und Dienstleistungen subzentraler öffentlicher Auftraggeber",
+    SUPPLIES_SERVICES_SUBCENTRAL: N_("Liefer- und Dienstleistungen subzentraler öffentlicher Auftraggeber"),
 }
 
 EU_OPEN_PROCEDURE = "Offenes Verfahren (VgV)"
@@ -47,11 +55,32 @@ class Threshold:
 
 
 # Delegated Regulations (EU) 2023/2495 (2024–25) and of 2025 (2026–27), applied through
-# § 106 GWB. A new biennium is a new row here, not a code change elsewhere.
+# § 106 GWB. Only the seed of the threshold table (einkauf.thresholds): the migration that
+# creates the table inserts these rows; afterwards the rows are data an admin maintains
+# (a new biennium is a new row, added on the page or with `einkauf thresholds add`).
 DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold(SUPPLIES_SERVICES_SUBCENTRAL, Decimal("221000.00"), date(2024, 1, 1), date(2025, 12, 31)),
     Threshold(SUPPLIES_SERVICES_SUBCENTRAL, Decimal("216000.00"), date(2026, 1, 1), date(2027, 12, 31)),
 )
+
+
+# Which value decides the threshold test and the small-lots quota (a setting of the round).
+VALUE_BASIS_MAXIMUM = "maximum"
+VALUE_BASIS_ESTIMATE = "estimate"
+VALUE_BASES = {
+    VALUE_BASIS_MAXIMUM: "Höchstwert (Höchstmengen × Schätzpreise)",
+    VALUE_BASIS_ESTIMATE: "geschätzter Wert (geschätzte Mengen × Schätzpreise)",
+}
+
+# Where the missing-row message sends the user.
+THRESHOLD_ADMIN_HINT = "Administration → Schwellenwerte (oder mit `einkauf thresholds add`)"
+
+
+def suggested_period(day: date) -> tuple[date, date]:
+    """The biennium of the EU thresholds that contains `day`: they are revised for two
+    calendar years starting in an even year (2024–2025, 2026–2027, 2028–2029, …)."""
+    start = day.year - (day.year % 2)
+    return date(start, 1, 1), date(start + 1, 12, 31)
 
 
 class ThresholdMissing(ValidationFailed):
@@ -66,19 +95,25 @@ class InvalidSmallLots(ValidationFailed):
         self.problems = list(problems)
 
 
-def threshold_for(day: date, kind: str = SUPPLIES_SERVICES_SUBCENTRAL,
-                  table: Iterable[Threshold] = DEFAULT_THRESHOLDS) -> Threshold:
-    """The threshold of `kind` in force on `day` (the planned publication date).
+def threshold_for(day: date, kind: str = SUPPLIES_SERVICES_SUBCENTRAL, *,
+                  table: Iterable[Threshold]) -> Threshold:
+    """The threshold of `kind` in force on `day` (the planned publication date), from `table`
+    (the rows of the threshold table).
 
-    Raises ThresholdMissing (German message) when no row, or more than one, covers the day."""
+    Raises ThresholdMissing (German message naming the date and what to add) when no row, or
+    more than one, covers the day."""
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(f"a date is expected, not {day!r}")
     rows = [row for row in table if row.kind == kind and row.covers(day)]
     kind_label = THRESHOLD_KINDS.get(kind, kind)
     if not rows:
+        start, end = suggested_period(day)
         raise ThresholdMissing(
             f"Für den geplanten Veröffentlichungstag {format_date_de(day)} ist kein EU-Schwellenwert "
-            f"({kind_label}) hinterlegt. Bitte die Schwellenwert-Tabelle ergänzen oder ein anderes Datum wählen.")
+            f"({kind_label}) hinterlegt. Bitte unter {THRESHOLD_ADMIN_HINT} einen Schwellenwert für "
+            f"„{kind_label}“ ergänzen, der den {format_date_de(day)} einschließt (für den Zeitraum "
+            f"{format_date_de(start)}–{format_date_de(end)} laut der geltenden Delegierten Verordnung der "
+            "EU-Kommission), oder ein anderes Datum wählen.")
     if len(rows) > 1:
         raise ThresholdMissing(
             f"Für den {format_date_de(day)} sind mehrere EU-Schwellenwerte ({kind_label}) hinterlegt: "
@@ -88,10 +123,27 @@ def threshold_for(day: date, kind: str = SUPPLIES_SERVICES_SUBCENTRAL,
 
 @dataclass(frozen=True)
 class LotValue:
-    """A lot's number and estimated value (sum of its rounded position values)."""
+    """A lot's number, estimated value and maximum value (each the sum of its rounded position
+    values; the maximum at the maximum quantities). Without a maximum value (a lot without
+    maximum quantities) the estimate is also the maximum."""
 
     number: str
     estimated_value: Decimal
+    maximum_value: Decimal | None = None
+
+    @property
+    def maximum(self) -> Decimal:
+        return self.estimated_value if self.maximum_value is None else self.maximum_value
+
+    def value(self, basis: str) -> Decimal:
+        """The value the threshold test and the small-lots quota use under `basis`."""
+        return self.maximum if _basis(basis) == VALUE_BASIS_MAXIMUM else self.estimated_value
+
+
+def _basis(basis: str) -> str:
+    if basis not in VALUE_BASES:
+        raise ValueError(f"unknown value basis {basis!r}; expected one of {sorted(VALUE_BASES)}")
+    return basis
 
 
 @dataclass(frozen=True)
@@ -102,11 +154,13 @@ class LotProcedure:
     estimated_value: Decimal
     procedure: str
     small_lot_quota: bool
+    maximum_value: Decimal | None = None
 
     def to_json(self) -> dict:
         return {
             "number": self.number,
             "estimated_value": amount_json(self.estimated_value),
+            "maximum_value": amount_json(self.estimated_value if self.maximum_value is None else self.maximum_value),
             "procedure": self.procedure,
             "small_lot_quota": self.small_lot_quota,
         }
@@ -123,6 +177,15 @@ class ProcedureDecision:
     estimated_total: Decimal
     lots: tuple[LotProcedure, ...]
     reasons: tuple[str, ...]
+    maximum_total: Decimal | None = None
+    value_basis: str = VALUE_BASIS_MAXIMUM
+
+    @property
+    def decisive_total(self) -> Decimal:
+        """The total the threshold was tested with (maximum or estimate, see value_basis)."""
+        if self.value_basis == VALUE_BASIS_MAXIMUM and self.maximum_total is not None:
+            return self.maximum_total
+        return self.estimated_total
 
     @property
     def reason(self) -> str:
@@ -137,7 +200,9 @@ class ProcedureDecision:
         return {
             "procedure": self.procedure,
             "threshold": amount_json(self.threshold.amount),
+            "value_basis": self.value_basis,
             "estimated_total": amount_json(self.estimated_total),
+            "maximum_total": amount_json(self.estimated_total if self.maximum_total is None else self.maximum_total),
             "reason": self.reason,
             "lots": [lot.to_json() for lot in self.lots],
         }
@@ -174,7 +239,14 @@ def is_small_lot(value: Decimal) -> bool:
     return value < SMALL_LOT_LIMIT
 
 
-def propose_small_lots(lots: Iterable[LotValue], total: Decimal) -> list[str]:
+def _value_words(basis: str) -> tuple[str, str]:
+    """(singular, dative plural) of the value a basis compares: "Höchstwert"/"Höchstwerten"."""
+    return (("Höchstwert", "Höchstwerten") if _basis(basis) == VALUE_BASIS_MAXIMUM
+            else ("geschätzten Wert", "geschätzten Werten"))
+
+
+def propose_small_lots(lots: Iterable[LotValue], total: Decimal, *,
+                       value_basis: str = VALUE_BASIS_MAXIMUM) -> list[str]:
     """A proposal for the small-lots quota: the lot numbers, in lot-number order.
 
     Rule: take the small lots (each below €80,000) by ascending value, ties by lot number, as
@@ -182,25 +254,28 @@ def propose_small_lots(lots: Iterable[LotValue], total: Decimal) -> list[str]:
     largest possible NUMBER of lots (the k cheapest lots are the k-subset with the smallest
     sum), which serves the purpose of the quota — small lots open to regional and small
     suppliers — and is deterministic and easy to retrace. The coordinator may choose
-    differently; check_small_lots checks any manual choice.
+    differently; check_small_lots checks any manual choice. Lot values and `total` are
+    those of `value_basis` (the same basis as the threshold test).
     """
-    candidates = sorted((lot for lot in lots if is_small_lot(lot.estimated_value)),
-                        key=lambda lot: (lot.estimated_value, lot_number_key(lot.number)))
+    candidates = sorted((lot for lot in lots if is_small_lot(lot.value(value_basis))),
+                        key=lambda lot: (lot.value(value_basis), lot_number_key(lot.number)))
     chosen: list[str] = []
     running = Decimal(0)
     for lot in candidates:
-        if not _within_quota(running + lot.estimated_value, total):
+        if not _within_quota(running + lot.value(value_basis), total):
             break  # every later candidate is at least as large
         chosen.append(lot.number)
-        running += lot.estimated_value
+        running += lot.value(value_basis)
     return sorted(chosen, key=lot_number_key)
 
 
 def check_small_lots(selection: Iterable[str], lots: Iterable[LotValue], total: Decimal, *,
-                     eu_wide: bool = True) -> list[str]:
-    """German problems of a manual small-lots choice (empty list: the choice is allowed)."""
+                     eu_wide: bool = True, value_basis: str = VALUE_BASIS_MAXIMUM) -> list[str]:
+    """German problems of a manual small-lots choice (empty list: the choice is allowed).
+    Lot values and `total` are those of `value_basis`."""
     selection = list(selection)
-    values = {lot.number: lot.estimated_value for lot in lots}
+    values = {lot.number: lot.value(value_basis) for lot in lots}
+    value_word, _ = _value_words(value_basis)
     problems: list[str] = []
     if selection and not eu_wide:
         problems.append("Die Kleinlosregelung (§ 3 Abs. 9 VgV) gilt nur in einem EU-weiten Verfahren; "
@@ -214,7 +289,7 @@ def check_small_lots(selection: Iterable[str], lots: Iterable[LotValue], total: 
         else:
             counted.append(number)
             if not is_small_lot(values[number]):
-                problems.append(f"Los {number} hat einen geschätzten Wert von {format_money_de(values[number])} "
+                problems.append(f"Los {number} hat einen {value_word} von {format_money_de(values[number])} "
                                 f"und liegt damit nicht unter {format_money_de(SMALL_LOT_LIMIT)}; es kann nicht "
                                 "nach § 3 Abs. 9 VgV national vergeben werden.")
     chosen_sum = sum((values[number] for number in counted), Decimal("0.00"))
@@ -227,20 +302,25 @@ def check_small_lots(selection: Iterable[str], lots: Iterable[LotValue], total: 
 
 
 def decide_procedure(lots: Sequence[LotValue], publication_date: date, *,
+                     thresholds: Iterable[Threshold],
+                     value_basis: str = VALUE_BASIS_MAXIMUM,
                      national_procedure: str = NATIONAL_DEFAULT,
                      eu_procedure: str = EU_OPEN_PROCEDURE,
                      small_lots: Iterable[str] | None = None,
-                     thresholds: Iterable[Threshold] = DEFAULT_THRESHOLDS,
                      kind: str = SUPPLIES_SERVICES_SUBCENTRAL) -> ProcedureDecision:
     """The procedure of a tender per R4.
 
-    total = Σ lot values (§ 3 Abs. 7 VgV); the threshold in force on the planned publication
-    date applies; total ≥ threshold (exactly at it included) → EU-wide `eu_procedure`;
-    otherwise every lot goes to the configured `national_procedure`.
-    In an EU procedure the small-lots quota is applied: small_lots=None → propose_small_lots;
-    a list → that manual choice (an empty list: no quota), checked; InvalidSmallLots if it
-    breaks the rules. Lots come back in lot-number order.
+    Both totals are summed over the lots (§ 3 Abs. 7 VgV): the estimate and the maximum value
+    (at the maximum quantities). `value_basis` picks the one that decides: "maximum" (default;
+    Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV) or "estimate" (a round setting). The threshold
+    of `thresholds` in force on the planned publication date applies; decisive total ≥
+    threshold (exactly at it included) → EU-wide `eu_procedure`; otherwise every lot goes to
+    the configured `national_procedure`. In an EU procedure the small-lots quota is applied
+    with the values of the same basis: small_lots=None → propose_small_lots; a list → that
+    manual choice (an empty list: no quota), checked; InvalidSmallLots if it breaks the rules.
+    Lots come back in lot-number order.
     """
+    basis = _basis(value_basis)
     lots = sorted(lots, key=lambda lot: lot_number_key(lot.number))
     small_lots = None if small_lots is None else list(small_lots)
     if not lots:
@@ -248,64 +328,87 @@ def decide_procedure(lots: Sequence[LotValue], publication_date: date, *,
     numbers = [lot.number for lot in lots]
     if len(set(numbers)) != len(numbers):
         raise ValueError(f"lot numbers must be unique: {numbers}")
-    threshold = threshold_for(publication_date, kind, thresholds)
-    total = sum((lot.estimated_value for lot in lots), Decimal("0.00"))
+    threshold = threshold_for(publication_date, kind, table=thresholds)
+    estimated_total = sum((lot.estimated_value for lot in lots), Decimal("0.00"))
+    maximum_total = sum((lot.maximum for lot in lots), Decimal("0.00"))
+    total = maximum_total if basis == VALUE_BASIS_MAXIMUM else estimated_total
     eu_wide = total >= threshold.amount
     count = len(lots)
-    subject = (f"Der geschätzte Auftragswert {'des Loses' if count == 1 else f'aller {count} Lose'} "
-               f"beträgt {format_money_de(total)}")
+    which = "des Loses" if count == 1 else f"aller {count} Lose"
+    if basis == VALUE_BASIS_MAXIMUM:
+        subject = (f"Der Höchstwert {which} beträgt {format_money_de(maximum_total)} (Höchstmengen × Schätzpreise "
+                   f"über die gesamte Laufzeit); der geschätzte Auftragswert zu den geschätzten Mengen beträgt "
+                   f"{format_money_de(estimated_total)}. Der Höchstwert")
+        basis_reason = ("Maßgeblich ist der Höchstwert aller für die Laufzeit der Rahmenvereinbarung geplanten "
+                        "Aufträge (Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV), also die Summe der Höchstwerte "
+                        "aller Lose (§ 3 Abs. 7 VgV) bei Abruf der Höchstmengen; auch die Kleinlosregelung "
+                        "(§ 3 Abs. 9 VgV) wird mit den Höchstwerten geprüft.")
+    else:
+        subject = (f"Der geschätzte Auftragswert {which} beträgt {format_money_de(estimated_total)} (geschätzte "
+                   f"Mengen × Schätzpreise); der Höchstwert bei Abruf der Höchstmengen beträgt "
+                   f"{format_money_de(maximum_total)}. Der geschätzte Auftragswert")
+        basis_reason = ("Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich (Summe der "
+                        "geschätzten Werte aller Lose, § 3 Abs. 7 VgV), nicht der Höchstwert bei Abruf der "
+                        f"Höchstmengen ({format_money_de(maximum_total)}); auch die Kleinlosregelung "
+                        "(§ 3 Abs. 9 VgV) wird mit den geschätzten Werten geprüft.")
     in_force = (f"EU-Schwellenwert von {format_money_de(threshold.amount)} (gültig "
                 f"{format_date_de(threshold.valid_from)}–{format_date_de(threshold.valid_to)}, "
                 f"§ 3 VgV i. V. m. § 106 GWB), der am geplanten Veröffentlichungstag "
                 f"{format_date_de(publication_date)} gilt")
-    basis = "Der Auftragswert ist die Summe der geschätzten Werte aller Lose (§ 3 Abs. 7 VgV)."
     reasons: list[str]
+
+    def decided_lot(lot: LotValue, procedure: str, quota: bool) -> LotProcedure:
+        return LotProcedure(lot.number, lot.estimated_value, procedure, quota, lot.maximum)
+
+    def decision(procedure: str, eu: bool, decided: list[LotProcedure]) -> ProcedureDecision:
+        return ProcedureDecision(procedure, eu, threshold, publication_date, estimated_total, tuple(decided),
+                                 tuple(reasons), maximum_total, basis)
 
     if not eu_wide:
         if small_lots:
-            raise InvalidSmallLots(check_small_lots(small_lots, lots, total, eu_wide=False))
+            raise InvalidSmallLots(check_small_lots(small_lots, lots, total, eu_wide=False, value_basis=basis))
         reasons = [
-            f"{subject} und liegt {format_money_de(threshold.amount - total)} unter dem {in_force}.",
-            basis,
+            f"{subject} liegt {format_money_de(threshold.amount - total)} unter dem {in_force}.",
+            basis_reason,
             f"Unterhalb des EU-Schwellenwerts gilt das nationale Vergaberecht; eingestellt ist: {national_procedure}.",
         ]
-        decided = [LotProcedure(lot.number, lot.estimated_value, national_procedure, False) for lot in lots]
-        return ProcedureDecision(national_procedure, False, threshold, publication_date, total,
-                                 tuple(decided), tuple(reasons))
+        return decision(national_procedure, False, [decided_lot(lot, national_procedure, False) for lot in lots])
 
     if total == threshold.amount:
-        comparison = (f"{subject} und erreicht genau den {in_force}; schon das Erreichen des "
+        comparison = (f"{subject} erreicht genau den {in_force}; schon das Erreichen des "
                       "Schwellenwerts verlangt ein EU-weites Verfahren.")
     else:
-        comparison = (f"{subject} und erreicht den {in_force}; er liegt "
+        comparison = (f"{subject} erreicht den {in_force}; er liegt "
                       f"{format_money_de(total - threshold.amount)} darüber.")
-    reasons = [comparison, basis, f"Das Vergabeverfahren wird EU-weit durchgeführt: {eu_procedure}."]
+    reasons = [comparison, basis_reason, f"Das Vergabeverfahren wird EU-weit durchgeführt: {eu_procedure}."]
 
     if small_lots is None:
-        chosen = propose_small_lots(lots, total)
+        chosen = propose_small_lots(lots, total, value_basis=basis)
         how = "Vorschlag des Systems"
     else:
         chosen = small_lots
-        problems = check_small_lots(chosen, lots, total)
+        problems = check_small_lots(chosen, lots, total, value_basis=basis)
         if problems:
             raise InvalidSmallLots(problems)
         how = "Auswahl der Koordination"
     chosen_set = set(chosen)
     limit = quota_limit(total)
+    _, values_word = _value_words(basis)
     if chosen:
         ordered = sorted(chosen_set, key=lot_number_key)
-        chosen_sum = sum((lot.estimated_value for lot in lots if lot.number in chosen_set), Decimal("0.00"))
+        chosen_sum = sum((lot.value(basis) for lot in lots if lot.number in chosen_set), Decimal("0.00"))
         one = len(ordered) == 1
         reasons.append(
-            f"Kleinlosregelung (§ 3 Abs. 9 VgV, {how}): {_lot_list(ordered)} "
+            f"Kleinlosregelung (§ 3 Abs. 9 VgV, {how}, geprüft mit den {values_word}): {_lot_list(ordered)} "
             f"{'liegt' if one else 'liegen je'} unter {format_money_de(SMALL_LOT_LIMIT)} und "
             f"{'macht' if one else 'machen zusammen'} {format_money_de(chosen_sum)} aus "
             f"({_share_pct(chosen_sum, total)} des Gesamtwerts; zulässig sind höchstens 20 %, also "
             f"{format_money_de(limit)}); {'es wird' if one else 'sie werden'} national vergeben: "
             f"{national_procedure}.")
-    elif not any(is_small_lot(lot.estimated_value) for lot in lots):
-        reasons.append(f"Kein Los liegt unter {format_money_de(SMALL_LOT_LIMIT)}; die Kleinlosregelung "
-                       "(§ 3 Abs. 9 VgV) kommt nicht in Betracht, alle Lose werden EU-weit vergeben.")
+    elif not any(is_small_lot(lot.value(basis)) for lot in lots):
+        reasons.append(f"Kein Los liegt mit seinem {_value_words(basis)[0]} unter {format_money_de(SMALL_LOT_LIMIT)}; "
+                       "die Kleinlosregelung (§ 3 Abs. 9 VgV) kommt nicht in Betracht, alle Lose werden EU-weit "
+                       "vergeben.")
     elif small_lots is None:
         reasons.append(f"Schon das kleinste Los unter {format_money_de(SMALL_LOT_LIMIT)} übersteigt 20 % des "
                        f"Gesamtwerts ({format_money_de(limit)}); die Kleinlosregelung (§ 3 Abs. 9 VgV) wird "
@@ -313,10 +416,6 @@ def decide_procedure(lots: Sequence[LotValue], publication_date: date, *,
     else:
         reasons.append("Die Kleinlosregelung (§ 3 Abs. 9 VgV) wird nicht genutzt (Auswahl der Koordination); "
                        "alle Lose werden EU-weit vergeben.")
-    decided = [
-        LotProcedure(lot.number, lot.estimated_value,
-                     national_procedure if lot.number in chosen_set else eu_procedure,
-                     lot.number in chosen_set)
-        for lot in lots
-    ]
-    return ProcedureDecision(eu_procedure, True, threshold, publication_date, total, tuple(decided), tuple(reasons))
+    return decision(eu_procedure, True, [
+        decided_lot(lot, national_procedure if lot.number in chosen_set else eu_procedure, lot.number in chosen_set)
+        for lot in lots])

@@ -13,7 +13,11 @@ Rounding decisions (all half-up, i.e. x.xx5 → x.xx + 0.01, never banker's roun
   § 3 VgV and is what the SQL of einkauf.lots.services computes:
   V = (A·p·T + 6000) div 12000 with A in thousandths and p in cents. For a one-year term it
   equals the R1 line value of the position (quantity × price, half-up to cents);
-- the value of a lot (and of a tender) is the sum of its rounded position values;
+- maximum value of a position = maximum quantity over the term × reference price, half-up to
+  cents (R1): the value of all call-offs the framework agreement allows, which decides the
+  threshold test by default (Art. 5 Abs. 5 RL 2014/24/EU, see einkauf.lots.procedure);
+- the value of a lot (and of a tender) is the sum of its rounded position values; likewise
+  the maximum value;
 - annual values, their value over the term and the members' shares beside it: lot_money (R22).
 All intermediate arithmetic is exact (fractions), so no float and no context precision can
 shift a half-cent.
@@ -134,6 +138,17 @@ def position_estimated_value(annual_quantity: Decimal, reference_price: Decimal,
     if thousandths is not None and cents is not None:
         return Decimal((thousandths * cents * months + 6000) // 12000).scaleb(-2)
     return _round_half_up(Fraction(annual_quantity) * Fraction(reference_price) * months / MONTHS_PER_YEAR, 2)
+
+
+def position_maximum_value(maximum_quantity: Decimal, reference_price: Decimal) -> Decimal:
+    """Value of a position at its maximum quantity over the term (R5) = maximum quantity ×
+    reference net price, rounded half-up to cents (R1). 120 × 2.35 = 282.00."""
+    maximum_quantity = _decimal(maximum_quantity, "maximum_quantity")
+    reference_price = _decimal(reference_price, "reference_price")
+    thousandths, cents = _scaled(maximum_quantity, 3), _scaled(reference_price, 2)
+    if thousandths is not None and cents is not None:
+        return Decimal((thousandths * cents + 500) // 1000).scaleb(-2)
+    return _round_half_up(Fraction(maximum_quantity) * Fraction(reference_price), 2)
 
 
 # --- German formatting (no Flask, no Babel: used in reasons, CLI and JSON) ------------------
@@ -281,6 +296,8 @@ class PlannedPosition:
     members: tuple
     regions: tuple[str, ...]
     annual_value: Decimal = Decimal("0.00")
+    # maximum_quantity × reference_price, half-up to cents (position_maximum_value).
+    maximum_value: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -302,6 +319,8 @@ class PlannedLot:
     estimated_value: Decimal
     annual_value: Decimal = Decimal("0.00")
     additional_cpvs: tuple[str, ...] = ()
+    # Σ of the positions' maximum values (at the maximum quantities).
+    maximum_value: Decimal = Decimal("0.00")
 
     def to_json(self) -> dict:
         """The lot for `einkauf lots build --json` (members as given: ids or AGS)."""
@@ -313,6 +332,7 @@ class PlannedLot:
             "members": list(self.members),
             "positions": len(self.positions),
             "estimated_value": amount_json(self.estimated_value),
+            "maximum_value": amount_json(self.maximum_value),
         }
 
 
@@ -385,6 +405,7 @@ def _aggregate(positions: Sequence[PositionInput], term_months_total: int, buffe
         raise ValueError(f"product {first.product_id} has different reference prices: {sorted(prices)}")
     annual = sum((p.annual_quantity for p in positions), Decimal("0.000"))
     estimated = estimated_quantity(annual, term_months_total)
+    maximum = maximum_quantity(estimated, buffer_pct)
     members = frozenset().union(*(p.members for p in positions))
     return PlannedPosition(
         product_id=first.product_id,
@@ -392,12 +413,13 @@ def _aggregate(positions: Sequence[PositionInput], term_months_total: int, buffe
         category_id=category_id,
         annual_quantity=annual,
         estimated_quantity=estimated,
-        maximum_quantity=maximum_quantity(estimated, buffer_pct),
+        maximum_quantity=maximum,
         reference_price=first.reference_price,
         estimated_value=position_estimated_value(annual, first.reference_price, term_months_total),
         members=tuple(sorted(members)),
         regions=tuple(sorted({p.region for p in positions}, key=_region_key)),
         annual_value=sum((p.annual_value for p in positions), Decimal("0.00")),
+        maximum_value=position_maximum_value(maximum, first.reference_price),
     )
 
 
@@ -419,6 +441,7 @@ def _lot(number: str, kind: str, title: str, categories: Sequence[CategoryInput]
         members=tuple(sorted(frozenset().union(*(p.members for p in ordered)))),
         estimated_value=sum((p.estimated_value for p in ordered), Decimal("0.00")),
         annual_value=sum((p.annual_value for p in ordered), Decimal("0.00")),
+        maximum_value=sum((p.maximum_value for p in ordered), Decimal("0.00")),
     )
 
 
@@ -547,6 +570,7 @@ def lots_build_json(round_code: str, members: int, demand_lines: int, lots: Sequ
         "members": members,
         "demand_lines": demand_lines,
         "estimated_total": amount_json(plan_total(lots)),
+        "maximum_total": amount_json(plan_maximum_total(lots)),
         "lots": [lot.to_json() for lot in lots],
     }
 
@@ -554,6 +578,11 @@ def lots_build_json(round_code: str, members: int, demand_lines: int, lots: Sequ
 def plan_total(lots: Iterable[PlannedLot]) -> Decimal:
     """The estimated value of the whole plan: the sum of the lot values (§ 3 Abs. 7 VgV)."""
     return sum((lot.estimated_value for lot in lots), Decimal("0.00"))
+
+
+def plan_maximum_total(lots: Iterable[PlannedLot]) -> Decimal:
+    """The maximum value of the whole plan: the sum of the lots' maximum values."""
+    return sum((lot.maximum_value for lot in lots), Decimal("0.00"))
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class LotSummary:
     kind: str = "Fachlos"
     annual_value: Decimal = Decimal("0.00")
     additional_cpv_codes: tuple[str, ...] = ()
+    maximum_value: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class LotBuildResult:
     lots: list[LotSummary] = field(default_factory=list)
     excluded_line_count: int = 0
     annual_total: Decimal = Decimal("0.00")
+    maximum_total: Decimal = Decimal("0.00")
+    value_basis: str = "maximum"
 
 
 @dataclass(frozen=True)
@@ -410,7 +413,8 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources:
     lot_rows = [dict(plan_id=plan.id, number=lot.number, sort_key=index, kind=lot.kind, title=lot.title[:400],
                      category_id=lot.category_ids[0], cpv_code=lot.cpv,
                      additional_cpv=" ".join(lot.additional_cpvs), region=lot.region,
-                     member_count=0, estimated_value=lot.estimated_value, annual_value=lot.annual_value)
+                     member_count=0, estimated_value=lot.estimated_value, annual_value=lot.annual_value,
+                     maximum_value=lot.maximum_value)
                 for index, lot in enumerate(planned, start=1)]
     if lot_rows:
         connection.execute(insert(Lot.__table__), lot_rows)
@@ -431,7 +435,7 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources:
                 category_id=product.category_id, cpv_code=product.cpv_code, region=lot.region,
                 annual_quantity=p.annual_quantity, estimated_quantity=p.estimated_quantity,
                 maximum_quantity=p.maximum_quantity, reference_price=p.reference_price,
-                estimated_value=p.estimated_value, annual_value=p.annual_value))
+                estimated_value=p.estimated_value, annual_value=p.annual_value, maximum_value=p.maximum_value))
     if position_rows:
         connection.execute(insert(LotPosition.__table__), position_rows)
 
@@ -490,13 +494,14 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources:
                             member_count=len(members_by_lot.get(lot_ids[lot.number], ())),
                             position_count=len(lot.positions), estimated_value=lot.estimated_value,
                             kind=lot.kind, annual_value=lot.annual_value,
-                            additional_cpv_codes=lot.additional_cpvs)
+                            additional_cpv_codes=lot.additional_cpvs, maximum_value=lot.maximum_value)
                  for lot in planned]
     plan.member_count = member_count
     plan.demand_line_count = demand_line_count
     plan.excluded_line_count = excluded_line_count
     plan.estimated_total = sum((lot.estimated_value for lot in planned), Decimal("0.00"))
     plan.annual_total = sum((lot.annual_value for lot in planned), Decimal("0.00"))
+    plan.maximum_total = sum((lot.maximum_value for lot in planned), Decimal("0.00"))
     plan.fingerprint = _fingerprint(planned, summaries, demand_line_count)
     session.flush()
 
@@ -509,14 +514,15 @@ def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources:
                "positions": len(position_rows), "demand_lines": demand_line_count,
                "excluded_lines": excluded_line_count, "members": member_count,
                "estimated_total": plan.estimated_total, "annual_total": plan.annual_total,
-               "fingerprint": plan.fingerprint, "rules": rule_set.rules.to_json()},
+               "maximum_total": plan.maximum_total, "fingerprint": plan.fingerprint, "rules": rule_set.rules.to_json()},
     )
     log.info("lot plan %s of round %s built by %s: %d lots, %d allocations", plan.id, rnd.code,
              actor_label(actor), len(planned), demand_line_count)
     return LotBuildResult(round_code=rnd.code, plan_id=plan.id, version=version, fingerprint=plan.fingerprint,
                           member_count=member_count, demand_line_count=demand_line_count,
                           estimated_total=plan.estimated_total, lots=summaries,
-                          excluded_line_count=excluded_line_count, annual_total=plan.annual_total)
+                          excluded_line_count=excluded_line_count, annual_total=plan.annual_total,
+                          maximum_total=plan.maximum_total, value_basis=rnd.value_basis)
 
 
 def _fingerprint(planned: Sequence[PlannedLot], summaries: Sequence[LotSummary], demand_line_count: int) -> str:

@@ -24,6 +24,7 @@ from einkauf.lots.procedure import LotValue, decide_procedure
 from einkauf.lots.rules import ROUNDING_CAUSE, InvalidLotRules, LotRules
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
+from einkauf.thresholds.services import threshold_table
 from einkauf.web import get_db, load_or_404, long_form, roles_required
 
 bp = Blueprint("lots", __name__)
@@ -60,9 +61,10 @@ def plan(round_id: int):
     decision, decision_problem = None, None
     if lot_plan is not None and lot_plan.lots:
         try:
-            decision = decide_procedure([LotValue(lot.number, lot.estimated_value) for lot in lot_plan.lots],
-                                        publication_date,
-                                        national_procedure=services.get_rule_set(db, row).national_procedure)
+            decision = decide_procedure(
+                [LotValue(lot.number, lot.estimated_value, lot.maximum_value) for lot in lot_plan.lots],
+                publication_date, thresholds=threshold_table(db), value_basis=row.value_basis,
+                national_procedure=services.get_rule_set(db, row).national_procedure)
         except DomainError as exc:
             decision_problem = exc.message
     closed = row.status == RoundStatus.CLOSED

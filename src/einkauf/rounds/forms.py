@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Field, HiddenField, SubmitField
+from wtforms import BooleanField, Field, HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import DateInput, TimeInput
 
 from einkauf.db import utcnow
-from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField
+from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
 from einkauf.i18n import day
 from einkauf.rounds import rules
 from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
@@ -120,6 +120,13 @@ def _ascii_digits(count: int, message) -> Regexp:
     return Regexp(rf"^[0-9]{{{count}}}\Z", message=message)
 
 
+# The value that decides the EU threshold test and the small-lots quota (einkauf.lots.procedure).
+VALUE_BASIS_CHOICES = select_choices((
+    ("maximum", _l("Höchstwert (Höchstmengen; Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV)")),
+    ("estimate", _l("Geschätzter Wert (geschätzte Mengen; Einstellung der Bedarfsabfrage)")),
+))
+
+
 class _Versioned:
     version = HiddenField(validators=[
         InputRequired(_l("Die Versionsangabe fehlt. Bitte laden Sie die Seite neu.")),
@@ -207,6 +214,12 @@ class RoundForm(EinkaufForm):
         validators=[InputRequired(_l("Bitte geben Sie den Puffer an (0, wenn keiner)."))],
         description=_l("0 bis 100, höchstens 2 Nachkommastellen, z. B. 20,00."),
     )
+    value_basis = SelectField(
+        _l("Maßgeblicher Wert für EU-Schwellenwert und Kleinlosregelung"), choices=VALUE_BASIS_CHOICES,
+        default="maximum", validators=[DataRequired(_l("Bitte wählen Sie den maßgeblichen Wert."))],
+        description=_l("Standard ist der Höchstwert aller Abrufe bis zu den Höchstmengen der Rahmenvereinbarung "
+                       "(Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV). Der geschätzte Wert wird in der "
+                       "Begründung des Verfahrens als Einstellung ausgewiesen."))
     submit = SubmitField(_l("Speichern"))
 
     def validate_deadline_time(self, field) -> None:
@@ -239,7 +252,17 @@ class RoundForm(EinkaufForm):
             "contract_term_months": self.contract_term_months.data,
             "extension_months": self.extension_months.data,
             "max_quantity_buffer_pct": self.max_quantity_buffer_pct.data,
+            "value_basis": self.value_basis.data,
         }
+
+
+class ValueBasisForm(_Versioned, EinkaufForm):
+    """The round's value basis alone: changeable after opening, until a tender is frozen."""
+
+    value_basis = SelectField(
+        _l("Maßgeblicher Wert für EU-Schwellenwert und Kleinlosregelung"), choices=VALUE_BASIS_CHOICES,
+        validators=[InputRequired(_l("Bitte wählen Sie den maßgeblichen Wert."))])
+    submit = SubmitField(_l("Maßgeblichen Wert speichern"))
 
 
 class RoundEditForm(_Versioned, RoundForm):
@@ -258,6 +281,7 @@ def round_form_data(row) -> dict:
         "contract_term_months": row.contract_term_months,
         "extension_months": row.extension_months,
         "max_quantity_buffer_pct": row.max_quantity_buffer_pct,
+        "value_basis": row.value_basis,
         "version": str(row.version),
     }
 

@@ -77,6 +77,9 @@ class Round(Base):
     contract_term_months: Mapped[int] = mapped_column(Integer)
     extension_months: Mapped[int] = mapped_column(Integer, default=0)
     max_quantity_buffer_pct: Mapped[Decimal] = mapped_column(Percent(), default=Decimal("0"))
+    # The value that decides the EU threshold test and the small-lots quota: "maximum" (value
+    # at the maximum quantities, Art. 5 Abs. 5 RL 2014/24/EU; default) or "estimate".
+    value_basis: Mapped[str] = mapped_column(String(20), default="maximum", server_default="maximum")
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -27,7 +27,8 @@ from einkauf.rounds.timing import format_berlin, utc_to_berlin
 MEMBER_FIELDS = ("ags", "name", "region", "active")
 SITE_FIELDS = ("name", "street", "postcode", "city", "active")
 ROUND_FIELDS = ("code", "title", "opens_on", "deadline", "contract_term_months", "extension_months",
-                "max_quantity_buffer_pct", "opened_at", "closed_at")
+                "max_quantity_buffer_pct", "value_basis", "opened_at", "closed_at")
+VALUE_BASES = ("maximum", "estimate")
 
 
 class InvalidField(ValidationFailed):
@@ -241,7 +242,7 @@ def _as_decimal(value: Any) -> Decimal:
 
 def _round_values(session: Session, exclude_id: int | None, *, code: str, title: str, opens_on: date,
                   deadline: datetime, contract_term_months: int, extension_months: int,
-                  max_quantity_buffer_pct: Decimal) -> dict[str, Any]:
+                  max_quantity_buffer_pct: Decimal, value_basis: str = "maximum") -> dict[str, Any]:
     if not isinstance(deadline, datetime) or deadline.tzinfo is None:
         raise ValueError("deadline must be an aware datetime")
     if not isinstance(opens_on, date) or isinstance(opens_on, datetime):
@@ -254,6 +255,7 @@ def _round_values(session: Session, exclude_id: int | None, *, code: str, title:
         "contract_term_months": contract_term_months,
         "extension_months": extension_months,
         "max_quantity_buffer_pct": _as_decimal(max_quantity_buffer_pct),
+        "value_basis": value_basis,
     }
     deadline_day = utc_to_berlin(deadline).date()
     _check([
@@ -268,6 +270,7 @@ def _round_values(session: Session, exclude_id: int | None, *, code: str, title:
         ("max_quantity_buffer_pct", rules.buffer_problem(values["max_quantity_buffer_pct"])),
         ("deadline_date", None if deadline_day > opens_on else
          "Die Abgabefrist muss nach dem Öffnungsdatum liegen."),
+        ("value_basis", _value_basis_problem(value_basis)),
     ])
     values["max_quantity_buffer_pct"] = values["max_quantity_buffer_pct"].quantize(Decimal("0.01"))
     clash = session.scalar(select(Round.id).where(Round.code == values["code"], Round.id != (exclude_id or 0)))
@@ -284,17 +287,25 @@ def _round_values(session: Session, exclude_id: int | None, *, code: str, title:
     return values
 
 
+def _value_basis_problem(value_basis: Any) -> str | None:
+    if value_basis in VALUE_BASES:
+        return None
+    return ("Der maßgebliche Wert muss „maximum“ (Höchstwert bei Abruf der Höchstmengen) oder „estimate“ "
+            "(geschätzter Wert) sein.")
+
+
 def _duplicate_round(code: str) -> str:
     return f"Es gibt bereits eine Bedarfsabfrage mit dem Kürzel „{code}“."
 
 
 def create_round(session: Session, actor: Any, *, code: str, title: str, opens_on: date, deadline: datetime,
                  contract_term_months: int, extension_months: int = 0,
-                 max_quantity_buffer_pct: Decimal = Decimal("0")) -> Round:
-    """Create a round (Bedarfsabfrage) in draft; the deadline is an aware datetime (stored as UTC)."""
+                 max_quantity_buffer_pct: Decimal = Decimal("0"), value_basis: str = "maximum") -> Round:
+    """Create a round (Bedarfsabfrage) in draft; the deadline is an aware datetime (stored as UTC).
+    value_basis: "maximum" (default) or "estimate", see einkauf.lots.procedure."""
     values = _round_values(session, None, code=code, title=title, opens_on=opens_on, deadline=deadline,
                            contract_term_months=contract_term_months, extension_months=extension_months,
-                           max_quantity_buffer_pct=max_quantity_buffer_pct)
+                           max_quantity_buffer_pct=max_quantity_buffer_pct, value_basis=value_basis)
     row = Round(version=1, **values)
     with _unique(session, "code", _duplicate_round(values["code"])):
         session.add(row)
@@ -313,15 +324,17 @@ def ensure_round_editable(row: Round) -> None:
 
 def update_round(session: Session, actor: Any, round_id: int, *, expected_version: int, code: str, title: str,
                  opens_on: date, deadline: datetime, contract_term_months: int, extension_months: int,
-                 max_quantity_buffer_pct: Decimal) -> Round:
-    """Change a round while it is a draft; InvalidState once opened, StaleVersion on a stale save."""
+                 max_quantity_buffer_pct: Decimal, value_basis: str | None = None) -> Round:
+    """Change a round while it is a draft; InvalidState once opened, StaleVersion on a stale save.
+    value_basis None keeps the stored one."""
     row = get_round(session, round_id)
     ensure_round_editable(row)
     if row.version != expected_version:
         raise StaleVersion()
     values = _round_values(session, row.id, code=code, title=title, opens_on=opens_on, deadline=deadline,
                            contract_term_months=contract_term_months, extension_months=extension_months,
-                           max_quantity_buffer_pct=max_quantity_buffer_pct)
+                           max_quantity_buffer_pct=max_quantity_buffer_pct,
+                           value_basis=row.value_basis if value_basis is None else value_basis)
     before = snapshot(row, ROUND_FIELDS)
     if all(getattr(row, k) == v for k, v in values.items()):
         return row
@@ -331,6 +344,37 @@ def update_round(session: Session, actor: Any, round_id: int, *, expected_versio
             setattr(row, key, value)
     record_event(session, actor, "round.update", "round", row.id, summary=f"Bedarfsabfrage {row.code} geändert",
                  before=before, after=snapshot(row, ROUND_FIELDS))
+    return row
+
+
+def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: str, *,
+                    expected_version: int) -> Round:
+    """Change only the round's value basis ("maximum" or "estimate"): allowed in every state
+    until a tender is frozen from the round (the tender keeps the basis it was decided with)."""
+    from einkauf.tenders.services import active_tender
+
+    row = get_round(session, round_id)
+    _check([("value_basis", _value_basis_problem(value_basis))])
+    session.flush()
+    if session.connection().dialect.name != "sqlite":
+        session.refresh(row, with_for_update=True)  # freeze_tender takes the same lock: one after the other
+    tender = active_tender(session, row.id)
+    if tender is not None:
+        raise InvalidState(f"Aus der Bedarfsabfrage {row.code} wurde bereits das Vergabeverfahren "
+                           f"{tender.reference} erstellt; der maßgebliche Wert kann erst nach dessen Aufhebung "
+                           "geändert werden.")
+    if row.version != expected_version:
+        raise StaleVersion()
+    if row.value_basis == value_basis:
+        return row
+    before = snapshot(row, ("value_basis",))
+    claim_version(session, Round, row, expected_version)
+    row.value_basis = value_basis
+    session.flush()
+    record_event(session, actor, "round.update", "round", row.id,
+                 summary=f"Bedarfsabfrage {row.code}: maßgeblicher Wert für den EU-Schwellenwert geändert "
+                         f"({before['value_basis']} → {value_basis})",
+                 before=before, after=snapshot(row, ("value_basis",)))
     return row
 
 

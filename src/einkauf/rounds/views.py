@@ -21,7 +21,7 @@ from einkauf.extensions import csrf
 from einkauf.i18n import moment
 from einkauf.rounds import services
 from einkauf.rounds.forms import (DeliverySiteForm, ExtendDeadlineForm, MemberEditForm, MemberForm,
-                                  ReopenSubmissionForm, RoundEditForm, RoundForm, round_form_data)
+                                  ReopenSubmissionForm, RoundEditForm, RoundForm, ValueBasisForm, round_form_data)
 from einkauf.texts import N_
 from einkauf.web import get_db, load_or_404, paginate, roles_required
 
@@ -176,7 +176,29 @@ def round_new():
 @coordinator_only
 def round_detail(round_id: int):
     row = load_or_404(services.get_round, round_id)
-    return render_template("rounds/round_detail.html", round=row)
+    basis_form = ValueBasisForm(formdata=None, data={"value_basis": row.value_basis, "version": str(row.version)})
+    return render_template("rounds/round_detail.html", round=row, basis_form=basis_form)
+
+
+@bp.post("/runden/<int:round_id>/massgeblicher-wert")
+@coordinator_only
+def round_value_basis(round_id: int):
+    """Change only the value basis (after opening too, until a tender is frozen); 303 back."""
+    row = load_or_404(services.get_round, round_id)
+    form = ValueBasisForm()
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("rounds.round_detail", round_id=row.id), 303)
+    try:
+        services.set_value_basis(get_db(), _actor(), row.id, form.value_basis.data,
+                                 expected_version=form.expected_version)
+    except DomainError as exc:
+        get_db().rollback()
+        flash(exc.message, "error")
+    else:
+        flash(gettext("Der maßgebliche Wert der Bedarfsabfrage %(code)s wurde gespeichert.", code=row.code),
+              "success")
+    return redirect(url_for("rounds.round_detail", round_id=row.id), 303)
 
 
 @bp.route("/runden/<int:round_id>/bearbeiten", methods=["GET", "POST"])

@@ -1,9 +1,10 @@
 """`einkauf tender create ROUND [--json]` and `einkauf tender cancel REFERENCE --reason TEXT`.
 
 tender create freezes the round's current lot plan. With --json one JSON object on stdout:
-{"reference", "procedure", "threshold", "estimated_total", "reason",
- "lots": [{"number", "cpv_code", "additional_cpv_codes", "estimated_value", "procedure",
- "small_lot_quota"}]} (amounts as strings with two decimals; "additional_cpv_codes" lists the
+{"reference", "procedure", "threshold", "value_basis", "estimated_total", "maximum_total", "reason",
+ "lots": [{"number", "cpv_code", "additional_cpv_codes", "estimated_value", "maximum_value", "procedure",
+ "small_lot_quota"}]} (amounts as strings with two decimals; value_basis "maximum" or "estimate":
+the value the threshold was tested with, a setting of the round; "additional_cpv_codes" lists the
 other CPV codes of a lot merged from several categories). A plan that is no longer current
 (demand, lot rules or catalogue data changed since the build) is refused with one line naming
 what changed. A deadline shorter than § 15 VgV allows needs --justification TEXT (20 to
@@ -119,12 +120,15 @@ def register(main: click.Group, pass_ctx) -> None:
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
             return
+        basis = "Höchstwert" if result["value_basis"] == "maximum" else "geschätzter Wert"
         click.echo(f"Vergabeverfahren {result['reference']} erstellt: {result['procedure']}, geschätzter "
-                   f"Auftragswert {_euro(result['estimated_total'])} (EU-Schwellenwert {_euro(result['threshold'])}).")
+                   f"Auftragswert {_euro(result['estimated_total'])}, Höchstwert {_euro(result['maximum_total'])} "
+                   f"(maßgeblich: {basis}; EU-Schwellenwert {_euro(result['threshold'])}).")
         for lot in result["lots"]:
             quota = " – Kleinlosregelung" if lot["small_lot_quota"] else ""
             cpv = ", ".join([f"CPV {lot['cpv_code']}", *lot["additional_cpv_codes"]])
-            click.echo(f"  Los {lot['number']} ({cpv}): {lot['procedure']}, {_euro(lot['estimated_value'])}{quota}")
+            click.echo(f"  Los {lot['number']} ({cpv}): {lot['procedure']}, {_euro(lot['estimated_value'])}, "
+                       f"Höchstwert {_euro(lot['maximum_value'])}{quota}")
         click.echo(deadlines)
         click.echo(f"Begründung: {result['reason']}")
 

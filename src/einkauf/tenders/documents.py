@@ -114,6 +114,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
             number=lot.number, title=lot.title, cpv_code=lot.cpv_code, cpv_label=labels.get(lot.cpv_code, ""),
             procedure=decision.procedure if decision else tender.procedure,
             small_lot_quota=bool(decision and decision.small_lot_quota), estimated_value=lot.estimated_value,
+            maximum_value=lot.maximum_value,
             members=tuple(td.Beneficiary(name=name, ags=ags) for ags, name in members.get(lot.id, [])),
             positions=tuple(td.TenderPosition(
                 oz=td.position_oz(lot.number, p.number, count), product_number=p.product_number,
@@ -142,7 +143,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
         conditions_text=tender.conditions_text or td.DEFAULT_CONDITIONS_TEXT,
         procedure_reasons=tuple(tender.reason_list), threshold_amount=tender.threshold_amount,
         threshold_valid_from=tender.threshold_valid_from, threshold_valid_to=tender.threshold_valid_to,
-        estimated_total=tender.estimated_total,
+        estimated_total=tender.estimated_total, maximum_total=tender.maximum_total, value_basis=tender.value_basis,
     )
 
 

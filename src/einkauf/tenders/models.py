@@ -47,6 +47,10 @@ class Tender(Base):
     threshold_valid_from: Mapped[date] = mapped_column(Date)
     threshold_valid_to: Mapped[date] = mapped_column(Date)
     estimated_total: Mapped[Decimal] = mapped_column(Money())
+    # The value at the maximum quantities and the basis the threshold was tested with
+    # ("maximum" or "estimate", the round's setting at freezing).
+    maximum_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    value_basis: Mapped[str] = mapped_column(String(20), default="maximum")
     # The German reasons of the decision, one sentence per line.
     reasons: Mapped[str] = mapped_column(Text, default="")
     publication_date: Mapped[date] = mapped_column(Date)
@@ -109,6 +113,7 @@ class TenderLot(Base):
     number: Mapped[str] = mapped_column(String(20))
     sort_key: Mapped[int] = mapped_column(Integer)
     estimated_value: Mapped[Decimal] = mapped_column(Money())
+    maximum_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     procedure: Mapped[str] = mapped_column(String(120))
     small_lot_quota: Mapped[bool] = mapped_column(default=False)
 

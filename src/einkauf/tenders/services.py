@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from einkauf.audit.services import actor_label, record_event
 from einkauf.db import claim_version, is_unique_violation, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
-from einkauf.lots.procedure import LotValue, ProcedureDecision, decide_procedure
+from einkauf.lots.procedure import VALUE_BASES, LotValue, ProcedureDecision, decide_procedure
 from einkauf.lots.rules import amount_json
 from einkauf.lots.services import current_plan_changes, get_plan, get_rule_set
 from einkauf.lots.sources import stale_message
@@ -33,6 +33,7 @@ from einkauf.tenders.models import Tender, TenderLot, TenderStatus
 from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, DeadlineCheck, check_question_deadline,
                                    check_submission_deadline, clean_justification, default_question_deadline,
                                    format_reference, scoring_formula)
+from einkauf.thresholds.services import threshold_table
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ def check_freeze(session: Session, round_code_or_id: int | str, *, publication_d
     rnd = get_round(session, round_code_or_id)
     plan = _current_plan_for_freezing(session, rnd)
     rule_set = get_rule_set(session, rnd)
-    decision = decide_procedure([LotValue(lot.number, lot.estimated_value) for lot in plan.lots], publication_date,
+    decision = decide_procedure([LotValue(lot.number, lot.estimated_value, lot.maximum_value) for lot in plan.lots],
+                                publication_date, thresholds=threshold_table(session), value_basis=rnd.value_basis,
                                 national_procedure=rule_set.national_procedure, small_lots=small_lots)
     deadline = check_submission_deadline(publication_date, submission_deadline, eu_wide=decision.eu_wide,
                                          procedure=decision.procedure, electronic_submission=electronic_submission)
@@ -169,6 +171,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
             national_procedure=get_rule_set(session, rnd).national_procedure,
             threshold_amount=decision.threshold.amount, threshold_valid_from=decision.threshold.valid_from,
             threshold_valid_to=decision.threshold.valid_to, estimated_total=decision.estimated_total,
+            maximum_total=decision.maximum_total, value_basis=decision.value_basis,
             reasons="\n".join(decision.reasons), publication_date=publication_date,
             submission_deadline=submission_deadline, electronic_submission=electronic_submission,
             award_criteria=json.dumps([{"name": name, "weight": f"{weight:f}"} for name, weight in criteria],
@@ -182,8 +185,8 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
         for lot in decision.lots:
             lot_id, sort_key = lot_ids[lot.number]
             tender.lots.append(TenderLot(lot_id=lot_id, number=lot.number, sort_key=sort_key,
-                                         estimated_value=lot.estimated_value, procedure=lot.procedure,
-                                         small_lot_quota=lot.small_lot_quota))
+                                         estimated_value=lot.estimated_value, maximum_value=lot.maximum_value,
+                                         procedure=lot.procedure, small_lot_quota=lot.small_lot_quota))
         return tender
 
     # Round codes have distinct stems (rounds.rules.code_stem), and one freeze per round runs at
@@ -212,7 +215,9 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
                            "Vergabeverfahren erstellt werden. Bitte versuchen Sie es in einigen Sekunden erneut.")
     record_event(session, actor, "tender.freeze", "tender", tender.id,
                  summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
-                         f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €",
+                         f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €, "
+                         f"Höchstwert {amount_json(decision.maximum_total)} € "
+                         f"(maßgeblich: {VALUE_BASES[decision.value_basis]})",
                  after=tender_json(tender) | {"plan_id": plan.id, "publication_date": publication_date.isoformat(),
                                               "submission_deadline": submission_deadline.isoformat(),
                                               "question_deadline": question_deadline.isoformat(),
@@ -271,15 +276,21 @@ def award_criteria_of(tender: Tender) -> list[tuple[str, Decimal]]:
 
 
 def tender_json(tender: Tender) -> dict:
-    """The `einkauf tender create --json` contract (amounts as strings with two decimals)."""
+    """The `einkauf tender create --json` contract (amounts as strings with two decimals).
+
+    value_basis: "maximum" or "estimate", the value the threshold was tested with;
+    maximum_total / maximum_value: at the maximum quantities × reference prices."""
     return {
         "reference": tender.reference,
         "procedure": tender.procedure,
         "threshold": amount_json(tender.threshold_amount),
+        "value_basis": tender.value_basis,
         "estimated_total": amount_json(tender.estimated_total),
+        "maximum_total": amount_json(tender.maximum_total),
         "reason": " ".join(tender.reason_list),
         "lots": [{"number": lot.number, "cpv_code": lot.lot.cpv_code,
                   "additional_cpv_codes": lot.lot.additional_cpv_codes,
                   "estimated_value": amount_json(lot.estimated_value),
+                  "maximum_value": amount_json(lot.maximum_value),
                   "procedure": lot.procedure, "small_lot_quota": lot.small_lot_quota} for lot in tender.lots],
     }

@@ -79,6 +79,11 @@ def check_record_figures(tender: TenderDocument) -> None:
     lots = sum((lot.estimated_value for lot in tender.lots), Decimal("0.00"))
     if lots != tender.estimated_total:
         raise ValueError(f"estimated total {tender.estimated_total} is not the sum of the lot values {lots}")
+    if tender.maximum_total is not None and all(lot.maximum_value is not None for lot in tender.lots):
+        maximum = sum((lot.maximum_value for lot in tender.lots), Decimal("0.00"))
+        if maximum != tender.maximum_total:
+            raise ValueError(f"maximum total {tender.maximum_total} is not the sum of the lots' maximum values "
+                             f"{maximum}")
 
 
 def _decision(tender: TenderDocument) -> list:
@@ -86,7 +91,7 @@ def _decision(tender: TenderDocument) -> list:
     if tender.threshold_valid_from and tender.threshold_valid_to:
         threshold += (f" (gültig {format_date_de(tender.threshold_valid_from)}–"
                       f"{format_date_de(tender.threshold_valid_to)})")
-    difference = tender.estimated_total - tender.threshold_amount
+    difference = tender.decisive_total - tender.threshold_amount
     if difference == 0:
         comparison = "genau am Schwellenwert"
     else:
@@ -97,7 +102,7 @@ def _decision(tender: TenderDocument) -> list:
                                          f"{len(tender.lots)} Lose (§ 3 Abs. 7 VgV)"),
             ("EU-Schwellenwert", f"{threshold}, maßgeblich am geplanten Veröffentlichungstag "
                                  f"{format_date_de(tender.publication_date)}"),
-            ("Vergleich", comparison),
+            ("Vergleich", f"{_decisive_label(tender)} {format_money_de(tender.decisive_total)}: {comparison}"),
             ("Ergebnis", ("EU-weites Verfahren" if tender.eu_wide else "Nationales Verfahren")
              + f": {tender.procedure}"),
             ("Laufzeit (Berechnungsbasis)", f"{term_text(tender)}; der Schätzung liegen "
@@ -115,6 +120,52 @@ def _decision(tender: TenderDocument) -> list:
                       "einschließlich aller Verlängerungsoptionen, einmal kaufmännisch auf Cent gerundet; der Wert "
                       "eines Loses ist die Summe seiner Positionswerte.", "small"))
     return story
+
+
+# --- value basis: estimate and maximum value (Art. 5 Abs. 5 RL 2014/24/EU) ---------------------
+
+def value_basis_sentence(tender: TenderDocument) -> str:
+    """The German sentence naming the value the threshold and the small-lots quota were tested with."""
+    if tender.value_basis == "estimate":
+        return ("Auf Einstellung der Bedarfsabfrage ist der geschätzte Wert maßgeblich (geschätzte Mengen × "
+                "Schätzpreise, Summe aller Lose, § 3 Abs. 7 VgV), nicht der Höchstwert bei Abruf der Höchstmengen; "
+                "auch die Kleinlosregelung (§ 3 Abs. 9 VgV) wurde mit den geschätzten Werten geprüft.")
+    return ("Maßgeblich ist der Höchstwert aller für die Laufzeit der Rahmenvereinbarung geplanten Aufträge "
+            "(Art. 5 Abs. 5 RL 2014/24/EU, § 3 Abs. 4 VgV): Höchstmenge × Schätzpreis je Position, kaufmännisch "
+            "auf Cent gerundet, Summe aller Lose (§ 3 Abs. 7 VgV); auch die Kleinlosregelung (§ 3 Abs. 9 VgV) "
+            "wurde mit den Höchstwerten geprüft.")
+
+
+def _decisive_label(tender: TenderDocument) -> str:
+    return "Geschätzter Wert" if tender.value_basis == "estimate" or tender.maximum_total is None else "Höchstwert"
+
+
+def _value_basis_block(tender: TenderDocument) -> list:
+    """Both values per lot and in total, and which one decided (its own section)."""
+    def maximum_of(lot: TenderLot) -> Decimal:
+        return lot.estimated_value if lot.maximum_value is None else lot.maximum_value
+
+    maximum_total = tender.estimated_total if tender.maximum_total is None else tender.maximum_total
+    widths = (16 * mm, 84 * mm, 37 * mm, 37 * mm)
+    rows = [[cell(lot.number, _inner(widths[0])), cell(lot.title, _inner(widths[1]), max_lines=4),
+             cell(format_money_de(lot.estimated_value), _inner(widths[2]), clean=False),
+             cell(format_money_de(maximum_of(lot)), _inner(widths[3]), clean=False)]
+            for lot in tender.lots]
+    rows.append([cell("Summe", _inner(widths[0]), clean=False), cell("", 1, clean=False),
+                 cell(format_money_de(tender.estimated_total), _inner(widths[2]), clean=False),
+                 cell(format_money_de(maximum_total), _inner(widths[3]), clean=False)])
+    basis = ("Geschätzter Wert (Einstellung der Bedarfsabfrage)" if tender.value_basis == "estimate"
+             else "Höchstwert (Höchstmengen)")
+    return [
+        facts_table([
+            ("Geschätzter Wert netto", f"{format_money_de(tender.estimated_total)} (geschätzte Mengen)"),
+            ("Höchstwert netto", f"{format_money_de(maximum_total)} (Höchstmengen)"),
+            ("Maßgeblich", f"{basis}: {format_money_de(tender.decisive_total)}"),
+        ]),
+        para(value_basis_sentence(tender)),
+        data_table(["Los", "Bezeichnung", "Geschätzter\nWert netto", "Höchstwert\nnetto"],
+                   rows, list(widths), numeric=(2, 3), total_row=True),
+    ]
 
 
 def _lots_table(tender: TenderDocument) -> list:
@@ -338,6 +389,7 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     check_record_figures(tender)
     moment = generated(generated_at)
     entries = [ContentsEntry(0, "Verfahrenswahl und Schwellenwert", "decision"),
+               ContentsEntry(0, "Maßgeblicher Wert: geschätzter Wert und Höchstwert", "value-basis"),
                ContentsEntry(0, "Lose und geschätzte Werte", "lots")]
     entries += [ContentsEntry(0, title, key) for title, key in FREEZE_ENTRIES]
     entries += [ContentsEntry(1, lot_label(lot), lot_key(i)) for i, lot in enumerate(tender.lots, start=1)]
@@ -350,6 +402,8 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     story += contents(entries)
     story.append(Heading("Verfahrenswahl und Schwellenwert", "h1", "decision"))
     story += _decision(tender)
+    story.append(Heading("Maßgeblicher Wert: geschätzter Wert und Höchstwert", "h1", "value-basis"))
+    story += _value_basis_block(tender)
     story.append(Heading("Lose und geschätzte Werte", "h1", "lots"))
     story += _lots_table(tender)
     story += freeze_story(tender)

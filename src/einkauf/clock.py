@@ -1,0 +1,39 @@
+"""The current time, in one place, with a hook for tests.
+
+Services take an explicit `now` where it matters; when they do not get one they ask this module
+(through einkauf.db.utcnow). Tests that depend on "today" — a publication "in 14 days", the
+threshold in force then — fix the clock (see the `fixed_clock` fixture), so that the suite gives
+the same result in any year. Production never sets it.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from typing import Iterator
+
+_fixed: datetime | None = None
+
+
+def now() -> datetime:
+    """The current moment as an aware UTC datetime (the fixed moment while one is set)."""
+    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+
+
+def today_berlin() -> date:
+    """Today's calendar day in Germany (Europe/Berlin)."""
+    from einkauf import BERLIN
+
+    return now().astimezone(BERLIN).date()
+
+
+@contextmanager
+def fixed(moment: datetime) -> Iterator[datetime]:
+    """Fix the clock at an aware `moment` for the duration of the block (tests)."""
+    global _fixed
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is expected")
+    previous, _fixed = _fixed, moment.astimezone(timezone.utc)
+    try:
+        yield _fixed
+    finally:
+        _fixed = previous
