@@ -15,13 +15,12 @@ from einkauf import create_app
 from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade
-from support import FIXED_NOW, csrf_token_from  # noqa: F401 - re-exported for older imports
+from support import FIXED_NOW, PASSWORD, csrf_token_from  # noqa: F401 - re-exported for older imports
 
 # Cheap hashes in tests; production keeps the RFC 9106 defaults.
 passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
 
 POSTGRES_URL = os.environ.get("EINKAUF_TEST_POSTGRES_URL")
-PASSWORD = "richtig-geheim-1"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -8,6 +8,7 @@ database — and removes it afterwards. Each test asserts one effect and no 500.
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 import time
@@ -29,7 +30,9 @@ from einkauf.migrate import upgrade
 from einkauf.tenders.models import Document, Tender
 from einkauf.tenders.services import freeze_tender
 
-from conftest import PASSWORD, POSTGRES_URL
+from support import PASSWORD
+
+POSTGRES_URL = os.environ.get("EINKAUF_TEST_POSTGRES_URL")
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 LIVE_SCHEMA = "h6_live"

@@ -15,6 +15,18 @@ from zoneinfo import ZoneInfo
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+def parse_day(text: str, what: str) -> date:
+    """A calendar day typed as 2027-01-31 or 31.01.2027 (command line options); ValueError with
+    a German message naming `what` otherwise."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{what}: „{text[:40]}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ).")
+
+
 class NonexistentLocalTime(ValueError):
     """The wall-clock time falls into the gap when clocks are put forward."""
 

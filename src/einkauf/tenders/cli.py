@@ -22,19 +22,16 @@ import click
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import format_money_de, format_number_de
-from einkauf.rounds.timing import format_berlin
+from einkauf.rounds.timing import format_berlin, parse_day
 from einkauf.tenders.rules import default_deadline
 
 
 
 def _parse_day(text: str, what: str) -> date:
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationFailed(f"{what}: „{text[:40]}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ).")
+    try:
+        return parse_day(text, what)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
 
 
 def _parse_deadline(text: str | None, publication: date, option: str = "--deadline") -> datetime:

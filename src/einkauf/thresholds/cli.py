@@ -6,7 +6,7 @@ list --json prints {"thresholds": [{"id", "kind", "amount", "valid_from", "valid
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import click
@@ -14,16 +14,14 @@ import click
 from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
 from einkauf.lots.rules import amount_json, format_date_de, format_money_de
+from einkauf.rounds.timing import parse_day
 
 
-def _day(text: str, option: str) -> date:
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationFailed(f"{option}: „{text[:40]}“ ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ).")
+def _day(text: str, what: str) -> date:
+    try:
+        return parse_day(text, what)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
 
 
 def _amount(text: str) -> str:
