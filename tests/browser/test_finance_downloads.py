@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 MUENSTER = "05515000"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def closed_round(live_database_url):
     from sqlalchemy import select
 

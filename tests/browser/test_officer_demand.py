@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 HAMM = "beschaffung-hamm@einkauf.example"  # no submission in the demo round 2027
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def expired_round(live_database_url):
     """Round 2026, opened and past its deadline, with a draft of Hamm holding one line.
 
