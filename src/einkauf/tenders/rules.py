@@ -16,6 +16,7 @@ from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_m
 from einkauf.rounds.timing import format_berlin
 from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 from einkauf.rounds.rules import code_stem
+from einkauf.texts import N_
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -213,9 +214,10 @@ PRICE_METHOD_RATIO = "ratio"
 PRICE_METHOD_INTERPOLATION = "interpolation"
 DEFAULT_PRICE_METHOD = PRICE_METHOD_RATIO
 PRICE_METHODS: dict[str, str] = {
-    PRICE_METHOD_RATIO: "Verhältnismethode (niedrigste Losgesamtsumme ÷ Losgesamtsumme des Angebots × Höchstpunktzahl)",
-    PRICE_METHOD_INTERPOLATION: "Interpolationsmethode (volle Punktzahl für die niedrigste Losgesamtsumme, 0 Punkte ab "
-                                "der doppelten niedrigsten Losgesamtsumme, dazwischen linear)",
+    PRICE_METHOD_RATIO: N_("Verhältnismethode (niedrigste Losgesamtsumme ÷ Losgesamtsumme des Angebots × "
+                           "Höchstpunktzahl)"),
+    PRICE_METHOD_INTERPOLATION: N_("Interpolationsmethode (volle Punktzahl für die niedrigste Losgesamtsumme, 0 Punkte "
+                                   "ab der doppelten niedrigsten Losgesamtsumme, dazwischen linear)"),
 }
 
 
