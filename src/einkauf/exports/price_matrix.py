@@ -171,7 +171,9 @@ def _print_setup(ws, title_rows: str, footer: str) -> None:
 def _write_summary(wb: Workbook, evaluation: TenderEvaluation, reference: str, title: str,
                    generated_at: datetime | None) -> None:
     ws = wb.create_sheet("Übersicht")
-    ws.freeze_panes = "C4"  # write-only: the sheet view is written with the first row
+    # write-only: the sheet view and properties are written with the first row, so they come first
+    ws.freeze_panes = "C4"
+    _print_setup(ws, "3:3", f"Preisspiegel {_footer_safe(reference)} – Übersicht")
     s = _Styles(ws)
     s.define("title", font=TITLE_FONT)
     s.define("text", number_format=TEXT_FORMAT)
@@ -224,12 +226,14 @@ def _write_summary(wb: Workbook, evaluation: TenderEvaluation, reference: str, t
                 cells.append(s.value("money", bid.total) if bid is not None else None)
                 cells.append(s.value("int", bid.rank) if bid is not None else None)
             ws.append(cells)
-    _print_setup(ws, "3:3", f"Preisspiegel {_footer_safe(reference)} – Übersicht")
 
 
 def _write_lot(wb: Workbook, sheet_title: str, lot: LotEvaluation, reference: str, outlier_pct: Decimal) -> None:
     ws = wb.create_sheet(sheet_title)
-    ws.freeze_panes = f"C{FIRST_ROW}"  # write-only: the sheet view is written with the first row
+    # write-only: the sheet view and properties are written with the first row, so they come first
+    ws.freeze_panes = f"C{FIRST_ROW}"
+    _print_setup(ws, f"{HEADER_ROW_BIDDERS}:{HEADER_ROW}",
+                 f"Preisspiegel {_footer_safe(reference)} – Los {_footer_safe(lot.lot.number)}")
     s = _Styles(ws)
     s.define("title", font=TITLE_FONT)
     s.define("text", number_format=TEXT_FORMAT)
@@ -311,8 +315,6 @@ def _write_lot(wb: Workbook, sheet_title: str, lot: LotEvaluation, reference: st
                 f"{letter}{FIRST_ROW}:{letter}{last_row}",
                 FormulaRule(formula=[f"AND(ISNUMBER({letter}{FIRST_ROW}),{letter}{FIRST_ROW}=MIN({minimum}))"],
                             fill=LOWEST_FILL, font=LOWEST_FONT, stopIfTrue=False))
-    _print_setup(ws, f"{HEADER_ROW_BIDDERS}:{HEADER_ROW}",
-                 f"Preisspiegel {_footer_safe(reference)} – Los {_footer_safe(lot.lot.number)}")
 
 
 def build_price_matrix(evaluation: TenderEvaluation, *, reference: str = "", title: str = "",
