@@ -327,3 +327,28 @@ def test_totals_are_exact_against_fractions(lot):
     assert all(b.rank is None for b in result.bids if not b.valid)
     if result.first is not None:
         assert result.first.total == valid[0] and result.first.rank == 1
+
+
+def test_without_a_price_criterion_equal_points_go_straight_to_the_draw():
+    scoring = Scoring(criteria=(("Qualität", D(60)), ("Service", D(40))))
+    bids = (LotBid(1, "A", {"p": D("100")}, quality={"Qualität": D("50"), "Service": D("50")}),
+            LotBid(2, "B", {"p": D("120")}, quality={"Qualität": D("50"), "Service": D("50")}))
+    result = evaluate_lot(LotInput("1", "Los", (position("p"),), bids), scoring)
+    assert [b.score for b in result.bids] == [D("50.00"), D("50.00")] and result.bids[0].price_points is None
+    assert result.unresolved_ties == ((1, 2),)  # the lower total does not decide: it was not announced
+
+
+def test_the_pure_modules_import_neither_flask_nor_sqlalchemy():
+    import ast
+    from pathlib import Path
+
+    import einkauf.bids.evaluation
+    import einkauf.exports.price_matrix
+
+    for module in (einkauf.bids.evaluation, einkauf.exports.price_matrix):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+        names |= {node.module.split(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module}
+        assert not names & {"flask", "sqlalchemy", "flask_babel", "flask_login"}, module.__name__

@@ -78,7 +78,8 @@ class PositionInput:
 class LotBid:
     """One bid as far as one lot is concerned.
 
-    prices: position key → net unit price (None or a missing key: no price); excluded_reason:
+    prices: position key → net unit price (None or a missing key: no price; keys of other lots
+    are ignored); excluded_reason:
     set when the bid is excluded for this lot (late, formal defect, …); gap_accepted: a gap in
     the prices was accepted as insignificant (with a reason recorded elsewhere); quality:
     criterion name → fulfilment in percent (0 to 100), for the criteria other than the price."""
@@ -492,11 +493,15 @@ def _evaluate_lot(lot: LotInput, scoring: Scoring) -> LotEvaluation:
                 price_pts[c] = price_points(totals[c], lowest_total, price_weight, scoring.price_method)
             scores[c] = (price_pts[c] or Decimal(0)) + sum((p for _, p in points), Decimal("0.00"))
 
-    # Ranking: score (descending), then the lower total; what is still equal goes to the draw.
+    # Ranking: score (descending), then the lower total — the announced tie rule when the price
+    # is a criterion (without one, equal points go straight to the draw); then the draw.
     ranked_columns = [c for c in range(width) if valid[c]] if not problems else []
-    if scored:
+    if scored and scoring.price_weight:
         def primary(c: int) -> tuple:
             return (-scores[c], totals[c])  # type: ignore[operator]
+    elif scored:
+        def primary(c: int) -> tuple:
+            return (-scores[c],)  # type: ignore[operator]
     else:
         def primary(c: int) -> tuple:
             return (totals[c],)
