@@ -408,11 +408,11 @@ def _evaluate_lot(lot: LotInput, scoring: Scoring) -> LotEvaluation:
     width = len(bids)
 
     # The matrix, row by row: every price once, every position total rounded once.
-    totals = [Decimal(0)] * width
+    totals = [Decimal("0.00")] * width
     missing: list[list[str]] = [[] for _ in bids]
     price_lists = [bid.prices for bid in bids]
     rows: list[PositionRow] = []
-    estimate_sum = Decimal(0)
+    estimate_sum = Decimal("0.00")
     has_estimate = True
     outlier_factor = 1 + scoring.outlier_share
     for position in lot.positions:
@@ -460,7 +460,7 @@ def _evaluate_lot(lot: LotInput, scoring: Scoring) -> LotEvaluation:
         for c in range(width):
             if not (missing[c] and compared[c]):
                 continue
-            value = Decimal(0)
+            value = Decimal("0.00")
             for key in missing[c]:
                 row = by_key[key]
                 others = [cell.unit_price for o, cell in enumerate(row.cells)
