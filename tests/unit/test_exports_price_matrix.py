@@ -97,12 +97,11 @@ def test_panes_filter_and_print_setup(book):
 def test_the_lowest_price_is_highlighted_by_conditional_formatting_over_the_compared_bids(book):
     ws = book["Los 1"]
     rules = {str(cf.sqref): [r.formula for r in cf.rules] for cf in ws.conditional_formatting}
-    g, i = FIRST_BID_COLUMN, FIRST_BID_COLUMN + 2
+    assert (HOSTILE_COLUMN, BUEROWELT, FIRST_ROW) == (7, 9, 5)  # G and I
     assert rules == {  # the excluded bid (column K) is neither highlighted nor part of the minimum
-        f"G{FIRST_ROW}:G{FIRST_ROW + 2}": [[f"AND(ISNUMBER(G{FIRST_ROW}),G{FIRST_ROW}=MIN($G{FIRST_ROW},$I{FIRST_ROW}))"]],
-        f"I{FIRST_ROW}:I{FIRST_ROW + 2}": [[f"AND(ISNUMBER(I{FIRST_ROW}),I{FIRST_ROW}=MIN($G{FIRST_ROW},$I{FIRST_ROW}))"]],
+        "G5:G7": [["AND(ISNUMBER(G5),G5=MIN($G5,$I5))"]],
+        "I5:I7": [["AND(ISNUMBER(I5),I5=MIN($G5,$I5))"]],
     }
-    assert (g, i) == (7, 9)
     rule = next(iter(ws.conditional_formatting)).rules[0]
     assert rule.dxf.fill.fgColor.rgb.endswith("C6EFCE") or rule.dxf.fill.bgColor.rgb.endswith("C6EFCE")
 

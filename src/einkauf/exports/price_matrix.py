@@ -305,7 +305,8 @@ def _write_lot(wb: Workbook, sheet_title: str, lot: LotEvaluation, reference: st
     for problem in lot.problems:
         ws.append([None, s.text("bold", problem)])
 
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(max(last_column, len(FIXED_COLUMNS)))}{max(last_row, FIRST_ROW)}"
+    filter_end = get_column_letter(max(last_column, len(FIXED_COLUMNS)))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{filter_end}{max(last_row, FIRST_ROW)}"
     compared = [FIRST_BID_COLUMN + 2 * i for i, bid in enumerate(bids) if bid.compared]
     if compared and lot.rows:
         letters = [get_column_letter(c) for c in compared]
