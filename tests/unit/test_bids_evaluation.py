@@ -352,3 +352,25 @@ def test_the_pure_modules_import_neither_flask_nor_sqlalchemy():
         names |= {node.module.split(".")[0] for node in ast.walk(tree)
                   if isinstance(node, ast.ImportFrom) and node.module}
         assert not names & {"flask", "sqlalchemy", "flask_babel", "flask_login"}, module.__name__
+
+
+@settings(max_examples=150, deadline=None)
+@given(lots(), st.sampled_from(["ratio", "interpolation"]))
+def test_with_quality_the_ranking_follows_the_points_then_the_lower_total(lot, method):
+    result = evaluate_lot(lot, Scoring(criteria=PRICE_AND_QUALITY.criteria, price_method=method))
+    keys = [(-b.score, b.total) for b in result.ranking]
+    assert keys == sorted(keys)
+    for b in result.ranking:
+        assert D(0) <= b.price_points <= D(70) and b.score == b.price_points + dict(b.quality_points)["Qualität"]
+        if b.total == result.lowest_total:
+            assert b.price_points == D("70.00")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=D("0.01"), max_value=D("1000000"), places=2),
+       st.decimals(min_value=D("0.01"), max_value=D("1000000"), places=2),
+       st.decimals(min_value=D("0.01"), max_value=D("1000000"), places=2),
+       st.sampled_from(["ratio", "interpolation"]))
+def test_price_points_fall_as_the_total_rises(lowest, a, b, method):
+    small, large = sorted((lowest + a, lowest + b))
+    assert (price_points(small, lowest, D(70), method) >= price_points(large, lowest, D(70), method) >= D(0))
