@@ -345,3 +345,20 @@ def test_thresholds_list_and_add_on_the_command_line(cli_database, fixed_clock):
 
         events = session.scalars(select(AuditEvent).where(AuditEvent.action == "threshold.create")).all()
         assert [(e.actor_label, e.after["amount"]) for e in events] == [("cli", "230000.00")]
+
+
+def test_the_price_method_option_is_stored_with_the_tender(built, cli_database):
+    from sqlalchemy import select
+
+    from einkauf.tenders.models import Tender
+
+    runner = CliRunner()
+    bad = runner.invoke(main, ["tender", "create", "2027", "--price-method", "guess"])
+    assert bad.exit_code != 0
+    done = runner.invoke(main, ["tender", "create", "2027", "--award", "Preis: 70; Qualität: 30",
+                                "--price-method", "interpolation"])
+    assert done.exit_code == 0, done.output
+    with cli_database() as session:
+        tender = session.scalars(select(Tender)).one()
+        assert tender.price_method == "interpolation"
+        assert "Interpolationsmethode" in tender.scoring_formula

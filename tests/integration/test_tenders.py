@@ -299,3 +299,20 @@ def test_a_publication_date_without_a_threshold_row_is_refused_until_an_admin_ad
 
     assert (tender.threshold_amount, tender.threshold_valid_from) == (Decimal("230000.00"), date(2028, 1, 1))
     assert "230.000,00 €" in tender.reasons
+
+
+def test_the_price_method_is_chosen_at_freezing_and_explained_in_the_stored_formula(db, world):
+    rnd, _, _ = world
+    with pytest.raises(ValidationFailed, match="Preisumrechnungsmethode"):
+        _freeze(db, rnd, price_method="guess")
+    assert db.scalar(select(func.count()).select_from(Tender)) == 0
+    criteria = [("Preis", Decimal("70")), ("Qualität", Decimal("30"))]
+    tender = _freeze(db, rnd, award_criteria=criteria, price_method="interpolation")
+    db.expire_all()
+    assert tender.price_method == "interpolation"
+    assert "nach der Interpolationsmethode" in tender.scoring_formula
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "tender.freeze")).one()
+    assert event.after["price_method"] == "interpolation"
+    cancel_tender(db, "c", tender.id, "Andere Methode", now=NOW)
+    default = _freeze(db, rnd, award_criteria=criteria)
+    assert default.price_method == "ratio" and "Verhältnismethode" in default.scoring_formula

@@ -223,3 +223,28 @@ def test_the_lot_rules_are_described_in_german_words():
     plain = " ".join(describe_lot_rules(LotRules(), {}, {}))
     assert "je Warengruppe ein Fachlos" in plain and "Keine Gebietslose" in plain
     assert "Keine Artikel herausgenommen" in plain and "Keine Teilung in Teillose" in plain
+
+
+def test_the_ratio_method_is_explained_with_an_example():
+    formula = scoring_formula([("Preis", Decimal("70")), ("Qualität", Decimal("30"))], "ratio")
+    assert formula == scoring_formula([("Preis", Decimal("70")), ("Qualität", Decimal("30"))])  # the default
+    assert ("Das heißt (Verhältnismethode): Das Angebot mit der niedrigsten Losgesamtsumme erhält 70 Punkte, jedes "
+            "andere Punkte im Verhältnis der Preise (z. B. ein doppelt so teures Angebot die Hälfte, ein um 25 % "
+            "teureres Angebot 80 %).") in formula.splitlines()
+
+
+def test_the_interpolation_method_is_announced_with_zero_points_at_twice_the_lowest_total():
+    lines = scoring_formula([("Preis", Decimal("60")), ("Service", Decimal("40"))], "interpolation").splitlines()
+    assert lines[0] == ("Preispunkte (Preis, höchstens 60 Punkte) nach der Interpolationsmethode = 60 × (2 − "
+                        "Losgesamtsumme des Angebots ÷ niedrigste Losgesamtsumme aller wertbaren Angebote), mindestens "
+                        "0, auf zwei Nachkommastellen kaufmännisch gerundet.")
+    assert lines[1].startswith("Das heißt: Das Angebot mit der niedrigsten Losgesamtsumme erhält 60 Punkte, ein Angebot "
+                               "mit der doppelten (oder einer höheren) Losgesamtsumme 0 Punkte")
+    assert "Service: 0 bis 40 Punkte" in lines[2]
+    assert "niedrigeren Losgesamtsumme" in lines[-1]
+
+
+def test_price_only_needs_no_price_method_and_an_unknown_one_is_refused():
+    assert scoring_formula([("Preis", Decimal("100"))], "interpolation") == scoring_formula([("Preis", Decimal("100"))])
+    with pytest.raises(ValidationFailed, match="Preisumrechnungsmethode"):
+        scoring_formula([("Preis", Decimal("100"))], "guess")

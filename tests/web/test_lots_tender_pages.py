@@ -395,3 +395,22 @@ def test_a_bad_or_stale_value_basis_post_changes_nothing(client, as_role, db, fr
     db.refresh(framework_round)
     assert framework_round.value_basis == "maximum"
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_the_price_method_is_chosen_on_the_freeze_page_and_explained_on_the_tender_page(
+        client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    page, data = _tender_form(client, rnd)
+    assert 'name="price_method"' in page and "Interpolationsmethode" in page
+    assert re.search(r'<option[^>]*selected[^>]*value="ratio"|<option[^>]*value="ratio"[^>]*selected', page)
+    refused = client.post(f"/runden/{rnd.id}/vergabe/neu",
+                          data={**data, "award_criteria": "Preis: 70\nQualität: 30", "price_method": "guess"})
+    assert refused.status_code == 200 and db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu",
+                           data={**data, "award_criteria": "Preis: 70\nQualität: 30", "price_method": "interpolation"})
+    assert response.status_code == 303, text(response)
+    tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
+    assert tender.price_method == "interpolation"
+    assert "nach der Interpolationsmethode" in text(client.get(response.headers["Location"]))
