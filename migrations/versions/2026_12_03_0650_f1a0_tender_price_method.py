@@ -1,6 +1,6 @@
 """Tenders: the announced price method for price points
 
-Revision ID: 20261203_f_1
+Revision ID: 2026_12_03_0650_f1a0
 Revises: 20261202_h2_b
 Create Date: 2026-12-03 07:00:00
 
@@ -10,7 +10,7 @@ lot total × maximum points) in their stored scoring formula, so they get 'ratio
 from alembic import op
 import sqlalchemy as sa
 
-revision = '20261203_f_1'
+revision = '2026_12_03_0650_f1a0'
 down_revision = '20261202_h2_b'
 branch_labels = None
 depends_on = None
