@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from einkauf.bids.evaluation import LotBid, LotInput, PositionInput, Scoring, evaluate_tender  # noqa: E402
+from einkauf.bids.evaluation import LotBid, LotInput, PositionInput, Scoring, evaluate_tender
 
 CENT = Decimal("0.01")
 BIDDERS = ("Bürowelt GmbH", "Papier & Co. KG", "Office Direkt AG", "Schreibwaren Müller e. K.", "Rheinland Büro GmbH",

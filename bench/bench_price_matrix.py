@@ -29,11 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from openpyxl import Workbook  # noqa: E402
+from bench_evaluate import make_lots
+from openpyxl import Workbook
 
-from bench_evaluate import make_lots  # noqa: E402
-from einkauf.bids.evaluation import Scoring, TenderEvaluation, evaluate_tender  # noqa: E402
-from einkauf.exports.price_matrix import FIXED_COLUMNS, SUMMARY_HEADERS, build_price_matrix  # noqa: E402
+from einkauf.bids.evaluation import Scoring, TenderEvaluation, evaluate_tender
+from einkauf.exports.price_matrix import FIXED_COLUMNS, SUMMARY_HEADERS, build_price_matrix
 
 
 def floor(evaluation: TenderEvaluation) -> bytes:

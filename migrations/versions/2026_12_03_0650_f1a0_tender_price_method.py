@@ -7,8 +7,8 @@ Create Date: 2026-12-03 07:00:00
 Tenders frozen before this revision announced the linear ratio (lowest lot total ÷ the bid's
 lot total × maximum points) in their stored scoring formula, so they get 'ratio'.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '2026_12_03_0650_f1a0'
 down_revision = '20261202_h2_b'

@@ -104,7 +104,10 @@ def live_database_url(live_server) -> str:
 
 @pytest.fixture(scope="session")
 def browser():
-    _require(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "Debian-Chromium fehlt (apt-get install chromium)")
+    _require(
+        Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
+        "Debian-Chromium fehlt (apt-get install chromium)",
+    )
     _require(AXE_JS.exists(), "axe-core fehlt (npm ci)")
     from playwright.sync_api import sync_playwright
 

@@ -3,7 +3,7 @@ rebuilds, is refused the freeze of a plan made stale by a catalogue edit, and fr
 (axe-core clean on every page)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,7 +27,7 @@ def closed_round(live_database_url):
     from einkauf.rounds.models import Round
 
     engine = make_engine(live_database_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(make_session_factory(engine)) as session:
             rnd = Round(code="2027-L", title="Gemeinsame Ausschreibung 2027", opens_on=date(2026, 9, 1),

@@ -10,9 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from einkauf.bids.evaluation import (LotBid, LotInput, PositionInput, Scoring, abnormally_low, evaluate_lot,
-                                     evaluate_tender, evaluation_json, position_total, price_points, quality_points,
-                                     round_half_up)
+from einkauf.bids.evaluation import (
+    LotBid,
+    LotInput,
+    PositionInput,
+    Scoring,
+    abnormally_low,
+    evaluate_lot,
+    evaluate_tender,
+    evaluation_json,
+    position_total,
+    price_points,
+    quality_points,
+    round_half_up,
+)
 
 D = Decimal
 PRICE_AND_QUALITY = Scoring(criteria=(("Preis", D(70)), ("Qualität", D(30))))
@@ -82,7 +93,7 @@ def test_excluded_bids_are_shown_but_neither_lowest_nor_ranked():
     lot = LotInput("1", "Los", (position("p"),),
                    (LotBid(1, "A", {"p": D("5")}, excluded_reason="verspätet"), bid(2, "B", p="8")))
     result = evaluate_lot(lot, Scoring())
-    a, b = result.bids
+    a, _b = result.bids
     assert a.rank is None and not a.valid and a.status == "ausgeschlossen: verspätet"
     assert [c.lowest for c in result.rows[0].cells] == [False, True]
     assert result.first.bidder == "B" and result.lowest_total == D("8.00")
@@ -322,7 +333,7 @@ def test_totals_are_exact_against_fractions(lot):
             expected += Fraction(cents, 100)
         assert Fraction(res.total) == expected
     valid = sorted(b.total for b in result.bids if b.valid)
-    ranked = [b for b in result.ranking]
+    ranked = list(result.ranking)
     assert [b.total for b in ranked] == valid  # price only: ranking order is the order of totals
     assert all(b.rank is None for b in result.bids if not b.valid)
     if result.first is not None:

@@ -11,8 +11,15 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from einkauf.bids.evaluation import LotBid, LotInput, PositionInput, Scoring, evaluate_tender
-from einkauf.exports.price_matrix import (FIRST_BID_COLUMN, FIRST_ROW, HEADER_ROW, HEADER_ROW_BIDDERS,
-                                          PERCENT_FORMAT, UNIT_PRICE_FORMAT, build_price_matrix)
+from einkauf.exports.price_matrix import (
+    FIRST_BID_COLUMN,
+    FIRST_ROW,
+    HEADER_ROW,
+    HEADER_ROW_BIDDERS,
+    PERCENT_FORMAT,
+    UNIT_PRICE_FORMAT,
+    build_price_matrix,
+)
 
 D = Decimal
 HOSTILE = '=HYPERLINK("http://evil.example","klick")'

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from alembic.script import ScriptDirectory
 
@@ -38,7 +38,7 @@ def test_every_new_revision_id_carries_its_minute_and_a_random_part_and_names_it
 
 
 def test_a_new_revision_id_is_the_utc_minute_plus_sixteen_random_bits():
-    now = datetime(2027, 1, 31, 23, 59, 59, tzinfo=timezone.utc)
+    now = datetime(2027, 1, 31, 23, 59, 59, tzinfo=UTC)
     ids = {new_revision_id(now) for _ in range(50)}
     assert all(REVISION_ID.match(i) and i.startswith("2027_01_31_2359_") for i in ids)
     assert len(ids) > 1  # two branches in the same minute still take different ids

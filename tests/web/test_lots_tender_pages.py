@@ -36,7 +36,7 @@ def round_with_demand(db, make_round, make_member, make_category, make_product):
     submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
     db.add(submission)
     db.flush()
-    for product, quantity in zip(products, ("100", "1000", "100")):
+    for product, quantity in zip(products, ("100", "1000", "100"), strict=False):
         db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
                           delivery_site_id=city.delivery_sites[0].id))
     db.flush()
@@ -101,7 +101,9 @@ def test_a_category_id_from_elsewhere_in_the_rules_form_is_not_found(client, as_
     as_role("coordinator")
     page = text(client.get(f"/runden/{rnd.id}/lose/regeln"))
 
-    response = client.post(f"/runden/{rnd.id}/lose/regeln", data=_rules_post(page, **{"categories-0-category_id": "999999"}))
+    response = client.post(
+        f"/runden/{rnd.id}/lose/regeln", data=_rules_post(page, **{"categories-0-category_id": "999999"})
+    )
 
     assert response.status_code == 404
     assert get_rule_set(db, rnd).version == 0

@@ -8,6 +8,7 @@ from einkauf import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member
+
 from support import csrf_token_from
 
 

@@ -35,8 +35,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from einkauf.bids.evaluation import LotEvaluation, TenderEvaluation
-from einkauf.exports.cells import (BOLD, FORMULA_TRIGGERS, HEADER_FILL, MAX_CELL_CHARS, PRICE_FORMAT, TEXT_FORMAT,
-                                   excel_text, put_text)
+from einkauf.exports.cells import (
+    BOLD,
+    FORMULA_TRIGGERS,
+    HEADER_FILL,
+    MAX_CELL_CHARS,
+    PRICE_FORMAT,
+    TEXT_FORMAT,
+    FixedLookCell,
+    excel_text,
+    put_text,
+)
 from einkauf.tenders.rules import PRICE_METHODS
 
 UNIT_PRICE_FORMAT = '#,##0.00## "€"'
@@ -59,34 +68,13 @@ SUMMARY_HEADERS = ("Los", "Bezeichnung", "Positionen", "Geschätzter Wert", "Ang
 SUMMARY_WIDTHS = (8, 40, 11, 17, 10, 11, 18, 30, 18, 14, 11, 14)
 
 
-class _Look(Cell):
-    """A write-only cell of one fixed look, reused for every row of its column (append() writes a
-    row before it returns). The style id is looked up once, not hashed per cell, and repr() is
-    cheap (openpyxl formats a cell into the message of a ValueError it raises and catches)."""
-
-    __slots__ = ("_style_id",)
-
-    def __init__(self, ws, template: WriteOnlyCell):
-        super().__init__(ws, row=1, column=1, style_array=template._style)
-        self._style_id: int | None = None
-
-    @property
-    def style_id(self) -> int:
-        if self._style_id is None:
-            self._style_id = self.parent.parent._cell_styles.add(self._style)
-        return self._style_id
-
-    def __repr__(self) -> str:
-        return "<_Look>"
-
-
 class _Styles:
     """The looks of one sheet: define each once, then ask for a fresh or a reused cell."""
 
     def __init__(self, ws):
         self.ws = ws
-        self._templates: dict[str, WriteOnlyCell] = {}
-        self._reused: dict[tuple[str, int], _Look] = {}
+        self._templates: dict[str, Cell] = {}
+        self._reused: dict[tuple[str, int], FixedLookCell] = {}
 
     def define(self, name: str, *, number_format=None, font=None, fill=None, alignment=None) -> None:
         cell = WriteOnlyCell(self.ws)
@@ -100,11 +88,11 @@ class _Styles:
             cell.alignment = alignment
         self._templates[name] = cell
         quoted = WriteOnlyCell(self.ws)
-        quoted._style = cell._style.__copy__()
+        quoted._style = cell._style.__copy__()  # type: ignore[attr-defined]  # openpyxl has no public accessor
         quoted.quotePrefix = True
         self._templates[name + "!q"] = quoted
 
-    def value(self, name: str, value, column: int | None = None) -> _Look | None:
+    def value(self, name: str, value, column: int | None = None) -> FixedLookCell | None:
         """A cell of look `name` holding a number (None → an empty cell). With `column` the
         cell object is reused for that column, row after row."""
         if value is None:
@@ -113,7 +101,7 @@ class _Styles:
         cell.value = value
         return cell
 
-    def text(self, name: str, value, column: int | None = None) -> _Look | None:
+    def text(self, name: str, value, column: int | None = None) -> FixedLookCell | None:
         """User text as text, never a formula (put_text); the quotePrefix variant where put_text sets it."""
         text = excel_text(value)
         if not text:
@@ -122,12 +110,12 @@ class _Styles:
         put_text(cell, text)
         return cell
 
-    def _cell(self, name: str, column: int | None) -> _Look:
+    def _cell(self, name: str, column: int | None) -> FixedLookCell:
         if column is None:
-            return _Look(self.ws, self._templates[name])
+            return FixedLookCell(self.ws, self._templates[name]._style)  # type: ignore[attr-defined]
         cell = self._reused.get((name, column))
         if cell is None:
-            cell = self._reused[name, column] = _Look(self.ws, self._templates[name])
+            cell = self._reused[name, column] = FixedLookCell(self.ws, self._templates[name]._style)  # type: ignore[attr-defined]
         return cell
 
 
@@ -222,9 +210,9 @@ def _write_summary(wb: Workbook, evaluation: TenderEvaluation, reference: str, t
             by_id = {bid.bid_id: bid for bid in lot.bids}
             cells = [s.text("text", lot.lot.number), s.text("text", lot.lot.title)]
             for b in order:
-                bid = by_id.get(b)
-                cells.append(s.value("money", bid.total) if bid is not None else None)
-                cells.append(s.value("int", bid.rank) if bid is not None else None)
+                offered = by_id.get(b)
+                cells.append(s.value("money", offered.total) if offered is not None else None)
+                cells.append(s.value("int", offered.rank) if offered is not None else None)
             ws.append(cells)
 
 
@@ -327,7 +315,7 @@ def build_price_matrix(evaluation: TenderEvaluation, *, reference: str = "", tit
     wb = Workbook(write_only=True)
     _write_summary(wb, evaluation, reference, title, generated_at)
     outlier_pct = (evaluation.scoring.outlier_share * 100).normalize()
-    for sheet_title, lot in zip(_sheet_titles(evaluation), evaluation.lots):
+    for sheet_title, lot in zip(_sheet_titles(evaluation), evaluation.lots, strict=False):
         _write_lot(wb, sheet_title, lot, reference, outlier_pct)
     wb.properties.title = excel_text(f"Preisspiegel {reference}".strip())[:MAX_CELL_CHARS]
     wb.properties.creator = "einkauf"
