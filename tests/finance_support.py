@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from einkauf.db import line_value
+from einkauf.money import line_value
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS
 from einkauf.finance.services import prepare_round_export, write_export
 from einkauf.lots.models import Allocation, Lot, LotPosition

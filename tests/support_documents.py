@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from einkauf.exports.tender_data import (AwardCriterion, Beneficiary, DeliverySite, MemberShare, TenderDocument,
                                          TenderLot, TenderPosition, position_oz)
-from einkauf.db import line_value
+from einkauf.money import line_value
 from einkauf.lots.rules import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
 
 D = Decimal

@@ -7,15 +7,13 @@ from pathlib import Path
 from flask import Flask, abort, g, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError
 
-from zoneinfo import ZoneInfo
-
+from einkauf.berlin import BERLIN
 from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
 from einkauf.errors import DomainError
 from einkauf.texts import N_
 
 # zoneinfo, not pytz: pytz has no daylight-saving rules past 2037.
-BERLIN = ZoneInfo("Europe/Berlin")
 
 __version__ = "0.1.0"
 

@@ -21,7 +21,7 @@ def now() -> datetime:
 
 def today_berlin() -> date:
     """Today's calendar day in Germany (Europe/Berlin)."""
-    from einkauf import BERLIN
+    from einkauf.berlin import BERLIN
 
     return now().astimezone(BERLIN).date()
 

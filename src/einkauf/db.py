@@ -8,13 +8,15 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, literal, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from einkauf.money import InexactValue
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,10 +29,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class InexactValue(ValueError):
-    """A value carries more decimal places than its column can store exactly."""
 
 
 class ScaledDecimal(TypeDecorator):
@@ -86,19 +84,6 @@ def Percent() -> ScaledDecimal:
     return ScaledDecimal(2)
 
 
-CENT = Decimal("0.01")
-
-
-def round_money(value: Decimal) -> Decimal:
-    """Round half-up to whole cents (R1)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_value(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    """Line value = quantity × unit price, rounded half-up to cents (R1)."""
-    return round_money(Decimal(quantity) * Decimal(unit_price))
-
-
 def line_value_cents_sql(quantity_col, price_col):
     """SQL expression: quantity (thousandths) × price (cents) rounded half-up to whole cents.
 
@@ -107,11 +92,6 @@ def line_value_cents_sql(quantity_col, price_col):
     """
     product = type_coerce(quantity_col, BigInteger) * type_coerce(price_col, BigInteger)
     return (product + literal(500, BigInteger)) // literal(1000, BigInteger)
-
-
-def cents_to_euro(cents: int | None) -> Decimal:
-    """Convert an integer number of cents (e.g. an SQL sum) to a Decimal amount."""
-    return (Decimal(int(cents or 0)) / 100).quantize(CENT)
 
 
 class UtcDateTime(TypeDecorator):

@@ -22,7 +22,6 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -32,9 +31,9 @@ from flask_babel import (format_currency, format_date, format_datetime, format_d
 from flask_login import current_user
 
 from einkauf.config import PROJECT_ROOT
+from einkauf.berlin import BERLIN
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.db import line_value
+from einkauf.money import line_value
 from einkauf.demand import coordination
 from einkauf.demand.coordination import DRAFT, NO_SUBMISSION, REOPENED, SUBMITTED, round_overview
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus

@@ -16,7 +16,7 @@ from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, Sub
 from einkauf.demand.services import LineInput
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import DeliverySite
-from einkauf.rounds.timing import berlin_to_utc
+from einkauf.berlin import berlin_to_utc
 
 UTC = timezone.utc
 # 12:00 in Berlin on 22 January 2027 is 11:00 UTC (winter time, UTC+1).

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from einkauf.db import cents_to_euro, line_value, line_value_cents_sql
+from einkauf.db import line_value_cents_sql
+from einkauf.money import cents_to_euro, line_value
 from einkauf.demand.models import DemandLine, Submission
 from einkauf.catalogue.models import Product
 

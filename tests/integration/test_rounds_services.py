@@ -9,7 +9,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
-from einkauf.rounds.timing import berlin_to_utc
+from einkauf.berlin import berlin_to_utc
 
 UTC = timezone.utc
 

@@ -18,7 +18,7 @@ from einkauf.exports.pdf.bidder import build_bidder_pdf
 from einkauf.exports.pdf.record import build_record_pdf
 from einkauf.exports.tender_data import (DEFAULT_INVITATION_TEXT, ELECTRONIC_SUBMISSION_PARAGRAPH,
                                          PAPER_SUBMISSION_PARAGRAPH, default_invitation_text)
-from einkauf.rounds.timing import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.tenders.rules import scoring_formula
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support_documents import GENERATED_AT, make_tender
 
-from einkauf.db import line_value
+from einkauf.money import line_value
 from einkauf.exports.pdf.record import build_record_pdf
 from einkauf.lots.rules import (
     CategoryInput,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from einkauf.db import line_value
+from einkauf.money import line_value
 from einkauf.errors import ValidationFailed
 from einkauf.lots import rules
 from einkauf.lots.rules import (

@@ -3,7 +3,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from einkauf.rounds.timing import BERLIN, NonexistentLocalTime, berlin_to_utc, format_berlin, utc_to_berlin
+from einkauf.berlin import BERLIN, NonexistentLocalTime, berlin_to_utc, format_berlin, utc_to_berlin
 
 UTC = timezone.utc
 

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo
 
 from einkauf.texts import NP_, N_
+from einkauf.berlin import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 Translate = Callable[[str], str]
 

@@ -26,7 +26,7 @@ from einkauf.catalogue.codes import (
 )
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.catalogue.seed import CURATED_UNITS, load_curated
-from einkauf.db import round_money
+from einkauf.money import round_money
 from einkauf.errors import NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
 
 CATEGORY_NAME_MAX = 200

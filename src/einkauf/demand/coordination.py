@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session, aliased
 
 from einkauf.auth.models import Role, User
 from einkauf.catalogue.models import Product
-from einkauf.db import cents_to_euro, line_value_cents_sql, utcnow
+from einkauf.db import line_value_cents_sql, utcnow
+from einkauf.money import cents_to_euro
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demand.services import extend_deadline
 from einkauf.errors import StaleVersion
 from einkauf.rounds.models import Member, Round, RoundStatus
-from einkauf.rounds.timing import BERLIN
+from einkauf.berlin import BERLIN
 
 # Status of a member's demand in a round, as the overview shows it.
 NO_SUBMISSION = "none"        # kein Bedarf gemeldet

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
-from einkauf.db import line_value
+from einkauf.money import line_value
 from einkauf.demand.services import LineInput, LineProblem
 from einkauf.forms import clean_text, format_decimal_de, parse_decimal_de
 

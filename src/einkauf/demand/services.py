@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event
 from einkauf.catalogue.models import Category, Product
-from einkauf.db import cents_to_euro, in_chunks, line_value_cents_sql, utcnow
+from einkauf.db import in_chunks, line_value_cents_sql, utcnow
+from einkauf.money import cents_to_euro
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus

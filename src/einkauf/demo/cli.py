@@ -1,10 +1,10 @@
 """Command-line commands of this domain, registered on the `einkauf` group."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 import click
 
+from einkauf.berlin import BERLIN
 from einkauf.demo.data import DEFAULT_PASSWORD
 
 ALREADY_LOADED = "Datenbank enthält bereits Daten – Demo nicht geladen."
@@ -51,7 +51,7 @@ def register(main: click.Group, pass_ctx) -> None:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             fail(f"Fehler: Die Datenbank ist nicht erreichbar: {reason}")
 
-        deadline = summary.round_deadline.astimezone(ZoneInfo("Europe/Berlin"))
+        deadline = summary.round_deadline.astimezone(BERLIN)
         click.echo(f"Demo geladen: {summary.members} Mitglieder mit {summary.delivery_sites} Lieferstellen, "
                    f"{summary.categories} Warengruppen, {_number(summary.products)} Artikel, "
                    f"{summary.users} Zugänge.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, insert, select
 from sqlalchemy.orm import Session
@@ -25,8 +24,8 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo import data
 from einkauf.errors import InvalidState, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round
+from einkauf.berlin import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 NOT_EMPTY = ("Die Datenbank enthält bereits Daten – die Demo wird nur in eine leere Datenbank geladen, "
              "damit nichts doppelt angelegt wird.")

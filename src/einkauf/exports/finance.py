@@ -44,7 +44,7 @@ from einkauf.exports.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_
 from einkauf.exports.finance_columns import FIELD_INDEX, PLACES, Kind
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 from einkauf.lots.rules import ROUNDING_CAUSE
-from einkauf.rounds.timing import BERLIN
+from einkauf.berlin import BERLIN
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_SHEET = "Kostenaufteilung"

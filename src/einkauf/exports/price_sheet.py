@@ -48,7 +48,7 @@ from einkauf.exports.cells import (BOLD, FORMULA_TRIGGERS, HEADER_FILL, INPUT_FI
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text
 from einkauf.lots.rules import format_date_de
-from einkauf.rounds.timing import format_berlin
+from einkauf.berlin import format_berlin
 
 LAYOUT_VERSION = "1"
 FORMAT_NAME = "einkauf-preisblatt"

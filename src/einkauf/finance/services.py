@@ -33,7 +33,8 @@ from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, 
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label
-from einkauf.db import cents_to_euro, utcnow
+from einkauf.db import utcnow
+from einkauf.money import cents_to_euro
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
 from einkauf.exports.finance import (PRICE_BASIS_LABELS, ExportInfo, ExportTotals, FinanceLines, LotValues,
                                      download_name, write_reconciliation_csv,

@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, Product, Unit
-from einkauf.db import cents_to_euro, claim_version, in_chunks, line_value_cents_sql, utcnow
+from einkauf.db import claim_version, in_chunks, line_value_cents_sql, utcnow
+from einkauf.money import cents_to_euro
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet

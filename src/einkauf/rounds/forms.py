@@ -14,7 +14,7 @@ from einkauf.db import utcnow
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
 from einkauf.i18n import day
 from einkauf.rounds import rules
-from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
+from einkauf.berlin import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
 from einkauf.texts import N_
 
 

@@ -22,7 +22,7 @@ from einkauf.db import claim_version, utcnow
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds import rules
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
-from einkauf.rounds.timing import format_berlin, utc_to_berlin
+from einkauf.berlin import format_berlin, utc_to_berlin
 
 MEMBER_FIELDS = ("ags", "name", "region", "active")
 SITE_FIELDS = ("name", "street", "postcode", "city", "active")

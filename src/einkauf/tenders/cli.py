@@ -22,7 +22,7 @@ import click
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import format_money_de, format_number_de
-from einkauf.rounds.timing import format_berlin, parse_day
+from einkauf.berlin import format_berlin, parse_day
 from einkauf.tenders.rules import default_deadline
 
 

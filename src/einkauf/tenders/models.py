@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from einkauf.db import Base, Money, UtcDateTime, utcnow
 from einkauf.lots.models import Lot, LotPlan
 from einkauf.rounds.models import Round
-from einkauf.rounds.timing import utc_to_berlin
+from einkauf.berlin import utc_to_berlin
 
 
 class TenderStatus(str, enum.Enum):

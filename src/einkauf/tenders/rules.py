@@ -8,16 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE
 from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_money_de, format_number_de
-from einkauf.rounds.timing import format_berlin
+from einkauf.berlin import BERLIN, format_berlin
 from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 from einkauf.rounds.rules import code_stem
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # § 15 Abs. 2 VgV: in the open procedure at least 35 days for the receipt of tenders, counted
 # from the day after the contract notice was sent; Abs. 4: 5 days less when tenders may be

@@ -137,7 +137,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     if existing is not None:
         raise InvalidState(f"Aus der Bedarfsabfrage {rnd.code} wurde bereits das Vergabeverfahren "
                            f"{existing.reference} erstellt. Es muss erst aufgehoben werden.")
-    from einkauf import BERLIN
+    from einkauf.berlin import BERLIN
 
     if publication_date < now.astimezone(BERLIN).date():
         raise ValidationFailed("Der geplante Veröffentlichungstag liegt in der Vergangenheit.")

@@ -28,7 +28,7 @@ from einkauf.lots.procedure import (SMALL_LOT_LIMIT, SMALL_LOTS_SHARE_PCT, LotVa
 from einkauf.lots.procedure import _share_pct as share_pct  # rounded away from the 20 % limit, as the check says
 from einkauf.lots.rules import (ROUNDING_CAUSE, format_date_de, format_day_de, format_money_de, format_number_de,
                                 term_years)
-from einkauf.rounds.timing import format_berlin, utc_to_berlin
+from einkauf.berlin import format_berlin, utc_to_berlin
 
 DOCUMENT_NAME = "Vergabevermerk"
 MARKING = "Intern – nicht zur Veröffentlichung"

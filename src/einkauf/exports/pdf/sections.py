@@ -11,7 +11,7 @@ from einkauf.exports.pdf.layout import Contents, ContentsEntry, Heading, facts_t
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text, markup, paragraphs
 from einkauf.lots.rules import format_date_de
-from einkauf.rounds.timing import format_berlin
+from einkauf.berlin import format_berlin
 
 MAX_BLOCK_CHARS = 100_000  # an edited text block beyond this is cut with a visible note
 CHUNK_CHARS = 3_000  # long paragraphs are laid out in pieces: splitting one huge Paragraph is slow

@@ -1,4 +1,5 @@
-"""Deadlines are entered and shown in Europe/Berlin and stored as UTC (R9).
+"""Europe/Berlin, the one time zone of the application: deadlines are entered and shown there
+and stored as UTC (R9).
 
 Pure functions (no Flask, no SQLAlchemy). Two DST pitfalls are decided here on purpose:
 - a wall-clock time that does not exist (the spring-forward gap, e.g. 28.03.2027 02:30) is
