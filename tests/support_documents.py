@@ -11,7 +11,7 @@ from decimal import Decimal
 from einkauf.exports.tender_data import (AwardCriterion, Beneficiary, DeliverySite, MemberShare, TenderDocument,
                                          TenderLot, TenderPosition, position_oz)
 from einkauf.money import line_value
-from einkauf.lots.rules import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
+from einkauf.lots.values import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
 
 D = Decimal
 UTC = timezone.utc
@@ -69,7 +69,7 @@ def make_lot(number: str = "1", positions: list[TenderPosition] | None = None, *
 
 def _shares(annual: Decimal, value: Decimal, members) -> tuple[MemberShare, ...]:
     """Annual shares that add up to the lot's annual value to the cent (the last member takes
-    the remainder) and their term shares as einkauf.lots.rules.lot_money derives them (R22)."""
+    the remainder) and their term shares as einkauf.lots.values.lot_money derives them (R22)."""
     if not members:
         return ()
     each = (annual / len(members)).quantize(D("0.01"))

@@ -82,7 +82,7 @@ def _set_price(visitor, product_id: int, price: str) -> None:
 
 
 def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor, closed_round, live_database_url):
-    from einkauf.lots.rules import format_number_de
+    from einkauf.formatting import format_number_de
 
     page = visitor.page
     visitor.sign_in("koordination@einkauf.example")

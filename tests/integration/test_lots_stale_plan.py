@@ -19,7 +19,7 @@ from einkauf.catalogue.models import Unit
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, StaleVersion
 from einkauf.lots.models import LotPosition
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.lots.services import (NATIONAL_PROCEDURES, build_lots, current_plan_changes, get_plan, preview_lots,
                                    save_lot_rules)
 from einkauf.lots.sources import LEGACY_PLAN

@@ -9,7 +9,7 @@ import pytest
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE, NATIONAL_DEFAULT
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.berlin import BERLIN
 from einkauf.tenders.periods import (count_period, holiday_name, is_working_day, next_working_day, period_end,
                                      previous_working_day)

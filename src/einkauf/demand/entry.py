@@ -18,7 +18,8 @@ from typing import Iterable, Mapping, Sequence
 
 from einkauf.money import line_value
 from einkauf.demand.services import LineInput, LineProblem
-from einkauf.forms import clean_text, format_decimal_de, parse_decimal_de
+from einkauf.formatting import format_decimal_de
+from einkauf.forms import clean_text, parse_decimal_de
 
 FIELDS = ("site", "qty", "cc", "ba", "note")
 KEY_RE = re.compile(r"^l-([0-9]{1,9})-([0-9]{1,3})-(site|qty|cc|ba|note)\Z")

@@ -25,7 +25,8 @@ from einkauf.demand.entry import FIELDS, MAX_ROWS_PER_PRODUCT, LineGrid, time_le
 from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
 from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion
 from einkauf.extensions import csrf
-from einkauf.forms import CSRF_EXPIRED, format_decimal_de
+from einkauf.formatting import format_decimal_de
+from einkauf.forms import CSRF_EXPIRED
 from einkauf.i18n import current_language, money
 from einkauf.web import allow_form_fields, get_db, load_or_404, roles_required
 

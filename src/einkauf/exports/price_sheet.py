@@ -47,7 +47,7 @@ from einkauf.exports.cells import (BOLD, FORMULA_TRIGGERS, HEADER_FILL, INPUT_FI
                                    TEXT_FORMAT, UNLOCKED, WRAP, protect_sheet, put_text)
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text
-from einkauf.lots.rules import format_date_de
+from einkauf.formatting import format_date_de
 from einkauf.berlin import format_berlin
 
 LAYOUT_VERSION = "1"

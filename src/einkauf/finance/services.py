@@ -41,7 +41,7 @@ from einkauf.exports.finance import (PRICE_BASIS_LABELS, ExportInfo, ExportTotal
                                      fiscal_year, write_finance_csv_lines, write_finance_xlsx)
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
-from einkauf.lots.rules import lot_money
+from einkauf.lots.values import lot_money
 from einkauf.lots.services import member_annual_shares
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
@@ -217,7 +217,7 @@ def _selection_total(session: Session, plan: LotPlan, member_id: int | None) -> 
 
 def lot_values(session: Session, plan: LotPlan, member: Member | None = None) -> tuple[LotValues, ...]:
     """Per lot of the plan, the annual and term values the export reconciles against (R22),
-    derived by einkauf.lots.rules.lot_money like the Vergabevermerk and the pages. For one
+    derived by einkauf.lots.values.lot_money like the Vergabevermerk and the pages. For one
     member: only the lots it has rows in, with its annual and term share and no § 3 VgV value."""
     months = plan.round.contract_term_months + plan.round.extension_months
     shares = member_annual_shares(session, plan.id) if member is not None else {}

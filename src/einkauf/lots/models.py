@@ -30,7 +30,7 @@ from einkauf.rounds.models import Round
 
 
 class LotRuleSet(Base):
-    """The lot rules of a round (see einkauf.lots.rules.LotRules), stored as canonical JSON."""
+    """The lot rules of a round (see einkauf.lots.planner.LotRules), stored as canonical JSON."""
 
     __tablename__ = "lot_rule_sets"
 

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import amount_json, format_date_de, format_money_de, format_number_de, lot_number_key
+from einkauf.formatting import amount_json, format_date_de, format_money_de, format_number_de
+from einkauf.lots.planner import lot_number_key
 from einkauf.texts import N_
 
 SUPPLIES_SERVICES_SUBCENTRAL = "supplies_services_subcentral"

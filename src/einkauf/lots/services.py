@@ -6,7 +6,7 @@ submitted demand lines, none of which makes a Python object per line:
 
 1. one `GROUP BY product [, member region]` that sums quantities and R1 line values
    (a few thousand rows for a national round);
-2. the pure lot plan (einkauf.lots.rules.plan_lots) over those sums: merge groups,
+2. the pure lot plan (einkauf.lots.planner.plan_lots) over those sums: merge groups,
    Gebietslose, left-out products, Teillose, numbering, quantities and values over the term;
    its lots and positions (with a snapshot of the product texts) are inserted with
    executemany;
@@ -43,21 +43,17 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet
 from einkauf.lots.procedure import NATIONAL_DEFAULT
-from einkauf.lots.rules import (
+from einkauf.lots.diff import LotChange, LotSnapshot, PositionSnapshot, diff_plans
+from einkauf.lots.planner import (
     CategoryInput,
     InvalidLotRules,
-    LotChange,
-    LotMoney,
     LotRules,
-    LotSnapshot,
     PlannedLot,
     PositionInput,
-    PositionSnapshot,
     check_lot_rules,
-    diff_plans,
-    lot_money,
     plan_lots,
 )
+from einkauf.lots.values import LotMoney, lot_money
 from einkauf.lots.sources import BuildSources, plan_changes, read_sources
 from einkauf.rounds.models import Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
@@ -601,7 +597,7 @@ class PlanMoney:
 
 
 def plan_money(plan: LotPlan) -> PlanMoney:
-    """The annual and term values of every lot of a plan (einkauf.lots.rules.lot_money), for the
+    """The annual and term values of every lot of a plan (einkauf.lots.values.lot_money), for the
     lot plan and tender pages."""
     months = plan.round.contract_term_months + plan.round.extension_months
     lots = {lot.id: lot_money(lot.annual_value, lot.estimated_value, months) for lot in plan.lots}

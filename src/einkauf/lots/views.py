@@ -21,7 +21,8 @@ from einkauf.lots import services
 from einkauf.lots.forms import (MAX_CATEGORY_ROWS, LotRulesForm, PublicationDateForm, RebuildForm,
                                 default_publication_date)
 from einkauf.lots.procedure import LotValue, decide_procedure
-from einkauf.lots.rules import ROUNDING_CAUSE, InvalidLotRules, LotRules
+from einkauf.lots.planner import InvalidLotRules, LotRules
+from einkauf.lots.values import ROUNDING_CAUSE
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
 from einkauf.thresholds.services import threshold_table

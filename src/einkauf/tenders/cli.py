@@ -21,7 +21,7 @@ from decimal import Decimal
 import click
 
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import format_money_de, format_number_de
+from einkauf.formatting import format_money_de, format_number_de
 from einkauf.berlin import format_berlin, parse_day
 from einkauf.tenders.rules import default_deadline
 

@@ -30,7 +30,9 @@ from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, Lot, LotPosition
-from einkauf.lots.rules import LotRules, format_number_de, lot_money
+from einkauf.formatting import format_number_de
+from einkauf.lots.planner import LotRules
+from einkauf.lots.values import lot_money
 from einkauf.lots.services import lot_members, member_annual_shares
 from einkauf.rounds.models import DeliverySite, Member
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
@@ -100,7 +102,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
         address = "\n".join(part for part in (street, f"{postcode} {city}".strip()) if part)
         sites[lot_id].append(td.DeliverySite(name=name, address=address, member_name=member_name, member_ags=ags))
     # Each member's annual share of a lot (Σ of its rounded rows) and its term share from it:
-    # one derivation, einkauf.lots.rules.lot_money, as on the pages and in the finance export (R22).
+    # one derivation, einkauf.lots.values.lot_money, as on the pages and in the finance export (R22).
     annual = member_annual_shares(session, plan_id)
     members = lot_members(session, plan_id)
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import holidays
 
-from einkauf.lots.rules import WEEKDAYS_DE, format_date_de, format_day_de
+from einkauf.formatting import WEEKDAYS_DE, format_date_de, format_day_de
 from einkauf.berlin import BERLIN
 
 DEFAULT_REGION = "NW"  # Nordrhein-Westfalen

@@ -11,7 +11,8 @@ from typing import Iterable, Mapping
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE
-from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_money_de, format_number_de
+from einkauf.formatting import format_date_de, format_day_de, format_money_de, format_number_de
+from einkauf.lots.planner import LotRules
 from einkauf.berlin import BERLIN, format_berlin
 from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 from einkauf.rounds.rules import code_stem
@@ -248,7 +249,7 @@ def _points(weight: Decimal) -> str:
 
 def describe_lot_rules(rules: LotRules, category_names: Mapping[int, str], product_labels: Mapping[int, str], *,
                        national_procedure: str = "", excluded_line_count: int = 0) -> list[str]:
-    """The lot rules a plan was built with (einkauf.lots.rules.LotRules), in German sentences.
+    """The lot rules a plan was built with (einkauf.lots.planner.LotRules), in German sentences.
 
     category_names: category id → name; product_labels: product id → "number short text"
     (unknown ids are named by their id)."""

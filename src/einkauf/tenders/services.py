@@ -24,7 +24,7 @@ from einkauf.audit.services import actor_label, record_event
 from einkauf.db import claim_version, is_unique_violation, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
 from einkauf.lots.procedure import VALUE_BASES, LotValue, ProcedureDecision, decide_procedure
-from einkauf.lots.rules import amount_json
+from einkauf.formatting import amount_json
 from einkauf.lots.services import current_plan_changes, get_plan, get_rule_set
 from einkauf.lots.sources import stale_message
 from einkauf.rounds.models import Round

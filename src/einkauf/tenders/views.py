@@ -14,7 +14,8 @@ from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitat
 from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
-from einkauf.lots.rules import ROUNDING_CAUSE, format_number_de
+from einkauf.formatting import format_number_de
+from einkauf.lots.values import ROUNDING_CAUSE
 from einkauf.lots.services import current_plan_changes, get_plan, lot_members, plan_money
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services

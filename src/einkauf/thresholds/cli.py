@@ -13,7 +13,7 @@ import click
 
 from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
-from einkauf.lots.rules import amount_json, format_date_de, format_money_de
+from einkauf.formatting import amount_json, format_date_de, format_money_de
 from einkauf.berlin import parse_day
 
 

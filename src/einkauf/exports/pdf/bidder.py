@@ -17,9 +17,10 @@ from einkauf.exports.pdf.layout import (TABLE_BOLD, TABLE_FONT, TABLE_SIZE, CELL
                                         facts_table, para)
 from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
                                           text_block)
-from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
+from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition
+from einkauf.formatting import format_quantity_de
 from einkauf.exports.text import clean_text
-from einkauf.lots.rules import format_number_de
+from einkauf.formatting import format_number_de
 
 DOCUMENT_NAME = "Vergabeunterlagen"
 SPEC_LINES = 30  # lines of the specification in the table; the full text goes to the annex
