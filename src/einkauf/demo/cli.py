@@ -13,7 +13,7 @@ NOT_MIGRATED = ("Fehler: Die Datenbank ist nicht eingerichtet (es fehlen Tabelle
 
 
 def register(main: click.Group, pass_ctx) -> None:
-    from einkauf.cli import fail
+    from einkauf.console import fail
 
     @main.command("demo")
     @click.option("--password", default=DEFAULT_PASSWORD, show_default=True,

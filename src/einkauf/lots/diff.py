@@ -8,6 +8,7 @@ from decimal import Decimal
 from einkauf.lots.planner import lot_number_key, position_key
 
 
+@dataclass(frozen=True)
 class PositionSnapshot:
     """A position as the diff compares it: product, annual quantity and estimated value."""
 

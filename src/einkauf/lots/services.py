@@ -198,11 +198,24 @@ def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, ru
     return RuleSet(rules, national_procedure, row.version)
 
 
-def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
-    from einkauf.tenders.models import Tender, TenderStatus
+@dataclass(frozen=True)
+class FrozenBy:
+    """The active tender frozen from a round's plan, as the lot pages link to it."""
 
-    reference = session.scalar(select(Tender.reference).where(Tender.round_id == rnd.id,
-                                                              Tender.status == TenderStatus.ACTIVE))
+    id: int
+    reference: str
+
+
+def frozen_by(session: Session, round_id: int) -> FrozenBy | None:
+    """The active tender a plan of the round was frozen for (the mark on the plan), or None."""
+    row = session.execute(select(LotPlan.frozen_tender_id, LotPlan.frozen_reference)
+                          .where(LotPlan.round_id == round_id, LotPlan.frozen_tender_id.is_not(None))).first()
+    return FrozenBy(row[0], row[1]) if row is not None else None
+
+
+def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
+    frozen = frozen_by(session, rnd.id)
+    reference = frozen.reference if frozen is not None else None
     if reference is not None:
         raise InvalidState(f"{what} der Bedarfsabfrage {rnd.code} sind festgeschrieben: das Vergabeverfahren "
                            f"{reference} wurde daraus erstellt. Erst nach seiner Aufhebung kann neu gebildet werden.")
@@ -327,9 +340,7 @@ def _lock_snapshot(session: Session, rnd: Round) -> None:
 
 def _retire_plan(session: Session, plan: LotPlan, now: datetime) -> None:
     """Delete the current plan bottom-up (set-based), or keep it as a frozen tender's snapshot."""
-    from einkauf.tenders.models import Tender
-
-    if session.scalar(select(func.count()).select_from(Tender).where(Tender.plan_id == plan.id)):
+    if plan.frozen_at is not None:
         plan.superseded_at = now
         session.flush()
         return

@@ -53,8 +53,6 @@ def _publication_date(form: PublicationDateForm):
 @bp.get("/runden/<int:round_id>/lose")
 @coordinator_only
 def plan(round_id: int):
-    from einkauf.tenders.services import active_tender
-
     db = get_db()
     row = _round_or_404(round_id)
     lot_plan = services.get_plan(db, row.id)
@@ -72,7 +70,7 @@ def plan(round_id: int):
     changes = services.current_plan_changes(db, lot_plan) if closed and lot_plan is not None else []
     return render_template("lots/plan.html", round=row, plan=lot_plan, closed=closed, stale=bool(changes),
                            changes=changes,
-                           tender=active_tender(db, row.id), form=form, date_note=date_note, decision=decision,
+                           tender=services.frozen_by(db, row.id), form=form, date_note=date_note, decision=decision,
                            decision_problem=decision_problem,
                            money=services.plan_money(lot_plan) if lot_plan is not None else None,
                            rounding_cause=ROUNDING_CAUSE)

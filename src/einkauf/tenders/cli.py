@@ -188,7 +188,7 @@ def register(main: click.Group, pass_ctx) -> None:
     @pass_ctx
     def exports_check(obj, remove: bool) -> None:
         """Dateien im Exportordner ohne Registereintrag und Registereinträge ohne Datei melden."""
-        from einkauf.cli import fail
+        from einkauf.console import fail
         from einkauf.tenders.documents import check_exports
 
         export_dir = obj.config["EXPORT_DIR"]

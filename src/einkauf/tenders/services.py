@@ -213,6 +213,11 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     else:
         raise InvalidState("Es konnte gerade keine freie Vergabenummer vergeben werden, weil gleichzeitig andere "
                            "Vergabeverfahren erstellt werden. Bitte versuchen Sie es in einigen Sekunden erneut.")
+    # The mark on the plan: its lots and the round's rules are fixed while the tender is active,
+    # and the plan stays as the tender's snapshot after that.
+    plan.frozen_at = plan.frozen_at or now
+    plan.frozen_tender_id, plan.frozen_reference = tender.id, tender.reference
+    session.flush()
     record_event(session, actor, "tender.freeze", "tender", tender.id,
                  summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
                          f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €, "
@@ -246,6 +251,8 @@ def cancel_tender(session: Session, actor: Any, tender_id_or_reference: int | st
     tender.cancelled_at = now or utcnow()
     tender.cancelled_by_label = actor_label(actor)
     tender.cancel_reason = reason
+    if tender.plan.frozen_tender_id == tender.id:
+        tender.plan.frozen_tender_id, tender.plan.frozen_reference = None, None
     session.flush()
     record_event(session, actor, "tender.cancel", "tender", tender.id,
                  summary=f"Vergabeverfahren {tender.reference} aufgehoben: {reason}",

@@ -1,0 +1,156 @@
+"""The shape of the house: a pure core that loads no web framework, and no import cycle between
+the domain packages (issue 12, parts 2 and 3)."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PACKAGE = SRC / "einkauf"
+
+WEB = ("flask", "flask_wtf", "flask_babel", "flask_login", "wtforms", "werkzeug")
+DATABASE = ("sqlalchemy",)
+
+# Money, texts, time: used by rules, exports and the web alike — no web framework, no database.
+CORE = ["money", "formatting", "berlin", "clock", "errors", "texts"]
+# The rules: pure functions over plain data, fed by the services.
+RULES = ["lots.values", "lots.planner", "lots.diff", "lots.procedure", "tenders.rules", "tenders.periods",
+         "rounds.rules", "catalogue.codes", "demand.upload_checks"]
+# The generators of documents and exports: plain data in, bytes out.
+GENERATORS = ["exports", "exports.cells", "exports.text", "exports.tender_data", "exports.price_sheet",
+              "exports.finance", "exports.finance_columns", "exports.finance_profiles", "exports.pdf.layout",
+              "exports.pdf.sections", "exports.pdf.record", "exports.pdf.bidder", "demand.excel"]
+
+# The probe imports one module in a fresh interpreter and prints the top-level packages it loaded.
+# The package einkauf is entered without running einkauf/__init__.py, so that what is measured
+# is the module's own import closure (subpackages' __init__ files do run).
+PROBE = """
+import importlib, sys, types
+package = types.ModuleType("einkauf")
+package.__path__ = [{package!r}]
+sys.modules["einkauf"] = package
+importlib.import_module({module!r})
+print(" ".join(sorted({{name.split(".")[0] for name in sys.modules}})))
+"""
+
+
+def _loaded(module: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", PROBE.format(package=str(PACKAGE), module=module)],
+                            capture_output=True, text=True, timeout=60, cwd=SRC)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("name", CORE + RULES)
+def test_core_and_rules_load_neither_the_web_framework_nor_the_database(name):
+    loaded = _loaded(f"einkauf.{name}")
+    assert not loaded & set(WEB + DATABASE), f"einkauf.{name} loads {sorted(loaded & set(WEB + DATABASE))}"
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_generators_do_not_load_the_web_framework(name):
+    loaded = _loaded(f"einkauf.{name}")
+    assert not loaded & set(WEB), f"einkauf.{name} loads {sorted(loaded & set(WEB))}"
+
+
+def test_every_listed_pure_module_exists():
+    for name in CORE + RULES + GENERATORS:
+        path = PACKAGE.joinpath(*name.split("."))
+        assert path.with_suffix(".py").exists() or (path / "__init__.py").exists(), name
+
+
+# --- the import graph ---------------------------------------------------------------------------
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every einkauf module a file imports, at any level (function-level imports included)."""
+    name = _module_name(path)
+    base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                module = ".".join(base[: len(base) - node.level + 1] + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)  # from einkauf import rounds
+    return {m for m in found if m == "einkauf" or m.startswith("einkauf.")}
+
+
+def domain_of(module: str) -> str | None:
+    """The domain package of a module (einkauf.lots.services → lots); einkauf.cli is the command
+    line's root. Other top-level modules (db, web, models, forms …) are shared infrastructure."""
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    if (PACKAGE / parts[1]).is_dir() or parts[1] == "cli":
+        return parts[1]
+    return None
+
+
+def domain_graph() -> dict[str, dict[str, set[tuple[str, str]]]]:
+    """domain → domain it imports → the (importing module, imported module) pairs behind the edge."""
+    graph: dict[str, dict[str, set[tuple[str, str]]]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        importer = _module_name(path)
+        source = domain_of(importer)
+        if source is None:
+            continue
+        graph.setdefault(source, {})
+        for imported in _imports(path):
+            target = domain_of(imported)
+            if target is not None and target != source:
+                graph[source].setdefault(target, set()).add((importer, imported))
+    return graph
+
+
+def find_cycle(graph: dict[str, dict]) -> list[str] | None:
+    """One cycle of the graph as [a, b, …, a], or None."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_the_domain_packages_import_each_other_without_a_cycle():
+    graph = domain_graph()
+    cycle = find_cycle(graph)
+    if cycle:
+        steps = []
+        for a, b in zip(cycle, cycle[1:]):
+            pairs = sorted(graph[a][b])
+            steps.append(f"  {a} → {b}: " + ", ".join(f"{x} imports {y}" for x, y in pairs[:4]))
+        pytest.fail("import cycle between domain packages:\n" + "\n".join(steps))
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b": set()}, "b": {"c": set()}, "c": {"a": set()}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": set()}, "b": {}}) is None
