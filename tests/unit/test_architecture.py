@@ -72,12 +72,24 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node of a module except those under `if TYPE_CHECKING:` (imports for annotations
+    only, never executed)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for child in node.orelse for n in ast.walk(child))
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
 def _imports(path: Path) -> set[str]:
-    """Every einkauf module a file imports, at any level (function-level imports included)."""
+    """Every einkauf module a file imports at run time, at any level (function-level imports
+    included)."""
     name = _module_name(path)
     base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -140,15 +152,48 @@ def find_cycle(graph: dict[str, dict]) -> list[str] | None:
     return None
 
 
-def test_the_domain_packages_import_each_other_without_a_cycle():
+# The layers, lowest first: a package imports only packages before it in this list.
+LAYERS = ["audit", "rounds", "auth", "catalogue", "demand", "lots", "exports", "thresholds", "tenders", "finance",
+          "demo", "cli"]
+
+# The imports that still go against the layers (issue 12, part 3, not yet untangled). Each one
+# is checked to still exist, so the list can only shrink; a new upward import fails the test.
+NOT_YET_UNTANGLED = {
+    ("audit", "auth"): "audit.views (the log viewer) checks roles with auth.models.Role",
+    ("audit", "rounds"): "audit.views (the log viewer) names members through rounds.picklists",
+    ("rounds", "auth"): "rounds.views checks roles with auth.models.Role",
+    ("rounds", "demand"): "rounds.views shows the demand coordination of a round",
+    ("rounds", "tenders"): "rounds.services.set_value_basis refuses while a tender is active",
+    ("demand", "exports"): "demand.excel styles its workbook with exports.cells",
+    ("lots", "thresholds"): "lots.views decides the procedure with thresholds.services.threshold_table",
+    ("thresholds", "tenders"): "thresholds.services asks whether a tender records a threshold",
+}
+
+
+def _describe(graph, a: str, b: str) -> str:
+    pairs = sorted(graph[a][b])
+    return f"  {a} → {b}: " + ", ".join(f"{x} imports {y}" for x, y in pairs[:4])
+
+
+def test_the_domain_packages_are_layered():
     graph = domain_graph()
-    cycle = find_cycle(graph)
+    assert set(graph) <= set(LAYERS), f"a domain package is missing from LAYERS: {sorted(set(graph) - set(LAYERS))}"
+    rank = {name: index for index, name in enumerate(LAYERS)}
+    upward = {(a, b) for a, targets in graph.items() for b in targets if rank[a] < rank[b]}
+    new = upward - set(NOT_YET_UNTANGLED)
+    assert not new, "imports against the layers:\n" + "\n".join(_describe(graph, a, b) for a, b in sorted(new))
+    gone = set(NOT_YET_UNTANGLED) - upward
+    assert not gone, f"untangled — remove from NOT_YET_UNTANGLED: {sorted(gone)}"
+
+
+def test_the_domain_packages_import_each_other_without_a_cycle_but_for_the_known_edges():
+    graph = domain_graph()
+    pruned = {a: {b: pairs for b, pairs in targets.items() if (a, b) not in NOT_YET_UNTANGLED}
+              for a, targets in graph.items()}
+    cycle = find_cycle(pruned)
     if cycle:
-        steps = []
-        for a, b in zip(cycle, cycle[1:]):
-            pairs = sorted(graph[a][b])
-            steps.append(f"  {a} → {b}: " + ", ".join(f"{x} imports {y}" for x, y in pairs[:4]))
-        pytest.fail("import cycle between domain packages:\n" + "\n".join(steps))
+        pytest.fail("import cycle between domain packages:\n"
+                    + "\n".join(_describe(graph, a, b) for a, b in zip(cycle, cycle[1:])))
 
 
 def test_the_cycle_finder_finds_a_cycle():

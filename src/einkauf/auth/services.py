@@ -132,12 +132,6 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def member_choices(session: Session) -> list[tuple[str, str]]:
-    """(AGS, label) of every member, by name, for binding a user to a member."""
-    rows = session.execute(select(Member.ags, Member.name, Member.active).order_by(Member.name, Member.ags))
-    return [(ags, f"{name} ({ags})" + ("" if active else " – inaktiv")) for ags, name, active in rows]
-
-
 def _lock_user(session: Session, user_id: int) -> User:
     """Load the user row for writing; FOR UPDATE on PostgreSQL, so that two concurrent saves
     of one version cannot both pass the version check (SQLite serialises writers anyway)."""

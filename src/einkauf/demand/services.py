@@ -492,24 +492,6 @@ def reopen_submission(session: Session, actor: Any, rnd: Round, member_id: int, 
     return submission
 
 
-def extend_deadline(session: Session, actor: Any, rnd: Round, new_deadline: datetime, *,
-                    now: datetime | None = None) -> Round:
-    """Move an open round's deadline later (never earlier: members plan with it)."""
-    now = now or utcnow()
-    if rnd.status != RoundStatus.OPEN:
-        raise InvalidState("Nur die Frist einer geöffneten Bedarfsabfrage kann verlängert werden.")
-    if new_deadline <= rnd.deadline or new_deadline <= now:
-        raise ValidationFailed("Die neue Frist muss nach der bisherigen Frist und in der Zukunft liegen.")
-    before = rnd.deadline
-    rnd.deadline = new_deadline
-    rnd.version += 1
-    session.flush()
-    record_event(session, actor, "round.extend", "round", rnd.id,
-                 summary=f"Frist der Bedarfsabfrage {rnd.code} verlängert",
-                 before={"deadline": before}, after={"deadline": new_deadline})
-    return rnd
-
-
 # --- officer pages: start page, round page, category entry ---------------------------------
 #
 # Read models for the officer's pages, so that views stay thin: every query is scoped to the

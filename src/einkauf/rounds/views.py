@@ -20,6 +20,7 @@ from einkauf.errors import DomainError, InvalidState, StaleVersion, ValidationFa
 from einkauf.extensions import csrf
 from einkauf.i18n import moment
 from einkauf.rounds import services
+from einkauf.rounds.deadline import default_extension, extend_round_deadline
 from einkauf.rounds.forms import (DeliverySiteForm, ExtendDeadlineForm, MemberEditForm, MemberForm,
                                   ReopenSubmissionForm, RoundEditForm, RoundForm, ValueBasisForm, round_form_data)
 from einkauf.texts import N_
@@ -313,14 +314,13 @@ def round_extend(round_id: int):
     if request.method == "POST":
         form = ExtendDeadlineForm()
     else:
-        new_date, new_time = coordination.default_extension(row)
+        new_date, new_time = default_extension(row)
         form = ExtendDeadlineForm(data={"deadline_date": new_date, "deadline_time": new_time,
                                         "version": str(row.version)})
     error, status, conflict = None, 200, False
     if form.validate_on_submit():
         try:
-            coordination.extend_round_deadline(get_db(), _actor(), row, form.moment,
-                                               expected_version=form.expected_version)
+            extend_round_deadline(get_db(), _actor(), row, form.moment, expected_version=form.expected_version)
         except StaleVersion as exc:
             error, status, conflict = exc.message, 409, True
             form.version.data = str(row.version)
