@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 
 
 def get_db() -> Session:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
 from einkauf.auth import services
-from einkauf.auth.models import Role, SignInFailure, User
+from einkauf.auth.models import SignInFailure, User
+from einkauf.roles import Role
 from einkauf.db import utcnow
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
 

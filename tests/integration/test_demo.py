@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
+from einkauf.roles import Role
 from einkauf.auth.services import SignInRefused, authenticate
 from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import utcnow

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
+from einkauf.roles import Role
 from einkauf.errors import StaleVersion
 
 PASSWORD = "richtig-geheim-1"

@@ -6,7 +6,7 @@ from einkauf.audit.display import action_label, describe_changes, entity_label, 
 from einkauf.audit.forms import AuditFilterForm
 from einkauf.audit.models import AuditEvent
 from einkauf.audit.services import audit_query
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.i18n import translate_label
 from einkauf.rounds.picklists import member_choices_by_id, member_names
 from einkauf.web import get_db, paginate, roles_required

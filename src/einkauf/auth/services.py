@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
-from einkauf.auth.models import Role, SignInFailure, User, new_session_token
+from einkauf.auth.models import SignInFailure, User, new_session_token
+from einkauf.roles import Role
 from einkauf.db import unique_or, utcnow
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import Member

@@ -14,7 +14,7 @@ from einkauf.auth.forms import (
     UserPasswordForm,
     select_choices,
 )
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.errors import DomainError, NotFound, StaleVersion
 from einkauf.extensions import csrf
 from einkauf.rounds.picklists import member_choices_by_ags

@@ -16,7 +16,8 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
+from einkauf.roles import Role
 from einkauf.catalogue.models import Product
 from einkauf.db import line_value_cents_sql, utcnow
 from einkauf.money import cents_to_euro

@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.demand import excel_service, services
 from einkauf.demand.excel import Problem
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, file_too_large, megabytes

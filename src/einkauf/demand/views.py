@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.db import utcnow
 from einkauf.demand import services
 from einkauf.demand.entry import FIELDS, MAX_ROWS_PER_PRODUCT, LineGrid, time_left

@@ -67,7 +67,7 @@ def _number(value: int) -> str:
 
 
 def _print_sign_ins(sign_ins, password: str) -> None:
-    from einkauf.auth.models import Role
+    from einkauf.roles import Role
     from einkauf.home import ROLE_LABELS
 
     rows = [

@@ -35,7 +35,7 @@ NOT_EMPTY = ("Die Datenbank enthält bereits Daten – die Demo wird nur in eine
 class SignIn:
     """One demo account as shown to the person who loaded the demo."""
 
-    role: str                 # einkauf.auth.models.Role value
+    role: str                 # einkauf.roles.Role value
     email: str
     member_name: str | None
 

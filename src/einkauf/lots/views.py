@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.catalogue.models import Category, Product
 from einkauf.db import in_chunks
 from einkauf.errors import DomainError, StaleVersion

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.demand import coordination
 from einkauf.demand import services as demand_services
 from einkauf.errors import DomainError, InvalidState, StaleVersion, ValidationFailed

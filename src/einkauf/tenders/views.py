@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
+from einkauf.roles import Role
 from einkauf.errors import DomainError, NotFound
 from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitation_text
 from einkauf.forms import select_choices

@@ -12,7 +12,7 @@ from decimal import Decimal
 import click
 
 from einkauf.errors import ValidationFailed
-from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
+from einkauf.thresholds.rules import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
 from einkauf.formatting import amount_json, format_date_de, format_money_de
 from einkauf.berlin import parse_day
 
