@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from einkauf.exports.cells import MAX_CELL_CHARS
+from einkauf.cells import MAX_CELL_CHARS
 from einkauf.exports.finance import (EXPORT_FIELDS, MEMBER_FIELDS, POSITION_FIELDS, ExportInfo, FinanceLines, download_name,
                                     finance_lines, fiscal_year, write_finance_csv, write_finance_csv_lines,
                                     write_finance_xlsx)

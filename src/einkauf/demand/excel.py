@@ -40,7 +40,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits, check_upload, thousands
-from einkauf.exports.cells import (BOLD, HEADER_FILL, INPUT_FILL, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED, WRAP,
+from einkauf.cells import (BOLD, HEADER_FILL, INPUT_FILL, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED, WRAP,
                                    protect_sheet, put_text)
 from einkauf.berlin import format_berlin
 

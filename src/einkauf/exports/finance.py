@@ -40,7 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from einkauf.exports.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_cell
+from einkauf.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_cell
 from einkauf.exports.finance_columns import FIELD_INDEX, PLACES, Kind
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 from einkauf.lots.values import ROUNDING_CAUSE
