@@ -161,7 +161,6 @@ LAYERS = ["audit", "rounds", "auth", "catalogue", "demand", "thresholds", "lots"
 NOT_YET_UNTANGLED = {
     ("audit", "rounds"): "audit.views (the log viewer) names members through rounds.picklists",
     ("rounds", "demand"): "rounds.views shows the demand coordination of a round",
-    ("rounds", "tenders"): "rounds.services.set_value_basis refuses while a tender is active",
     ("thresholds", "tenders"): "thresholds.services asks whether a tender records a threshold",
 }
 

@@ -351,17 +351,14 @@ def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: st
                     expected_version: int) -> Round:
     """Change only the round's value basis ("maximum" or "estimate"): allowed in every state
     until a tender is frozen from the round (the tender keeps the basis it was decided with)."""
-    from einkauf.tenders.services import active_tender
-
     row = get_round(session, round_id)
     _check([("value_basis", _value_basis_problem(value_basis))])
     session.flush()
     if session.connection().dialect.name != "sqlite":
         session.refresh(row, with_for_update=True)  # freeze_tender takes the same lock: one after the other
-    tender = active_tender(session, row.id)
-    if tender is not None:
+    if row.tender_reference is not None:
         raise InvalidState(f"Aus der Bedarfsabfrage {row.code} wurde bereits das Vergabeverfahren "
-                           f"{tender.reference} erstellt; der maßgebliche Wert kann erst nach dessen Aufhebung "
+                           f"{row.tender_reference} erstellt; der maßgebliche Wert kann erst nach dessen Aufhebung "
                            "geändert werden.")
     if row.version != expected_version:
         raise StaleVersion()

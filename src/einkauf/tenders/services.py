@@ -217,6 +217,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     # and the plan stays as the tender's snapshot after that.
     plan.frozen_at = plan.frozen_at or now
     plan.frozen_tender_id, plan.frozen_reference = tender.id, tender.reference
+    rnd.tender_reference = tender.reference
     session.flush()
     record_event(session, actor, "tender.freeze", "tender", tender.id,
                  summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
@@ -253,6 +254,8 @@ def cancel_tender(session: Session, actor: Any, tender_id_or_reference: int | st
     tender.cancel_reason = reason
     if tender.plan.frozen_tender_id == tender.id:
         tender.plan.frozen_tender_id, tender.plan.frozen_reference = None, None
+    if tender.round.tender_reference == tender.reference:
+        tender.round.tender_reference = None
     session.flush()
     record_event(session, actor, "tender.cancel", "tender", tender.id,
                  summary=f"Vergabeverfahren {tender.reference} aufgehoben: {reason}",

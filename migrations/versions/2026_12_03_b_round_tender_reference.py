@@ -1,0 +1,29 @@
+"""Rounds: the Vergabenummer of the active tender frozen from the round
+
+The rounds package reads whether a tender is active from the round itself instead of asking
+the tenders package (issue 12, part 3). Active tenders set it on their rounds.
+
+Revision ID: 20261203_b_2
+Revises: 20261203_b_1
+Create Date: 2026-12-03 07:20:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '20261203_b_2'
+down_revision = '20261203_b_1'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tender_reference', sa.String(length=40), nullable=True))
+    op.execute("UPDATE rounds SET tender_reference = (SELECT tenders.reference FROM tenders "
+               "WHERE tenders.round_id = rounds.id AND tenders.status = 'active') "
+               "WHERE EXISTS (SELECT 1 FROM tenders WHERE tenders.round_id = rounds.id AND tenders.status = 'active')")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.drop_column('tender_reference')
