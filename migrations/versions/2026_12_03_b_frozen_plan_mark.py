@@ -34,7 +34,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('lot_plans', schema=None) as batch_op:
-        batch_op.drop_column('frozen_reference')
-        batch_op.drop_column('frozen_tender_id')
-        batch_op.drop_column('frozen_at')
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of lot_plans would have to drop a
+    # table that tenders and lots reference, which the enforced foreign keys refuse.
+    op.drop_column('lot_plans', 'frozen_reference')
+    op.drop_column('lot_plans', 'frozen_tender_id')
+    op.drop_column('lot_plans', 'frozen_at')

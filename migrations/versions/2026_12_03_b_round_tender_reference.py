@@ -25,5 +25,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.drop_column('tender_reference')
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of rounds would have to drop a
+    # table that many others reference, which the enforced foreign keys refuse.
+    op.drop_column('rounds', 'tender_reference')
