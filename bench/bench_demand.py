@@ -36,13 +36,14 @@ from sqlalchemy import func, select
 
 from einkauf import create_app
 from einkauf.auth import passwords
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.db import make_engine, make_session_factory, session_scope
 from einkauf.demand import excel
 from einkauf.demand.excel_service import import_demand_workbook
 from einkauf.demand.models import DemandLine, Submission
 from einkauf.migrate import upgrade
+from einkauf.roles import Role
 from einkauf.rounds.models import DeliverySite, Member, Round
 
 PRODUCTS = 5000

@@ -52,7 +52,7 @@ from einkauf.exports.tender_data import (
     format_quantity_de,
     position_oz,
 )
-from einkauf.lots.rules import estimated_quantity, maximum_quantity, position_estimated_value
+from einkauf.lots.values import estimated_quantity, maximum_quantity, position_estimated_value
 
 UTC = UTC
 CITIES = [("Aachen", "05334002"), ("Bielefeld", "05711000"), ("Bochum", "05911000"), ("Dortmund", "05913000"),

@@ -41,7 +41,7 @@ from sqlalchemy import text
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.db import make_engine, make_session_factory, session_scope
 from einkauf.demand.models import Submission, SubmissionStatus
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_rule_set, save_lot_rules
 from einkauf.migrate import upgrade
 from einkauf.rounds.models import DeliverySite, Member, Round

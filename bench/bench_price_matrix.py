@@ -33,7 +33,7 @@ from bench_evaluate import make_lots
 from openpyxl import Workbook
 
 from einkauf.bids.evaluation import Scoring, TenderEvaluation, evaluate_tender
-from einkauf.exports.price_matrix import FIXED_COLUMNS, SUMMARY_HEADERS, build_price_matrix
+from einkauf.bids.price_matrix import FIXED_COLUMNS, SUMMARY_HEADERS, build_price_matrix
 
 
 def floor(evaluation: TenderEvaluation) -> bytes:

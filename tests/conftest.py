@@ -145,7 +145,8 @@ def make_member(db):
 
 @pytest.fixture
 def make_user(db):
-    from einkauf.auth.models import Role, User
+    from einkauf.auth.models import User
+    from einkauf.roles import Role
 
     def make(
         role: str = "coordinator", member=None, email: str | None = None, password: str = PASSWORD, active: bool = True

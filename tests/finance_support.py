@@ -11,10 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from einkauf.db import line_value
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS
 from einkauf.finance.services import prepare_round_export, write_export
 from einkauf.lots.models import Allocation, Lot, LotPosition
+from einkauf.money import line_value
 from einkauf.rounds.models import DeliverySite, Member
 
 # (category index, number, short text, price, VAT rate)

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from einkauf.db import line_value
 from einkauf.exports.tender_data import (
     AwardCriterion,
     Beneficiary,
@@ -19,7 +18,8 @@ from einkauf.exports.tender_data import (
     TenderPosition,
     position_oz,
 )
-from einkauf.lots.rules import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
+from einkauf.lots.values import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
+from einkauf.money import line_value
 
 D = Decimal
 UTC = UTC
@@ -77,7 +77,7 @@ def make_lot(number: str = "1", positions: list[TenderPosition] | None = None, *
 
 def _shares(annual: Decimal, value: Decimal, members) -> tuple[MemberShare, ...]:
     """Annual shares that add up to the lot's annual value to the cent (the last member takes
-    the remainder) and their term shares as einkauf.lots.rules.lot_money derives them (R22)."""
+    the remainder) and their term shares as einkauf.lots.values.lot_money derives them (R22)."""
     if not members:
         return ()
     each = (annual / len(members)).quantize(D("0.01"))

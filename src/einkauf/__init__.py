@@ -7,15 +7,13 @@ from pathlib import Path
 from flask import Flask, abort, g, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError
 
-from zoneinfo import ZoneInfo
-
+from einkauf.berlin import BERLIN
 from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
 from einkauf.errors import DomainError
 from einkauf.texts import N_
 
 # zoneinfo, not pytz: pytz has no daylight-saving rules past 2037.
-BERLIN = ZoneInfo("Europe/Berlin")
 
 __version__ = "0.1.0"
 
@@ -65,13 +63,12 @@ def _behind_proxies(app: Flask) -> None:
 def create_app(config: dict | None = None) -> Flask:
     """Application factory. Nothing touches the database at import or here."""
     import defusedxml  # noqa: F401 - openpyxl only defuses XML when this is importable (SECURITY.md)
+    from flask_babel import gettext
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
     from einkauf import i18n
     from einkauf.db import make_engine, make_session_factory, write_intent
-    from flask_babel import gettext
-
     from einkauf.extensions import babel, csrf, login_manager
-    from sqlalchemy.exc import IntegrityError, OperationalError
 
     settings = load_config(config)
     app = EinkaufFlask(

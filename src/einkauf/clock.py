@@ -7,21 +7,21 @@ the same result in any year. Production never sets it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime
 
 _fixed: datetime | None = None
 
 
 def now() -> datetime:
     """The current moment as an aware UTC datetime (the fixed moment while one is set)."""
-    return _fixed if _fixed is not None else datetime.now(timezone.utc)
+    return _fixed if _fixed is not None else datetime.now(UTC)
 
 
 def today_berlin() -> date:
     """Today's calendar day in Germany (Europe/Berlin)."""
-    from einkauf import BERLIN
+    from einkauf.berlin import BERLIN
 
     return now().astimezone(BERLIN).date()
 
@@ -32,7 +32,7 @@ def fixed(moment: datetime) -> Iterator[datetime]:
     global _fixed
     if moment.tzinfo is None:
         raise ValueError("an aware datetime is expected")
-    previous, _fixed = _fixed, moment.astimezone(timezone.utc)
+    previous, _fixed = _fixed, moment.astimezone(UTC)
     try:
         yield _fixed
     finally:

@@ -6,15 +6,18 @@ integers sum exactly in SQL on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, literal, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from einkauf.money import InexactValue
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,10 +30,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class InexactValue(ValueError):
-    """A value carries more decimal places than its column can store exactly."""
 
 
 class ScaledDecimal(TypeDecorator):
@@ -86,19 +85,6 @@ def Percent() -> ScaledDecimal:
     return ScaledDecimal(2)
 
 
-CENT = Decimal("0.01")
-
-
-def round_money(value: Decimal) -> Decimal:
-    """Round half-up to whole cents (R1)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_value(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    """Line value = quantity × unit price, rounded half-up to cents (R1)."""
-    return round_money(Decimal(quantity) * Decimal(unit_price))
-
-
 def line_value_cents_sql(quantity_col, price_col):
     """SQL expression: quantity (thousandths) × price (cents) rounded half-up to whole cents.
 
@@ -107,11 +93,6 @@ def line_value_cents_sql(quantity_col, price_col):
     """
     product = type_coerce(quantity_col, BigInteger) * type_coerce(price_col, BigInteger)
     return (product + literal(500, BigInteger)) // literal(1000, BigInteger)
-
-
-def cents_to_euro(cents: int | None) -> Decimal:
-    """Convert an integer number of cents (e.g. an SQL sum) to a Decimal amount."""
-    return (Decimal(int(cents or 0)) / 100).quantize(CENT)
 
 
 class UtcDateTime(TypeDecorator):
@@ -125,12 +106,12 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass an aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:

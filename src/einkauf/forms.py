@@ -13,6 +13,7 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
+from einkauf.formatting import format_decimal_de
 from einkauf.i18n import current_language, number
 from einkauf.texts import N_
 
@@ -97,16 +98,6 @@ def parse_decimal_de(text: str, places: int) -> Decimal:
             else gettext("Bitte höchstens %(n)s Nachkommastellen angeben.", n=places)
         )
     return value
-
-
-def format_decimal_de(value: Decimal | None, places: int) -> str:
-    if value is None:
-        return ""
-    q = Decimal(value).quantize(Decimal(1).scaleb(-places)) if places else Decimal(value)
-    sign = "-" if q < 0 else ""
-    integer, _, frac = f"{abs(q):f}".partition(".")
-    grouped = "{:,}".format(int(integer)).replace(",", ".")
-    return sign + grouped + ("," + frac if frac else "")
 
 
 def display_number(value: Decimal | int) -> str:

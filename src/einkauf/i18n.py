@@ -19,22 +19,29 @@ Domain errors raised by services (DomainError.message) and CLI output stay Germa
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
-from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_time, get_locale,
-                         gettext, pgettext)
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    gettext,
+    pgettext,
+)
 from flask_login import current_user
 
+from einkauf.berlin import BERLIN
 from einkauf.config import PROJECT_ROOT
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> None:
@@ -104,7 +111,7 @@ def moment(value: datetime | None) -> str:
         return "–"
     if str(get_locale()) == "de":
         return format_datetime(value, "dd.MM.yyyy, HH:mm 'Uhr'")
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(BERLIN)
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(BERLIN)
     return f"{format_date(local.date(), 'medium')}, {format_time(value, 'short')}"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from alembic import command
 from alembic.config import Config
@@ -22,7 +22,7 @@ REVISION_ID = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{4})_[0-9a-f]{4}\Z")
 
 def new_revision_id(now: datetime | None = None) -> str:
     """A fresh revision id, e.g. "2026_12_03_0712_a1b2" (see REVISION_ID)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now:%Y_%m_%d_%H%M}_{secrets.token_hex(2)}"
 
 

@@ -18,11 +18,11 @@ class TextInContext(str):
     context: str
 
 
-def N_(text: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(text: str) -> str:
     return text
 
 
-def NP_(context: str, text: str) -> str:  # noqa: N802
+def NP_(context: str, text: str) -> str:
     marked = TextInContext(text)
     marked.context = context
     return marked

@@ -84,7 +84,7 @@ def _set_price(visitor, product_id: int, price: str) -> None:
 
 
 def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor, closed_round, live_database_url):
-    from einkauf.lots.rules import format_number_de
+    from einkauf.formatting import format_number_de
 
     page = visitor.page
     visitor.sign_in("koordination@einkauf.example")
@@ -175,9 +175,9 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
 @pytest.fixture
 def frozen_tender(closed_round, live_database_url) -> str:
     """The lots of round 2027-L built and frozen into tender EK-2027-L-01 (through the services)."""
+    from einkauf.berlin import berlin_to_utc
     from einkauf.db import make_engine, make_session_factory, session_scope
     from einkauf.lots.services import build_lots
-    from einkauf.rounds.timing import berlin_to_utc
     from einkauf.tenders.services import freeze_tender
 
     publication = FIXED_NOW.date() + timedelta(days=14)

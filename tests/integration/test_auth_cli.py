@@ -7,9 +7,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
 from einkauf.cli import main
 from einkauf.db import session_scope
+from einkauf.roles import Role
 from einkauf.rounds.models import Member
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
 from einkauf.auth import services
-from einkauf.auth.models import Role, SignInFailure, User
+from einkauf.auth.models import SignInFailure, User
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
+from einkauf.roles import Role
 
 PASSWORD = "richtig-geheim-1"
 

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import event, func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.db import line_value
 from einkauf.demand import coordination
 from einkauf.demand.coordination import DRAFT, NO_SUBMISSION, REOPENED, SUBMITTED, round_overview
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demand.services import is_editable, reopen_submission
 from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
+from einkauf.money import line_value
+from einkauf.rounds.deadline import default_extension, extend_round_deadline
 
 UTC = UTC
 
@@ -345,7 +346,7 @@ def test_only_submissions_of_an_open_round_can_be_reopened(db, make_round, make_
 def test_extending_moves_the_deadline_and_is_audited(db, open_round, coordinator, now):
     before, version = open_round.deadline, open_round.version
     new = before + timedelta(days=14)
-    coordination.extend_round_deadline(db, coordinator, open_round, new, expected_version=version, now=now)
+    extend_round_deadline(db, coordinator, open_round, new, expected_version=version, now=now)
     db.expire_all()
     assert open_round.deadline == new and open_round.version == version + 1
     (event_row,) = events(db, "round.extend")
@@ -358,7 +359,7 @@ def test_extending_moves_the_deadline_and_is_audited(db, open_round, coordinator
 def test_a_deadline_not_later_than_the_current_one_is_refused(db, open_round, coordinator, now, shift):
     before = open_round.deadline
     with pytest.raises(ValidationFailed) as caught:
-        coordination.extend_round_deadline(db, coordinator, open_round, before + shift,
+        extend_round_deadline(db, coordinator, open_round, before + shift,
                                            expected_version=open_round.version, now=now)
     assert "nach der bisherigen Frist" in caught.value.message
     db.expire_all()
@@ -368,9 +369,9 @@ def test_a_deadline_not_later_than_the_current_one_is_refused(db, open_round, co
 
 def test_a_late_round_cannot_be_extended_into_the_past(db, late_round, coordinator, now):
     with pytest.raises(ValidationFailed):
-        coordination.extend_round_deadline(db, coordinator, late_round, now - timedelta(hours=1),
+        extend_round_deadline(db, coordinator, late_round, now - timedelta(hours=1),
                                            expected_version=late_round.version, now=now)
-    coordination.extend_round_deadline(db, coordinator, late_round, now + timedelta(days=2),
+    extend_round_deadline(db, coordinator, late_round, now + timedelta(days=2),
                                        expected_version=late_round.version, now=now)
     assert late_round.deadline == now + timedelta(days=2)
 
@@ -379,16 +380,16 @@ def test_a_late_round_cannot_be_extended_into_the_past(db, late_round, coordinat
 def test_only_an_open_round_can_be_extended(db, make_round, coordinator, now, state):
     rnd = make_round(closed=state == "closed")
     with pytest.raises(InvalidState):
-        coordination.extend_round_deadline(db, coordinator, rnd, rnd.deadline + timedelta(days=7),
+        extend_round_deadline(db, coordinator, rnd, rnd.deadline + timedelta(days=7),
                                            expected_version=rnd.version, now=now)
     assert events(db, "round.extend") == []
 
 
 def test_an_extension_from_a_stale_page_is_refused(db, open_round, coordinator, now):
     first = open_round.deadline + timedelta(days=7)
-    coordination.extend_round_deadline(db, coordinator, open_round, first, expected_version=1, now=now)
+    extend_round_deadline(db, coordinator, open_round, first, expected_version=1, now=now)
     with pytest.raises(StaleVersion):
-        coordination.extend_round_deadline(db, coordinator, open_round, first + timedelta(days=7),
+        extend_round_deadline(db, coordinator, open_round, first + timedelta(days=7),
                                            expected_version=1, now=now)
     assert open_round.deadline == first
 
@@ -404,5 +405,5 @@ def test_the_proposed_reopen_deadline_is_in_seven_days_at_noon_berlin_time():
 
 def test_the_proposed_extension_is_one_week_later_at_the_same_berlin_time(make_round):
     rnd = make_round(deadline=datetime(2027, 3, 22, 11, 0, tzinfo=UTC))  # 12:00 CET; a week later it is CEST
-    day, at = coordination.default_extension(rnd)
+    day, at = default_extension(rnd)
     assert (day.isoformat(), at.strftime("%H:%M")) == ("2027-03-29", "12:00")

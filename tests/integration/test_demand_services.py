@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
+from einkauf.berlin import berlin_to_utc
 from einkauf.demand import services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.demand.services import LineInput
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.rounds.deadline import extend_deadline
 from einkauf.rounds.models import DeliverySite
-from einkauf.rounds.timing import berlin_to_utc
 
 UTC = UTC
 # 12:00 in Berlin on 22 January 2027 is 11:00 UTC (winter time, UTC+1).
@@ -385,9 +386,9 @@ def test_reopening_must_end_in_the_future(db, w):
 
 def test_extending_the_deadline_moves_it_later_only(db, w):
     with pytest.raises(ValidationFailed):
-        services.extend_deadline(db, w.coordinator, w.rnd, WINTER_DEADLINE - timedelta(hours=1), now=BEFORE)
+        extend_deadline(db, w.coordinator, w.rnd, WINTER_DEADLINE - timedelta(hours=1), now=BEFORE)
     later = WINTER_DEADLINE + timedelta(days=7)
-    services.extend_deadline(db, w.coordinator, w.rnd, later, now=BEFORE)
+    extend_deadline(db, w.coordinator, w.rnd, later, now=BEFORE)
     assert w.rnd.deadline == later
     assert services.is_editable(w.rnd, None, now=WINTER_DEADLINE + timedelta(days=1))
     assert events(db, "round.extend")[-1].entity_id == str(w.rnd.id)

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
 from einkauf.auth.services import SignInRefused, authenticate
 from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo.services import database_is_empty, load_demo
 from einkauf.errors import InvalidState, ValidationFailed
+from einkauf.roles import Role
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)

@@ -4,8 +4,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from einkauf.catalogue.models import Product
-from einkauf.db import cents_to_euro, line_value, line_value_cents_sql
+from einkauf.db import line_value_cents_sql
 from einkauf.demand.models import DemandLine, Submission
+from einkauf.money import cents_to_euro, line_value
 
 
 def _lines(db, make_member, make_round, make_product, quantities_and_prices):

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import StaleVersion, ValidationFailed
+from einkauf.lots.diff import ADDED, CHANGED, REMOVED
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
-from einkauf.lots.rules import ADDED, CHANGED, REMOVED, InvalidLotRules, LotRules
+from einkauf.lots.planner import InvalidLotRules, LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, get_rule_set, preview_lots, save_lot_rules
 
 

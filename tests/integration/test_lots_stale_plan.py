@@ -20,7 +20,7 @@ from einkauf.catalogue.models import Unit
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, StaleVersion
 from einkauf.lots.models import LotPosition
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.lots.services import (
     NATIONAL_PROCEDURES,
     build_lots,

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from einkauf import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.exports.tender_data import CpvEntry
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
 from einkauf.tenders.documents import generate_documents, staged_content, tender_document_data
 from einkauf.tenders.models import DocumentKind

@@ -214,7 +214,7 @@ def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_datab
 
     from einkauf.catalogue.models import Category
     from einkauf.lots.models import Lot, LotPlan
-    from einkauf.lots.rules import LotRules
+    from einkauf.lots.planner import LotRules
     from einkauf.lots.services import NATIONAL_PROCEDURES, save_lot_rules
 
     with cli_database() as session:

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from einkauf.berlin import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, save_lot_rules
-from einkauf.rounds.timing import BERLIN
 from einkauf.tenders.documents import generate_documents, staged_content, tender_document_data
 from einkauf.tenders.models import DocumentKind
 from einkauf.tenders.services import freeze_tender

@@ -13,8 +13,8 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, LotPlan, LotPosition
+from einkauf.lots.planner import LotRules
 from einkauf.lots.procedure import InvalidSmallLots
-from einkauf.lots.rules import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
 from einkauf.tenders.models import Tender, TenderStatus
 from einkauf.tenders.rules import InvalidQuestionDeadline

@@ -354,9 +354,9 @@ def test_the_pure_modules_import_neither_flask_nor_sqlalchemy():
     from pathlib import Path
 
     import einkauf.bids.evaluation
-    import einkauf.exports.price_matrix
+    import einkauf.bids.price_matrix
 
-    for module in (einkauf.bids.evaluation, einkauf.exports.price_matrix):
+    for module in (einkauf.bids.evaluation, einkauf.bids.price_matrix):
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for alias in node.names}

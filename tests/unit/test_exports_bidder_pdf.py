@@ -12,8 +12,7 @@ from pypdf.generic import IndirectObject
 
 from einkauf.exports.pdf import fonts
 from einkauf.exports.pdf.bidder import build_bidder_pdf
-from einkauf.exports.tender_data import format_quantity_de
-from einkauf.lots.rules import format_money_de, format_number_de
+from einkauf.formatting import format_money_de, format_number_de, format_quantity_de
 
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender, with_text
 

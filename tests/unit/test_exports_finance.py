@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from einkauf.exports.cells import MAX_CELL_CHARS
+from einkauf.cells import MAX_CELL_CHARS
 from einkauf.exports.finance import (
     EXPORT_FIELDS,
     MEMBER_FIELDS,

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from einkauf.berlin import BERLIN
 from einkauf.exports.pdf.bidder import build_bidder_pdf
 from einkauf.exports.pdf.record import build_record_pdf
 from einkauf.exports.tender_data import (
@@ -22,7 +23,6 @@ from einkauf.exports.tender_data import (
     PAPER_SUBMISSION_PARAGRAPH,
     default_invitation_text,
 )
-from einkauf.rounds.timing import BERLIN
 from einkauf.tenders.rules import scoring_formula
 
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender

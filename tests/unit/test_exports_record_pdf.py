@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from einkauf.exports.pdf.record import MARKING, build_record_pdf, format_price_de
-from einkauf.lots.rules import format_money_de
+from einkauf.exports.pdf.record import MARKING, build_record_pdf
+from einkauf.formatting import format_money_de, format_price_de
 
 from support_documents import GENERATED_AT, make_tender, with_text
 

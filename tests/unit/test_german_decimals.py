@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from einkauf.forms import clean_text, format_decimal_de, parse_decimal_de
+from einkauf.formatting import format_decimal_de
+from einkauf.forms import clean_text, parse_decimal_de
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """One money story (R22): annual values and values over the term side by side, derived once by
-einkauf.lots.rules.lot_money — unit cases, the regression of issue 10 (1.814,90 € vs 1.814,92 €)
+einkauf.lots.values.lot_money — unit cases, the regression of issue 10 (1.814,90 € vs 1.814,92 €)
 and properties over random quantities, prices, members and terms (hypothesis)."""
 from __future__ import annotations
 
@@ -13,19 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from einkauf.db import line_value
 from einkauf.exports.pdf.record import build_record_pdf
-from einkauf.lots.rules import (
-    CategoryInput,
-    LotRules,
-    PositionInput,
-    apportion,
-    lot_money,
-    plan_lots,
-    rounding_bound,
-    term_value_from_annual,
-    term_years_text,
-)
+from einkauf.lots.planner import CategoryInput, LotRules, PositionInput, plan_lots
+from einkauf.lots.values import apportion, lot_money, rounding_bound, term_value_from_annual, term_years_text
+from einkauf.money import line_value
 
 from support_documents import GENERATED_AT, make_tender
 

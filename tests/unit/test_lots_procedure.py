@@ -12,7 +12,6 @@ from einkauf.lots.procedure import (
     NATIONAL_DEFAULT,
     InvalidSmallLots,
     LotValue,
-    Threshold,
     ThresholdMissing,
     check_small_lots,
     decide_procedure,
@@ -21,6 +20,7 @@ from einkauf.lots.procedure import (
     quota_limit,
     threshold_for,
 )
+from einkauf.thresholds.rules import Threshold
 
 D = Decimal
 IN_2026 = date(2026, 3, 15)

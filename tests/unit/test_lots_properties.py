@@ -8,17 +8,17 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from einkauf.lots.procedure import DEFAULT_THRESHOLDS, LotValue, check_small_lots, decide_procedure, propose_small_lots
-from einkauf.lots.rules import (
+from einkauf.lots.planner import (
     CategoryInput,
     LotRules,
     PositionInput,
     lot_number_key,
     plan_lots,
     plan_total,
-    position_estimated_value,
     position_for_demand,
 )
+from einkauf.lots.procedure import DEFAULT_THRESHOLDS, LotValue, check_small_lots, decide_procedure, propose_small_lots
+from einkauf.lots.values import position_estimated_value
 
 REGIONS = ["", "Ruhr", "Münsterland", "Ostwestfalen", "Aachen"]
 cents = st.integers(min_value=0, max_value=5_000_000).map(lambda c: Decimal(c).scaleb(-2))
@@ -205,7 +205,7 @@ def test_quantities_and_values_equal_the_exact_fraction_formulas(quantity, price
     import math
     from fractions import Fraction
 
-    from einkauf.lots.rules import estimated_quantity, maximum_quantity, position_estimated_value
+    from einkauf.lots.values import estimated_quantity, maximum_quantity, position_estimated_value
 
     annual, reference, pct = Decimal(quantity).scaleb(-3), Decimal(price).scaleb(-2), Decimal(buffer).scaleb(-2)
     exact_estimate = Fraction(annual) * months / 12

@@ -6,30 +6,30 @@ from pathlib import Path
 
 import pytest
 
-from einkauf.db import line_value
 from einkauf.errors import ValidationFailed
-from einkauf.lots import rules
-from einkauf.lots.rules import (
+from einkauf.formatting import amount_json, format_date_de, format_money_de
+from einkauf.lots import planner
+from einkauf.lots.planner import (
     CategoryInput,
     InvalidLotRules,
     LotRules,
     PositionInput,
-    amount_json,
     check_lot_rules,
-    estimated_quantity,
-    format_date_de,
-    format_money_de,
     lot_number_key,
     lots_build_json,
-    maximum_quantity,
     plan_lots,
     plan_maximum_total,
     plan_total,
-    position_estimated_value,
     position_for_demand,
+)
+from einkauf.lots.values import (
+    estimated_quantity,
+    maximum_quantity,
+    position_estimated_value,
     position_maximum_value,
     term_years,
 )
+from einkauf.money import line_value
 
 D = Decimal
 
@@ -143,9 +143,9 @@ def test_lot_numbers_sort_numerically_per_part():
     assert sorted(numbers, key=lot_number_key) == ["1", "2", "3.1", "3.2", "3.10", "10"]
 
 
-@pytest.mark.parametrize("module", ["rules", "procedure"])
+@pytest.mark.parametrize("module", ["values", "planner", "diff", "procedure"])
 def test_the_pure_rules_import_neither_flask_nor_sqlalchemy(module):
-    source = (Path(rules.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+    source = (Path(planner.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -413,4 +413,4 @@ def test_the_build_summary_serialises_to_the_json_contract():
 
 
 def test_the_module_keeps_its_constants_german():
-    assert (rules.FACHLOS, rules.GEBIETSLOS, rules.TEILLOS) == ("Fachlos", "Gebietslos", "Teillos")
+    assert (planner.FACHLOS, planner.GEBIETSLOS, planner.TEILLOS) == ("Fachlos", "Gebietslos", "Teillos")

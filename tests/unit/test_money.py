@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from einkauf.db import InexactValue, Money, Quantity, line_value, round_money
+from einkauf.db import Money, Quantity
+from einkauf.money import InexactValue, line_value, round_money
 
 
 @pytest.mark.parametrize(

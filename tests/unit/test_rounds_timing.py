@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from einkauf.rounds.timing import BERLIN, NonexistentLocalTime, berlin_to_utc, format_berlin, utc_to_berlin
+from einkauf.berlin import BERLIN, NonexistentLocalTime, berlin_to_utc, format_berlin, utc_to_berlin
 
 UTC = UTC
 

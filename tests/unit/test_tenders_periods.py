@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from einkauf.berlin import BERLIN
 from einkauf.errors import ValidationFailed
+from einkauf.lots.planner import LotRules
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE, NATIONAL_DEFAULT
-from einkauf.lots.rules import LotRules
-from einkauf.rounds.timing import BERLIN
 from einkauf.tenders.periods import (
     count_period,
     holiday_name,

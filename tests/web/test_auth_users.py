@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
 from einkauf.errors import StaleVersion
+from einkauf.roles import Role
 
 PASSWORD = "richtig-geheim-1"
 COOKIE = "einkauf_session"

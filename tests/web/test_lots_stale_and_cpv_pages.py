@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.lots.rules import LotRules
+from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
 from einkauf.tenders.models import Tender
 

@@ -9,14 +9,13 @@ German notation, and stored summaries stay as they were written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
+from typing import Any
 
-from einkauf.texts import NP_, N_
-
-BERLIN = ZoneInfo("Europe/Berlin")
+from einkauf.berlin import BERLIN
+from einkauf.texts import N_, NP_
 
 Translate = Callable[[str], str]
 
@@ -183,7 +182,7 @@ def field_label(field: str, translate: Translate = keep_german) -> str:
 def _german_decimal(text: str) -> str:
     sign = "-" if text.startswith("-") else ""
     integer, _, fraction = text.lstrip("-").partition(".")
-    grouped = "{:,}".format(int(integer)).replace(",", ".")
+    grouped = f"{int(integer):,}".replace(",", ".")
     return f"{sign}{grouped},{fraction}"
 
 
@@ -216,7 +215,7 @@ def format_value(field: str, value: Any, member_names: Mapping[int, str] | None 
             except ValueError:
                 return value
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
         return value
     if isinstance(value, (list, tuple)):

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from einkauf.auth.models import User
 from einkauf.db import Base, UtcDateTime, utcnow
+
+if TYPE_CHECKING:  # the mapper resolves "User" by name: audit sits below auth
+    from einkauf.auth.models import User
 
 
 class AuditEvent(Base):
@@ -30,4 +32,4 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")

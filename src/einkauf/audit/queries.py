@@ -1,17 +1,15 @@
-"""Read-only look-ups for the audit log viewer: filter choices and member names.
+"""Read-only look-ups for the audit log viewer: the filter choices of actions and record types
+(the members' pick-list and names: einkauf.rounds.picklists).
 
 (Writing and the filtered event query itself live in audit/services.py.)
 """
 from __future__ import annotations
-
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from einkauf.audit.display import Translate, action_label, entity_label, keep_german
 from einkauf.audit.models import AuditEvent
-from einkauf.rounds.models import Member
 
 
 def action_choices(session: Session, translate: Translate = keep_german) -> list[tuple[str, str]]:
@@ -26,16 +24,3 @@ def entity_type_choices(session: Session, translate: Translate = keep_german) ->
     return sorted(((t, entity_label(t, translate)) for t in types), key=lambda c: c[1].lower())
 
 
-def member_choices(session: Session) -> list[tuple[str, str]]:
-    """(member id as text, 'Name (AGS)') of every member, by name."""
-    rows = session.execute(select(Member.id, Member.name, Member.ags).order_by(Member.name, Member.ags))
-    return [(str(member_id), f"{name} ({ags})") for member_id, name, ags in rows]
-
-
-def member_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    """Names of the given members, for showing member ids in events readably."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = session.execute(select(Member.id, Member.name).where(Member.id.in_(ids)))
-    return {member_id: name for member_id, name in rows}

@@ -6,8 +6,9 @@ from einkauf.audit.display import action_label, describe_changes, entity_label, 
 from einkauf.audit.forms import AuditFilterForm
 from einkauf.audit.models import AuditEvent
 from einkauf.audit.services import audit_query
-from einkauf.auth.models import Role
 from einkauf.i18n import translate_label
+from einkauf.roles import Role
+from einkauf.rounds.picklists import member_choices_by_id, member_names
 from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("audit", __name__)
@@ -22,7 +23,7 @@ def _rows(db, events: list[AuditEvent]) -> list[dict]:
         ids |= member_ids_in(event.before, event.after)
         if event.member_id:
             ids.add(event.member_id)
-    names = queries.member_names(db, ids)
+    names = member_names(db, ids)
     return [
         {
             "event": event,
@@ -41,7 +42,7 @@ def event_list():
     db = get_db()
     form = AuditFilterForm(request.args)
     form.set_choices(queries.action_choices(db, translate_label), queries.entity_type_choices(db, translate_label),
-                     queries.member_choices(db))
+                     member_choices_by_id(db))
     form.validate()
     page = paginate(db, audit_query(**form.filters()))
     return render_template("audit/event_list.html", form=form, page=page, rows=_rows(db, page.items))

@@ -7,7 +7,6 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 from einkauf.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from einkauf.forms import CleanStringField, EinkaufForm, at_most_characters, select_choices
 
-
 _EMAIL_TOO_LONG = _l("Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein.")
 _PASSWORD_TOO_LONG = _l("Das Passwort darf höchstens %(n)s Zeichen lang sein.", n=MAX_LENGTH)
 _PASSWORD_LENGTH = _l("Das Passwort muss %(min)s bis %(max)s Zeichen lang sein.", min=MIN_LENGTH, max=MAX_LENGTH)

@@ -1,7 +1,6 @@
 """Users, roles and sign-in throttling."""
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -9,14 +8,8 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from einkauf.db import Base, UtcDateTime, utcnow
+from einkauf.roles import Role
 from einkauf.rounds.models import Member
-
-
-class Role(str, enum.Enum):
-    OFFICER = "officer"
-    COORDINATOR = "coordinator"
-    FINANCE = "finance"
-    ADMIN = "admin"
 
 
 def new_session_token() -> str:

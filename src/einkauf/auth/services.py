@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
-from einkauf.auth.models import Role, SignInFailure, User, new_session_token
+from einkauf.auth.models import SignInFailure, User, new_session_token
 from einkauf.db import unique_or, utcnow
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
+from einkauf.roles import Role
 from einkauf.rounds.models import Member
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -130,12 +131,6 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound("Zugang nicht gefunden.")
     return user
-
-
-def member_choices(session: Session) -> list[tuple[str, str]]:
-    """(AGS, label) of every member, by name, for binding a user to a member."""
-    rows = session.execute(select(Member.ags, Member.name, Member.active).order_by(Member.name, Member.ags))
-    return [(ags, f"{name} ({ags})" + ("" if active else " – inaktiv")) for ags, name, active in rows]
 
 
 def _lock_user(session: Session, user_id: int) -> User:

@@ -14,9 +14,10 @@ from einkauf.auth.forms import (
     UserPasswordForm,
     select_choices,
 )
-from einkauf.auth.models import Role
 from einkauf.errors import DomainError, NotFound, StaleVersion
 from einkauf.extensions import csrf
+from einkauf.roles import Role
+from einkauf.rounds.picklists import member_choices_by_ags
 from einkauf.web import client_address, get_db, paginate, roles_required, safe_next, signed_in
 
 bp = Blueprint("auth", __name__)
@@ -105,7 +106,7 @@ def _load_user(user_id: int):
 
 
 def _member_choices(form) -> None:
-    form.member_ags.choices = select_choices([NO_MEMBER, *services.member_choices(get_db())])
+    form.member_ags.choices = select_choices([NO_MEMBER, *member_choices_by_ags(get_db())])
 
 
 @bp.get("/zugaenge")

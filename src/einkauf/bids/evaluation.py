@@ -40,13 +40,19 @@ Rules (each pinned by tests in tests/unit/test_bids_evaluation.py):
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
-from typing import Hashable, Iterable, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
-from einkauf.tenders.rules import (DEFAULT_PRICE_METHOD, PRICE_METHOD_INTERPOLATION, PRICE_METHOD_RATIO,
-                                   PRICE_METHODS, is_price_criterion)
+from einkauf.tenders.rules import (
+    DEFAULT_PRICE_METHOD,
+    PRICE_METHOD_INTERPOLATION,
+    PRICE_METHOD_RATIO,
+    PRICE_METHODS,
+    is_price_criterion,
+)
 
 CENT = Decimal("0.01")
 POINTS_PLACES = Decimal("0.01")

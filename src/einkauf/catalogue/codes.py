@@ -10,8 +10,9 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Iterable
+from typing import IO
 
 # ASCII digits only: Python's \d would also accept Arabic-Indic and other Unicode digits.
 CPV_PATTERN = re.compile(r"^[0-9]{8}-[0-9]$")

@@ -21,8 +21,14 @@ from einkauf.catalogue.services import (
     PRODUCT_SPECIFICATION_MAX,
     SORT_ORDER_MAX,
 )
-from einkauf.forms import (CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, at_most_characters,
-                           format_decimal_de)
+from einkauf.formatting import format_decimal_de
+from einkauf.forms import (
+    CleanStringField,
+    CleanTextAreaField,
+    EinkaufForm,
+    GermanDecimalField,
+    at_most_characters,
+)
 
 VAT_CHOICES = [("19.00", "19 %"), ("7.00", "7 %"), ("0.00", "0 %")]
 COMMON_UNITS = _l("Gebräuchliche Mengeneinheiten")

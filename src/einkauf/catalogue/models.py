@@ -42,7 +42,7 @@ class Category(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     cpv: Mapped[CpvCode] = relationship()
-    products: Mapped[list["Product"]] = relationship(back_populates="category", order_by="Product.number")
+    products: Mapped[list[Product]] = relationship(back_populates="category", order_by="Product.number")
 
 
 class Product(Base):

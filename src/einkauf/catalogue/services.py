@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +27,9 @@ from einkauf.catalogue.codes import (
 )
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.catalogue.seed import CURATED_UNITS, load_curated
-from einkauf.db import round_money
 from einkauf.errors import NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
+from einkauf.formatting import format_number_de
+from einkauf.money import round_money
 
 CATEGORY_NAME_MAX = 200
 CATEGORY_DESCRIPTION_MAX = 5000
@@ -72,12 +74,8 @@ def _text(value: Any, field: str, label: tuple[str, str], maximum: int, *, requi
     if required and not text:
         raise InvalidField(field, f"Bitte geben Sie {label[1]} an.")
     if len(text) > maximum:
-        raise InvalidField(field, f"{label[0]} darf höchstens {_thousands(maximum)} Zeichen lang sein.")
+        raise InvalidField(field, f"{label[0]} darf höchstens {format_number_de(maximum, 0)} Zeichen lang sein.")
     return text
-
-
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
 
 
 def _int(value: Any, field: str, label: str, minimum: int, maximum: int) -> int:
@@ -87,7 +85,8 @@ def _int(value: Any, field: str, label: str, minimum: int, maximum: int) -> int:
         raise InvalidField(field, f"{label} muss eine ganze Zahl sein.")
     number = int(value)
     if number < minimum or number > maximum:
-        raise InvalidField(field, f"{label} muss zwischen {_thousands(minimum)} und {_thousands(maximum)} liegen.")
+        raise InvalidField(field, f"{label} muss zwischen {format_number_de(minimum, 0)} und "
+                                  f"{format_number_de(maximum, 0)} liegen.")
     return number
 
 
@@ -101,13 +100,8 @@ def _decimal(value: Any, field: str, label: str, maximum: Decimal) -> Decimal:
     if number < 0:
         raise InvalidField(field, f"{label} darf nicht negativ sein.")
     if number > maximum:
-        raise InvalidField(field, f"{label} darf höchstens {_de(maximum)} betragen.")
+        raise InvalidField(field, f"{label} darf höchstens {format_number_de(maximum)} betragen.")
     return round_money(number) + 0  # + 0 turns -0.00 into 0.00
-
-
-def _de(value: Decimal) -> str:
-    text = f"{value:,.2f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def _version(value: Any) -> int:

@@ -5,11 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
 from einkauf.catalogue import services
 from einkauf.catalogue.forms import CategoryForm, NewCategoryForm, NewProductForm, ProductForm
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
+from einkauf.roles import Role
 from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("catalogue", __name__)

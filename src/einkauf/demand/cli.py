@@ -85,7 +85,7 @@ def register(main: click.Group, pass_ctx) -> None:
         from einkauf.db import write_intent
         from einkauf.demand.excel_service import WorkbookRejected, parse_demand_workbook, save_demand_import
         from einkauf.demand.upload_checks import DEFAULT_LIMITS
-        from einkauf.forms import format_decimal_de
+        from einkauf.formatting import format_decimal_de
 
         try:
             with open(path, "rb") as fh:

@@ -12,19 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from einkauf.auth.models import Role, User
+from einkauf.auth.models import User
+from einkauf.berlin import BERLIN
 from einkauf.catalogue.models import Product
-from einkauf.db import cents_to_euro, line_value_cents_sql, utcnow
+from einkauf.db import line_value_cents_sql, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.demand.services import extend_deadline
-from einkauf.errors import StaleVersion
+from einkauf.money import cents_to_euro
+from einkauf.roles import Role
 from einkauf.rounds.models import Member, Round, RoundStatus
-from einkauf.rounds.timing import BERLIN
 
 # Status of a member's demand in a round, as the overview shows it.
 NO_SUBMISSION = "none"        # kein Bedarf gemeldet
@@ -226,22 +225,3 @@ def default_reopen_until(now: datetime | None = None) -> tuple[date, time]:
     """Berlin date and wall-clock time proposed for a reopened submission: in 7 days at 12:00."""
     local = (now or utcnow()).astimezone(BERLIN) + timedelta(days=7)
     return local.date(), time(12, 0)
-
-
-def extend_round_deadline(session: Session, actor: Any, rnd: Round, new_deadline: datetime, *,
-                          expected_version: int, now: datetime | None = None) -> Round:
-    """Extend the round's deadline (einkauf.demand.services.extend_deadline), refusing a save
-    made from a page that showed an older state of the round (R11)."""
-    # Lock and re-read the round: two coordinators extending at once must not both pass the check.
-    rnd = session.scalars(select(Round).where(Round.id == rnd.id).with_for_update()
-                          .execution_options(populate_existing=True)).one()
-    if rnd.version != expected_version:
-        raise StaleVersion("Die Bedarfsabfrage wurde inzwischen geändert (zum Beispiel die Frist verlängert). "
-                           "Bitte prüfen Sie die aktuelle Frist und senden Sie das Formular erneut.")
-    return extend_deadline(session, actor, rnd, new_deadline, now=now)
-
-
-def default_extension(rnd: Round) -> tuple[date, time]:
-    """Berlin date and wall-clock time proposed for an extended deadline: one week later."""
-    local = rnd.deadline.astimezone(BERLIN)
-    return (local + timedelta(days=7)).date(), local.time().replace(second=0, microsecond=0, tzinfo=None)

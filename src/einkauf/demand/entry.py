@@ -11,14 +11,15 @@ Input names: ``l-<product id>-<row>-<field>`` with field one of site, qty, cc, b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
 
-from einkauf.db import line_value
 from einkauf.demand.services import LineInput, LineProblem
-from einkauf.forms import clean_text, format_decimal_de, parse_decimal_de
+from einkauf.formatting import format_decimal_de
+from einkauf.forms import clean_text, parse_decimal_de
+from einkauf.money import line_value
 
 FIELDS = ("site", "qty", "cc", "ba", "note")
 KEY_RE = re.compile(r"^l-([0-9]{1,9})-([0-9]{1,3})-(site|qty|cc|ba|note)\Z")

@@ -27,10 +27,11 @@ import math
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -39,10 +40,19 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from einkauf.berlin import format_berlin
+from einkauf.cells import (
+    BOLD,
+    HEADER_FILL,
+    INPUT_FILL,
+    PRICE_FORMAT,
+    TEXT_FORMAT,
+    UNLOCKED,
+    WRAP,
+    protect_sheet,
+    put_text,
+)
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits, check_upload, thousands
-from einkauf.exports.cells import (BOLD, HEADER_FILL, INPUT_FILL, PRICE_FORMAT, TEXT_FORMAT, UNLOCKED, WRAP,
-                                   protect_sheet, put_text)
-from einkauf.rounds.timing import format_berlin
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,15 @@ from einkauf.db import utcnow
 from einkauf.demand import excel
 from einkauf.demand.excel import Problem
 from einkauf.demand.models import DemandLine
-from einkauf.demand.services import (InvalidLines, LineInput, ensure_editable, get_submission, replace_draft_lines,
-                                     submission_totals, validate_lines)
+from einkauf.demand.services import (
+    InvalidLines,
+    LineInput,
+    ensure_editable,
+    get_submission,
+    replace_draft_lines,
+    submission_totals,
+    validate_lines,
+)
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits
 from einkauf.errors import ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round

@@ -20,13 +20,13 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 
-from einkauf.auth.models import Role
 from einkauf.demand import excel_service, services
 from einkauf.demand.excel import Problem
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, file_too_large, megabytes
 from einkauf.errors import DeadlinePassed, InvalidState
 from einkauf.forms import EinkaufForm
 from einkauf.i18n import money
+from einkauf.roles import Role
 from einkauf.rounds.models import Member
 from einkauf.web import begin_writing, get_db, load_or_404, reads_first, roles_required
 

@@ -46,8 +46,8 @@ class Submission(Base):
 
     round: Mapped[Round] = relationship()
     member: Mapped[Member] = relationship()
-    lines: Mapped[list["DemandLine"]] = relationship(back_populates="submission", cascade="all, delete-orphan")
-    exclusions: Mapped[list["CategoryExclusion"]] = relationship(cascade="all, delete-orphan")
+    lines: Mapped[list[DemandLine]] = relationship(back_populates="submission", cascade="all, delete-orphan")
+    exclusions: Mapped[list[CategoryExclusion]] = relationship(cascade="all, delete-orphan")
 
     def editable_until(self) -> datetime:
         """The moment after which officers can no longer change this submission (R9)."""

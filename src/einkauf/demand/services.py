@@ -8,19 +8,21 @@ caller passes the member the user is bound to, R8), compare versions before ever
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event
 from einkauf.catalogue.models import Category, Product
-from einkauf.db import cents_to_euro, in_chunks, line_value_cents_sql, utcnow
+from einkauf.db import in_chunks, line_value_cents_sql, utcnow
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.money import cents_to_euro
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 
 MAX_QUANTITY = Decimal("999999999.999")
@@ -489,24 +491,6 @@ def reopen_submission(session: Session, actor: Any, rnd: Round, member_id: int, 
                  before=before, after={"status": "draft", "reopened_until": until, "reason": reason},
                  member_id=member_id)
     return submission
-
-
-def extend_deadline(session: Session, actor: Any, rnd: Round, new_deadline: datetime, *,
-                    now: datetime | None = None) -> Round:
-    """Move an open round's deadline later (never earlier: members plan with it)."""
-    now = now or utcnow()
-    if rnd.status != RoundStatus.OPEN:
-        raise InvalidState("Nur die Frist einer geöffneten Bedarfsabfrage kann verlängert werden.")
-    if new_deadline <= rnd.deadline or new_deadline <= now:
-        raise ValidationFailed("Die neue Frist muss nach der bisherigen Frist und in der Zukunft liegen.")
-    before = rnd.deadline
-    rnd.deadline = new_deadline
-    rnd.version += 1
-    session.flush()
-    record_event(session, actor, "round.extend", "round", rnd.id,
-                 summary=f"Frist der Bedarfsabfrage {rnd.code} verlängert",
-                 before={"deadline": before}, after={"deadline": new_deadline})
-    return rnd
 
 
 # --- officer pages: start page, round page, category entry ---------------------------------

@@ -18,15 +18,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
 from einkauf.db import utcnow
 from einkauf.demand import services
 from einkauf.demand.entry import FIELDS, MAX_ROWS_PER_PRODUCT, LineGrid, time_left
 from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
 from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion
 from einkauf.extensions import csrf
-from einkauf.forms import CSRF_EXPIRED, format_decimal_de
+from einkauf.formatting import format_decimal_de
+from einkauf.forms import CSRF_EXPIRED
 from einkauf.i18n import current_language, money
+from einkauf.roles import Role
 from einkauf.web import allow_form_fields, get_db, load_or_404, roles_required
 
 bp = Blueprint("demand", __name__)

@@ -1,10 +1,9 @@
 """Command-line commands of this domain, registered on the `einkauf` group."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
 
+from einkauf.berlin import BERLIN
 from einkauf.demo.data import DEFAULT_PASSWORD
 
 ALREADY_LOADED = "Datenbank enthält bereits Daten – Demo nicht geladen."
@@ -13,7 +12,7 @@ NOT_MIGRATED = ("Fehler: Die Datenbank ist nicht eingerichtet (es fehlen Tabelle
 
 
 def register(main: click.Group, pass_ctx) -> None:
-    from einkauf.cli import fail
+    from einkauf.console import fail
 
     @main.command("demo")
     @click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
@@ -51,7 +50,7 @@ def register(main: click.Group, pass_ctx) -> None:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             fail(f"Fehler: Die Datenbank ist nicht erreichbar: {reason}")
 
-        deadline = summary.round_deadline.astimezone(ZoneInfo("Europe/Berlin"))
+        deadline = summary.round_deadline.astimezone(BERLIN)
         click.echo(f"Demo geladen: {summary.members} Mitglieder mit {summary.delivery_sites} Lieferstellen, "
                    f"{summary.categories} Warengruppen, {_number(summary.products)} Artikel, "
                    f"{summary.users} Zugänge.")
@@ -67,8 +66,8 @@ def _number(value: int) -> str:
 
 
 def _print_sign_ins(sign_ins, password: str) -> None:
-    from einkauf.auth.models import Role
     from einkauf.home import ROLE_LABELS
+    from einkauf.roles import Role
 
     rows = [
         (ROLE_LABELS[Role(s.role)] + (f" {s.member_name}" if s.member_name else ""), s.email, password)

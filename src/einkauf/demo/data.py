@@ -145,7 +145,7 @@ def officer_email(city_name: str) -> str:
 
 class Account(NamedTuple):
     email: str
-    role: str                 # einkauf.auth.models.Role value
+    role: str                 # einkauf.roles.Role value
     name: str
     member_ags: str | None
 

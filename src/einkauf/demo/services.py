@@ -7,17 +7,17 @@ data, so it cannot duplicate anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event
 from einkauf.auth import passwords
 from einkauf.auth.models import User
 from einkauf.auth.services import create_user
+from einkauf.berlin import BERLIN
 from einkauf.catalogue.models import Category, Product
 from einkauf.catalogue.seed import load_curated
 from einkauf.db import Base, utcnow
@@ -25,8 +25,6 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo import data
 from einkauf.errors import InvalidState, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 NOT_EMPTY = ("Die Datenbank enthält bereits Daten – die Demo wird nur in eine leere Datenbank geladen, "
              "damit nichts doppelt angelegt wird.")
@@ -36,7 +34,7 @@ NOT_EMPTY = ("Die Datenbank enthält bereits Daten – die Demo wird nur in eine
 class SignIn:
     """One demo account as shown to the person who loaded the demo."""
 
-    role: str                 # einkauf.auth.models.Role value
+    role: str                 # einkauf.roles.Role value
     email: str
     member_name: str | None
 
@@ -84,7 +82,7 @@ def database_is_empty(session: Session) -> bool:
 def demo_deadline(now: datetime) -> datetime:
     """12:00 Europe/Berlin on the day ROUND_DEADLINE_DAYS after `now`, as UTC."""
     day = (now.astimezone(BERLIN) + timedelta(days=data.ROUND_DEADLINE_DAYS)).date()
-    return datetime.combine(day, time(12, 0), tzinfo=BERLIN).astimezone(timezone.utc)
+    return datetime.combine(day, time(12, 0), tzinfo=BERLIN).astimezone(UTC)
 
 
 def load_demo(session: Session, password: str, *, now: datetime | None = None) -> DemoSummary:
@@ -195,7 +193,7 @@ def _add_users(session: Session, password: str) -> dict[str, User]:
 
 
 def _add_round(session: Session, now: datetime) -> Round:
-    opened_at = min(datetime.combine(data.ROUND_OPENS_ON, time(9, 0), tzinfo=BERLIN).astimezone(timezone.utc), now)
+    opened_at = min(datetime.combine(data.ROUND_OPENS_ON, time(9, 0), tzinfo=BERLIN).astimezone(UTC), now)
     demand_round = Round(
         code=data.ROUND_CODE,
         title=data.ROUND_TITLE,

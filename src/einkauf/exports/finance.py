@@ -43,11 +43,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from einkauf.exports.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_cell
+from einkauf.cells import FORMULA_TRIGGERS, TextCells, excel_text, text_cell
 from einkauf.exports.finance_columns import FIELD_INDEX, PLACES, Kind
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
-from einkauf.lots.rules import ROUNDING_CAUSE
-from einkauf.rounds.timing import BERLIN
+from einkauf.lots.values import ROUNDING_CAUSE
+from einkauf.berlin import BERLIN
 
 EXCEL_MAX_ROWS = 1_048_576
 DETAIL_SHEET = "Kostenaufteilung"
@@ -68,7 +68,7 @@ SUMMARY_HEADERS = ("Mitglied", "AGS", "Los", "Los-Titel", "Zeilen", "Gesamt nett
 
 @dataclass(frozen=True)
 class LotValues:
-    """One lot of the reconciliation (R22), from einkauf.lots.rules.lot_money: the annual value
+    """One lot of the reconciliation (R22), from einkauf.lots.values.lot_money: the annual value
     (the lot's, or in one member's export that member's annual share), the term in months,
     the annual value over the term (annual × years; a member's term share), and the lot's
     estimated value of § 3 VgV — None in one member's export, which reconciles that member's

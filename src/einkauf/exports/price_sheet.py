@@ -20,7 +20,7 @@ The key column, not the row, identifies a position: a re-sorted or edited sheet 
 Protection: every sheet is protected without a password (as the demand template, for the same
 reasons); only the input cells are unlocked; the workbook structure is locked (no sheets
 added, renamed, deleted or unhidden). User text is always written as text, never as a formula
-(R12): see einkauf.exports.cells.put_text. No reference prices or estimated values (R7).
+(R12): see einkauf.cells.put_text. No reference prices or estimated values (R7).
 
 Written in openpyxl's write-only mode (streamed rows; one cell object per column and look,
 reused row after row, with its style id looked up once): 10,000 positions take a little under
@@ -43,24 +43,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from einkauf.exports.cells import (
-    BOLD,
-    FORMULA_TRIGGERS,
-    HEADER_FILL,
-    INPUT_FILL,
-    MAX_CELL_CHARS,
-    PRICE_FORMAT,
-    TEXT_FORMAT,
-    UNLOCKED,
-    WRAP,
-    FixedLookCell,
-    protect_sheet,
-    put_text,
-)
+from einkauf.cells import (FixedLookCell, BOLD, FORMULA_TRIGGERS, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT,
+                                   TEXT_FORMAT, UNLOCKED, WRAP, protect_sheet, put_text)
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text
-from einkauf.lots.rules import format_date_de
-from einkauf.rounds.timing import format_berlin
+from einkauf.formatting import format_date_de
+from einkauf.berlin import format_berlin
 
 LAYOUT_VERSION = "1"
 FORMAT_NAME = "einkauf-preisblatt"

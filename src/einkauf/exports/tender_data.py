@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import LotMoney, format_number_de, lot_money
+from einkauf.formatting import format_number_de
+from einkauf.lots.values import LotMoney, lot_money
 
-THOUSANDTH = Decimal("0.001")
 
 DEFAULT_INVITATION_TEXT = """Sehr geehrte Damen und Herren,
 
@@ -112,22 +112,6 @@ def _months(value, what: str) -> None:
         raise TypeError(f"{what}: whole months ≥ 0 expected, got {value!r}")
 
 
-# --- formatting shared by the generators ------------------------------------------------------
-
-def format_quantity_de(value: Decimal) -> str:
-    """A quantity in German notation: half-up to 3 places, trailing zeros dropped.
-
-    Decimal("1234.500") → "1.234,5"; Decimal("12.000") → "12"; Decimal("0.125") → "0,125".
-    """
-    q = _decimal(value, "quantity").quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
-    places = 0
-    for digits in (3, 2, 1):
-        if q != q.quantize(Decimal(1).scaleb(-(digits - 1))):
-            places = digits
-            break
-    return format_number_de(q, places)
-
-
 def position_oz(lot_number: str, index: int, count: int = 0) -> str:
     """The Ordnungszahl (OZ) of a position: lot number, a dot, the 1-based position index in
     product-number order, zero-padded to three digits ("1.001", "3.2.015"); a lot with more
@@ -164,7 +148,7 @@ class DeliverySite:
 class MemberShare:
     """A member's share of a lot (Vergabevermerk only, R22): `annual_value` is the sum of its
     rounded annual rows, `value` its share over the term (annual × years, see
-    einkauf.lots.rules.lot_money — the figure the finance export shows for it too)."""
+    einkauf.lots.values.lot_money — the figure the finance export shows for it too)."""
 
     member_name: str
     member_ags: str

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from einkauf.forms import format_decimal_de
+from einkauf.formatting import format_decimal_de
 
 
 def register(main: click.Group, pass_ctx) -> None:

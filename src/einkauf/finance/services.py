@@ -24,24 +24,35 @@ user's own member (never one taken from the request) for officers and member-bou
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, BinaryIO, Iterator, Sequence
+from typing import Any, BinaryIO
 
 from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label
-from einkauf.db import cents_to_euro, utcnow
+from einkauf.db import utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
-from einkauf.exports.finance import (PRICE_BASIS_LABELS, ExportInfo, ExportTotals, FinanceLines, LotValues,
-                                     download_name, write_reconciliation_csv,
-                                     fiscal_year, write_finance_csv_lines, write_finance_xlsx)
+from einkauf.exports.finance import (
+    PRICE_BASIS_LABELS,
+    ExportInfo,
+    ExportTotals,
+    FinanceLines,
+    LotValues,
+    download_name,
+    fiscal_year,
+    write_finance_csv_lines,
+    write_finance_xlsx,
+    write_reconciliation_csv,
+)
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
-from einkauf.lots.rules import lot_money
 from einkauf.lots.services import member_annual_shares
+from einkauf.lots.values import lot_money
+from einkauf.money import cents_to_euro
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
 
@@ -216,7 +227,7 @@ def _selection_total(session: Session, plan: LotPlan, member_id: int | None) -> 
 
 def lot_values(session: Session, plan: LotPlan, member: Member | None = None) -> tuple[LotValues, ...]:
     """Per lot of the plan, the annual and term values the export reconciles against (R22),
-    derived by einkauf.lots.rules.lot_money like the Vergabevermerk and the pages. For one
+    derived by einkauf.lots.values.lot_money like the Vergabevermerk and the pages. For one
     member: only the lots it has rows in, with its annual and term share and no § 3 VgV value."""
     months = plan.round.contract_term_months + plan.round.extension_months
     shares = member_annual_shares(session, plan.id) if member is not None else {}

@@ -14,10 +14,10 @@ import tempfile
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
-from einkauf.auth.models import Role
 from einkauf.errors import DomainError
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE_NAME, list_profiles
 from einkauf.finance import services
+from einkauf.roles import Role
 from einkauf.rounds.models import Member
 from einkauf.web import get_db, roles_required
 

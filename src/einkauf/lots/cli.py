@@ -15,7 +15,7 @@ import json
 
 import click
 
-from einkauf.forms import format_decimal_de
+from einkauf.formatting import format_decimal_de
 
 
 def result_as_json(result) -> dict:

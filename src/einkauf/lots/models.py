@@ -30,7 +30,7 @@ from einkauf.rounds.models import Round
 
 
 class LotRuleSet(Base):
-    """The lot rules of a round (see einkauf.lots.rules.LotRules), stored as canonical JSON."""
+    """The lot rules of a round (see einkauf.lots.planner.LotRules), stored as canonical JSON."""
 
     __tablename__ = "lot_rule_sets"
 
@@ -77,12 +77,19 @@ class LotPlan(Base):
     # the plan page name what changed since. "" for plans built before it existed: stale.
     sources: Mapped[str] = mapped_column(Text, default="")
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set when a tender is frozen from this plan (einkauf.tenders.services.freeze_tender) and kept
+    # after the tender's cancellation: the plan is then a tender's snapshot, never deleted.
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The active tender frozen from this plan (cleared when it is cancelled): while set, the lots
+    # and rules of the round cannot change. A plain id, since tenders.plan_id points the other way.
+    frozen_tender_id: Mapped[int | None] = mapped_column(Integer)
+    frozen_reference: Mapped[str | None] = mapped_column(String(40))
     built_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     built_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     built_by_label: Mapped[str] = mapped_column(String(254), default="")
 
     round: Mapped[Round] = relationship()
-    lots: Mapped[list["Lot"]] = relationship(back_populates="plan", order_by="Lot.sort_key",
+    lots: Mapped[list[Lot]] = relationship(back_populates="plan", order_by="Lot.sort_key",
                                              cascade="all, delete-orphan", passive_deletes=True)
 
 
@@ -118,7 +125,7 @@ class Lot(Base):
     maximum_value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
 
     plan: Mapped[LotPlan] = relationship(back_populates="lots")
-    positions: Mapped[list["LotPosition"]] = relationship(back_populates="lot", order_by="LotPosition.number",
+    positions: Mapped[list[LotPosition]] = relationship(back_populates="lot", order_by="LotPosition.number",
                                                           cascade="all, delete-orphan", passive_deletes=True)
 
     @property

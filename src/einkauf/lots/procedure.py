@@ -18,13 +18,9 @@ from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import amount_json, format_date_de, format_money_de, format_number_de, lot_number_key
-from einkauf.texts import N_
-
-SUPPLIES_SERVICES_SUBCENTRAL = "supplies_services_subcentral"
-THRESHOLD_KINDS = {
-    SUPPLIES_SERVICES_SUBCENTRAL: N_("Liefer- und Dienstleistungen subzentraler öffentlicher Auftraggeber"),
-}
+from einkauf.formatting import amount_json, format_date_de, format_money_de, format_number_de
+from einkauf.lots.planner import lot_number_key
+from einkauf.thresholds.rules import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS, Threshold
 
 EU_OPEN_PROCEDURE = "Offenes Verfahren (VgV)"
 NATIONAL_DEFAULT = "Öffentliche Ausschreibung (UVgO)"
@@ -33,25 +29,6 @@ NATIONAL_DEFAULT = "Öffentliche Ausschreibung (UVgO)"
 # 20 % of the total value may be awarded without an EU-wide procedure.
 SMALL_LOT_LIMIT = Decimal("80000.00")
 SMALL_LOTS_SHARE_PCT = Decimal("20")
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """An EU threshold (net, in euros) in force from valid_from to valid_to, both inclusive."""
-
-    kind: str
-    amount: Decimal
-    valid_from: date
-    valid_to: date
-
-    def covers(self, day: date) -> bool:
-        return self.valid_from <= day <= self.valid_to
-
-    @property
-    def label(self) -> str:
-        """E.g. "216.000,00 € (gültig 01.01.2026–31.12.2027)"."""
-        return (f"{format_money_de(self.amount)} (gültig {format_date_de(self.valid_from)}–"
-                f"{format_date_de(self.valid_to)})")
 
 
 # Delegated Regulations (EU) 2023/2495 (2024–25) and of 2025 (2026–27), applied through

@@ -6,7 +6,7 @@ submitted demand lines, none of which makes a Python object per line:
 
 1. one `GROUP BY product [, member region]` that sums quantities and R1 line values
    (a few thousand rows for a national round);
-2. the pure lot plan (einkauf.lots.rules.plan_lots) over those sums: merge groups,
+2. the pure lot plan (einkauf.lots.planner.plan_lots) over those sums: merge groups,
    Gebietslose, left-out products, Teillose, numbering, quantities and values over the term;
    its lots and positions (with a snapshot of the product texts) are inserted with
    executemany;
@@ -25,39 +25,48 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import (BigInteger, and_, bindparam, cast, delete, func, insert, literal_column, select, type_coerce,
-                        update)
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, Product, Unit
-from einkauf.db import cents_to_euro, claim_version, in_chunks, line_value_cents_sql, utcnow
+from einkauf.db import claim_version, in_chunks, line_value_cents_sql, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.lots.diff import LotChange, LotSnapshot, PositionSnapshot, diff_plans
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet
-from einkauf.lots.procedure import NATIONAL_DEFAULT
-from einkauf.lots.rules import (
+from einkauf.lots.planner import (
     CategoryInput,
     InvalidLotRules,
-    LotChange,
-    LotMoney,
     LotRules,
-    LotSnapshot,
     PlannedLot,
     PositionInput,
-    PositionSnapshot,
     check_lot_rules,
-    diff_plans,
-    lot_money,
     plan_lots,
 )
+from einkauf.lots.procedure import NATIONAL_DEFAULT
 from einkauf.lots.sources import BuildSources, plan_changes, read_sources
+from einkauf.lots.values import LotMoney, lot_money
+from einkauf.money import cents_to_euro
 from einkauf.rounds.models import Member, Round, RoundStatus
 from einkauf.rounds.services import get_round
 
@@ -201,11 +210,24 @@ def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, ru
     return RuleSet(rules, national_procedure, row.version)
 
 
-def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
-    from einkauf.tenders.models import Tender, TenderStatus
+@dataclass(frozen=True)
+class FrozenBy:
+    """The active tender frozen from a round's plan, as the lot pages link to it."""
 
-    reference = session.scalar(select(Tender.reference).where(Tender.round_id == rnd.id,
-                                                              Tender.status == TenderStatus.ACTIVE))
+    id: int
+    reference: str
+
+
+def frozen_by(session: Session, round_id: int) -> FrozenBy | None:
+    """The active tender a plan of the round was frozen for (the mark on the plan), or None."""
+    row = session.execute(select(LotPlan.frozen_tender_id, LotPlan.frozen_reference)
+                          .where(LotPlan.round_id == round_id, LotPlan.frozen_tender_id.is_not(None))).first()
+    return FrozenBy(row[0], row[1]) if row is not None else None
+
+
+def _refuse_if_frozen(session: Session, rnd: Round, what: str) -> None:
+    frozen = frozen_by(session, rnd.id)
+    reference = frozen.reference if frozen is not None else None
     if reference is not None:
         raise InvalidState(f"{what} der Bedarfsabfrage {rnd.code} sind festgeschrieben: das Vergabeverfahren "
                            f"{reference} wurde daraus erstellt. Erst nach seiner Aufhebung kann neu gebildet werden.")
@@ -330,9 +352,7 @@ def _lock_snapshot(session: Session, rnd: Round) -> None:
 
 def _retire_plan(session: Session, plan: LotPlan, now: datetime) -> None:
     """Delete the current plan bottom-up (set-based), or keep it as a frozen tender's snapshot."""
-    from einkauf.tenders.models import Tender
-
-    if session.scalar(select(func.count()).select_from(Tender).where(Tender.plan_id == plan.id)):
+    if plan.frozen_at is not None:
         plan.superseded_at = now
         session.flush()
         return
@@ -600,7 +620,7 @@ class PlanMoney:
 
 
 def plan_money(plan: LotPlan) -> PlanMoney:
-    """The annual and term values of every lot of a plan (einkauf.lots.rules.lot_money), for the
+    """The annual and term values of every lot of a plan (einkauf.lots.values.lot_money), for the
     lot plan and tender pages."""
     months = plan.round.contract_term_months + plan.round.extension_months
     lots = {lot.id: lot_money(lot.annual_value, lot.estimated_value, months) for lot in plan.lots}

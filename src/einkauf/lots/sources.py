@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.formatting import format_money_de, format_number_de
 from einkauf.lots.models import LotPlan, LotPosition
-from einkauf.lots.rules import LotRules, format_money_de, format_number_de
+from einkauf.lots.planner import LotRules
 from einkauf.rounds.models import Member, Round
 
 # How many products or categories a reason names before it counts the rest.

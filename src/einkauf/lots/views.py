@@ -12,16 +12,22 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from einkauf.auth.models import Role
 from einkauf.catalogue.models import Category, Product
 from einkauf.db import in_chunks
 from einkauf.errors import DomainError, StaleVersion
 from einkauf.i18n import day, money, number
 from einkauf.lots import services
-from einkauf.lots.forms import (MAX_CATEGORY_ROWS, LotRulesForm, PublicationDateForm, RebuildForm,
-                                default_publication_date)
+from einkauf.lots.forms import (
+    MAX_CATEGORY_ROWS,
+    LotRulesForm,
+    PublicationDateForm,
+    RebuildForm,
+    default_publication_date,
+)
+from einkauf.lots.planner import InvalidLotRules, LotRules
 from einkauf.lots.procedure import LotValue, decide_procedure
-from einkauf.lots.rules import ROUNDING_CAUSE, InvalidLotRules, LotRules
+from einkauf.lots.values import ROUNDING_CAUSE
+from einkauf.roles import Role
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
 from einkauf.thresholds.services import threshold_table
@@ -52,8 +58,6 @@ def _publication_date(form: PublicationDateForm):
 @bp.get("/runden/<int:round_id>/lose")
 @coordinator_only
 def plan(round_id: int):
-    from einkauf.tenders.services import active_tender
-
     db = get_db()
     row = _round_or_404(round_id)
     lot_plan = services.get_plan(db, row.id)
@@ -71,7 +75,7 @@ def plan(round_id: int):
     changes = services.current_plan_changes(db, lot_plan) if closed and lot_plan is not None else []
     return render_template("lots/plan.html", round=row, plan=lot_plan, closed=closed, stale=bool(changes),
                            changes=changes,
-                           tender=active_tender(db, row.id), form=form, date_note=date_note, decision=decision,
+                           tender=services.frozen_by(db, row.id), form=form, date_note=date_note, decision=decision,
                            decision_problem=decision_problem,
                            money=services.plan_money(lot_plan) if lot_plan is not None else None,
                            rounding_cause=ROUNDING_CAUSE)

@@ -5,8 +5,8 @@ and exit code 1 through the main group.
 """
 import click
 
+from einkauf.berlin import format_berlin
 from einkauf.rounds.rules import round_status_label
-from einkauf.rounds.timing import format_berlin
 
 
 def register(main: click.Group, pass_ctx) -> None:

@@ -10,11 +10,11 @@ from wtforms import BooleanField, Field, HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import DateInput, TimeInput
 
+from einkauf.berlin import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
 from einkauf.db import utcnow
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
 from einkauf.i18n import day
 from einkauf.rounds import rules
-from einkauf.rounds.timing import NonexistentLocalTime, berlin_to_utc, utc_to_berlin
 from einkauf.texts import N_
 
 

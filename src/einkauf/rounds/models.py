@@ -24,7 +24,7 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    delivery_sites: Mapped[list["DeliverySite"]] = relationship(
+    delivery_sites: Mapped[list[DeliverySite]] = relationship(
         back_populates="member", order_by="DeliverySite.name", cascade="all, delete-orphan"
     )
 
@@ -80,6 +80,9 @@ class Round(Base):
     # The value that decides the EU threshold test and the small-lots quota: "maximum" (value
     # at the maximum quantities, Art. 5 Abs. 5 RL 2014/24/EU; default) or "estimate".
     value_basis: Mapped[str] = mapped_column(String(20), default="maximum", server_default="maximum")
+    # The Vergabenummer of the active tender frozen from this round (set by
+    # einkauf.tenders.services.freeze_tender, cleared when that tender is cancelled).
+    tender_reference: Mapped[str | None] = mapped_column(String(40))
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -8,21 +8,22 @@ so that a concurrent save is refused instead of silently overwritten (R11).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
+from einkauf.berlin import format_berlin, utc_to_berlin
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds import rules
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
-from einkauf.rounds.timing import format_berlin, utc_to_berlin
 
 MEMBER_FIELDS = ("ags", "name", "region", "active")
 SITE_FIELDS = ("name", "street", "postcode", "city", "active")
@@ -351,17 +352,14 @@ def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: st
                     expected_version: int) -> Round:
     """Change only the round's value basis ("maximum" or "estimate"): allowed in every state
     until a tender is frozen from the round (the tender keeps the basis it was decided with)."""
-    from einkauf.tenders.services import active_tender
-
     row = get_round(session, round_id)
     _check([("value_basis", _value_basis_problem(value_basis))])
     session.flush()
     if session.connection().dialect.name != "sqlite":
         session.refresh(row, with_for_update=True)  # freeze_tender takes the same lock: one after the other
-    tender = active_tender(session, row.id)
-    if tender is not None:
+    if row.tender_reference is not None:
         raise InvalidState(f"Aus der Bedarfsabfrage {row.code} wurde bereits das Vergabeverfahren "
-                           f"{tender.reference} erstellt; der maßgebliche Wert kann erst nach dessen Aufhebung "
+                           f"{row.tender_reference} erstellt; der maßgebliche Wert kann erst nach dessen Aufhebung "
                            "geändert werden.")
     if row.version != expected_version:
         raise StaleVersion()

@@ -7,21 +7,31 @@ unique-constraint races are undone inside a savepoint, so a refused save leaves 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
 from einkauf.demand import coordination
 from einkauf.demand import services as demand_services
 from einkauf.errors import DomainError, InvalidState, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
 from einkauf.i18n import moment
+from einkauf.roles import Role
 from einkauf.rounds import services
-from einkauf.rounds.forms import (DeliverySiteForm, ExtendDeadlineForm, MemberEditForm, MemberForm,
-                                  ReopenSubmissionForm, RoundEditForm, RoundForm, ValueBasisForm, round_form_data)
+from einkauf.rounds.deadline import default_extension, extend_round_deadline
+from einkauf.rounds.forms import (
+    DeliverySiteForm,
+    ExtendDeadlineForm,
+    MemberEditForm,
+    MemberForm,
+    ReopenSubmissionForm,
+    RoundEditForm,
+    RoundForm,
+    ValueBasisForm,
+    round_form_data,
+)
 from einkauf.texts import N_
 from einkauf.web import get_db, load_or_404, paginate, roles_required
 
@@ -313,14 +323,13 @@ def round_extend(round_id: int):
     if request.method == "POST":
         form = ExtendDeadlineForm()
     else:
-        new_date, new_time = coordination.default_extension(row)
+        new_date, new_time = default_extension(row)
         form = ExtendDeadlineForm(data={"deadline_date": new_date, "deadline_time": new_time,
                                         "version": str(row.version)})
     error, status, conflict = None, 200, False
     if form.validate_on_submit():
         try:
-            coordination.extend_round_deadline(get_db(), _actor(), row, form.moment,
-                                               expected_version=form.expected_version)
+            extend_round_deadline(get_db(), _actor(), row, form.moment, expected_version=form.expected_version)
         except StaleVersion as exc:
             error, status, conflict = exc.message, 409, True
             form.version.data = str(row.version)

@@ -20,11 +20,10 @@ from decimal import Decimal
 
 import click
 
+from einkauf.berlin import format_berlin, parse_day
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import format_money_de, format_number_de
-from einkauf.rounds.timing import format_berlin, parse_day
+from einkauf.formatting import format_money_de, format_number_de
 from einkauf.tenders.rules import default_deadline
-
 
 
 def _parse_day(text: str, what: str) -> date:
@@ -193,7 +192,7 @@ def register(main: click.Group, pass_ctx) -> None:
     @pass_ctx
     def exports_check(obj, remove: bool) -> None:
         """Dateien im Exportordner ohne Registereintrag und Registereinträge ohne Datei melden."""
-        from einkauf.cli import fail
+        from einkauf.console import fail
         from einkauf.tenders.documents import check_exports
 
         export_dir = obj.config["EXPORT_DIR"]

@@ -17,10 +17,11 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -29,12 +30,14 @@ from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.formatting import format_number_de
 from einkauf.lots.models import Allocation, Lot, LotPosition
-from einkauf.lots.rules import LotRules, format_number_de, lot_money
+from einkauf.lots.planner import LotRules
+from einkauf.lots.procedure import EU_OPEN_PROCEDURE
 from einkauf.lots.services import lot_members, member_annual_shares
+from einkauf.lots.values import lot_money
 from einkauf.rounds.models import DeliverySite, Member
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
-from einkauf.lots.procedure import EU_OPEN_PROCEDURE
 from einkauf.tenders.rules import check_submission_deadline, describe_lot_rules
 from einkauf.tenders.services import award_criteria_of, get_tender
 from einkauf.texts import N_
@@ -100,7 +103,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
         address = "\n".join(part for part in (street, f"{postcode} {city}".strip()) if part)
         sites[lot_id].append(td.DeliverySite(name=name, address=address, member_name=member_name, member_ags=ags))
     # Each member's annual share of a lot (Σ of its rounded rows) and its term share from it:
-    # one derivation, einkauf.lots.rules.lot_money, as on the pages and in the finance export (R22).
+    # one derivation, einkauf.lots.values.lot_money, as on the pages and in the finance export (R22).
     annual = member_annual_shares(session, plan_id)
     members = lot_members(session, plan_id)
 

@@ -11,8 +11,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, select_choices
 from einkauf.rounds.forms import GermanDateField, GermanTimeField
 from einkauf.tenders.documents import MAX_TEXT_BLOCK
-from einkauf.tenders.rules import (DEFAULT_DEADLINE_TIME, DEFAULT_PRICE_METHOD, JUSTIFICATION_MAX, PRICE_METHODS,
-                                   QUESTION_DEADLINE_TIME)
+from einkauf.tenders.rules import (
+    DEFAULT_DEADLINE_TIME,
+    DEFAULT_PRICE_METHOD,
+    JUSTIFICATION_MAX,
+    PRICE_METHODS,
+    QUESTION_DEADLINE_TIME,
+)
 from einkauf.tenders.services import CANCEL_REASON_MAX, CANCEL_REASON_MIN, MAX_TITLE
 
 

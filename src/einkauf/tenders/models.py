@@ -14,10 +14,10 @@ from decimal import Decimal
 from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from einkauf.berlin import utc_to_berlin
 from einkauf.db import Base, Money, UtcDateTime, utcnow
 from einkauf.lots.models import Lot, LotPlan
 from einkauf.rounds.models import Round
-from einkauf.rounds.timing import utc_to_berlin
 
 
 class TenderStatus(str, enum.Enum):
@@ -85,7 +85,7 @@ class Tender(Base):
 
     round: Mapped[Round] = relationship()
     plan: Mapped[LotPlan] = relationship()
-    lots: Mapped[list["TenderLot"]] = relationship(back_populates="tender", order_by="TenderLot.sort_key",
+    lots: Mapped[list[TenderLot]] = relationship(back_populates="tender", order_by="TenderLot.sort_key",
                                                    cascade="all, delete-orphan")
 
     @property

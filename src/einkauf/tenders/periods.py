@@ -22,9 +22,9 @@ from functools import lru_cache
 
 import holidays
 
+from einkauf.berlin import BERLIN
 from einkauf.errors import ValidationFailed
-from einkauf.lots.rules import WEEKDAYS_DE, format_date_de, format_day_de
-from einkauf.rounds.timing import BERLIN
+from einkauf.formatting import WEEKDAYS_DE, format_date_de, format_day_de
 
 DEFAULT_REGION = "NW"  # Nordrhein-Westfalen
 COUNTRY = "DE"

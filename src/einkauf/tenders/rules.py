@@ -4,21 +4,19 @@ deadline, the justification of a short deadline, the lot rules in words. No Flas
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Iterable, Mapping
-from zoneinfo import ZoneInfo
 
+from einkauf.berlin import BERLIN, format_berlin
 from einkauf.errors import ValidationFailed
+from einkauf.formatting import format_date_de, format_day_de, format_money_de, format_number_de
+from einkauf.lots.planner import LotRules
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE
-from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_money_de, format_number_de
-from einkauf.rounds.timing import format_berlin
-from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 from einkauf.rounds.rules import code_stem
+from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 from einkauf.texts import N_
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # § 15 Abs. 2 VgV: in the open procedure at least 35 days for the receipt of tenders, counted
 # from the day after the contract notice was sent; Abs. 4: 5 days less when tenders may be
@@ -290,7 +288,7 @@ def _points(weight: Decimal) -> str:
 
 def describe_lot_rules(rules: LotRules, category_names: Mapping[int, str], product_labels: Mapping[int, str], *,
                        national_procedure: str = "", excluded_line_count: int = 0) -> list[str]:
-    """The lot rules a plan was built with (einkauf.lots.rules.LotRules), in German sentences.
+    """The lot rules a plan was built with (einkauf.lots.planner.LotRules), in German sentences.
 
     category_names: category id → name; product_labels: product id → "number short text"
     (unknown ids are named by their id)."""

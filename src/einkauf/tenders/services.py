@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,17 +24,25 @@ from sqlalchemy.orm import Session
 from einkauf.audit.services import actor_label, record_event
 from einkauf.db import claim_version, is_unique_violation, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
+from einkauf.formatting import amount_json
 from einkauf.lots.procedure import VALUE_BASES, LotValue, ProcedureDecision, decide_procedure
-from einkauf.lots.rules import amount_json
 from einkauf.lots.services import current_plan_changes, get_plan, get_rule_set
 from einkauf.lots.sources import stale_message
 from einkauf.rounds.models import Round
 from einkauf.rounds.services import get_round
 from einkauf.tenders.models import Tender, TenderLot, TenderStatus
-from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, DEFAULT_PRICE_METHOD, DeadlineCheck,
-                                   check_price_method, check_question_deadline, check_submission_deadline,
-                                   clean_justification, default_question_deadline, format_reference,
-                                   scoring_formula)
+from einkauf.tenders.rules import (
+    DEFAULT_AWARD_CRITERIA,
+    DEFAULT_PRICE_METHOD,
+    DeadlineCheck,
+    check_price_method,
+    check_question_deadline,
+    check_submission_deadline,
+    clean_justification,
+    default_question_deadline,
+    format_reference,
+    scoring_formula,
+)
 from einkauf.thresholds.services import threshold_table
 
 log = logging.getLogger(__name__)
@@ -140,7 +149,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     if existing is not None:
         raise InvalidState(f"Aus der Bedarfsabfrage {rnd.code} wurde bereits das Vergabeverfahren "
                            f"{existing.reference} erstellt. Es muss erst aufgehoben werden.")
-    from einkauf import BERLIN
+    from einkauf.berlin import BERLIN
 
     if publication_date < now.astimezone(BERLIN).date():
         raise ValidationFailed("Der geplante Veröffentlichungstag liegt in der Vergangenheit.")
@@ -217,6 +226,12 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     else:
         raise InvalidState("Es konnte gerade keine freie Vergabenummer vergeben werden, weil gleichzeitig andere "
                            "Vergabeverfahren erstellt werden. Bitte versuchen Sie es in einigen Sekunden erneut.")
+    # The mark on the plan: its lots and the round's rules are fixed while the tender is active,
+    # and the plan stays as the tender's snapshot after that.
+    plan.frozen_at = plan.frozen_at or now
+    plan.frozen_tender_id, plan.frozen_reference = tender.id, tender.reference
+    rnd.tender_reference = tender.reference
+    session.flush()
     record_event(session, actor, "tender.freeze", "tender", tender.id,
                  summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
                          f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €, "
@@ -251,6 +266,10 @@ def cancel_tender(session: Session, actor: Any, tender_id_or_reference: int | st
     tender.cancelled_at = now or utcnow()
     tender.cancelled_by_label = actor_label(actor)
     tender.cancel_reason = reason
+    if tender.plan.frozen_tender_id == tender.id:
+        tender.plan.frozen_tender_id, tender.plan.frozen_reference = None, None
+    if tender.round.tender_reference == tender.reference:
+        tender.round.tender_reference = None
     session.flush()
     record_event(session, actor, "tender.cancel", "tender", tender.id,
                  summary=f"Vergabeverfahren {tender.reference} aufgehoben: {reason}",

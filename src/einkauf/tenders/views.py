@@ -8,19 +8,26 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
 from einkauf.errors import DomainError, NotFound
 from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitation_text
+from einkauf.formatting import format_number_de
 from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
-from einkauf.lots.rules import ROUNDING_CAUSE, format_number_de
 from einkauf.lots.services import current_plan_changes, get_plan, lot_members, plan_money
+from einkauf.lots.values import ROUNDING_CAUSE
+from einkauf.roles import Role
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
-from einkauf.tenders.rules import (QUESTION_DEADLINE_TIME, InvalidAwardCriteria, InvalidQuestionDeadline,
-                                   default_deadline, default_question_deadline, parse_award_criteria)
+from einkauf.tenders.rules import (
+    QUESTION_DEADLINE_TIME,
+    InvalidAwardCriteria,
+    InvalidQuestionDeadline,
+    default_deadline,
+    default_question_deadline,
+    parse_award_criteria,
+)
 from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, roles_required
 
 bp = Blueprint("tenders", __name__)

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import click
 
+from einkauf.berlin import parse_day
 from einkauf.errors import ValidationFailed
-from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
-from einkauf.lots.rules import amount_json, format_date_de, format_money_de
-from einkauf.rounds.timing import parse_day
+from einkauf.formatting import amount_json, format_date_de, format_money_de
+from einkauf.thresholds.rules import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
 
 
 def _day(text: str, what: str) -> date:

@@ -8,8 +8,8 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from einkauf.forms import CleanStringField, EinkaufForm, GermanDecimalField, select_choices
-from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
 from einkauf.rounds.forms import GermanDateField
+from einkauf.thresholds.rules import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS
 from einkauf.thresholds.services import MAX_AMOUNT, MAX_SOURCE
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event, snapshot
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
-from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS, Threshold
-from einkauf.lots.rules import format_date_de, format_money_de
+from einkauf.formatting import format_date_de, format_money_de
 from einkauf.thresholds.models import EuThreshold
+from einkauf.thresholds.rules import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS, Threshold
 
 log = logging.getLogger(__name__)
 

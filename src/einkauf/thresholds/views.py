@@ -5,8 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.auth.models import Role
 from einkauf.errors import DomainError
+from einkauf.roles import Role
 from einkauf.thresholds import services
 from einkauf.thresholds.forms import ThresholdForm
 from einkauf.web import get_db, load_or_404, roles_required

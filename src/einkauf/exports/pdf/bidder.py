@@ -12,36 +12,15 @@ from datetime import datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer
 
-from einkauf.exports.pdf.layout import (
-    CELL_PAD_X,
-    TABLE_BOLD,
-    TABLE_FONT,
-    TABLE_SIZE,
-    Cell,
-    ContentsEntry,
-    Heading,
-    PageFrame,
-    PdfMeta,
-    block_cell,
-    build_pdf,
-    cell,
-    data_table,
-    facts_table,
-    para,
-)
-from einkauf.exports.pdf.sections import (
-    contents,
-    cover,
-    generated,
-    long_text,
-    lot_key,
-    lot_label,
-    scoring_story,
-    text_block,
-)
-from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
+from einkauf.exports.pdf.layout import (TABLE_BOLD, TABLE_FONT, TABLE_SIZE, CELL_PAD_X, Cell, ContentsEntry,
+                                        Heading, PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table,
+                                        facts_table, para)
+from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
+                                          text_block)
+from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition
+from einkauf.formatting import format_quantity_de
 from einkauf.exports.text import clean_text
-from einkauf.lots.rules import format_number_de
+from einkauf.formatting import format_number_de
 
 DOCUMENT_NAME = "Vergabeunterlagen"
 SPEC_LINES = 30  # lines of the specification in the table; the full text goes to the annex

@@ -6,7 +6,7 @@ member's annual and term share per lot (R22), and who froze the tender when. Eve
 
 The figures must agree: a lot's value is the sum of its position values, the tender's
 estimated total the sum of the lot values (R1, § 3 Abs. 7 VgV), the members' annual shares the
-lot's annual value and their term shares those of einkauf.lots.rules.lot_money; build_record_pdf refuses data
+lot's annual value and their term shares those of einkauf.lots.values.lot_money; build_record_pdf refuses data
 that does not add up (ValueError) rather than print a record that contradicts itself.
 """
 from __future__ import annotations
@@ -17,35 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak
 
-from einkauf.exports.pdf.layout import (
-    CELL_PAD_X,
-    TABLE_BOLD,
-    TABLE_FONT,
-    TABLE_SIZE,
-    Cell,
-    ContentsEntry,
-    Heading,
-    PageFrame,
-    PdfMeta,
-    block_cell,
-    build_pdf,
-    cell,
-    data_table,
-    facts_table,
-    para,
-)
-from einkauf.exports.pdf.sections import (
-    contents,
-    cover,
-    generated,
-    long_text,
-    lot_key,
-    lot_label,
-    scoring_story,
-    submission_text,
-    term_text,
-)
-from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
+from einkauf.exports.pdf.layout import (CELL_PAD_X, TABLE_BOLD, TABLE_FONT, TABLE_SIZE, Cell, ContentsEntry, Heading,
+                                        PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table, facts_table, para)
+from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
+                                          submission_text, term_text)
+from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition
 from einkauf.exports.text import clean_text
 from einkauf.lots.procedure import (
     SMALL_LOT_LIMIT,
@@ -56,15 +32,10 @@ from einkauf.lots.procedure import (
     quota_limit,
 )
 from einkauf.lots.procedure import _share_pct as share_pct  # rounded away from the 20 % limit, as the check says
-from einkauf.lots.rules import (
-    ROUNDING_CAUSE,
-    format_date_de,
-    format_day_de,
-    format_money_de,
-    format_number_de,
-    term_years,
-)
-from einkauf.rounds.timing import format_berlin, utc_to_berlin
+from einkauf.formatting import (format_date_de, format_day_de, format_money_de, format_number_de, format_price_de,
+                                format_quantity_de)
+from einkauf.lots.values import ROUNDING_CAUSE, term_years
+from einkauf.berlin import format_berlin, utc_to_berlin
 
 DOCUMENT_NAME = "Vergabevermerk"
 MARKING = "Intern – nicht zur Veröffentlichung"
@@ -83,13 +54,6 @@ POSITION_COLUMNS = (
 
 def _inner(width: float) -> float:
     return width - 2 * CELL_PAD_X
-
-
-def format_price_de(value: Decimal) -> str:
-    """A unit price with 2 to 4 decimals as given: 2.35 → "2,35 €", 0.0045 → "0,0045 €"."""
-    exponent = value.normalize().as_tuple().exponent
-    places = min(4, max(2, -exponent if isinstance(exponent, int) else 2))
-    return format_number_de(value, places) + " €"
 
 
 def _percent(part: Decimal, whole: Decimal) -> str:
@@ -111,7 +75,7 @@ def check_record_figures(tender: TenderDocument) -> None:
         for share in lot.member_shares:
             if money.member((share.member_ags, share.member_name)).term_value != share.value:
                 raise ValueError(f"lot {lot.number}: the term share of {share.member_ags} is {share.value}, not its "
-                                 f"annual share × years (einkauf.lots.rules.lot_money)")
+                                 f"annual share × years (einkauf.lots.values.lot_money)")
     lots = sum((lot.estimated_value for lot in tender.lots), Decimal("0.00"))
     if lots != tender.estimated_total:
         raise ValueError(f"estimated total {tender.estimated_total} is not the sum of the lot values {lots}")

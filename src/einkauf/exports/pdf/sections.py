@@ -11,8 +11,8 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer
 from einkauf.exports.pdf.layout import Contents, ContentsEntry, Heading, facts_table, para, styles
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text, markup, paragraphs
-from einkauf.lots.rules import format_date_de
-from einkauf.rounds.timing import format_berlin
+from einkauf.formatting import format_date_de
+from einkauf.berlin import format_berlin
 
 MAX_BLOCK_CHARS = 100_000  # an edited text block beyond this is cut with a visible note
 CHUNK_CHARS = 3_000  # long paragraphs are laid out in pieces: splitting one huge Paragraph is slow

@@ -1,4 +1,5 @@
-"""Deadlines are entered and shown in Europe/Berlin and stored as UTC (R9).
+"""Europe/Berlin, the one time zone of the application: deadlines are entered and shown there
+and stored as UTC (R9).
 
 Pure functions (no Flask, no SQLAlchemy). Two DST pitfalls are decided here on purpose:
 - a wall-clock time that does not exist (the spring-forward gap, e.g. 28.03.2027 02:30) is
@@ -9,7 +10,7 @@ Pure functions (no Flask, no SQLAlchemy). Two DST pitfalls are decided here on p
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -36,7 +37,7 @@ def berlin_to_utc(day: date, at: time) -> datetime:
     if at.tzinfo is not None:
         raise ValueError("pass a naive wall-clock time")
     local = datetime.combine(day, at).replace(tzinfo=BERLIN, fold=0)
-    instant = local.astimezone(timezone.utc)
+    instant = local.astimezone(UTC)
     if instant.astimezone(BERLIN).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise NonexistentLocalTime(
             f"Die Uhrzeit {at:%H:%M} gibt es am {day:%d.%m.%Y} wegen der Umstellung auf Sommerzeit nicht. "

@@ -14,7 +14,7 @@ Sheets:
 
 Every amount is a number with a number format (German display in a German Excel), every text
 from users (bidder names, position texts, lot titles, reasons) is written as text and never as
-a formula (einkauf.exports.cells.put_text, R12). Panes are frozen below the headers and right of
+a formula (einkauf.cells.put_text, R12). Panes are frozen below the headers and right of
 OZ and Bezeichnung, the header row has an autofilter, the lowest unit price per position is
 highlighted by conditional formatting (a formula over the compared bids' columns, so that it
 agrees with the evaluation and follows a changed cell), outliers are filled and bold (the
@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from einkauf.bids.evaluation import LotEvaluation, TenderEvaluation
-from einkauf.exports.cells import (
+from einkauf.cells import (
     BOLD,
     FORMULA_TRIGGERS,
     HEADER_FILL,

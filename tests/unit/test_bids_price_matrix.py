@@ -1,4 +1,4 @@
-"""The Preisspiegel workbook (einkauf.exports.price_matrix), opened again with openpyxl and
+"""The Preisspiegel workbook (einkauf.bids.price_matrix), opened again with openpyxl and
 python-calamine: cells, number formats, frozen panes, filters, conditional formatting, print
 setup, and user text that stays text (R12)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from einkauf.bids.evaluation import LotBid, LotInput, PositionInput, Scoring, evaluate_tender
-from einkauf.exports.price_matrix import (
+from einkauf.bids.price_matrix import (
     FIRST_BID_COLUMN,
     FIRST_ROW,
     HEADER_ROW,
