@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from openpyxl import load_workbook  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from einkauf import create_app  # noqa: E402
+from einkauf.app import create_app  # noqa: E402
 from einkauf.auth import passwords  # noqa: E402
 from einkauf.auth.models import Role, User  # noqa: E402
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: E402

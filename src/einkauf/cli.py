@@ -126,7 +126,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Die Webanwendung mit einem Produktions-WSGI-Server (waitress) bereitstellen."""
     from waitress import serve as waitress_serve
 
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     app = create_app()
     # --- issue 11 (h6): orphans of killed document generations ---

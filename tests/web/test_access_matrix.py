@@ -285,7 +285,7 @@ def csrf_client(app_config, world, make_user, db):
     """A client of an app with CSRF protection on, signed in (with a token) as coordinator or admin."""
     from support import csrf_token_from
 
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     from einkauf.rounds.models import Member

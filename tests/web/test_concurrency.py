@@ -19,7 +19,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select, text
 
-from einkauf import BERLIN, create_app
+from einkauf import BERLIN
+from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.auth.models import User
 from einkauf.db import make_engine, make_session_factory, write_intent

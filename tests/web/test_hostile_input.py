@@ -200,7 +200,7 @@ def csrf_signed_in(app_config, world, make_user, db):
     posted form before the view), signed in as the visitor."""
     from support import csrf_token_from
 
-    from einkauf import create_app
+    from einkauf.app import create_app
     from einkauf.rounds.models import Member
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
