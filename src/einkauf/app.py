@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from flask import Flask, abort, g, render_template, request, send_from_directory
@@ -10,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
 from einkauf.errors import DomainError
+from einkauf.logs import REQUEST_ID, configure_logging
 from einkauf.texts import N_
 
 from einkauf import BERLIN
@@ -63,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from einkauf import i18n
     from einkauf.db import make_engine, make_session_factory, write_intent
+    from einkauf.web import was_refused
     from flask_babel import gettext
 
     from einkauf.extensions import babel, csrf, login_manager
@@ -81,6 +84,13 @@ def create_app(config: dict | None = None) -> Flask:
     # h5: ids in URLs are bounded to the Integer column range (einkauf.boundary).
     app.url_map.converters["int"] = BoundedIdConverter
     _behind_proxies(app)
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+
+    @app.before_request
+    def _start():
+        # Registered first: every later line of this request carries its id (einkauf.logs).
+        g.started = time.perf_counter()
+        g.log_token = REQUEST_ID.set(request_id())
 
     @app.before_request
     def _form_caps():
@@ -128,10 +138,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.after_request
     def _finish(response):
+        # The one transaction rule: commit only a request that succeeded (status < 400) and was
+        # not refused (einkauf.web.refuse); roll back everything else.
         db = g.pop("db", None)
         if db is not None:
             try:
-                if response.status_code < 400:
+                if response.status_code < 400 and not was_refused():
                     db.commit()
                 else:
                     db.rollback()
@@ -156,6 +168,9 @@ def create_app(config: dict | None = None) -> Flask:
         token = g.pop("write_token", None)
         if token is not None:
             write_intent.reset(token)
+        log_token = g.pop("log_token", None)
+        if log_token is not None:
+            REQUEST_ID.reset(log_token)
 
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -168,6 +183,7 @@ def create_app(config: dict | None = None) -> Flask:
         if request.endpoint not in ("static", "kern_asset"):
             response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Request-ID", request_id())  # h5
+        _access_log(response)
         return response
 
     @app.route("/assets/kern/<path:filename>")
@@ -179,8 +195,19 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_errors(app)
     _register_blueprints(app)
-    logging.getLogger("einkauf").setLevel(logging.INFO)
     return app
+
+
+ACCESS_LOG = logging.getLogger("einkauf.access")
+
+
+def _access_log(response) -> None:
+    """One INFO line per request: method, path (without the query), status and duration in ms."""
+    started = g.get("started")
+    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+    ACCESS_LOG.info("%s %s %s %s ms", request.method, request.path, response.status_code, duration_ms,
+                    extra={"method": request.method, "path": request.path, "status": response.status_code,
+                           "duration_ms": duration_ms})
 
 
 def _register_blueprints(app: Flask) -> None:

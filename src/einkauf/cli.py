@@ -79,6 +79,9 @@ class DomainErrorGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """einkauf – gebündelte öffentliche Beschaffung."""
+    from einkauf.logs import configure_logging
+
+    configure_logging()  # EINKAUF_LOG_LEVEL, EINKAUF_LOG_FORMAT; on stderr, stdout stays for --json
     ctx.ensure_object(CliContext)
 
 

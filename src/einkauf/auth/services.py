@@ -11,7 +11,7 @@ from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
 from einkauf.auth.models import Role, SignInFailure, User, new_session_token
 from einkauf.db import unique_or, utcnow
-from einkauf.errors import NotFound, StaleVersion, ValidationFailed
+from einkauf.errors import InvalidField, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds.models import Member
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -247,10 +247,10 @@ def set_password(session: Session, actor, user_id: int, new_password: str, *, cu
     """
     user = _lock_user(session, user_id)
     if current_password is not None and not passwords.verify_password(user.password_hash, current_password):
-        raise ValidationFailed("Das bisherige Passwort ist nicht korrekt.")
+        raise InvalidField("current_password", "Das bisherige Passwort ist nicht korrekt.")
     problem = passwords.password_problem(new_password)
     if problem:
-        raise ValidationFailed(problem)
+        raise InvalidField("new_password", problem)
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = new_session_token()
     user.version += 1

@@ -27,7 +27,7 @@ from einkauf.catalogue.codes import (
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.catalogue.seed import CURATED_UNITS, load_curated
 from einkauf.db import round_money
-from einkauf.errors import NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
+from einkauf.errors import InvalidField, NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
 
 CATEGORY_NAME_MAX = 200
 CATEGORY_DESCRIPTION_MAX = 5000
@@ -47,14 +47,6 @@ PRODUCT_FIELDS = ("category_id", "number", "short_text", "specification", "unit_
 # letter or digit, so an export can never read one as a formula, and comparing them without
 # regard to case works alike on SQLite (whose lower() folds only ASCII) and PostgreSQL.
 PRODUCT_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-
-
-class InvalidField(ValidationFailed):
-    """A validation error that belongs to one form field (views show it next to the field)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 # --- small validators shared by the services -------------------------------------------------

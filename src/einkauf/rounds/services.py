@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from einkauf.audit.services import record_event, snapshot
 from einkauf.db import claim_version, utcnow
-from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.errors import DeadlinePassed, InvalidField, InvalidState, NotFound, StaleVersion
 from einkauf.rounds import rules
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 from einkauf.rounds.timing import format_berlin, utc_to_berlin
@@ -29,14 +29,6 @@ SITE_FIELDS = ("name", "street", "postcode", "city", "active")
 ROUND_FIELDS = ("code", "title", "opens_on", "deadline", "contract_term_months", "extension_months",
                 "max_quantity_buffer_pct", "value_basis", "opened_at", "closed_at")
 VALUE_BASES = ("maximum", "estimate")
-
-
-class InvalidField(ValidationFailed):
-    """A validation problem that belongs to one input field (named as in the forms)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def _check(problems: list[tuple[str, str | None]]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from einkauf.audit.services import actor_label, record_event, snapshot
-from einkauf.errors import InvalidState, NotFound, ValidationFailed
+from einkauf.errors import InvalidField, InvalidState, NotFound
 from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS, Threshold
 from einkauf.lots.rules import format_date_de, format_money_de
 from einkauf.thresholds.models import EuThreshold
@@ -28,12 +28,8 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
 MAX_SOURCE = 200
 
 
-class InvalidThreshold(ValidationFailed):
+class InvalidThreshold(InvalidField):
     """A refused threshold row; `.field` names the form field ("amount", "valid_from", …)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def kind_label(kind: str) -> str:
