@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.models import AuditEvent
 
 log = logging.getLogger("einkauf.audit")
@@ -30,7 +31,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor | None) -> str:
     """How an actor is named in the log and on records: a user's e-mail, "cli", or "system"."""
     return getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
 
@@ -42,7 +43,7 @@ def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
 
 def record_event(
     session: Session,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     entity_type: str,
     entity_id: Any = "",

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
 from einkauf.auth.models import Role, SignInFailure, User, new_session_token
@@ -164,7 +165,7 @@ def _check_role_binding(session: Session, role: Role, member_ags: str | None) ->
 
 def create_user(
     session: Session,
-    actor,
+    actor: Actor,
     email: str,
     role: Role | str,
     password: str,
@@ -200,7 +201,7 @@ def create_user(
 
 def update_user(
     session: Session,
-    actor,
+    actor: Actor,
     user_id: int,
     *,
     expected_version: int,
@@ -239,7 +240,7 @@ def update_user(
     return user
 
 
-def set_password(session: Session, actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
+def set_password(session: Session, actor: Actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
     """Set a new password; every existing session of that user ends.
 
     With current_password (a user changing their own password) the old one must match;

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from einkauf.actor import Actor
 from einkauf.auth.models import Role, User
 from einkauf.catalogue.models import Product
 from einkauf.db import cents_to_euro, line_value_cents_sql, utcnow
@@ -228,7 +228,7 @@ def default_reopen_until(now: datetime | None = None) -> tuple[date, time]:
     return local.date(), time(12, 0)
 
 
-def extend_round_deadline(session: Session, actor: Any, rnd: Round, new_deadline: datetime, *,
+def extend_round_deadline(session: Session, actor: Actor, rnd: Round, new_deadline: datetime, *,
                           expected_version: int, now: datetime | None = None) -> Round:
     """Extend the round's deadline (einkauf.demand.services.extend_deadline), refusing a save
     made from a page that showed an older state of the round (R11)."""

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Iterator, Sequence
 from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label
 from einkauf.db import cents_to_euro, utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
@@ -273,7 +274,7 @@ def _prepare(session: Session, rnd: Round, plan: LotPlan, *, member_id: int | No
 
 
 def write_export(session: Session, export: FinanceExport, fmt: str, stream: BinaryIO, *,
-                 profile: Profile = DEFAULT_PROFILE, actor: Any = None, rows_per_sheet: int | None = None
+                 profile: Profile = DEFAULT_PROFILE, actor: Actor | None = None, rows_per_sheet: int | None = None
                  ) -> ExportTotals:
     """Stream the export's rows from the database into the xlsx or CSV writer."""
     if fmt not in FORMATS:

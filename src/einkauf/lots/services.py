@@ -35,6 +35,7 @@ from sqlalchemy import (BigInteger, and_, bindparam, cast, delete, func, insert,
                         update)
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import cents_to_euro, claim_version, in_chunks, line_value_cents_sql, utcnow
@@ -161,7 +162,7 @@ def _all_categories(session: Session) -> list[CategoryInput]:
                 select(Category.id, Category.name, Category.cpv_code, Category.sort_order))]
 
 
-def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, rules: LotRules,
+def save_lot_rules(session: Session, actor: Actor, round_code_or_id: int | str, rules: LotRules,
                    national_procedure: str, *, expected_version: int) -> RuleSet:
     """Store the round's lot rules (checked against the catalogue); a rebuild then applies them.
 
@@ -346,7 +347,7 @@ def _retire_plan(session: Session, plan: LotPlan, now: datetime) -> None:
     session.execute(delete(LotPlan).where(LotPlan.id == plan_id), execution_options=options)
 
 
-def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None,
+def build_lots(session: Session, actor: Actor, round_code_or_id: int | str, *, now: datetime | None = None,
                expected_stamp: str | None = None) -> LotBuildResult:
     """Build (or rebuild) the lot plan of a closed round with the round's lot rules.
 
@@ -392,7 +393,7 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
 
 
-def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources: BuildSources,
+def _build(session: Session, actor: Actor, rnd: Round, rule_set: RuleSet, sources: BuildSources,
            now: datetime) -> LotBuildResult:
     """The build itself, on a checked and locked round."""
     planned = _plan(session, rnd, rule_set)

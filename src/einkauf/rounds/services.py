@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event, snapshot
 from einkauf.db import claim_version, utcnow
 from einkauf.errors import DeadlinePassed, InvalidField, InvalidState, NotFound, StaleVersion
@@ -92,7 +93,7 @@ def _duplicate_ags(ags: str, name: str | None = None) -> str:
     return f"Es gibt bereits ein Mitglied mit dem AGS {ags}" + (f" ({name})." if name else ".")
 
 
-def create_member(session: Session, actor: Any, *, ags: str, name: str, region: str = "", active: bool = True) -> Member:
+def create_member(session: Session, actor: Actor, *, ags: str, name: str, region: str = "", active: bool = True) -> Member:
     """Add a member (Mitglied); the AGS is exactly 8 ASCII digits and unique."""
     ags, name, region = _member_values(session, ags, name, region, None)
     member = Member(ags=ags, name=name, region=region, active=bool(active), version=1)
@@ -103,7 +104,7 @@ def create_member(session: Session, actor: Any, *, ags: str, name: str, region: 
     return member
 
 
-def update_member(session: Session, actor: Any, member_id: int, *, expected_version: int, ags: str, name: str,
+def update_member(session: Session, actor: Actor, member_id: int, *, expected_version: int, ags: str, name: str,
                   region: str, active: bool) -> Member:
     """Change a member; refused with StaleVersion when someone saved it in the meantime."""
     member = get_member(session, member_id)
@@ -162,7 +163,7 @@ def _duplicate_site(name: str) -> str:
     return f"Dieses Mitglied hat bereits eine Lieferstelle „{name}“."
 
 
-def create_delivery_site(session: Session, actor: Any, member_id: int, *, name: str, street: str, postcode: str,
+def create_delivery_site(session: Session, actor: Actor, member_id: int, *, name: str, street: str, postcode: str,
                          city: str, active: bool = True) -> DeliverySite:
     """Add a delivery site (Lieferstelle) to a member; its name is unique within the member."""
     member = get_member(session, member_id)
@@ -176,7 +177,7 @@ def create_delivery_site(session: Session, actor: Any, member_id: int, *, name: 
     return site
 
 
-def update_delivery_site(session: Session, actor: Any, member_id: int, site_id: int, *, name: str, street: str,
+def update_delivery_site(session: Session, actor: Actor, member_id: int, site_id: int, *, name: str, street: str,
                          postcode: str, city: str, active: bool) -> DeliverySite:
     """Change or (de)activate a member's delivery site."""
     site = get_delivery_site(session, member_id, site_id)
@@ -290,7 +291,7 @@ def _duplicate_round(code: str) -> str:
     return f"Es gibt bereits eine Bedarfsabfrage mit dem Kürzel „{code}“."
 
 
-def create_round(session: Session, actor: Any, *, code: str, title: str, opens_on: date, deadline: datetime,
+def create_round(session: Session, actor: Actor, *, code: str, title: str, opens_on: date, deadline: datetime,
                  contract_term_months: int, extension_months: int = 0,
                  max_quantity_buffer_pct: Decimal = Decimal("0"), value_basis: str = "maximum") -> Round:
     """Create a round (Bedarfsabfrage) in draft; the deadline is an aware datetime (stored as UTC).
@@ -314,7 +315,7 @@ def ensure_round_editable(row: Round) -> None:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist geschlossen und kann nicht mehr bearbeitet werden.")
 
 
-def update_round(session: Session, actor: Any, round_id: int, *, expected_version: int, code: str, title: str,
+def update_round(session: Session, actor: Actor, round_id: int, *, expected_version: int, code: str, title: str,
                  opens_on: date, deadline: datetime, contract_term_months: int, extension_months: int,
                  max_quantity_buffer_pct: Decimal, value_basis: str | None = None) -> Round:
     """Change a round while it is a draft; InvalidState once opened, StaleVersion on a stale save.
@@ -339,7 +340,7 @@ def update_round(session: Session, actor: Any, round_id: int, *, expected_versio
     return row
 
 
-def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: str, *,
+def set_value_basis(session: Session, actor: Actor, round_id: int, value_basis: str, *,
                     expected_version: int) -> Round:
     """Change only the round's value basis ("maximum" or "estimate"): allowed in every state
     until a tender is frozen from the round (the tender keeps the basis it was decided with)."""
@@ -370,7 +371,7 @@ def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: st
     return row
 
 
-def open_round(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
+def open_round(session: Session, actor: Actor, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
     """Open a draft round for demand entry; its deadline must lie in the future."""
     row = get_round(session, round_code_or_id)
     if row.status != RoundStatus.DRAFT:
@@ -390,7 +391,7 @@ def open_round(session: Session, actor: Any, round_code_or_id: int | str, *, now
     return row
 
 
-def close_round(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
+def close_round(session: Session, actor: Actor, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
     """Close an open round: from now on no member can change or submit demand in it."""
     row = get_round(session, round_code_or_id)
     if row.status == RoundStatus.DRAFT:

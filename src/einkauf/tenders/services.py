@@ -14,12 +14,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event
 from einkauf.db import claim_version, is_unique_violation, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
@@ -109,7 +110,7 @@ def check_freeze(session: Session, round_code_or_id: int | str, *, publication_d
     return FreezeCheck(decision, deadline.warnings, deadline.days, deadline)
 
 
-def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, publication_date: date,
+def freeze_tender(session: Session, actor: Actor, round_code_or_id: int | str, *, publication_date: date,
                   submission_deadline: datetime, electronic_submission: bool = True,
                   award_criteria: Sequence[tuple[str, Decimal]] | None = None,
                   small_lots: Iterable[str] | None = None, title: str | None = None,
@@ -231,7 +232,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     return tender
 
 
-def cancel_tender(session: Session, actor: Any, tender_id_or_reference: int | str, reason: str, *,
+def cancel_tender(session: Session, actor: Actor, tender_id_or_reference: int | str, reason: str, *,
                   expected_version: int | None = None, now: datetime | None = None) -> Tender:
     """Cancel (aufheben) an active tender with a recorded reason; the round may then be rebuilt."""
     tender = get_tender(session, tender_id_or_reference)

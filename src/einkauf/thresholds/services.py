@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event, snapshot
 from einkauf.errors import InvalidField, InvalidState, NotFound
 from einkauf.lots.procedure import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS, Threshold
@@ -92,7 +93,7 @@ def _lock(session: Session) -> None:
         session.execute(text("LOCK TABLE eu_thresholds IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def add_threshold(session: Session, actor: Any, *, amount: Any, valid_from: date, valid_to: date,
+def add_threshold(session: Session, actor: Actor, *, amount: Any, valid_from: date, valid_to: date,
                   kind: str = SUPPLIES_SERVICES_SUBCENTRAL, source: str = "") -> EuThreshold:
     """Add a threshold row; refused (InvalidThreshold, German) for an unknown kind, a bad amount,
     a period that ends before it starts, and a period overlapping a row of the same kind."""
@@ -137,7 +138,7 @@ def add_threshold(session: Session, actor: Any, *, amount: Any, valid_from: date
     return row
 
 
-def delete_threshold(session: Session, actor: Any, threshold_id: int) -> None:
+def delete_threshold(session: Session, actor: Actor, threshold_id: int) -> None:
     """Delete a row no tender was decided with (InvalidState otherwise)."""
     row = get_threshold(session, threshold_id)
     if threshold_in_use(session, row):
