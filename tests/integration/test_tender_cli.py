@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from support import FIXED_NOW
 from einkauf.cli import main
 from einkauf.demo.services import load_demo
-from einkauf.rounds.services import close_round
+from einkauf.rounds.services import close_round, get_round_by_code
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def built(cli_database, fixed_clock):
         load_demo(session, "demo-passwort-1")
         session.commit()
     with cli_database() as session:
-        close_round(session, "test", "2027")
+        close_round(session, "test", get_round_by_code(session, "2027").id)
         session.commit()
     result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
     assert result.exit_code == 0, result.output
@@ -220,7 +220,7 @@ def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_datab
             select(Category.id, Category.cpv_code).join(Lot, Lot.category_id == Category.id)
             .where(Lot.plan_id == plan.id).order_by(Lot.sort_key).limit(2)).all()
         assert first.cpv_code != second.cpv_code
-        save_lot_rules(session, "test", "2027", LotRules(merge_groups=[(first.id, second.id)]),
+        save_lot_rules(session, "test", get_round_by_code(session, "2027").id, LotRules(merge_groups=[(first.id, second.id)]),
                        NATIONAL_PROCEDURES[0], expected_version=0)
         session.commit()
     runner = CliRunner()

@@ -236,7 +236,7 @@ def lot_values(session: Session, plan: LotPlan, member: Member | None = None) ->
     return tuple(values)
 
 
-def prepare_round_export(session: Session, round_code_or_id: int | str, *, member_id: int | None = None,
+def prepare_round_export(session: Session, round_id: int, *, member_id: int | None = None,
                          prices: str = "estimated", reference: str = "", now: datetime | None = None
                          ) -> FinanceExport:
     """Check and describe the export of a round's current plan (optionally one member's share only).
@@ -244,7 +244,7 @@ def prepare_round_export(session: Session, round_code_or_id: int | str, *, membe
     Raises NotFound for an unknown round, InvalidState while it is not closed or has no plan,
     NoAwards for awarded prices (none exist yet).
     """
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     plan = current_plan_of(session, rnd)
     return _prepare(session, rnd, plan, member_id=member_id, prices=prices, reference=reference, now=now)
 

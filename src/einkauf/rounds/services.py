@@ -201,14 +201,17 @@ def update_delivery_site(session: Session, actor: Actor, member_id: int, site_id
 
 # --- rounds ----------------------------------------------------------------------------------
 
-def get_round(session: Session, round_code_or_id: int | str) -> Round:
-    """A round by id (int) or by its code (str, e.g. '2027')."""
-    if isinstance(round_code_or_id, int) and not isinstance(round_code_or_id, bool):
-        found = session.get(Round, round_code_or_id)
-        if found is None:
-            raise NotFound("Bedarfsabfrage nicht gefunden.")
-        return found
-    code = rules.clean_line(str(round_code_or_id))[:40]
+def get_round(session: Session, round_id: int) -> Round:
+    """A round by its id."""
+    found = session.get(Round, round_id)
+    if found is None:
+        raise NotFound("Bedarfsabfrage nicht gefunden.")
+    return found
+
+
+def get_round_by_code(session: Session, code: str) -> Round:
+    """A round by its code (e.g. '2027'), as the command line names it."""
+    code = rules.clean_line(str(code))[:40]
     found = session.scalar(select(Round).where(Round.code == code))
     if found is None:
         raise NotFound(f"Es gibt keine Bedarfsabfrage mit dem Kürzel „{code}“.")
@@ -371,9 +374,9 @@ def set_value_basis(session: Session, actor: Actor, round_id: int, value_basis: 
     return row
 
 
-def open_round(session: Session, actor: Actor, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
+def open_round(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None) -> Round:
     """Open a draft round for demand entry; its deadline must lie in the future."""
-    row = get_round(session, round_code_or_id)
+    row = get_round(session, round_id)
     if row.status != RoundStatus.DRAFT:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist {rules.round_status_label(row.status)}; "
                            "nur ein Entwurf kann geöffnet werden.")
@@ -391,9 +394,9 @@ def open_round(session: Session, actor: Actor, round_code_or_id: int | str, *, n
     return row
 
 
-def close_round(session: Session, actor: Actor, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
+def close_round(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None) -> Round:
     """Close an open round: from now on no member can change or submit demand in it."""
-    row = get_round(session, round_code_or_id)
+    row = get_round(session, round_id)
     if row.status == RoundStatus.DRAFT:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist noch nicht geöffnet und kann nicht geschlossen werden.")
     if row.status == RoundStatus.CLOSED:

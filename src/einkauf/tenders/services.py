@@ -95,11 +95,11 @@ def active_tender(session: Session, round_id: int) -> Tender | None:
     return session.scalar(select(Tender).where(Tender.round_id == round_id, Tender.status == TenderStatus.ACTIVE))
 
 
-def check_freeze(session: Session, round_code_or_id: int | str, *, publication_date: date,
+def check_freeze(session: Session, round_id: int, *, publication_date: date,
                  submission_deadline: datetime, electronic_submission: bool = True,
                  small_lots: Iterable[str] | None = None) -> FreezeCheck:
     """Decide the procedure and check the deadline without writing anything."""
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     plan = _current_plan_for_freezing(session, rnd)
     rule_set = get_rule_set(session, rnd)
     decision = decide_procedure([LotValue(lot.number, lot.estimated_value, lot.maximum_value) for lot in plan.lots],
@@ -110,7 +110,7 @@ def check_freeze(session: Session, round_code_or_id: int | str, *, publication_d
     return FreezeCheck(decision, deadline.warnings, deadline.days, deadline)
 
 
-def freeze_tender(session: Session, actor: Actor, round_code_or_id: int | str, *, publication_date: date,
+def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_date: date,
                   submission_deadline: datetime, electronic_submission: bool = True,
                   award_criteria: Sequence[tuple[str, Decimal]] | None = None,
                   small_lots: Iterable[str] | None = None, title: str | None = None,
@@ -130,7 +130,7 @@ def freeze_tender(session: Session, actor: Actor, round_code_or_id: int | str, *
     the publication date.
     """
     now = now or utcnow()
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     session.flush()
     if session.connection().dialect.name != "sqlite":
         session.refresh(rnd, with_for_update=True)  # one freeze per round at a time
