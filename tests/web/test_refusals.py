@@ -5,9 +5,9 @@ code it is answered with (a re-rendered form is a 200, a refused button a 303)."
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any, Callable
 
 import pytest
@@ -186,7 +186,7 @@ def _events(db) -> int:
 
 
 @pytest.mark.parametrize("endpoint", sorted(CASES))
-def test_a_refused_request_changes_no_row_and_writes_no_audit_event(endpoint, app_config, db, world):
+def test_a_refused_request_changes_no_row_and_writes_no_audit_event(endpoint, app_config, db, world, caplog):
     case = CASES[endpoint]
     app = create_app({**app_config, "WTF_CSRF_ENABLED": case.csrf_enabled})
     client = app.test_client()
@@ -199,8 +199,11 @@ def test_a_refused_request_changes_no_row_and_writes_no_audit_event(endpoint, ap
         assert client.post("/anmelden", data=form).status_code == 302
     before, events = _dump(db), _events(db)
 
-    response = client.post(case.url(world), data=case.data(world))
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="einkauf"):
+        response = client.post(case.url(world), data=case.data(world))
 
+    assert [r.getMessage() for r in caplog.records if r.name == "einkauf.audit"] == [], "refused action logged"
     # Refused for the reason of the case, not for a missing right or a missing record.
     assert response.status_code not in (401, 403, 404, 405, 500), (endpoint, response.status_code)
     if response.status_code in (301, 302, 303):
@@ -222,7 +225,7 @@ def test_a_refused_sign_in_records_only_the_failure_that_throttling_counts(clien
     assert _events(db) == events
 
 
-def test_a_service_that_wrote_before_it_refused_leaves_nothing(app_config, db, world):
+def test_a_service_that_wrote_before_it_refused_leaves_nothing(app_config, db, world, caplog):
     """The rule holds for writes made before the refusal: a probe view adds an audit event,
     then a service refuses; the view re-renders with 200 and still nothing is stored."""
     from einkauf.audit.services import record_event
@@ -240,6 +243,33 @@ def test_a_service_that_wrote_before_it_refused_leaves_nothing(app_config, db, w
 
     app.add_url_rule("/probe", "probe", probe, methods=["POST"])
     events = _events(db)
-    response = app.test_client().post("/probe")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="einkauf"):
+        response = app.test_client().post("/probe")
     assert response.status_code == 200 and response.get_data(as_text=True) == "Abgelehnt."
     assert _events(db) == events
+    assert [r for r in caplog.records if r.name == "einkauf.audit"] == []  # nor a line in the log
+
+
+def test_an_accepted_action_is_logged_once_it_is_committed(client, as_role, world, caplog):
+    as_role("coordinator")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="einkauf"):
+        response = client.post(f"/runden/{world.draft.id}/massgeblicher-wert",
+                               data={"value_basis": "estimate", "version": str(world.draft.version)})
+    assert response.status_code == 303
+    logged = [r.getMessage() for r in caplog.records if r.name == "einkauf.audit"]
+    assert len(logged) == 1 and "round.update" in logged[0]
+
+
+def test_no_view_rolls_back_by_hand():
+    """The rule lives in one place (einkauf.web.refuse and the finish hook of einkauf.app)."""
+    from pathlib import Path
+
+    import einkauf
+
+    package = Path(einkauf.__file__).parent
+    views = [*package.glob("*/views.py"), *package.glob("*/*_views.py"), package / "home.py"]
+    assert len(views) >= 10
+    offenders = [str(path.relative_to(package)) for path in views if ".rollback()" in path.read_text(encoding="utf-8")]
+    assert offenders == []
