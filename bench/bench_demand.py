@@ -23,27 +23,27 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from openpyxl import load_workbook  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from openpyxl import load_workbook
+from sqlalchemy import func, select
 
-from einkauf.app import create_app  # noqa: E402
-from einkauf.auth import passwords  # noqa: E402
-from einkauf.auth.models import Role, User  # noqa: E402
-from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: E402
-from einkauf.db import make_engine, make_session_factory, session_scope  # noqa: E402
-from einkauf.demand import excel  # noqa: E402
-from einkauf.demand.excel_service import import_demand_workbook  # noqa: E402
-from einkauf.demand.models import DemandLine, Submission  # noqa: E402
-from einkauf.migrate import upgrade  # noqa: E402
-from einkauf.rounds.models import DeliverySite, Member, Round  # noqa: E402
+from einkauf.app import create_app
+from einkauf.auth import passwords
+from einkauf.auth.models import Role, User
+from einkauf.catalogue.models import Category, CpvCode, Product, Unit
+from einkauf.db import make_engine, make_session_factory, session_scope
+from einkauf.demand import excel
+from einkauf.demand.excel_service import import_demand_workbook
+from einkauf.demand.models import DemandLine, Submission
+from einkauf.migrate import upgrade
+from einkauf.rounds.models import DeliverySite, Member, Round
 
 PRODUCTS = 5000
 CATEGORIES = 25
@@ -72,7 +72,7 @@ def _report(label: str, times: list[float], floor: list[float], floor_label: str
 
 
 def _seed(factory, products: int) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(factory) as session:
         session.add(CpvCode(code="30192000-1", label="Büroartikel"))
         session.add(Unit(code="H87", label="Stück"))
@@ -103,7 +103,7 @@ def _filled_template(factory) -> bytes:
         rows = session.execute(select(Category.name, Product.number, Product.short_text, Product.reference_price)
                                .join(Category).order_by(Category.sort_order, Product.number)).all()
         info = excel.TemplateInfo(rnd.code, rnd.title, rnd.deadline, member.ags, member.name,
-                                  datetime.now(timezone.utc))
+                                  datetime.now(UTC))
     catalogue = [excel.CatalogueItem(c, n, t, "Stück", p) for c, n, t, p in rows]
     lines = [excel.PrefilledLine(n, Decimal(i % 250 + 1) + (Decimal("0.5") if i % 3 == 0 else 0), SITES[i % 3],
                                  cost_centre=f"KST-{i % 40:03d}", budget_account="5231000",
@@ -161,7 +161,7 @@ def bench_import(products: int = PRODUCTS, repeat: int = REPEAT) -> dict[str, fl
 def _seed_page(factory, products: int) -> dict[str, object]:
     """One open round, one member with three delivery sites and an officer, one category with
     `products` products (and a second one, so the save has to pick its category's lines)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(factory) as session:
         session.add(CpvCode(code="30192700-8", label="Büromaterial"))
         session.add(Unit(code="H87", label="Stück"))

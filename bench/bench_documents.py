@@ -28,25 +28,33 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from openpyxl import Workbook  # noqa: E402
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.platypus import SimpleDocTemplate, Table, TableStyle  # noqa: E402
+from openpyxl import Workbook
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
-from einkauf.exports.pdf.bidder import build_bidder_pdf  # noqa: E402
-from einkauf.exports.pdf.fonts import CONDENSED, register_fonts  # noqa: E402
-from einkauf.exports.price_sheet import build_price_sheet  # noqa: E402
-from einkauf.exports.tender_data import (AwardCriterion, Beneficiary, DeliverySite, TenderDocument, TenderLot,  # noqa: E402
-                                         TenderPosition, format_quantity_de, position_oz)
-from einkauf.lots.rules import estimated_quantity, maximum_quantity, position_estimated_value  # noqa: E402
+from einkauf.exports.pdf.bidder import build_bidder_pdf
+from einkauf.exports.pdf.fonts import CONDENSED, register_fonts
+from einkauf.exports.price_sheet import build_price_sheet
+from einkauf.exports.tender_data import (
+    AwardCriterion,
+    Beneficiary,
+    DeliverySite,
+    TenderDocument,
+    TenderLot,
+    TenderPosition,
+    format_quantity_de,
+    position_oz,
+)
+from einkauf.lots.rules import estimated_quantity, maximum_quantity, position_estimated_value
 
-UTC = timezone.utc
+UTC = UTC
 CITIES = [("Aachen", "05334002"), ("Bielefeld", "05711000"), ("Bochum", "05911000"), ("Dortmund", "05913000"),
           ("Düsseldorf", "05111000"), ("Essen", "05113000"), ("Gelsenkirchen", "05513000"), ("Hagen", "05914000"),
           ("Hamm", "05915000"), ("Köln", "05315000"), ("Mülheim an der Ruhr", "05117000"), ("Münster", "05515000"),
@@ -117,7 +125,7 @@ def pdf_floor(tender: TenderDocument) -> bytes:
                  format_quantity_de(p.annual_quantity), format_quantity_de(p.estimated_quantity),
                  format_quantity_de(p.maximum_quantity)] for p in lot.positions]
         for start in range(0, len(rows), 500):
-            table = Table([header] + rows[start:start + 500], colWidths=widths, repeatRows=1)
+            table = Table([header, *rows[start:start + 500]], colWidths=widths, repeatRows=1)
             table.setStyle(style)
             story.append(table)
     doc.build(story)

@@ -29,13 +29,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_lots import MEMBERS, PRODUCTS, ROUND, _prepare  # noqa: E402
+from bench_lots import MEMBERS, PRODUCTS, ROUND, _prepare
 
-from einkauf.db import make_engine, make_session_factory, session_scope, write_intent  # noqa: E402
-from einkauf.exports.finance_columns import DEFAULT_COLUMNS, PLACES  # noqa: E402
-from einkauf.finance import services  # noqa: E402
-from einkauf.lots.services import build_lots  # noqa: E402
-from einkauf.rounds.services import get_round_by_code  # noqa: E402
+from einkauf.db import make_engine, make_session_factory, session_scope, write_intent
+from einkauf.exports.finance_columns import DEFAULT_COLUMNS, PLACES
+from einkauf.finance import services
+from einkauf.lots.services import build_lots
+from einkauf.rounds.services import get_round_by_code
 
 
 def _rss_mib() -> float:
@@ -140,7 +140,7 @@ def main() -> None:
     print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
-        engine, factory, _rows, submitted = _prepare(url, members, args.products, postgres=False)
+        engine, factory, _rows, _submitted = _prepare(url, members, args.products, postgres=False)
         del _rows
         started = time.perf_counter()
         with session_scope(factory) as session:

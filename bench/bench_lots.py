@@ -30,22 +30,22 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: E402
-from einkauf.db import make_engine, make_session_factory, session_scope  # noqa: E402
-from einkauf.demand.models import Submission, SubmissionStatus  # noqa: E402
-from einkauf.lots.rules import LotRules  # noqa: E402
-from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_rule_set, save_lot_rules  # noqa: E402
-from einkauf.migrate import upgrade  # noqa: E402
-from einkauf.rounds.models import DeliverySite, Member, Round  # noqa: E402
-from einkauf.rounds.services import close_round, get_round_by_code  # noqa: E402
+from einkauf.catalogue.models import Category, CpvCode, Product, Unit
+from einkauf.db import make_engine, make_session_factory, session_scope
+from einkauf.demand.models import Submission, SubmissionStatus
+from einkauf.lots.rules import LotRules
+from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_rule_set, save_lot_rules
+from einkauf.migrate import upgrade
+from einkauf.rounds.models import DeliverySite, Member, Round
+from einkauf.rounds.services import close_round, get_round_by_code
 
 MEMBERS = 400
 PRODUCTS = 2000
@@ -58,7 +58,7 @@ def _seed_rows(factory, members: int, products: int) -> tuple[list[tuple], int]:
     demand line tuples (submission_id, product_id, delivery_site_id, quantity, cost_centre,
     budget_account, note) to be inserted raw, and the number of submitted lines."""
     rng = random.Random(2027)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(factory) as session:
         session.add(CpvCode(code="30192000-1", label="Büroartikel"))
         session.add(Unit(code="H87", label="Stück"))
@@ -88,7 +88,7 @@ def _seed_rows(factory, members: int, products: int) -> tuple[list[tuple], int]:
         session.flush()
         product_ids = [p.id for p in prods]
         rows: list[tuple] = []
-        for sub, member in zip(subs, mems):
+        for sub, member in zip(subs, mems, strict=False):
             site_a, site_b = (s.id for s in member.delivery_sites)
             for k, pid in enumerate(product_ids):
                 q = rng.randint(1, 500_000)  # thousandths: up to 500 units, three decimals
@@ -248,10 +248,12 @@ def _floor_postgres(engine, allocation_rows: list[tuple]) -> float:
     try:
         cursor = raw.cursor()
         cursor.execute("DROP TABLE IF EXISTS bench_scratch")
-        cursor.execute("CREATE TABLE bench_scratch (id BIGSERIAL PRIMARY KEY, position_id INTEGER NOT NULL, "
-                       "demand_line_id INTEGER NOT NULL, member_id INTEGER NOT NULL, delivery_site_id INTEGER NOT NULL, "
-                       "cost_centre VARCHAR(40) NOT NULL, budget_account VARCHAR(40) NOT NULL, "
-                       "quantity BIGINT NOT NULL, net_value BIGINT NOT NULL)")
+        cursor.execute(
+            "CREATE TABLE bench_scratch (id BIGSERIAL PRIMARY KEY, position_id INTEGER NOT NULL, "
+            "demand_line_id INTEGER NOT NULL, member_id INTEGER NOT NULL, delivery_site_id INTEGER NOT NULL, "
+            "cost_centre VARCHAR(40) NOT NULL, budget_account VARCHAR(40) NOT NULL, "
+            "quantity BIGINT NOT NULL, net_value BIGINT NOT NULL)"
+        )
         raw.commit()
         started = time.perf_counter()
         cursor.execute("SELECT dl.product_id, SUM(dl.quantity) FROM demand_lines dl "
@@ -279,7 +281,9 @@ def bench_postgres(url: str, members: int, products: int, repeat: int) -> None:
     for _ in range(repeat):
         builds.extend(_run_builds_once(factory, len(builds)))
         floors.append(_floor_postgres(engine, allocation_rows))
-        print(f"  floor   {len(floors)}: {floors[-1]:7.2f} s  (GROUP BY + executemany of {len(allocation_rows):,} rows)")
+        print(
+            f"  floor   {len(floors)}: {floors[-1]:7.2f} s  (GROUP BY + executemany of {len(allocation_rows):,} rows)"
+        )
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {PG_SCHEMA} CASCADE"))
     engine.dispose()

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 ROUND, AGS = "2027", "05913000"
@@ -44,8 +44,8 @@ def template() -> bytes:
     from einkauf.demand import excel
 
     info = excel.TemplateInfo(round_code=ROUND, round_title="Bedarfsabfrage 2027",
-                              deadline=datetime(2027, 1, 31, 11, 0, tzinfo=timezone.utc), member_ags=AGS,
-                              member_name="Dortmund", generated_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+                              deadline=datetime(2027, 1, 31, 11, 0, tzinfo=UTC), member_ags=AGS,
+                              member_name="Dortmund", generated_at=datetime(2026, 12, 1, tzinfo=UTC))
     catalogue = [excel.CatalogueItem(category="Büromaterial", number=f"BM-{i:04d}", short_text=f"Artikel {i}",
                                      unit="Stück", reference_price=Decimal("1.50")) for i in range(1, 6)]
     return excel.build_template(info, catalogue, [], ["Rathaus"])
@@ -120,7 +120,8 @@ def measure(path: str, caps: str) -> dict:
     from einkauf.demand import excel
     from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits
 
-    data = open(path, "rb").read()
+    with open(path, "rb") as handle:
+        data = handle.read()
     if caps == "off":  # only the caps there were before issue 11
         huge = 10**12
         limits = UploadLimits(shared_strings_fixed=huge, shared_strings_fixed_bytes=huge, sheet_bytes_per_row=huge,

@@ -4,6 +4,7 @@ from alembic import context
 import einkauf.models  # noqa: F401 - fills Base.metadata
 from einkauf.config import load_config
 from einkauf.db import Base, ScaledDecimal, UtcDateTime, make_engine
+from einkauf.migrate import new_revision_id
 
 config = context.config
 target_metadata = Base.metadata
@@ -11,7 +12,8 @@ target_metadata = Base.metadata
 
 def run_migrations_offline() -> None:
     url = config.get_main_option("sqlalchemy.url") or load_config({"TESTING": True})["DATABASE_URL"]
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
+                      process_revision_directives=process_revision_directives)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -38,6 +40,12 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def process_revision_directives(context_, revision, directives) -> None:
+    """`alembic revision` gets an id two branches cannot both take (einkauf.migrate.REVISION_ID)."""
+    for script in directives:
+        script.rev_id = new_revision_id()
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
@@ -45,6 +53,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        process_revision_directives=process_revision_directives,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -3,7 +3,7 @@ back, the app and its client, sign-in helpers and small factories."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -15,6 +15,7 @@ from einkauf.app import create_app
 from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade
+
 from support import FIXED_NOW, PASSWORD, csrf_token_from  # noqa: F401 - re-exported for older imports
 
 # Cheap hashes in tests; production keeps the RFC 9106 defaults.
@@ -132,7 +133,9 @@ def make_member(db):
         n = next(_seq)
         member = Member(ags=ags or f"{5900000 + n:08d}", name=name or f"Stadt {n}", region=region)
         for i in range(sites):
-            member.delivery_sites.append(DeliverySite(name=f"Rathaus {i + 1}", street="Markt 1", postcode="44135", city=member.name))
+            member.delivery_sites.append(
+                DeliverySite(name=f"Rathaus {i + 1}", street="Markt 1", postcode="44135", city=member.name)
+            )
         db.add(member)
         db.flush()
         return member
@@ -144,7 +147,9 @@ def make_member(db):
 def make_user(db):
     from einkauf.auth.models import Role, User
 
-    def make(role: str = "coordinator", member=None, email: str | None = None, password: str = PASSWORD, active: bool = True):
+    def make(
+        role: str = "coordinator", member=None, email: str | None = None, password: str = PASSWORD, active: bool = True
+    ):
         n = next(_seq)
         user = User(
             email=email or f"{role}{n}@einkauf.example",
@@ -200,7 +205,9 @@ def make_category(db, cpv):
     def make(name: str | None = None, cpv_code: str = "30192000-1", sort_order: int | None = None):
         n = next(_seq)
         cpv(cpv_code)
-        row = Category(name=name or f"Warengruppe {n}", cpv_code=cpv_code, sort_order=n if sort_order is None else sort_order)
+        row = Category(
+            name=name or f"Warengruppe {n}", cpv_code=cpv_code, sort_order=n if sort_order is None else sort_order
+        )
         db.add(row)
         db.flush()
         return row
@@ -212,7 +219,9 @@ def make_category(db, cpv):
 def make_product(db, make_category, make_unit):
     from einkauf.catalogue.models import Product
 
-    def make(category=None, number: str | None = None, price: str = "1.00", unit: str = "H87", short_text: str | None = None):
+    def make(
+        category=None, number: str | None = None, price: str = "1.00", unit: str = "H87", short_text: str | None = None
+    ):
         n = next(_seq)
         make_unit(unit)
         row = Product(
@@ -236,7 +245,7 @@ def make_round(db):
 
     def make(code: str | None = None, opened: bool = False, deadline: datetime | None = None, closed: bool = False):
         n = next(_seq)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         row = Round(
             code=code or f"R{n}",
             title=f"Bedarfsabfrage {n}",

@@ -6,7 +6,7 @@ Import with `from finance_support import build_finance_world` and pass the usual
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
@@ -70,7 +70,7 @@ def build_finance_world(db, make_round, make_member, make_category, make_product
     return {"round": rnd, "plan": plan, "members": members, "products": products, "categories": categories}
 
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HEADERS = [c.header for c in DEFAULT_COLUMNS]
 MONEY = ("Einzelpreis netto", "Gesamt netto", "USt", "Gesamt brutto")
 
@@ -78,18 +78,36 @@ MONEY = ("Einzelpreis netto", "Gesamt netto", "USt", "Gesamt brutto")
 def expected_rows(db, plan_id, member_id=None, reference=""):
     """The rows as the database holds them, with VAT computed here in Decimal (not by the export's SQL)."""
     statement = (
-        select(Member.name, Member.ags, DeliverySite.name, Allocation.cost_centre, Allocation.budget_account,
-               Lot.number, Lot.title, LotPosition.number, LotPosition.product_number, LotPosition.short_text,
-               LotPosition.cpv_code, Allocation.quantity, LotPosition.unit_label, LotPosition.reference_price,
-               Allocation.net_value, LotPosition.vat_rate)
-        .join(LotPosition, LotPosition.id == Allocation.position_id).join(Lot, Lot.id == LotPosition.lot_id)
-        .join(Member, Member.id == Allocation.member_id).join(DeliverySite, DeliverySite.id == Allocation.delivery_site_id)
+        select(
+            Member.name,
+            Member.ags,
+            DeliverySite.name,
+            Allocation.cost_centre,
+            Allocation.budget_account,
+            Lot.number,
+            Lot.title,
+            LotPosition.number,
+            LotPosition.product_number,
+            LotPosition.short_text,
+            LotPosition.cpv_code,
+            Allocation.quantity,
+            LotPosition.unit_label,
+            LotPosition.reference_price,
+            Allocation.net_value,
+            LotPosition.vat_rate,
+        )
+        .join(LotPosition, LotPosition.id == Allocation.position_id)
+        .join(Lot, Lot.id == LotPosition.lot_id)
+        .join(Member, Member.id == Allocation.member_id)
+        .join(DeliverySite, DeliverySite.id == Allocation.delivery_site_id)
         .where(LotPosition.plan_id == plan_id)
     )
     if member_id is not None:
         statement = statement.where(Allocation.member_id == member_id)
     rows = []
-    for (member, ags, site, cc, ba, lot, title, pos, number, text, cpv, qty, unit, price, net, rate) in db.execute(statement):
+    for member, ags, site, cc, ba, lot, title, pos, number, text, cpv, qty, unit, price, net, rate in db.execute(
+        statement
+    ):
         assert net == line_value(qty, price)  # the stored share is the R1 line value
         vat = (net * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         rows.append({"Haushaltsjahr": "2027", "Mitglied": member, "AGS": ags, "Lieferstelle": site,

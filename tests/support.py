@@ -1,6 +1,6 @@
 """Helpers for tests that are plain functions (import with `from support import ...`)."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def csrf_token_from(html: str) -> str:
@@ -66,7 +66,7 @@ def filled_template(data: bytes, quantities: dict) -> bytes:
 
 # The "today" of tests that publish "in 14 days" (fixture fixed_clock): a day in the 2026–2027
 # threshold period, so that no result depends on the day the suite runs.
-FIXED_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 # The password of every user the test fixtures create (conftest.make_user).

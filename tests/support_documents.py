@@ -5,16 +5,24 @@ Values are chosen so that every amount is distinctive in a PDF's text: reference
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from einkauf.exports.tender_data import (AwardCriterion, Beneficiary, DeliverySite, MemberShare, TenderDocument,
-                                         TenderLot, TenderPosition, position_oz)
 from einkauf.db import line_value
+from einkauf.exports.tender_data import (
+    AwardCriterion,
+    Beneficiary,
+    DeliverySite,
+    MemberShare,
+    TenderDocument,
+    TenderLot,
+    TenderPosition,
+    position_oz,
+)
 from einkauf.lots.rules import estimated_quantity, lot_money, maximum_quantity, position_estimated_value
 
 D = Decimal
-UTC = timezone.utc
+UTC = UTC
 TERM_MONTHS, EXTENSION_MONTHS = 24, 24
 BUFFER_PCT = D("20")
 
@@ -90,29 +98,34 @@ def make_tender(lots: list[TenderLot] | None = None, **overrides) -> TenderDocum
                          members=(KOELN, MUENSTER), procedure="Öffentliche Ausschreibung (UVgO)",
                          small_lot_quota=True)]
     total = sum((lot.estimated_value for lot in lots), D("0.00"))
-    values = dict(
-        cooperative_name="Einkaufskooperation NRW-Städte",
-        cooperative_address="Geschäftsstelle\nFriedensplatz 1\n44135 Dortmund",
-        reference="EK-2027-001",
-        title="Rahmenvereinbarungen Büromaterial und Papier 2027–2031",
-        procedure="Offenes Verfahren (VgV)",
-        eu_wide=True,
-        publication_date=date(2027, 2, 1),
-        submission_deadline=datetime(2027, 3, 15, 11, 0, tzinfo=UTC),  # 12:00 Uhr in Berlin
-        question_deadline=datetime(2027, 3, 5, 11, 0, tzinfo=UTC),
-        contract_term_months=TERM_MONTHS,
-        extension_months=EXTENSION_MONTHS,
-        award_criteria=(AwardCriterion("Preis", D("70")), AwardCriterion("Qualität und Umwelteigenschaften", D("30"))),
-        lots=tuple(lots),
-        frozen_at=datetime(2027, 1, 20, 9, 30, tzinfo=UTC),
-        frozen_by="Kira Koordination",
-        procedure_reasons=("Der geschätzte Auftragswert aller 2 Lose beträgt 300.000,00 € und erreicht den "
-                           "EU-Schwellenwert.", "Das Vergabeverfahren wird EU-weit durchgeführt."),
-        threshold_amount=D("216000.00"),
-        threshold_valid_from=date(2026, 1, 1),
-        threshold_valid_to=date(2027, 12, 31),
-        estimated_total=total,
-    )
+    values = {
+        "cooperative_name": "Einkaufskooperation NRW-Städte",
+        "cooperative_address": "Geschäftsstelle\nFriedensplatz 1\n44135 Dortmund",
+        "reference": "EK-2027-001",
+        "title": "Rahmenvereinbarungen Büromaterial und Papier 2027–2031",
+        "procedure": "Offenes Verfahren (VgV)",
+        "eu_wide": True,
+        "publication_date": date(2027, 2, 1),
+        "submission_deadline": datetime(2027, 3, 15, 11, 0, tzinfo=UTC),  # 12:00 Uhr in Berlin
+        "question_deadline": datetime(2027, 3, 5, 11, 0, tzinfo=UTC),
+        "contract_term_months": TERM_MONTHS,
+        "extension_months": EXTENSION_MONTHS,
+        "award_criteria": (
+            AwardCriterion("Preis", D("70")),
+            AwardCriterion("Qualität und Umwelteigenschaften", D("30")),
+        ),
+        "lots": tuple(lots),
+        "frozen_at": datetime(2027, 1, 20, 9, 30, tzinfo=UTC),
+        "frozen_by": "Kira Koordination",
+        "procedure_reasons": (
+            "Der geschätzte Auftragswert aller 2 Lose beträgt 300.000,00 € und erreicht den EU-Schwellenwert.",
+            "Das Vergabeverfahren wird EU-weit durchgeführt.",
+        ),
+        "threshold_amount": D("216000.00"),
+        "threshold_valid_from": date(2026, 1, 1),
+        "threshold_valid_to": date(2027, 12, 31),
+        "estimated_total": total,
+    }
     values.update(overrides)
     return TenderDocument(**values)
 
@@ -121,7 +134,7 @@ def with_text(tender: TenderDocument, **position_fields) -> TenderDocument:
     """The tender with the first position of the first lot changed (e.g. hostile texts)."""
     lot = tender.lots[0]
     first = replace(lot.positions[0], **position_fields)
-    lots = (replace(lot, positions=(first,) + lot.positions[1:]),) + tender.lots[1:]
+    lots = (replace(lot, positions=(first, *lot.positions[1:])), *tender.lots[1:])
     return replace(tender, lots=lots)
 
 

@@ -7,8 +7,8 @@ Create Date: 2026-12-02 17:20:00
 Plans built before this revision get sources = '' and count as stale until they are rebuilt
 (see einkauf.lots.services.plan_changes); their lots get no additional CPV codes until then.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '20261202_h1'
 down_revision = '0006'

@@ -4,10 +4,10 @@ Revision ID: 20261202_h2_a
 Revises: 20261202_h6
 Create Date: 2026-12-02 17:30:00
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '20261202_h2_a'
 down_revision = '20261202_h6'
@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_eu_thresholds')),
     sa.UniqueConstraint('kind', 'valid_from', name=op.f('uq_eu_thresholds_kind_valid_from'))
     )
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     op.bulk_insert(table, [
         {"kind": row.kind, "amount": int(row.amount * 100), "valid_from": row.valid_from, "valid_to": row.valid_to,
          "source": SOURCES.get(row.valid_from.year, ""), "created_at": now, "created_by_label": "Migration"}

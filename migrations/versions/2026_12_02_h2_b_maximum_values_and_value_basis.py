@@ -10,8 +10,8 @@ plans sum them. Tenders frozen before this revision were decided on the estimate
 value_basis 'estimate'; rounds get the default 'maximum' (checked by the round service; no
 CHECK constraint, which would make SQLite rebuild the referenced rounds table).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '20261202_h2_b'
 down_revision = '20261202_h2_a'

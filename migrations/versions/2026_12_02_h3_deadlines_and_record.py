@@ -4,8 +4,8 @@ Revision ID: 20261202_h3
 Revises: 20261202_h1
 Create Date: 2026-12-02 17:30:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '20261202_h3'
 down_revision = '20261202_h1'

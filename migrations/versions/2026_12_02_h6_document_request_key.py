@@ -4,8 +4,8 @@ Revision ID: 20261202_h6
 Revises: 20261202_h3
 Create Date: 2026-12-02 17:20:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '20261202_h6'
 down_revision = '20261202_h3'

@@ -16,8 +16,22 @@ CHROMIUM = "/usr/bin/chromium"
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 DEMO_PASSWORD = "browser-demo-2027"
 
-# The live server's database URL, set by live_server (see live_database_url).
+# The live server's database URL and files, set by live_server (see live_database_url).
 _LIVE_DATABASE: dict[str, str] = {}
+_LIVE_ENGINE: dict = {}
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database page by page (the backup API: safe with WAL and open readers)."""
+    import sqlite3
+
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -45,6 +59,11 @@ def live_server(tmp_path_factory):
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as session:
         load_demo(session, DEMO_PASSWORD)
+    # The state every test starts from (see fresh_database): the migrated demo, copied once.
+    _copy_sqlite(folder / "browser.sqlite", folder / "pristine.sqlite")
+    _LIVE_DATABASE["pristine"] = str(folder / "pristine.sqlite")
+    _LIVE_DATABASE["live"] = str(folder / "browser.sqlite")
+    _LIVE_ENGINE["engine"] = engine
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "browser-test",
@@ -61,6 +80,21 @@ def live_server(tmp_path_factory):
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fresh_database(request):
+    """Each browser test starts from the demo as loaded, whatever the tests before it did.
+
+    Between two tests no request is in flight: the server's pooled connections are closed and
+    the pristine copy is written back over the live database."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    _LIVE_ENGINE["engine"].dispose()
+    _copy_sqlite(Path(_LIVE_DATABASE["pristine"]), Path(_LIVE_DATABASE["live"]))
+    yield
+
+
 @pytest.fixture(scope="session")
 def live_database_url(live_server) -> str:
     """The SQLite URL of the live server's database, for tests that prepare data behind its back
@@ -70,7 +104,10 @@ def live_database_url(live_server) -> str:
 
 @pytest.fixture(scope="session")
 def browser():
-    _require(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "Debian-Chromium fehlt (apt-get install chromium)")
+    _require(
+        Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
+        "Debian-Chromium fehlt (apt-get install chromium)",
+    )
     _require(AXE_JS.exists(), "axe-core fehlt (npm ci)")
     from playwright.sync_api import sync_playwright
 

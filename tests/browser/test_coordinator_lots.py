@@ -3,7 +3,7 @@ rebuilds, is refused the freeze of a plan made stale by a catalogue edit, and fr
 (axe-core clean on every page)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,8 +14,10 @@ from support import FIXED_NOW
 # the live server runs in this process, so the fixed clock applies to it too.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fixed_clock")]
 
+JUSTIFICATION = "Dringlichkeit: die Rahmenverträge der Mitglieder laufen vorzeitig aus."
 
-@pytest.fixture(scope="module")
+
+@pytest.fixture
 def closed_round(live_database_url):
     """Round "2027-L", closed, holding a copy of the submitted demand of the demo round 2027."""
     from sqlalchemy import select
@@ -25,7 +27,7 @@ def closed_round(live_database_url):
     from einkauf.rounds.models import Round
 
     engine = make_engine(live_database_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(make_session_factory(engine)) as session:
             rnd = Round(code="2027-L", title="Gemeinsame Ausschreibung 2027", opens_on=date(2026, 9, 1),
@@ -149,7 +151,7 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     page.wait_for_load_state()
     visitor.check()
     assert "20 bis 2.000 Zeichen" in page.locator("#deadline_justification-error").inner_text()
-    justification = "Dringlichkeit: die Rahmenverträge der Mitglieder laufen vorzeitig aus."
+    justification = JUSTIFICATION
     page.get_by_label("Ich habe die Hinweise gelesen").check()
     page.get_by_label("Begründung der verkürzten Angebotsfrist").fill(justification)
     page.get_by_role("button", name="Vergabeverfahren erstellen").click()
@@ -170,8 +172,29 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     assert page.get_by_role("link", name="EK-2027-L-01").is_visible()
 
 
-def test_coordinator_generates_and_downloads_the_tender_documents(visitor, closed_round, tmp_path):
-    """Runs after the freeze above (same module, same live database)."""
+@pytest.fixture
+def frozen_tender(closed_round, live_database_url) -> str:
+    """The lots of round 2027-L built and frozen into tender EK-2027-L-01 (through the services)."""
+    from einkauf.db import make_engine, make_session_factory, session_scope
+    from einkauf.lots.services import build_lots
+    from einkauf.rounds.timing import berlin_to_utc
+    from einkauf.tenders.services import freeze_tender
+
+    publication = FIXED_NOW.date() + timedelta(days=14)
+    engine = make_engine(live_database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            build_lots(session, "browser-test", closed_round)
+            # A short deadline with its justification, which the Vergabevermerk must print.
+            tender = freeze_tender(session, "browser-test", closed_round, publication_date=publication,
+                                   submission_deadline=berlin_to_utc(publication + timedelta(days=25), time(12)),
+                                   acknowledge_warnings=True, deadline_justification=JUSTIFICATION)
+            return tender.reference
+    finally:
+        engine.dispose()
+
+
+def test_coordinator_generates_and_downloads_the_tender_documents(visitor, frozen_tender, tmp_path):
     import hashlib
 
     from pypdf import PdfReader
@@ -179,7 +202,7 @@ def test_coordinator_generates_and_downloads_the_tender_documents(visitor, close
     page = visitor.page
     visitor.sign_in("koordination@einkauf.example")
     visitor.goto("/vergaben")
-    page.get_by_role("link", name="EK-2027-L-01").click()
+    page.get_by_role("link", name=frozen_tender).click()
     page.wait_for_load_state()
     visitor.check()
     assert page.locator("#no-documents").is_visible()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 MUENSTER = "05515000"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def closed_round(live_database_url):
     from sqlalchemy import select
 
@@ -35,7 +35,7 @@ def closed_round(live_database_url):
         with session_scope(make_session_factory(engine)) as session:
             existing = session.scalar(select(Round).where(Round.code == "2025"))
             if existing is None:
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 rnd = Round(code="2025", title="Bedarfsabfrage 2025", opens_on=date.today() - timedelta(days=90),
                             deadline=now - timedelta(days=30), contract_term_months=24, extension_months=24,
                             max_quantity_buffer_pct=Decimal("10.00"), opened_at=now - timedelta(days=90),
@@ -49,7 +49,7 @@ def closed_round(live_database_url):
                 session.flush()
                 products = session.scalars(select(Product).where(Product.active.is_(True))
                                            .order_by(Product.number).limit(3)).all()
-                for product, quantity in zip(products, ("12.5", "0.333", "7")):
+                for product, quantity in zip(products, ("12.5", "0.333", "7"), strict=False):
                     session.add(DemandLine(submission_id=submission.id, product_id=product.id,
                                            delivery_site_id=member.delivery_sites[0].id, quantity=Decimal(quantity),
                                            cost_centre="0815-Schule", budget_account="=5210"))

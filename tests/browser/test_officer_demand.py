@@ -3,7 +3,7 @@ read-only (axe-core clean on every page, no script, no inline style)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 HAMM = "beschaffung-hamm@einkauf.example"  # no submission in the demo round 2027
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def expired_round(live_database_url):
     """Round 2026, opened and past its deadline, with a draft of Hamm holding one line.
 
@@ -27,7 +27,7 @@ def expired_round(live_database_url):
     from einkauf.rounds.models import Member, Round
 
     engine = make_engine(live_database_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(make_session_factory(engine)) as session:
             rnd = Round(code="2026", title="Bedarfsabfrage 2026", opens_on=date(2025, 11, 3),

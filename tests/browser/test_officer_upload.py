@@ -165,7 +165,7 @@ def test_a_broken_file_is_refused_with_a_german_error_list(visitor):
     upload_url = page.url
 
     # A text file with an .xlsx name.
-    upload(visitor, "bedarf.xlsx", "Artikel;Menge\nBM-0001;12\n".encode())
+    upload(visitor, "bedarf.xlsx", b"Artikel;Menge\nBM-0001;12\n")
     expect_refusal(visitor, 422)
     alert = page.get_by_role("alert").filter(has_text="Die Datei wurde nicht übernommen: 1 Fehler gefunden.")
     assert alert.is_visible() and "Ihr bisheriger Bedarf ist unverändert" in alert.inner_text()

@@ -4,7 +4,11 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROLES = [
-    ("koordination@einkauf.example", "Koordination", ["Bedarfsabfragen", "Mitglieder", "Warengruppen", "Artikel", "Finanzexporte", "Protokoll"]),
+    (
+        "koordination@einkauf.example",
+        "Koordination",
+        ["Bedarfsabfragen", "Mitglieder", "Warengruppen", "Artikel", "Finanzexporte", "Protokoll"],
+    ),
     ("finanzen@einkauf.example", "Finanzen", ["Finanzexporte"]),
     ("admin@einkauf.example", "Administration", ["Zugänge", "Protokoll"]),
     ("beschaffung-muelheim-an-der-ruhr@einkauf.example", "Beschaffungsstelle", []),

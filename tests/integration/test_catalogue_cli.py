@@ -7,6 +7,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.catalogue.models import CpvCode, Unit
 from einkauf.catalogue.seed import CURATED_CPV, CURATED_UNITS
 from einkauf.cli import CliContext, main
+
 from support import reference_file
 
 

@@ -9,8 +9,9 @@ from einkauf.catalogue import services
 from einkauf.catalogue.codes import read_cpv_csv, read_rec20_csv
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.catalogue.seed import CURATED_CPV, CURATED_UNITS
-from support import reference_file
 from einkauf.errors import NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
+
+from support import reference_file
 
 
 def reference(name: str):
@@ -348,7 +349,7 @@ def test_a_cpv_import_with_a_malformed_code_changes_nothing(db):
 def test_importing_rec20_keeps_german_labels_of_the_curated_units(db):
     services.seed_catalogue(db)
     with reference("unece-rec20-units.csv").open("rb") as fh:
-        rows, errors, _ = read_rec20_csv(fh)
+        rows, _errors, _ = read_rec20_csv(fh)
     added, updated = services.import_units(db, rows)
     assert added > 1500 and updated == 0
     assert db.get(Unit, "H87").label == "Stück"

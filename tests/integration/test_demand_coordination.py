@@ -2,7 +2,7 @@
 on SQLite and PostgreSQL: numbers exact to the cent, statuses, the missing list, refusals."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,7 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demand.services import is_editable, reopen_submission
 from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -73,8 +73,10 @@ def test_values_are_sums_of_rounded_line_values_exact_to_the_cent(db, open_round
     for name, amounts in quantities.items():
         member = make_member(name=name)
         officer = make_user("officer", member=member)
-        add_submission(open_round, member, list(zip(products, amounts)), by=officer, at=now)
-        expected[name] = sum((line_value(Decimal(q), Decimal(p)) for q, p in zip(amounts, prices)), Decimal("0.00"))
+        add_submission(open_round, member, list(zip(products, amounts, strict=False)), by=officer, at=now)
+        expected[name] = sum(
+            (line_value(Decimal(q), Decimal(p)) for q, p in zip(amounts, prices, strict=False)), Decimal("0.00")
+        )
 
     overview = round_overview(db, open_round, now=now)
     by_name = {m.name: m for m in overview.members}
@@ -198,7 +200,7 @@ def test_inactive_members_appear_only_when_they_have_a_submission(db, open_round
 
 def test_missing_members_are_listed_with_their_active_officers_addresses(db, open_round, make_member, make_user,
                                                                          add_submission, now):
-    done, draft, none, nobody = (make_member(name=n) for n in ("Bielefeld", "Hagen", "Hamm", "Mülheim an der Ruhr"))
+    done, draft, none, _nobody = (make_member(name=n) for n in ("Bielefeld", "Hagen", "Hamm", "Mülheim an der Ruhr"))
     make_user("officer", member=done, email="beschaffung@bielefeld.example")
     add_submission(open_round, done)
     add_submission(open_round, draft, status=SubmissionStatus.DRAFT)
@@ -394,7 +396,9 @@ def test_an_extension_from_a_stale_page_is_refused(db, open_round, coordinator, 
 # --- defaults ----------------------------------------------------------------------------------
 
 def test_the_proposed_reopen_deadline_is_in_seven_days_at_noon_berlin_time():
-    day, at = coordination.default_reopen_until(datetime(2027, 1, 25, 23, 30, tzinfo=UTC))  # 00:30 on the 26th in Berlin
+    day, at = coordination.default_reopen_until(
+        datetime(2027, 1, 25, 23, 30, tzinfo=UTC)
+    )  # 00:30 on the 26th in Berlin
     assert (day.isoformat(), at.strftime("%H:%M")) == ("2027-02-02", "12:00")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,7 +21,7 @@ from einkauf.db import session_scope
 from einkauf.demand.models import DemandLine, Submission
 from einkauf.rounds.models import DeliverySite, Member, Round
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -132,17 +132,35 @@ def test_the_file_of_another_member_is_refused(database, tmp_path):
     assert line_count(database, "05914000") == 0
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("template", "2099", "05913000", "-o", "{tmp}/x.xlsx"), "Fehler: Es gibt keine Bedarfsabfrage mit dem Kürzel „2099“."),
-    (("template", "2027", "99999999", "-o", "{tmp}/x.xlsx"), "Fehler: Es gibt kein Mitglied mit dem AGS „99999999“."),
-    (("template", "2028", "05913000", "-o", "{tmp}/x.xlsx"), "Fehler: Die Bedarfsabfrage 2028 ist noch nicht geöffnet."),
-    (("template", "2027", "05913000", "-o", "{tmp}/fehlt/x.xlsx"), "Fehler: Die Datei {tmp}/fehlt/x.xlsx kann nicht "
-                                                                   "geschrieben werden (No such file or directory)."),
-    (("import", "2027", "05913000", "{tmp}/fehlt.xlsx"), "Fehler: Die Datei {tmp}/fehlt.xlsx kann nicht gelesen "
-                                                         "werden (No such file or directory)."),
-    (("import", "2028", "05913000", "{tmp}/fehlt.xlsx"), "Fehler: Die Datei {tmp}/fehlt.xlsx kann nicht gelesen "
-                                                         "werden (No such file or directory)."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("template", "2099", "05913000", "-o", "{tmp}/x.xlsx"),
+            "Fehler: Es gibt keine Bedarfsabfrage mit dem Kürzel „2099“.",
+        ),
+        (
+            ("template", "2027", "99999999", "-o", "{tmp}/x.xlsx"),
+            "Fehler: Es gibt kein Mitglied mit dem AGS „99999999“.",
+        ),
+        (
+            ("template", "2028", "05913000", "-o", "{tmp}/x.xlsx"),
+            "Fehler: Die Bedarfsabfrage 2028 ist noch nicht geöffnet.",
+        ),
+        (
+            ("template", "2027", "05913000", "-o", "{tmp}/fehlt/x.xlsx"),
+            "Fehler: Die Datei {tmp}/fehlt/x.xlsx kann nicht geschrieben werden (No such file or directory).",
+        ),
+        (
+            ("import", "2027", "05913000", "{tmp}/fehlt.xlsx"),
+            "Fehler: Die Datei {tmp}/fehlt.xlsx kann nicht gelesen werden (No such file or directory).",
+        ),
+        (
+            ("import", "2028", "05913000", "{tmp}/fehlt.xlsx"),
+            "Fehler: Die Datei {tmp}/fehlt.xlsx kann nicht gelesen werden (No such file or directory).",
+        ),
+    ],
+)
 def test_wrong_arguments_fail_with_one_german_line(database, tmp_path, args, message):
     result = run("demand", *(a.format(tmp=tmp_path) for a in args))
     assert result.exit_code == 1

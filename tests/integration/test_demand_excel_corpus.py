@@ -33,9 +33,14 @@ def world(db, make_member, make_category, make_product, make_round, make_user):
     rnd = make_round(code="2027", opened=True)
     officer = make_user("officer", member=member)
     site = member.delivery_sites[0]
-    replace_draft_lines(db, officer, rnd, member.id,
-                        [LineInput(products[0].id, site.id, Decimal("3")), LineInput(products[1].id, site.id, Decimal("4"))],
-                        source="Test")
+    replace_draft_lines(
+        db,
+        officer,
+        rnd,
+        member.id,
+        [LineInput(products[0].id, site.id, Decimal("3")), LineInput(products[1].id, site.id, Decimal("4"))],
+        source="Test",
+    )
     template = build_demand_template(db, rnd, member)
     valid = edit(template, lambda wb: [wb["Bedarf"].__setitem__(f"F{row}", row * 10) for row in (4, 5, 6)])
     return {"db": db, "member": member, "round": rnd, "officer": officer, "valid": valid}
@@ -139,7 +144,7 @@ def corpus(valid: bytes) -> list[tuple[str, bytes]]:
         ("zero bytes", b""),
         ("truncated", valid[: len(valid) // 2]),
         ("last byte missing", valid[:-1]),
-        ("plain text renamed", "Artikel;Menge\nBM-0001;5\n".encode()),
+        ("plain text renamed", b"Artikel;Menge\nBM-0001;5\n"),
         ("html renamed", b"<html><body><table><tr><td>5</td></tr></table></body></html>"),
         ("old xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000)),
         ("too large", b"PK\x03\x04" + bytes(6 * 1024 * 1024)),

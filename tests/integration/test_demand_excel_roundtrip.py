@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,13 +14,17 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.demand.excel_service import (WorkbookRejected, build_demand_template, import_demand_workbook,
-                                          template_file_name)
+from einkauf.demand.excel_service import (
+    WorkbookRejected,
+    build_demand_template,
+    import_demand_workbook,
+    template_file_name,
+)
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demand.services import LineInput, replace_draft_lines, submit_demand
 from einkauf.errors import DeadlinePassed, InvalidState
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -226,7 +230,7 @@ def test_problems_found_by_the_demand_rules_are_located_in_the_sheet(world):
         (rows["#4"], "G", "Unbekannte Lieferstelle „Bahnhof“. Ihre Lieferstellen: Rathaus 1."),
     ])
     assert [(row, col) for row, col, _m in found] == [(row, col) for row, col, _m in expected]
-    for (_r, _c, message), (_row, _col, start) in zip(found, expected):
+    for (_r, _c, message), (_row, _col, start) in zip(found, expected, strict=False):
         assert message.startswith(start), message
     assert len(lines_of(db, world["member"])) == 2  # nothing changed
     assert imports(db) == []

@@ -4,7 +4,7 @@ reopening, participation, copying the previous round, tenant isolation (R8), all
 and idempotent replacement (R13), and an AuditEvent for every change (R10)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion,
 from einkauf.rounds.models import DeliverySite
 from einkauf.rounds.timing import berlin_to_utc
 
-UTC = timezone.utc
+UTC = UTC
 # 12:00 in Berlin on 22 January 2027 is 11:00 UTC (winter time, UTC+1).
 WINTER_DEADLINE = berlin_to_utc(date(2027, 1, 22), time(12, 0))
 # 12:00 in Berlin on 1 July 2027 is 10:00 UTC (summer time, UTC+2).
@@ -84,8 +84,8 @@ def save(db, w, lines, *, version=0, category=None, now=BEFORE, actor=None, memb
 # --- the deadline, to the second, in Europe/Berlin (R9) ----------------------------------------
 
 def test_the_winter_deadline_is_noon_in_berlin_which_is_eleven_utc():
-    assert WINTER_DEADLINE == datetime(2027, 1, 22, 11, 0, tzinfo=UTC)
-    assert SUMMER_DEADLINE == datetime(2027, 7, 1, 10, 0, tzinfo=UTC)
+    assert datetime(2027, 1, 22, 11, 0, tzinfo=UTC) == WINTER_DEADLINE
+    assert datetime(2027, 7, 1, 10, 0, tzinfo=UTC) == SUMMER_DEADLINE
 
 
 def test_a_save_one_second_before_the_deadline_is_accepted(db, w):

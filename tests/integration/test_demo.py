@@ -1,7 +1,7 @@
 """The demo data set: what a first-time user sees after `make run`, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from einkauf.demo.services import database_is_empty, load_demo
 from einkauf.errors import InvalidState, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 PASSWORD = "xyz12345"
 
 AGS = {

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from einkauf.catalogue.models import Product
 from einkauf.db import cents_to_euro, line_value, line_value_cents_sql
 from einkauf.demand.models import DemandLine, Submission
-from einkauf.catalogue.models import Product
 
 
 def _lines(db, make_member, make_round, make_product, quantities_and_prices):
@@ -45,6 +45,8 @@ def test_sum_of_rounded_line_values_in_sql_equals_the_decimal_rule(db, make_memb
 
 
 def test_quantity_sums_in_sql_keep_thousandths(db, make_member, make_round, make_product):
-    submission = _lines(db, make_member, make_round, make_product, [("0.001", "1.00"), ("0.002", "1.00"), ("1234.5", "1.00")])
+    submission = _lines(
+        db, make_member, make_round, make_product, [("0.001", "1.00"), ("0.002", "1.00"), ("1234.5", "1.00")]
+    )
     total = db.scalar(select(func.sum(DemandLine.quantity)).where(DemandLine.submission_id == submission.id))
     assert total == Decimal("1234.503")

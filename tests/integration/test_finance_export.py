@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from finance_support import HEADERS, MONEY, NOW, row_key, build_finance_world, expected_rows, export
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
@@ -19,6 +18,8 @@ from einkauf import BERLIN
 from einkauf.errors import InvalidState, NotFound
 from einkauf.finance.services import NoAwards, prepare_round_export, prepare_tender_export, write_export
 from einkauf.lots.models import Lot
+
+from finance_support import HEADERS, MONEY, NOW, build_finance_world, expected_rows, export, row_key
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def number(value) -> Decimal:
 
 def sheet_dicts(rows):
     header, *body = rows
-    return [dict(zip(header, row)) for row in body if any(v not in (None, "") for v in row)]
+    return [dict(zip(header, row, strict=False)) for row in body if any(v not in (None, "") for v in row)]
 
 
 def assert_same(actual_rows, expected):
@@ -65,7 +66,7 @@ def test_every_amount_of_the_workbook_equals_the_database_in_openpyxl_and_calami
     assert_same(sheet_dicts(rows), expected)
     # Codes are text, amounts are numbers with a euro format; formula-like text stays text (R12).
     for row in ws.iter_rows(min_row=2):
-        cells = dict(zip(HEADERS, row))
+        cells = dict(zip(HEADERS, row, strict=False))
         for header in ("AGS", "Kostenstelle", "Sachkonto", "Artikel-Nr.", "CPV", "Haushaltsjahr", "Los",
                        "Bezeichnung", "Lieferstelle"):
             assert cells[header].data_type == "s", header
@@ -92,7 +93,7 @@ def test_the_csv_holds_the_same_rows_with_decimal_commas(db, world):
     assert rows[0] == HEADERS
     parsed = []
     for row in rows[1:]:
-        record = dict(zip(HEADERS, row))
+        record = dict(zip(HEADERS, row, strict=False))
         for header in (*MONEY, "Menge", "USt-Satz"):
             assert "." not in record[header]
             record[header] = float(record[header].replace(",", "."))
@@ -121,10 +122,10 @@ def test_member_totals_add_up_to_the_lot_totals_of_the_plan_and_the_workbook_sum
     per_lot: dict[str, Decimal] = defaultdict(Decimal)
     per_member: dict[str, Decimal] = defaultdict(Decimal)
     wb = load_workbook(io.BytesIO(data))
-    summary = [r for r in wb["Summen"].iter_rows(values_only=True)]
+    summary = list(wb["Summen"].iter_rows(values_only=True))
     assert summary[0] == ("Mitglied", "AGS", "Los", "Los-Titel", "Zeilen", "Gesamt netto", "USt", "Gesamt brutto")
     body = [r for r in summary[1:] if r[0] not in (None, "Summe")]
-    for member, ags, lot, _title, _count, net, vat, gross in body:
+    for _member, ags, lot, _title, _count, net, vat, gross in body:
         per_lot[lot] += number(net)
         per_member[ags] += number(net)
         assert number(net) + number(vat) == number(gross)
@@ -173,7 +174,9 @@ def test_a_tender_export_carries_the_vergabenummer_and_adds_up_to_the_tender_lot
 def test_a_member_export_holds_only_that_members_rows(db, world):
     member = world["members"]["b"]
     data, totals, prepared = export(db, world, "xlsx", member_id=member.id)
-    rows = sheet_dicts(CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Kostenaufteilung").to_python())
+    rows = sheet_dicts(
+        CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Kostenaufteilung").to_python()
+    )
     assert {r["AGS"] for r in rows} == {member.ags}
     assert_same(rows, expected_rows(db, world["plan"].id, member_id=member.id))
     assert prepared.info.plan_net_total == totals.net

@@ -10,11 +10,12 @@ import datetime
 import io
 
 import pytest
-from finance_support import NOW, build_finance_world, export
 from openpyxl import load_workbook
 
 from einkauf.exports.finance_profiles import parse_profile
 from einkauf.finance.services import prepare_round_export, write_export
+
+from finance_support import NOW, build_finance_world, export
 
 AGS = {"a": "05554004", "b": "05554008", "draft": "05558012"}
 BOM = b"\xef\xbb\xbf"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -162,7 +162,7 @@ def test_estimated_value_is_annual_quantity_times_price_times_term_years_rounded
     months = term + extension
     total = Decimal("0.00")
     rows = _positions(db, result.plan_id)
-    for (_, _, _, _, annual, estimated, maximum, price, value), p, qs in zip(rows, prices, quantities):
+    for (_, _, _, _, annual, estimated, maximum, price, value), p, qs in zip(rows, prices, quantities, strict=False):
         expected_annual = sum(Decimal(q) for q in qs)
         assert annual == expected_annual
         assert price == Decimal(p)
@@ -244,7 +244,7 @@ def test_building_is_audited_with_counts_and_total(db, make_round, make_member, 
     add_submission(rnd, make_member(), [(product, "4")])
     coordinator = make_user("coordinator")
 
-    result = build_lots(db, coordinator, rnd.id, now=datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc))
+    result = build_lots(db, coordinator, rnd.id, now=datetime(2027, 1, 5, 9, 0, tzinfo=UTC))
 
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "lot_plan.build"))
     assert event.actor_id == coordinator.id
@@ -254,7 +254,7 @@ def test_building_is_audited_with_counts_and_total(db, make_round, make_member, 
     assert event.after["estimated_total"] == "40.00"
     plan = db.get(LotPlan, result.plan_id)
     assert plan.built_by_id == coordinator.id
-    assert plan.built_at == datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
+    assert plan.built_at == datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_a_closed_round_without_submitted_demand_builds_an_empty_plan(db, make_round, make_member, make_category,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,12 +23,18 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import StaleVersion
 from einkauf.lots.services import build_lots
 from einkauf.tenders import documents as documents_module
-from einkauf.tenders.documents import (check_exports, generate_documents, register_documents, render_documents,
-                                       sweep_exports_at_start, update_tender_texts)
+from einkauf.tenders.documents import (
+    check_exports,
+    generate_documents,
+    register_documents,
+    render_documents,
+    sweep_exports_at_start,
+    update_tender_texts,
+)
 from einkauf.tenders.models import Document
 from einkauf.tenders.services import freeze_tender
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 # --- conflicts and errors of the database --------------------------------------------------------

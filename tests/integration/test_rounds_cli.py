@@ -1,5 +1,5 @@
 """`einkauf round …` against a migrated SQLite file named by EINKAUF_DATABASE_URL."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from einkauf.cli import main
 from einkauf.db import session_scope
 from einkauf.rounds.models import Round, RoundStatus
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

@@ -69,7 +69,9 @@ def test_serve_in_production_without_a_secret_key_says_so_in_one_german_line(tmp
                            "--port", str(_free_port())], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr.strip().splitlines() == ["Fehler: EINKAUF_SECRET_KEY muss außerhalb der Entwicklung gesetzt sein."]
+    assert done.stderr.strip().splitlines() == [
+        "Fehler: EINKAUF_SECRET_KEY muss außerhalb der Entwicklung gesetzt sein."
+    ]
 
 
 def test_an_unusable_proxy_setting_stops_serve_with_one_line(tmp_path, monkeypatch):
@@ -91,8 +93,13 @@ def test_serve_believes_forwarded_headers_only_with_a_trusted_proxy(tmp_path, pr
     port = _free_port()
     env = {**os.environ, "EINKAUF_DATABASE_URL": url, "EINKAUF_INSTANCE_PATH": str(tmp_path / "instance"),
            "EINKAUF_TRUSTED_PROXIES": proxies}
-    proc = subprocess.Popen([sys.executable, "-c", "from einkauf.cli import main; main()", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from einkauf.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     request = urllib.request.Request(f"http://127.0.0.1:{port}/anmelden",
                                      headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"})
     try:

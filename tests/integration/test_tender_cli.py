@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from support import FIXED_NOW
 from einkauf.cli import main
 from einkauf.demo.services import load_demo
 from einkauf.rounds.services import close_round, get_round_by_code
+
+from support import FIXED_NOW
 
 
 @pytest.fixture
@@ -72,7 +73,9 @@ def test_a_second_tender_of_the_same_round_is_refused_until_the_first_is_cancell
     assert rebuild.exit_code == 1 and "festgeschrieben" in rebuild.stderr
     assert len(again.stderr.strip().splitlines()) == 1
 
-    cancelled = runner.invoke(main, ["tender", "cancel", "EK-2027-01", "--reason", "Leistungsbeschreibung überarbeitet"])
+    cancelled = runner.invoke(
+        main, ["tender", "cancel", "EK-2027-01", "--reason", "Leistungsbeschreibung überarbeitet"]
+    )
     assert cancelled.exit_code == 0, cancelled.output
     assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0
     second = runner.invoke(main, ["tender", "create", "2027", "--json", "--publication-date", _day(20)])
@@ -291,7 +294,7 @@ def test_a_clash_found_only_while_copying_leaves_nothing_behind(frozen, tmp_path
     assert len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in out.iterdir()] == [f"{frozen}_Preisblatt_v1.xlsx"]  # only the other writer's file
     assert _documents(cli_database) == 0
-    assert [p for p in (tmp_path / "exports" / frozen).iterdir()] == []  # the generated files are gone too
+    assert list((tmp_path / "exports" / frozen).iterdir()) == []  # the generated files are gone too
 
 
 def test_a_file_where_the_folder_should_be_is_refused_before_generating(frozen, tmp_path, cli_database):
@@ -345,3 +348,20 @@ def test_thresholds_list_and_add_on_the_command_line(cli_database, fixed_clock):
 
         events = session.scalars(select(AuditEvent).where(AuditEvent.action == "threshold.create")).all()
         assert [(e.actor_label, e.after["amount"]) for e in events] == [("cli", "230000.00")]
+
+
+def test_the_price_method_option_is_stored_with_the_tender(built, cli_database):
+    from sqlalchemy import select
+
+    from einkauf.tenders.models import Tender
+
+    runner = CliRunner()
+    bad = runner.invoke(main, ["tender", "create", "2027", "--price-method", "guess"])
+    assert bad.exit_code != 0
+    done = runner.invoke(main, ["tender", "create", "2027", "--award", "Preis: 70; Qualität: 30",
+                                "--price-method", "interpolation"])
+    assert done.exit_code == 0, done.output
+    with cli_database() as session:
+        tender = session.scalars(select(Tender)).one()
+        assert tender.price_method == "interpolation"
+        assert "Interpolationsmethode" in tender.scoring_formula

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,12 +16,17 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound
 from einkauf.lots.services import build_lots
-from einkauf.tenders.documents import (generate_documents, get_document, read_document, tender_document_data,
-                                       update_tender_texts)
+from einkauf.tenders.documents import (
+    generate_documents,
+    get_document,
+    read_document,
+    tender_document_data,
+    update_tender_texts,
+)
 from einkauf.tenders.models import Document, DocumentKind
 from einkauf.tenders.services import cancel_tender, freeze_tender
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = '<img src="/etc/passwd"> <a href="https://evil.example">Klick</a> =HYPERLINK("x") &amp; <b>fett'
 
 
@@ -62,7 +67,7 @@ def generate(db, *args, **kwargs):
 
 
 def test_the_data_names_every_lot_position_member_and_shares_that_add_up(db, tender):
-    frozen, members = tender
+    frozen, _members = tender
     data = tender_document_data(db, frozen, cooperative_name="Einkaufskooperation")
 
     assert [lot.number for lot in data.lots] == ["1", "2"]
@@ -132,7 +137,7 @@ def test_the_price_sheet_has_a_sheet_per_lot_and_user_text_never_becomes_a_formu
     hostile = [cell for ws in book.worksheets for row in ws.iter_rows() for cell in row
                if isinstance(cell.value, str) and "HYPERLINK" in cell.value]
     assert hostile and all(cell.data_type == "s" for cell in hostile)
-    lot_sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible" and "1" in ws.title or "2" in ws.title]
+    lot_sheets = [ws for ws in book.worksheets if (ws.sheet_state == "visible" and "1" in ws.title) or "2" in ws.title]
     assert len(lot_sheets) >= 2
 
 

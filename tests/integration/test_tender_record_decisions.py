@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -19,7 +19,7 @@ from einkauf.tenders.documents import generate_documents, staged_content, tender
 from einkauf.tenders.models import DocumentKind
 from einkauf.tenders.services import freeze_tender
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PUBLISH = date(2027, 2, 27)  # + 30 days = Easter Monday 29.03.2027
 JUSTIFICATION = "Dringlichkeit: die bisherigen Rahmenverträge der Mitglieder enden am 31.03.2027."
 AUTHORITY, ADDRESS = "Einkaufskooperation Ruhr", "Vergabestelle\nBeispielweg 7\n45127 Essen"

@@ -1,7 +1,8 @@
 """Freezing a lot plan into a tender and cancelling it (issue 4, item 5), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import re
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,10 +18,9 @@ from einkauf.lots.rules import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
 from einkauf.tenders.models import Tender, TenderStatus
 from einkauf.tenders.rules import InvalidQuestionDeadline
-from einkauf.tenders.services import (DeadlineWarnings, MissingJustification, cancel_tender, freeze_tender,
-                                      tender_json)
+from einkauf.tenders.services import DeadlineWarnings, MissingJustification, cancel_tender, freeze_tender, tender_json
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PUBLISH = date(2027, 2, 1)
 
 
@@ -77,7 +77,7 @@ def test_freezing_decides_the_procedure_with_the_small_lots_proposal_and_keeps_t
 
 def test_a_manual_small_lots_choice_is_checked(db, world):
     rnd, _, _ = world
-    with pytest.raises(InvalidSmallLots, match="nicht unter 80.000,00 €"):
+    with pytest.raises(InvalidSmallLots, match=re.escape("nicht unter 80.000,00 €")):
         _freeze(db, rnd, small_lots=["1"])
     tender = _freeze(db, rnd, small_lots=[])
     assert not any(lot.small_lot_quota for lot in tender.lots)
@@ -138,7 +138,7 @@ def test_a_short_deadline_needs_an_acknowledgement_and_a_justification_and_both_
     assert "29 Tage nach der Veröffentlichung am 01.02.2027" in warning and "mindestens 30 Tage" in warning
     assert "Mittwoch, 03.03.2027, 24:00 Uhr" in warning and "02.03.2027, 12:00 Uhr" in warning
     for justification in ("", "kurz"):
-        with pytest.raises(MissingJustification, match="20 bis 2.000 Zeichen") as missing:
+        with pytest.raises(MissingJustification, match=re.escape("20 bis 2.000 Zeichen")) as missing:
             _freeze(db, rnd, submission_deadline=_deadline(29), acknowledge_warnings=True,
                     deadline_justification=justification)
         assert missing.value.warnings == caught.value.warnings
@@ -181,7 +181,7 @@ def test_the_question_deadline_is_proposed_or_checked_and_the_scoring_formula_is
 
     tender = _freeze(db, rnd, award_criteria=[("Preis", Decimal("70")), ("Qualität", Decimal("30"))])
     # Deadline Monday 08.03.2027; 10 days before is Friday 26.02.2027, a working day.
-    assert tender.question_deadline == datetime(2027, 2, 26, 11, 0, tzinfo=timezone.utc)
+    assert tender.question_deadline == datetime(2027, 2, 26, 11, 0, tzinfo=UTC)
     assert "Preispunkte (Preis, höchstens 70 Punkte)" in tender.scoring_formula
     cancel_tender(db, "c", tender.id, "Neue Fristen", now=NOW)
 
@@ -299,3 +299,20 @@ def test_a_publication_date_without_a_threshold_row_is_refused_until_an_admin_ad
 
     assert (tender.threshold_amount, tender.threshold_valid_from) == (Decimal("230000.00"), date(2028, 1, 1))
     assert "230.000,00 €" in tender.reasons
+
+
+def test_the_price_method_is_chosen_at_freezing_and_explained_in_the_stored_formula(db, world):
+    rnd, _, _ = world
+    with pytest.raises(ValidationFailed, match="Preisumrechnungsmethode"):
+        _freeze(db, rnd, price_method="guess")
+    assert db.scalar(select(func.count()).select_from(Tender)) == 0
+    criteria = [("Preis", Decimal("70")), ("Qualität", Decimal("30"))]
+    tender = _freeze(db, rnd, award_criteria=criteria, price_method="interpolation")
+    db.expire_all()
+    assert tender.price_method == "interpolation"
+    assert "nach der Interpolationsmethode" in tender.scoring_formula
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "tender.freeze")).one()
+    assert event.after["price_method"] == "interpolation"
+    cancel_tender(db, "c", tender.id, "Andere Methode", now=NOW)
+    default = _freeze(db, rnd, award_criteria=criteria)
+    assert default.price_method == "ratio" and "Verhältnismethode" in default.scoring_formula

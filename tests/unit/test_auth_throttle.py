@@ -1,11 +1,11 @@
 """The per-account sign-in delay (einkauf.auth.throttle): grows, is capped, and is told in words."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from einkauf.auth.throttle import delay_seconds, retry_at, wait_text
 
-LATEST = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+LATEST = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("failures", "seconds"), [(0, 0), (4, 0), (5, 1), (6, 2), (9, 16), (14, 512), (15, 900),

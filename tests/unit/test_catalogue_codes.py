@@ -9,8 +9,8 @@ from einkauf.catalogue.codes import (
     read_rec20_csv,
     weighted_check_digit,
 )
-from support import reference_file
 
+from support import reference_file
 
 
 def reference(name: str):

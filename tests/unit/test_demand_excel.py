@@ -6,7 +6,7 @@ import io
 import re
 import time
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import defusedxml
@@ -16,13 +16,27 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from einkauf.demand import excel
-from einkauf.demand.excel import (CatalogueItem, PrefilledLine, Problem, TemplateInfo, build_template,
-                                  decimal_from_float, quantity_from_cell, read_upload)
+from einkauf.demand.excel import (
+    CatalogueItem,
+    PrefilledLine,
+    Problem,
+    TemplateInfo,
+    build_template,
+    decimal_from_float,
+    quantity_from_cell,
+    read_upload,
+)
 from einkauf.demand.upload_checks import UploadLimits
 
-UTC = timezone.utc
-INFO = TemplateInfo(round_code="2027", round_title="Bedarfsabfrage 2027", deadline=datetime(2027, 1, 31, 11, tzinfo=UTC),
-                    member_ags="05913000", member_name="Dortmund", generated_at=datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
+UTC = UTC
+INFO = TemplateInfo(
+    round_code="2027",
+    round_title="Bedarfsabfrage 2027",
+    deadline=datetime(2027, 1, 31, 11, tzinfo=UTC),
+    member_ags="05913000",
+    member_name="Dortmund",
+    generated_at=datetime(2026, 12, 1, 8, 30, tzinfo=UTC),
+)
 CATALOGUE = [
     CatalogueItem("Büromaterial", "BM-0001", "Kugelschreiber, blau", "Stück", Decimal("0.45")),
     CatalogueItem("Büromaterial", "00042", "Ordner A4, 8 cm", "Stück", Decimal("2.10")),
@@ -60,8 +74,9 @@ def fill(data: bytes, values: dict[str, object], sheet: str = "Bedarf") -> bytes
 
 
 def read(data: bytes, **kwargs):
-    return read_upload(data, round_code=kwargs.pop("round_code", "2027"), member_ags=kwargs.pop("member_ags", "05913000"),
-                       **kwargs)
+    return read_upload(
+        data, round_code=kwargs.pop("round_code", "2027"), member_ags=kwargs.pop("member_ags", "05913000"), **kwargs
+    )
 
 
 def messages(result) -> list[str]:
@@ -137,7 +152,9 @@ def test_additional_rows_follow_the_catalogue_with_their_own_keys():
 
 
 def test_lines_of_products_no_longer_in_the_catalogue_are_kept_in_the_additional_rows():
-    ws = load_workbook(io.BytesIO(template(lines=[PrefilledLine("ALT-1", Decimal("3"), "Rathaus")], extra_rows=2)))["Bedarf"]
+    ws = load_workbook(io.BytesIO(template(lines=[PrefilledLine("ALT-1", Decimal("3"), "Rathaus")], extra_rows=2)))[
+        "Bedarf"
+    ]
     assert (ws[f"B{FIRST_EXTRA - 1}"].value, ws[f"F{FIRST_EXTRA - 1}"].value) == ("ALT-1", 3)
     assert ws.max_row == FIRST_EXTRA - 1 + 2  # the extra rows are still all free
 
@@ -181,7 +198,9 @@ def test_user_text_that_looks_like_a_formula_is_written_as_text():
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_every_formula_trigger_is_neutralised(text):
-    ws = load_workbook(io.BytesIO(template(lines=[PrefilledLine("BM-0001", Decimal(1), "Rathaus", note=text)])))["Bedarf"]
+    ws = load_workbook(io.BytesIO(template(lines=[PrefilledLine("BM-0001", Decimal(1), "Rathaus", note=text)])))[
+        "Bedarf"
+    ]
     assert ws["J2"].data_type == "s" and ws["J2"].quotePrefix
     assert ws["J2"].value == text
 
@@ -269,8 +288,10 @@ def test_formulas_are_errors_not_values():
 
 def test_a_file_for_another_member_is_refused_as_a_whole():
     result = read(template(), member_ags="05914000")
-    assert messages(result) == ["Blatt „Info“, Zeile 4, Spalte B: Die Datei gehört zu einem anderen Mitglied (AGS "
-                                "05913000). Sie können nur den Bedarf Ihres eigenen Mitglieds (AGS 05914000) hochladen."]
+    assert messages(result) == [
+        "Blatt „Info“, Zeile 4, Spalte B: Die Datei gehört zu einem anderen Mitglied (AGS "
+        "05913000). Sie können nur den Bedarf Ihres eigenen Mitglieds (AGS 05914000) hochladen."
+    ]
     assert result.rows == []
 
 

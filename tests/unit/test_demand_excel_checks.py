@@ -54,8 +54,13 @@ def test_a_file_over_the_size_limit_is_refused_before_anything_else():
 
 
 def test_the_size_message_states_the_real_size_or_that_it_is_unknown():
-    assert file_too_large(10 * 1024 * 1024, 5 * 1024 * 1024) == "Die Datei ist 10,0 MB groß; erlaubt sind höchstens 5 MB."
-    assert file_too_large(5 * 1024 * 1024 + 1, 5 * 1024 * 1024) == "Die Datei ist 5,0 MB groß; erlaubt sind höchstens 5 MB."
+    assert (
+        file_too_large(10 * 1024 * 1024, 5 * 1024 * 1024) == "Die Datei ist 10,0 MB groß; erlaubt sind höchstens 5 MB."
+    )
+    assert (
+        file_too_large(5 * 1024 * 1024 + 1, 5 * 1024 * 1024)
+        == "Die Datei ist 5,0 MB groß; erlaubt sind höchstens 5 MB."
+    )
     assert file_too_large(None, 5 * 1024 * 1024) == ("Die Datei ist größer als erlaubt (höchstens 5 MB); ihre genaue "
                                                      "Größe ist nicht bekannt.")
 
@@ -70,7 +75,7 @@ def test_an_old_xls_file_is_refused_with_a_hint_to_save_as_xlsx():
 
 
 def test_a_text_file_renamed_to_xlsx_is_not_a_workbook():
-    assert "keine Excel-Arbeitsmappe" in only(check_upload("Artikel;Menge\nBM-1;5\n".encode()))
+    assert "keine Excel-Arbeitsmappe" in only(check_upload(b"Artikel;Menge\nBM-1;5\n"))
 
 
 def test_a_truncated_workbook_is_damaged():

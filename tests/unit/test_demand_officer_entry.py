@@ -1,7 +1,7 @@
 """The line grid of the officer's entry page and the time left until a deadline (pure rules)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from einkauf.demand.entry import MAX_ROWS_PER_PRODUCT, LineGrid, quantity_text, time_left
 from einkauf.demand.services import LineProblem
 
-NOW = datetime(2027, 1, 10, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 
 
 # --- time left -----------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def test_at_the_deadline_and_after_there_is_no_time_left():
 
 def test_time_left_counts_real_hours_across_the_change_to_summer_time():
     # 28.03.2027 in Berlin has 23 hours; the deadline is an instant, so the count is in real time.
-    start = datetime(2027, 3, 27, 11, 0, tzinfo=timezone.utc)
+    start = datetime(2027, 3, 27, 11, 0, tzinfo=UTC)
     assert time_left(start + timedelta(hours=48), start) == (2, 0, 0)
 
 
@@ -59,7 +59,7 @@ def test_rows_are_grouped_by_product_in_row_order_with_one_empty_row_added():
 
 def test_other_keys_and_malformed_names_are_ignored():
     grid = LineGrid.from_form(form(csrf_token="x", version="3", l_5_0_qty="1", l_5_0_evil="2",
-                                   **{"l_5_x_qty": "3", "l_5_0_qty_": "4"}), [5])
+                                   l_5_x_qty="3", l_5_0_qty_="4"), [5])
     assert [r.qty for r in grid.rows[5]] == ["1", ""]
 
 

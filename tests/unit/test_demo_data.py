@@ -52,7 +52,9 @@ def test_delivery_sites_have_unique_names_and_five_digit_postcodes():
 def test_planned_demand_is_the_same_on_every_call_and_names_known_records():
     first, second = data.planned_demand(), data.planned_demand()
     assert first == second
-    numbers = {data.product_number(c.prefix, i) for c in data.CATEGORIES for i in range(1, len(data.PRODUCTS[c.prefix]) + 1)}
+    numbers = {
+        data.product_number(c.prefix, i) for c in data.CATEGORIES for i in range(1, len(data.PRODUCTS[c.prefix]) + 1)
+    }
     sites = {(c.ags, s.name) for c in data.CITIES for s in c.sites}
     keys = [(line.ags, line.product_number, line.site_name) for line in first]
     assert len(keys) == len(set(keys)), "one line per product and delivery site"

@@ -14,6 +14,7 @@ from einkauf.exports.pdf import fonts
 from einkauf.exports.pdf.bidder import build_bidder_pdf
 from einkauf.exports.tender_data import format_quantity_de
 from einkauf.lots.rules import format_money_de, format_number_de
+
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender, with_text
 
 HOSTILE = ('<img src="/etc/passwd"/> <a href="https://evil.example/">klick</a> <font color="red">rot</font> '
@@ -60,7 +61,7 @@ def test_every_lot_and_every_position_is_in_the_text(tender, rendered):
 
 
 def test_every_participating_member_is_named_per_lot_with_its_ags(tender, rendered):
-    _data, reader, pages = rendered
+    _data, _reader, pages = rendered
     for lot in tender.lots:
         page = next(p for p in pages if f"Los {lot.number} – {lot.title}" in p and "Abrufberechtigte" in p)
         for member in lot.members:

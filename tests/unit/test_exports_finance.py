@@ -3,22 +3,31 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
 from einkauf.exports.cells import MAX_CELL_CHARS
-from einkauf.exports.finance import (EXPORT_FIELDS, MEMBER_FIELDS, POSITION_FIELDS, ExportInfo, FinanceLines, download_name,
-                                    finance_lines, fiscal_year, write_finance_csv, write_finance_csv_lines,
-                                    write_finance_xlsx)
+from einkauf.exports.finance import (
+    EXPORT_FIELDS,
+    MEMBER_FIELDS,
+    POSITION_FIELDS,
+    ExportInfo,
+    FinanceLines,
+    download_name,
+    finance_lines,
+    fiscal_year,
+    write_finance_csv,
+    write_finance_csv_lines,
+    write_finance_xlsx,
+)
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS, FinanceRow
-from einkauf.exports.finance_profiles import (DEFAULT_PROFILE, ProfileInvalid, get_profile, list_profiles,
-                                              parse_profile)
+from einkauf.exports.finance_profiles import DEFAULT_PROFILE, ProfileInvalid, get_profile, list_profiles, parse_profile
 
 INFO = ExportInfo(round_code="2027", round_title="Bedarf 2027", generated_at=datetime(2026, 12, 31, 23, 30,
-                                                                                      tzinfo=timezone.utc))
+                                                                                      tzinfo=UTC))
 HEADERS = [c.header for c in DEFAULT_COLUMNS]
 
 
@@ -97,7 +106,7 @@ def test_a_profile_can_turn_the_guard_off_and_change_separators_dates_and_column
 
 def test_formula_like_text_and_error_literals_are_written_as_text():
     wb, _ = workbook([row(delivery_site="=1+1", short_text="#N/A", cost_centre="-100", budget_account="@SUM(A1)")])
-    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2]))
+    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2], strict=False))
     for header, value in (("Lieferstelle", "=1+1"), ("Bezeichnung", "#N/A"), ("Kostenstelle", "-100"),
                           ("Sachkonto", "@SUM(A1)")):
         assert cells[header].value == value and cells[header].data_type == "s", header
@@ -106,7 +115,7 @@ def test_formula_like_text_and_error_literals_are_written_as_text():
 
 def test_characters_excel_cannot_store_are_removed_and_long_text_is_cut_not_crashed_on():
     wb, totals = workbook([row(short_text="Pa\x00pi\x1ber", lot_title="x" * 40000)])
-    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2]))
+    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2], strict=False))
     assert cells["Bezeichnung"].value == "Papier"
     assert len(cells["Los-Titel"].value) == MAX_CELL_CHARS
     assert totals.rows == 1
@@ -114,7 +123,7 @@ def test_characters_excel_cannot_store_are_removed_and_long_text_is_cut_not_cras
 
 def test_amounts_are_numbers_with_a_euro_format_and_codes_keep_leading_zeros():
     wb, _ = workbook([row(net_cents=1, unit_price_cents=33)])
-    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2]))
+    cells = dict(zip(HEADERS, wb["Kostenaufteilung"][2], strict=False))
     assert cells["Gesamt netto"].value == pytest.approx(0.01) and cells["Gesamt netto"].data_type == "n"
     assert cells["Gesamt netto"].number_format == '#,##0.00 "€"'
     assert cells["AGS"].value == "05113000" and cells["Sachkonto"].value == "5210"
@@ -146,15 +155,15 @@ def test_sheets_overflow_with_header_and_table_each_and_nothing_is_cut_off():
 def test_an_empty_export_is_a_valid_workbook_with_headers():
     wb, totals = workbook([])
     assert totals.rows == 0 and [c.value for c in wb["Kostenaufteilung"][1]] == HEADERS
-    assert list(wb["Kostenaufteilung"].tables.values())[0].ref == "A1:U2"
+    assert next(iter(wb["Kostenaufteilung"].tables.values())).ref == "A1:U2"
 
 
 # --- rules -----------------------------------------------------------------------------------
 
 def test_the_fiscal_year_is_the_round_code_when_it_is_a_year_else_the_year_after_the_deadline():
-    deadline = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 1 January 2027 in Germany
+    deadline = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # 1 January 2027 in Germany
     assert fiscal_year("2027", deadline) == "2027"
-    assert fiscal_year("Herbst 26", datetime(2026, 10, 1, tzinfo=timezone.utc)) == "2027"
+    assert fiscal_year("Herbst 26", datetime(2026, 10, 1, tzinfo=UTC)) == "2027"
     assert fiscal_year("R1", deadline) == "2028"
     assert fiscal_year("２０２７", deadline) == "2028"  # full-width digits are not a year
 
@@ -215,7 +224,7 @@ def generated_rows(count: int = 3000) -> list[FinanceRow]:
     and lots interleaved (not sorted), made by arithmetic so that they never change."""
     rows = []
     for i in range(count):
-        def text(k: int) -> str:
+        def text(k: int, i: int = i) -> str:
             return TEXTS[(i * 7 + k * 3) % len(TEXTS)]
 
         net = (i * 7919) % 100_000 if i % 11 else 10 ** (i % 15)
@@ -248,11 +257,20 @@ UNGUARDED = parse_profile('[csv]\nformula_guard = false\nbom = false\nheader = f
                           '[[columns]]\ncolumn = "Lieferstelle"\n[[columns]]\ncolumn = "Bezeichnung"\n', "unguarded")
 
 
-@pytest.mark.parametrize(("profile", "expected"), [
-    (DEFAULT_PROFILE, ('1e3e10ed7a784d2a', 3000, 2000100146038547, 358905805682905, 2359005951721452, '9fdb22268be027a8')),
-    (GROUPED, ('34650bb202b211a2', 3000, 2000100146038547, 358905805682905, 2359005951721452, '9fdb22268be027a8')),
-    (UNGUARDED, ('807cb5428f76fd2b', 3000, 2000100146038547, 358905805682905, 2359005951721452, '9fdb22268be027a8')),
-])
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        (
+            DEFAULT_PROFILE,
+            ("1e3e10ed7a784d2a", 3000, 2000100146038547, 358905805682905, 2359005951721452, "9fdb22268be027a8"),
+        ),
+        (GROUPED, ("34650bb202b211a2", 3000, 2000100146038547, 358905805682905, 2359005951721452, "9fdb22268be027a8")),
+        (
+            UNGUARDED,
+            ("807cb5428f76fd2b", 3000, 2000100146038547, 358905805682905, 2359005951721452, "9fdb22268be027a8"),
+        ),
+    ],
+)
 def test_the_csv_of_a_generated_dataset_is_exactly_the_bytes_it_always_was(profile, expected):
     # Taken from the writer before it was made faster (csv.writer per row); any change to the
     # file format shows up here.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,13 +16,18 @@ from pypdf import PdfReader
 
 from einkauf.exports.pdf.bidder import build_bidder_pdf
 from einkauf.exports.pdf.record import build_record_pdf
-from einkauf.exports.tender_data import (DEFAULT_INVITATION_TEXT, ELECTRONIC_SUBMISSION_PARAGRAPH,
-                                         PAPER_SUBMISSION_PARAGRAPH, default_invitation_text)
+from einkauf.exports.tender_data import (
+    DEFAULT_INVITATION_TEXT,
+    ELECTRONIC_SUBMISSION_PARAGRAPH,
+    PAPER_SUBMISSION_PARAGRAPH,
+    default_invitation_text,
+)
 from einkauf.rounds.timing import BERLIN
 from einkauf.tenders.rules import scoring_formula
+
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender
 
-UTC = timezone.utc
+UTC = UTC
 WARNING = ("Die Angebotsfrist ist zu kurz: Sie endet am 02.03.2027, 12:00 Uhr, 29 Tage nach der Veröffentlichung am "
            "01.02.2027.")
 JUSTIFICATION = "Dringlichkeit: die Verträge der Mitglieder enden am 31.03.2027 <b>sofort</b> & ohne Verlängerung."
@@ -46,11 +51,14 @@ def first_page(data: bytes) -> str:
 
 
 def decided(**overrides):
-    values = dict(
-        minimum_period_days=30, minimum_period_end=datetime(2027, 3, 4, 0, 0, tzinfo=BERLIN),
-        electronic_submission=True, scoring_formula=FORMULA, national_procedure="Öffentliche Ausschreibung (UVgO)",
-        lot_rules=RULES,
-    )
+    values = {
+        "minimum_period_days": 30,
+        "minimum_period_end": datetime(2027, 3, 4, 0, 0, tzinfo=BERLIN),
+        "electronic_submission": True,
+        "scoring_formula": FORMULA,
+        "national_procedure": "Öffentliche Ausschreibung (UVgO)",
+        "lot_rules": RULES,
+    }
     values.update(overrides)
     return make_tender(**values)
 

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from einkauf.exports.pdf.bidder import build_bidder_pdf
 from einkauf.exports.pdf.record import build_record_pdf
 from einkauf.exports.tender_data import CpvEntry
+
 from support_documents import GENERATED_AT, make_lot, make_tender
 
 ADDITIONAL = (CpvEntry("30197630-1", "Druckpapier"), CpvEntry("30125100-2", "Tonerpatronen"))

@@ -14,8 +14,17 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from einkauf.exports.price_sheet import (FIRST_ROW, HEADER_ROW, LAYOUT_VERSION, LETTER, LOT_HEADERS, SHEET_META,
-                                         build_price_sheet, sheet_title)
+from einkauf.exports.price_sheet import (
+    FIRST_ROW,
+    HEADER_ROW,
+    LAYOUT_VERSION,
+    LETTER,
+    LOT_HEADERS,
+    SHEET_META,
+    build_price_sheet,
+    sheet_title,
+)
+
 from support import soffice as find_soffice
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender, with_text
 
@@ -47,7 +56,10 @@ def test_sheets_are_guide_bidder_one_per_lot_and_a_hidden_meta_sheet(tender, wor
     assert meta["Vergabenummer"] == tender.reference
     assert meta["Spalten"] == "|".join(LOT_HEADERS)
     lots = list(workbook[SHEET_META].iter_rows(min_row=11, values_only=True))
-    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in lots] == [("Los 1", "1", 3, 5, 7, 8), ("Los 2", "2", 1, 5, 5, 6)]
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in lots] == [
+        ("Los 1", "1", 3, 5, 7, 8),
+        ("Los 2", "2", 1, 5, 5, 6),
+    ]
 
 
 def test_each_position_is_a_row_with_quantities_and_a_stable_key(tender, workbook):

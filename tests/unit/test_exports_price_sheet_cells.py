@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from einkauf.exports.price_sheet import build_price_sheet
+
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender
 
 D = Decimal
@@ -25,7 +26,7 @@ HEADERS = ["OZ", "Artikel-Nr.", "Kurztext", "Leistungsbeschreibung (Mindestanfor
 WIDTHS = {"A": 10, "B": 14, "C": 34, "D": 60, "E": 14, "F": 13, "G": 14, "H": 14, "I": 16, "J": 18, "K": 30, "L": 18}
 
 # What a cell looks like: font (bold, italic, size), fill colour, alignment (wrap, vertical).
-PLAIN = dict(font=(False, False, 11), fill=None, align=(None, None))
+PLAIN = {"font": (False, False, 11), "fill": None, "align": (None, None)}
 STYLES = {
     "plain": PLAIN,
     "title": dict(PLAIN, font=(True, False, 13)),
@@ -55,7 +56,7 @@ def seen(c) -> tuple:
     fill = c.fill.fgColor.rgb if c.fill.fill_type == "solid" else None
     align = (c.alignment.wrap_text, c.alignment.vertical)
     return (value, c.data_type, c.number_format, c.protection.locked, bool(c.quotePrefix),
-            dict(font=font, fill=fill, align=align))
+            {"font": font, "fill": fill, "align": align})
 
 
 def position_row(row, oz, number, short, spec, unit, annual, maximum, estimated, key, *, quote=()):
@@ -196,7 +197,7 @@ def test_guide_sheet(workbook):
                           "Blatt „Los 2“: Los 2 – Leer (0 Positionen)",
                           "Blatt „Los 32“: Los 3/2 – Papier & Co (1 Positionen)"]
     styles = ["title_wrap", "wrap", "wrap", "bold_wrap"] + ["wrap"] * 8 + ["bold_wrap"] + ["wrap"] * 3
-    assert [seen(c) for c in ws["A"]] == [cell(v, style=s) for v, s in zip(lines, styles)]
+    assert [seen(c) for c in ws["A"]] == [cell(v, style=s) for v, s in zip(lines, styles, strict=False)]
     assert_protected(ws)
 
 
@@ -234,7 +235,7 @@ def test_meta_sheet(workbook):
         ("Blatt", "Los", "Positionen", "Erste Zeile", "Letzte Zeile", "Summenzeile", "Tabelle"))}
     for row, values in enumerate((("Los 1", "1", 4, 5, 8, 9, "LV_Los_1"), ("Los 2", "2", 0, 5, 5, 6, "LV_Los_2"),
                                   ("Los 32", "3/2", 1, 5, 5, 6, "LV_Los_3_2")), start=11):
-        for column, value in zip("ABCDEFG", values):
+        for column, value in zip("ABCDEFG", values, strict=False):
             expected[f"{column}{row}"] = (cell(value, "s", "@") if isinstance(value, str)
                                           else cell(D(value), "n"))
     assert_cells(ws, expected, 7)

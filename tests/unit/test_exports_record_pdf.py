@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from einkauf.exports.pdf.record import MARKING, build_record_pdf, format_price_de
 from einkauf.lots.rules import format_money_de
+
 from support_documents import GENERATED_AT, make_tender, with_text
 
 
@@ -75,7 +76,7 @@ def test_figures_that_do_not_add_up_are_refused(tender):
         build_record_pdf(replace(tender, estimated_total=tender.estimated_total + Decimal("0.01")))
     lot = replace(tender.lots[0], estimated_value=tender.lots[0].estimated_value - Decimal("0.01"))
     with pytest.raises(ValueError, match="sum of its position values"):
-        build_record_pdf(replace(tender, lots=(lot,) + tender.lots[1:]))
+        build_record_pdf(replace(tender, lots=(lot, *tender.lots[1:])))
 
 
 def test_hostile_text_in_the_record_renders_literally():

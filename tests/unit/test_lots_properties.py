@@ -8,8 +8,7 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from einkauf.lots.procedure import (DEFAULT_THRESHOLDS, LotValue, check_small_lots, decide_procedure,
-                                    propose_small_lots)
+from einkauf.lots.procedure import DEFAULT_THRESHOLDS, LotValue, check_small_lots, decide_procedure, propose_small_lots
 from einkauf.lots.rules import (
     CategoryInput,
     LotRules,
@@ -123,7 +122,7 @@ def test_every_demand_line_of_a_kept_product_lands_in_exactly_one_position(scena
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_lot_values_add_up_to_the_total_and_numbers_are_unique_and_ordered(scenario):
-    _, products, _, _, rules, term, _ = scenario
+    _, _products, _, _, rules, term, _ = scenario
     lots = plan(scenario)
     numbers = [lot.number for lot in lots]
     assert len(set(numbers)) == len(numbers)
@@ -190,7 +189,7 @@ def test_the_decision_is_eu_wide_exactly_when_the_total_reaches_the_threshold(va
 @given(lot_values, st.lists(st.integers(0, 10_000_000).map(lambda c: Decimal(c).scaleb(-2)), min_size=8, max_size=8),
        st.sampled_from(["maximum", "estimate"]))
 def test_the_chosen_basis_alone_decides_the_threshold_and_the_quota(values, extras, basis):
-    lots = [LotValue(str(i), v, v + extra) for i, (v, extra) in enumerate(zip(values, extras), start=1)]
+    lots = [LotValue(str(i), v, v + extra) for i, (v, extra) in enumerate(zip(values, extras, strict=False), start=1)]
     decision = decide_procedure(lots, date(2026, 6, 1), thresholds=DEFAULT_THRESHOLDS, value_basis=basis)
     decisive = sum((lot.value(basis) for lot in lots), Decimal(0))
     assert decision.decisive_total == decisive
@@ -214,4 +213,6 @@ def test_quantities_and_values_equal_the_exact_fraction_formulas(quantity, price
     assert estimated == Decimal(math.floor(exact_estimate * 1000 + Fraction(1, 2))) / 1000
     assert maximum_quantity(estimated, pct) == math.ceil(Fraction(estimated) * (100 + Fraction(pct)) / 100)
     value = Fraction(annual) * Fraction(reference) * months / 12
-    assert position_estimated_value(annual, reference, months) == Decimal(math.floor(value * 100 + Fraction(1, 2))) / 100
+    assert (
+        position_estimated_value(annual, reference, months) == Decimal(math.floor(value * 100 + Fraction(1, 2))) / 100
+    )

@@ -25,9 +25,9 @@ from einkauf.lots.rules import (
     plan_lots,
     plan_maximum_total,
     plan_total,
-    position_maximum_value,
     position_estimated_value,
     position_for_demand,
+    position_maximum_value,
     term_years,
 )
 
@@ -231,7 +231,7 @@ def test_a_merged_lot_keeps_every_other_cpv_code_distinct_and_in_category_order(
     # Four categories merged; two share the main code, one shares the toner code.
     office_too = CategoryInput(5, "Büromaterial", "30192000-1", sort_order=15)
     toner_too = CategoryInput(6, "Toner Sonderformate", "30125100-2", sort_order=35)
-    categories = CATEGORIES + [office_too, toner_too]
+    categories = [*CATEGORIES, office_too, toner_too]
     positions = [pos(c, 10 * c.id, f"X-{c.id}", "", "1", "1.00", c.id)
                  for c in (PAPER, OFFICE, TONER, office_too, toner_too)]
     rules_ = LotRules(merge_groups=[(TONER.id, OFFICE.id, PAPER.id, office_too.id, toner_too.id)])

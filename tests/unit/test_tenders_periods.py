@@ -2,6 +2,7 @@
 the § 15 VgV check, the default deadlines and the announced scoring formula — real dates."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -11,11 +12,24 @@ from einkauf.errors import ValidationFailed
 from einkauf.lots.procedure import EU_OPEN_PROCEDURE, NATIONAL_DEFAULT
 from einkauf.lots.rules import LotRules
 from einkauf.rounds.timing import BERLIN
-from einkauf.tenders.periods import (count_period, holiday_name, is_working_day, next_working_day, period_end,
-                                     previous_working_day)
-from einkauf.tenders.rules import (InvalidQuestionDeadline, check_question_deadline, check_submission_deadline,
-                                   clean_justification, default_deadline, default_question_deadline,
-                                   describe_lot_rules, scoring_formula)
+from einkauf.tenders.periods import (
+    count_period,
+    holiday_name,
+    is_working_day,
+    next_working_day,
+    period_end,
+    previous_working_day,
+)
+from einkauf.tenders.rules import (
+    InvalidQuestionDeadline,
+    check_question_deadline,
+    check_submission_deadline,
+    clean_justification,
+    default_deadline,
+    default_question_deadline,
+    describe_lot_rules,
+    scoring_formula,
+)
 
 
 def _midnight(day: date) -> datetime:
@@ -187,7 +201,7 @@ def test_the_question_deadline_lies_after_the_publication_day_and_before_the_sub
 
 @pytest.mark.parametrize("text", ["", "   ", "zu kurz", "x" * 19, "y" * 2001])
 def test_a_justification_needs_20_to_2000_characters(text):
-    with pytest.raises(ValidationFailed, match="20 bis 2.000 Zeichen"):
+    with pytest.raises(ValidationFailed, match=re.escape("20 bis 2.000 Zeichen")):
         clean_justification(text)
 
 
@@ -223,3 +237,30 @@ def test_the_lot_rules_are_described_in_german_words():
     plain = " ".join(describe_lot_rules(LotRules(), {}, {}))
     assert "je Warengruppe ein Fachlos" in plain and "Keine Gebietslose" in plain
     assert "Keine Artikel herausgenommen" in plain and "Keine Teilung in Teillose" in plain
+
+
+def test_the_ratio_method_is_explained_with_an_example():
+    formula = scoring_formula([("Preis", Decimal("70")), ("Qualität", Decimal("30"))], "ratio")
+    assert formula == scoring_formula([("Preis", Decimal("70")), ("Qualität", Decimal("30"))])  # the default
+    assert ("Das heißt (Verhältnismethode): Das Angebot mit der niedrigsten Losgesamtsumme erhält 70 Punkte, jedes "
+            "andere Punkte im Verhältnis der Preise (z. B. ein doppelt so teures Angebot die Hälfte, ein um 25 % "
+            "teureres Angebot 80 %).") in formula.splitlines()
+
+
+def test_the_interpolation_method_is_announced_with_zero_points_at_twice_the_lowest_total():
+    lines = scoring_formula([("Preis", Decimal("60")), ("Service", Decimal("40"))], "interpolation").splitlines()
+    assert lines[0] == ("Preispunkte (Preis, höchstens 60 Punkte) nach der Interpolationsmethode = 60 × (2 − "
+                        "Losgesamtsumme des Angebots ÷ niedrigste Losgesamtsumme aller wertbaren Angebote), mindestens "
+                        "0, auf zwei Nachkommastellen kaufmännisch gerundet.")
+    assert lines[1].startswith(
+        "Das heißt: Das Angebot mit der niedrigsten Losgesamtsumme erhält 60 Punkte, ein Angebot "
+        "mit der doppelten (oder einer höheren) Losgesamtsumme 0 Punkte"
+    )
+    assert "Service: 0 bis 40 Punkte" in lines[2]
+    assert "niedrigeren Losgesamtsumme" in lines[-1]
+
+
+def test_price_only_needs_no_price_method_and_an_unknown_one_is_refused():
+    assert scoring_formula([("Preis", Decimal("100"))], "interpolation") == scoring_formula([("Preis", Decimal("100"))])
+    with pytest.raises(ValidationFailed, match="Preisumrechnungsmethode"):
+        scoring_formula([("Preis", Decimal("100"))], "guess")

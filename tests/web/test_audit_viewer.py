@@ -3,7 +3,7 @@ with filters and the before/after values in German."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,7 +29,7 @@ def log(db):
 
 
 def _utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def _rows(html: str) -> list[str]:
@@ -104,9 +104,11 @@ def test_each_row_shows_user_action_object_summary_and_changes_in_german(client,
 
 
 def test_a_creation_shows_the_new_values_only(client, as_role, log):
-    log("category.create", "category", 7, summary="Neue Warengruppe", after={"name": "Druckpapier", "vat_rate": "19.00"})
+    log(
+        "category.create", "category", 7, summary="Neue Warengruppe", after={"name": "Druckpapier", "vat_rate": "19.00"}
+    )
     as_role("coordinator")
-    row, = [r for r in _rows(client.get("/protokoll?text=Neue+Warengruppe").get_data(as_text=True))]
+    row, = list(_rows(client.get("/protokoll?text=Neue+Warengruppe").get_data(as_text=True)))
     assert "Warengruppe angelegt" in row
     assert "Name : Druckpapier" in row and "USt.-Satz (%) : 19,00" in row
     assert "→" not in row

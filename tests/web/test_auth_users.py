@@ -341,10 +341,13 @@ def test_password_reset_needs_matching_acceptable_passwords(client, as_role, mak
     user = make_user("finance")
     hash_before = user.password_hash
     as_role("admin")
-    html = client.post(f"/zugaenge/{user.id}/passwort",
-                       data={"new_password": "neues-geheimnis-7", "confirm": "anderes-geheimnis"}).get_data(as_text=True)
+    html = client.post(
+        f"/zugaenge/{user.id}/passwort", data={"new_password": "neues-geheimnis-7", "confirm": "anderes-geheimnis"}
+    ).get_data(as_text=True)
     assert "Die Passwörter stimmen nicht überein." in html
-    html = client.post(f"/zugaenge/{user.id}/passwort", data={"new_password": "kurz", "confirm": "kurz"}).get_data(as_text=True)
+    html = client.post(f"/zugaenge/{user.id}/passwort", data={"new_password": "kurz", "confirm": "kurz"}).get_data(
+        as_text=True
+    )
     assert "Das Passwort muss 8 bis 128 Zeichen lang sein." in html
     assert _user(db, user.email).password_hash == hash_before
 

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -35,7 +35,7 @@ from support import PASSWORD
 
 POSTGRES_URL = os.environ.get("EINKAUF_TEST_POSTGRES_URL")
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LIVE_SCHEMA = "h6_live"
 BUSY_TIMEOUT = 2.0
 
@@ -110,7 +110,7 @@ def at_once(*calls):
         barrier.wait()
         try:
             results[index] = call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
@@ -164,6 +164,7 @@ def test_a_double_clicked_first_save_keeps_the_lines_once_and_the_second_click_s
 
 def test_two_first_uploads_at_once_both_succeed_with_the_lines_once(db, live_app, officer_world):
     from einkauf.demand.excel_service import build_demand_template
+
     from support import filled_template as filled
 
     w = officer_world
@@ -314,6 +315,7 @@ def test_a_long_upload_does_not_make_a_concurrent_sign_in_fail(db, live_app, off
     """The upload parses before its write transaction: a sign-in meanwhile gets the write lock."""
     from einkauf.demand import excel
     from einkauf.demand.excel_service import build_demand_template
+
     from support import filled_template as filled
 
     w = officer_world

@@ -3,7 +3,7 @@ participation, copy, submit and withdraw, and the entry page per category (issue
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,9 +14,10 @@ from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.demand import services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
+
 from support import csrf_token_from
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -106,7 +107,7 @@ def grid(w, version="0", **rows):
     data = {"version": str(version), "save": "1"}
     for key, (site, qty, *rest) in rows.items():
         _, pid, n = key.split("_")
-        cc, ba, note = (list(rest) + ["", "", ""])[:3]
+        cc, ba, note = ([*list(rest), "", "", ""])[:3]
         prefix = f"l-{pid}-{n}"
         data.update({f"{prefix}-site": str(site), f"{prefix}-qty": qty, f"{prefix}-cc": cc, f"{prefix}-ba": ba,
                      f"{prefix}-note": note})
@@ -379,7 +380,7 @@ def test_the_entry_page_lists_every_active_product_with_an_empty_row(client, db,
         for name in ("site", "qty", "cc", "ba", "note"):
             assert f'for="l-{product.id}-0-{name}"' in html and f'id="l-{product.id}-0-{name}"' in html
     assert input_value(html, "version") == "0"
-    assert '<label class="kern-sr-only" for="l-%d-0-qty">Menge BM-0001 Zeile 1</label>' % w.pen.id in html
+    assert f'<label class="kern-sr-only" for="l-{w.pen.id}-0-qty">Menge BM-0001 Zeile 1</label>' in html
     assert "<caption" in html and 'scope="col"' in html and 'scope="rowgroup"' in html
     assert "style=" not in html and "<script" not in html
 

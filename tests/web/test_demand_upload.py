@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -176,7 +176,7 @@ def test_a_refused_file_lists_every_error_with_sheet_row_and_column(client, worl
 
 @pytest.mark.parametrize(("name", "data"), [
     ("zero bytes", b""),
-    ("plain text", "Artikel;Menge\n".encode()),
+    ("plain text", b"Artikel;Menge\n"),
     ("zip of nothing", b"PK\x05\x06" + bytes(18)),
     ("first half of a valid file", None),
 ])
@@ -248,7 +248,7 @@ def test_an_officer_cannot_upload_for_another_member(client, world, make_user, s
 
 
 def test_after_the_deadline_the_page_is_read_only_and_an_upload_is_refused(client, world, sign_in, db):
-    world["round"].deadline = datetime.now(timezone.utc) - timedelta(minutes=1)
+    world["round"].deadline = datetime.now(UTC) - timedelta(minutes=1)
     db.flush()
     sign_in(world["officer"])
     data = download(client, world["round"].id)  # the download still works
@@ -273,9 +273,9 @@ def test_a_submitted_demand_is_not_overwritten(client, world, sign_in, db):
 
 
 def test_without_a_csrf_token_nothing_is_imported(app_config, world, db):
-    from support import csrf_token_from
-
     from einkauf.app import create_app
+
+    from support import csrf_token_from
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from finance_support import build_finance_world
 from python_calamine import CalamineWorkbook
+
+from finance_support import build_finance_world
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def xlsx_rows(response):
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     header, *rows = CalamineWorkbook.from_filelike(io.BytesIO(response.get_data())).get_sheet_by_name(
         "Kostenaufteilung").to_python()
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=False)) for row in rows]
 
 
 def url(world, fmt, **query):
@@ -140,14 +142,14 @@ def test_the_page_lists_closed_rounds_with_a_plan_and_tells_bound_users_their_sc
 
 @pytest.fixture
 def frozen(db, world):
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from einkauf import BERLIN
     from einkauf.tenders.services import freeze_tender
 
     return freeze_tender(db, "k", world["round"].id, publication_date=date(2027, 2, 1),
                          submission_deadline=datetime(2027, 3, 10, 12, 0, tzinfo=BERLIN),
-                         now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+                         now=datetime(2026, 12, 1, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

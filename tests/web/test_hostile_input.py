@@ -14,11 +14,11 @@ from urllib.parse import quote
 import pytest
 from flask import url_for
 from sqlalchemy import event
+from test_access_matrix import MATRIX, VISITORS
 from werkzeug.routing.converters import NumberConverter
 
 from einkauf.boundary import MAX_ID, BoundedIdConverter
 from einkauf.db import IN_CHUNK
-from test_access_matrix import MATRIX, VISITORS, _tender, world  # noqa: F401 - the matrix's world fixture
 
 OVERFLOW_IDS = [MAX_ID + 1, 2**63, 10**30, 0]
 HOSTILE_VALUES = [
@@ -139,7 +139,7 @@ def test_hostile_values_in_every_field_never_give_a_500(app, world, signed_in, e
                      client.open(url, method=method, data=raw, content_type="application/x-www-form-urlencoded"),
                      client.open(url, method=method, data=b"q=\xff\xfe\x00",
                                  content_type="application/x-www-form-urlencoded"),
-                     client.open(url, method=method, data=_multipart({name: "\x00\x01" for name in names})[0],
+                     client.open(url, method=method, data=_multipart(dict.fromkeys(names, "\x00\x01"))[0],
                                  content_type=_multipart({})[1])):
         if _status(response) >= 500:
             failures.append(("encoding", response.status_code))
@@ -198,10 +198,10 @@ LONG_FORMS = {"demand.category": 20_000, "lots.rules": 20_000}
 def csrf_signed_in(app_config, world, make_user, db):
     """A client of an app with CSRF protection on (as in production: the protection reads every
     posted form before the view), signed in as the visitor."""
-    from support import csrf_token_from
-
     from einkauf.app import create_app
     from einkauf.rounds.models import Member
+
+    from support import csrf_token_from
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
 

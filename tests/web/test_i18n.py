@@ -7,7 +7,7 @@ Python sources has a reviewed (non-fuzzy, non-empty) English translation.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from einkauf.config import PROJECT_ROOT
-from einkauf.i18n import day, money, moment, number
+from einkauf.i18n import day, moment, money, number
 
 PO_FILE = PROJECT_ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
@@ -291,7 +291,7 @@ def test_numbers_and_dates_are_german_in_german(app):
         assert plain(money(Decimal("1234.56"))) == "1.234,56 €"
         assert number(Decimal("1234567.5"), 2) == "1.234.567,50"
         assert day(date(2027, 12, 31)) == "31.12.2027"
-        assert moment(datetime(2027, 1, 31, 11, 0, tzinfo=timezone.utc)) == "31.01.2027, 12:00 Uhr"
+        assert moment(datetime(2027, 1, 31, 11, 0, tzinfo=UTC)) == "31.01.2027, 12:00 Uhr"
 
 
 def test_numbers_and_dates_use_english_formats_in_english(app):
@@ -299,12 +299,12 @@ def test_numbers_and_dates_use_english_formats_in_english(app):
         assert money(Decimal("1234.56")) == "€1,234.56"
         assert number(Decimal("1234567.5"), 2) == "1,234,567.50"
         assert day(date(2027, 12, 31)) == "Dec 31, 2027"
-        assert plain(moment(datetime(2027, 1, 31, 11, 0, tzinfo=timezone.utc))) == "Jan 31, 2027, 12:00 PM"
+        assert plain(moment(datetime(2027, 1, 31, 11, 0, tzinfo=UTC))) == "Jan 31, 2027, 12:00 PM"
 
 
 def test_the_round_list_shows_dates_in_the_language_of_the_page(client, as_role, make_round):
     as_role("coordinator")
-    make_round(code="2027", deadline=datetime(2027, 1, 31, 11, 0, tzinfo=timezone.utc))
+    make_round(code="2027", deadline=datetime(2027, 1, 31, 11, 0, tzinfo=UTC))
     assert "31.01.2027, 12:00 Uhr" in page(client, "/runden")
     switch_language(client, "en")
     html = plain(page(client, "/runden"))
@@ -363,7 +363,7 @@ def test_every_entry_is_translated_and_reviewed():
     assert len(entries) > 300
     fuzzy = [m.id for m in entries if m.fuzzy]
     untranslated = [m.id for m in entries
-                    if not all((m.string if isinstance(m.string, tuple) else (m.string,)))]
+                    if not all(m.string if isinstance(m.string, tuple) else (m.string,))]
     assert not fuzzy, f"fuzzy: {fuzzy}"
     assert not untranslated, f"untranslated: {untranslated}"
 

@@ -35,7 +35,7 @@ def world(db, make_round, make_member, make_category, make_product, cpv):
     submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
     db.add(submission)
     db.flush()
-    for product, quantity in zip(products, ("100", "1000", "100")):
+    for product, quantity in zip(products, ("100", "1000", "100"), strict=False):
         db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
                           delivery_site_id=city.delivery_sites[0].id))
     db.flush()

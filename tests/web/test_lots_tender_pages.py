@@ -36,7 +36,7 @@ def round_with_demand(db, make_round, make_member, make_category, make_product):
     submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
     db.add(submission)
     db.flush()
-    for product, quantity in zip(products, ("100", "1000", "100")):
+    for product, quantity in zip(products, ("100", "1000", "100"), strict=False):
         db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
                           delivery_site_id=city.delivery_sites[0].id))
     db.flush()
@@ -101,7 +101,9 @@ def test_a_category_id_from_elsewhere_in_the_rules_form_is_not_found(client, as_
     as_role("coordinator")
     page = text(client.get(f"/runden/{rnd.id}/lose/regeln"))
 
-    response = client.post(f"/runden/{rnd.id}/lose/regeln", data=_rules_post(page, **{"categories-0-category_id": "999999"}))
+    response = client.post(
+        f"/runden/{rnd.id}/lose/regeln", data=_rules_post(page, **{"categories-0-category_id": "999999"})
+    )
 
     assert response.status_code == 404
     assert get_rule_set(db, rnd).version == 0
@@ -395,3 +397,22 @@ def test_a_bad_or_stale_value_basis_post_changes_nothing(client, as_role, db, fr
     db.refresh(framework_round)
     assert framework_round.value_basis == "maximum"
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_the_price_method_is_chosen_on_the_freeze_page_and_explained_on_the_tender_page(
+        client, as_role, db, round_with_demand):
+    rnd, _, _, _ = round_with_demand
+    build_lots(db, "test", rnd.id)
+    as_role("coordinator")
+    page, data = _tender_form(client, rnd)
+    assert 'name="price_method"' in page and "Interpolationsmethode" in page
+    assert re.search(r'<option[^>]*selected[^>]*value="ratio"|<option[^>]*value="ratio"[^>]*selected', page)
+    refused = client.post(f"/runden/{rnd.id}/vergabe/neu",
+                          data={**data, "award_criteria": "Preis: 70\nQualität: 30", "price_method": "guess"})
+    assert refused.status_code == 200 and db.scalar(select(Tender).where(Tender.round_id == rnd.id)) is None
+    response = client.post(f"/runden/{rnd.id}/vergabe/neu",
+                           data={**data, "award_criteria": "Preis: 70\nQualität: 30", "price_method": "interpolation"})
+    assert response.status_code == 303, text(response)
+    tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
+    assert tender.price_method == "interpolation"
+    assert "nach der Interpolationsmethode" in text(client.get(response.headers["Location"]))

@@ -8,6 +8,7 @@ from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member
+
 from support import csrf_token_from
 
 
@@ -84,10 +85,17 @@ class TestPaging:
             make_member(name=name)
         first = text(client.get("/mitglieder", query_string={"q": "stadt"}))
         assert "q=stadt" in first and "page=2" in first
+        assert "Stadt A" in first and "Stadt C" not in first and "Dorf D" not in first
+        second = text(client.get("/mitglieder", query_string={"q": "stadt", "page": 2}))
+        assert "Stadt C" in second and "Stadt A" not in second and "Dorf D" not in second
 
     def test_a_nonsense_page_number_shows_the_first_page(self, client, coordinator, make_member):
-        make_member(name="Aachen")
-        assert client.get("/mitglieder", query_string={"page": "x"}).status_code == 200
+        for name in ("Aachen", "Bielefeld", "Bochum"):
+            make_member(name=name)
+        response = client.get("/mitglieder", query_string={"page": "x"})
+        assert response.status_code == 200
+        html = text(response)
+        assert "Aachen" in html and "Bochum" not in html and "Seite 1 von 2" in html
 
 
 # --- create --------------------------------------------------------------------------------
@@ -212,10 +220,14 @@ def test_a_save_without_a_version_is_refused(client, coordinator, make_member, d
     assert member.name == "Hagen"
 
 
-def test_a_malformed_version_is_refused_without_a_crash(client, coordinator, make_member):
+def test_a_malformed_version_is_refused_without_a_crash(client, coordinator, make_member, db):
     member = make_member(name="Hamm")
-    response = client.post(f"/mitglieder/{member.id}", data=member_form(ags=member.ags, version="NaN"))
+    response = client.post(f"/mitglieder/{member.id}",
+                           data=member_form(ags=member.ags, name="Hamm (Westf.)", version="NaN"))
     assert response.status_code == 200
+    assert "Ungültige Versionsangabe" in text(response)
+    db.refresh(member)
+    assert (member.name, member.version) == ("Hamm", 1)
 
 
 def test_an_unknown_member_is_404(client, coordinator):

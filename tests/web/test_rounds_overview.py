@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.rounds.models import Member, Round, RoundStatus
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -308,9 +308,9 @@ def test_a_submission_of_a_closed_round_cannot_be_reopened(client, coordinator, 
 
 
 def test_an_expired_csrf_token_keeps_the_reason(app_config, make_user, late_round, make_member, db):
-    from support import csrf_token_from
-
     from einkauf.app import create_app
+
+    from support import csrf_token_from
 
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()

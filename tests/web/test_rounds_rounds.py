@@ -1,6 +1,6 @@
 """Coordinators create, edit, open and close demand rounds (Bedarfsabfragen)."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import Round, RoundStatus
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -120,7 +120,9 @@ def test_the_buffer_accepts_a_german_decimal_comma(client, coordinator, db):
 def test_the_form_uses_date_and_time_inputs(client, coordinator):
     html = text(client.get("/runden/neu"))
     assert re.search(r'<input[^>]*type="date"[^>]*name="opens_on"|<input[^>]*name="opens_on"[^>]*type="date"', html)
-    assert re.search(r'<input[^>]*type="time"[^>]*name="deadline_time"|<input[^>]*name="deadline_time"[^>]*type="time"', html)
+    assert re.search(
+        r'<input[^>]*type="time"[^>]*name="deadline_time"|<input[^>]*name="deadline_time"[^>]*type="time"', html
+    )
 
 
 @pytest.mark.parametrize("overrides,message", [

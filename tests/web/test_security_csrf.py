@@ -18,7 +18,9 @@ SESSION_EXPIRED = "Ihre Sitzung ist abgelaufen oder das Formular war zu lange ge
 
 def csrf_token_from(html: str) -> str:
     # (tests/conftest.py has the same helper, but `import conftest` is ambiguous once tests/browser has one too)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, "no CSRF token in page"
     return match.group(1)
 

@@ -51,8 +51,10 @@ def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, clien
 def test_changing_the_password_needs_the_current_one(client, make_user, sign_in):
     user = make_user("coordinator")
     sign_in(user)
-    response = client.post("/konto/passwort", data={"current_password": "falsch-falsch",
-                                                    "new_password": "neues-geheimnis-7", "confirm": "neues-geheimnis-7"})
+    response = client.post(
+        "/konto/passwort",
+        data={"current_password": "falsch-falsch", "new_password": "neues-geheimnis-7", "confirm": "neues-geheimnis-7"},
+    )
     assert response.status_code == 200
     assert "Das bisherige Passwort ist nicht korrekt." in response.get_data(as_text=True)
     assert client.get("/").status_code == 200

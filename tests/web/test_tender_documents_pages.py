@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -35,7 +35,7 @@ def tender(db, make_round, make_member, make_category, make_product):
     build_lots(db, "test", rnd.id)
     return freeze_tender(db, "k", rnd.id, publication_date=date(2027, 2, 1),
                          submission_deadline=datetime(2027, 3, 10, 12, 0, tzinfo=BERLIN),
-                         now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+                         now=datetime(2026, 12, 1, tzinfo=UTC))
 
 
 def test_the_coordinator_generates_and_downloads_the_documents(client, as_role, db, tender, app):

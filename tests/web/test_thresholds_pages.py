@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -103,7 +103,7 @@ def test_an_unused_row_is_deleted_and_a_row_a_tender_used_is_kept(client, as_rol
                   procedure="Offenes Verfahren (VgV)", eu_wide=True, national_procedure="x",
                   threshold_amount=Decimal("216000.00"), threshold_valid_from=date(2026, 1, 1),
                   threshold_valid_to=date(2027, 12, 31), estimated_total=Decimal("0.00"),
-                  publication_date=date(2027, 2, 1), submission_deadline=datetime(2027, 3, 8, tzinfo=timezone.utc)))
+                  publication_date=date(2027, 2, 1), submission_deadline=datetime(2027, 3, 8, tzinfo=UTC)))
     db.flush()
     used = db.scalar(select(EuThreshold.id).where(EuThreshold.valid_from == date(2026, 1, 1)))
     as_role("admin")

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles.cell_style import StyleArray
 
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 # Text that Excel (or a later edit of the cell) would read as a formula or a DDE call.
@@ -47,7 +48,7 @@ def put_text(cell, value: Any) -> None:
         cell.quotePrefix = True
 
 
-def text_cell(ws, value: Any) -> WriteOnlyCell:
+def text_cell(ws, value: Any) -> Cell:
     """A cell of a write-only worksheet holding `value` as text (cleaned, never a formula)."""
     cell = WriteOnlyCell(ws)
     put_text(cell, value)
@@ -107,3 +108,30 @@ def protect_sheet(ws) -> None:
     ws.protection.formatColumns = False  # column widths may be changed
     ws.protection.selectLockedCells = False
     ws.protection.selectUnlockedCells = False
+
+
+class FixedLookCell(Cell):
+    """A write-only cell of one fixed look (font, fill, alignment, number format, protection,
+    quotePrefix), reused row after row; the look must not change once the cell has been written.
+
+    Measured (10,000 positions): beyond the raw floor, openpyxl spent most of its time per
+    styled cell on hashing the cell's style array to find its style id when writing it, and
+    in append() on repr() of the cell for a ValueError it raises and catches (a Cell is not a
+    plain value). The style id is looked up once here — when the cell is first written, so
+    that style ids come out in the same order as before — and repr() is cheap."""
+
+    __slots__ = ("_style_id",)
+
+    def __init__(self, ws, style_array: StyleArray):
+        super().__init__(ws, row=1, column=1, style_array=style_array)
+        self._style_id: int | None = None
+
+    @property
+    def style_id(self) -> int:
+        if self._style_id is None:
+            # openpyxl's own style registry (private; the reason for this class, see above)
+            self._style_id = self.parent.parent._cell_styles.add(self._style)  # type: ignore[union-attr,attr-defined]
+        return self._style_id
+
+    def __repr__(self) -> str:
+        return "<FixedLookCell>"

@@ -27,14 +27,17 @@ import csv
 import io
 import itertools
 import warnings
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
-from typing import Any, BinaryIO, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
@@ -346,23 +349,25 @@ def _line_writer(profile: Profile, info: ExportInfo | None, export: Sequence[Any
             text = fields.text(export[EXPORT_FIELDS.index(column.field)], column.kind)
             pieces.append(text.replace("{", "{{").replace("}", "}}"))
         elif column.field in _LINE_SLOT:
-            pieces.append("{%d}" % _LINE_SLOT[column.field])
+            pieces.append(f"{{{_LINE_SLOT[column.field]}}}")
         else:
             entity, names = next((e, names) for e, names in _ENTITY_FIELDS if column.field in names)
             member = (names.index(column.field), column.kind)
             if entity == previous_entity:
                 runs[entity][-1].append(member)
             else:
-                pieces.append("{%d[%d]}" % (entity, len(runs[entity])))
+                pieces.append(f"{{{entity}[{len(runs[entity])}]}}")
                 runs[entity].append([member])
         previous_entity = entity
     template = profile.delimiter.join(pieces) + "\r\n"
-    line = template.format
+    line: Callable[..., str] = template.format
     if len(profile.columns) == 1:
         # csv.writer writes a row of one empty field as "" (an empty line would be no row at all).
-        def line(*args: Any, fmt: Callable[..., str] = template.format) -> str:
+        def one_field_line(*args: Any, fmt: Callable[..., str] = template.format) -> str:
             text = fmt(*args)
             return text if text != "\r\n" else '""\r\n'
+
+        line = one_field_line
 
     def entity_runs(entity: int) -> Callable[[Sequence[Any]], tuple[str, ...]]:
         delimiter, text = profile.delimiter, fields.text
@@ -474,7 +479,15 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
 
 # --- xlsx ------------------------------------------------------------------------------------
 
-def _styled_cell(ws, number_format: str) -> WriteOnlyCell:
+def _text_value(index: int, value: Callable[[Any], Any], row: Sequence[Any]) -> Any:
+    return value(row[index])
+
+
+def _constant(cell: Cell, _row: Sequence[Any]) -> Cell:
+    return cell
+
+
+def _styled_cell(ws, number_format: str) -> Cell:
     cell = WriteOnlyCell(ws)
     cell.number_format = number_format
     return cell
@@ -490,9 +503,9 @@ class _DetailSheets:
         self.rows_per_sheet = rows_per_sheet
         self.headers = [_table_header(h) for h in profile.headers]
         self.sheets: list[tuple[Any, int]] = []  # (worksheet, data rows)
-        self.ws = None
+        self.ws: Any = None  # the current write-only worksheet
         self.count = 0
-        self.row_values: Callable[[Sequence[Any]], list] | None = None
+        self.row_values: Callable[[Sequence[Any]], list] = lambda row: []
 
     def _new_sheet(self) -> None:
         if self.ws is not None:
@@ -521,14 +534,16 @@ class _DetailSheets:
         for spec in profile.columns:
             column = spec.column
             index = column.index
-            if column.kind is Kind.TEXT:
-                getters.append(lambda row, i=index, value=texts.value: value(row[i]))
-            elif column.kind is Kind.INTEGER:
-                getters.append(lambda row, i=index: row[i])
-            elif column.kind is Kind.DATE:
+            if column.kind is Kind.DATE:  # the export's own date, not a row field
                 cell = _styled_cell(ws, profile.excel_date_format)
                 cell.value = self.info.generated_on if self.info is not None else None
-                getters.append(lambda row, cell=cell: cell)
+                getters.append(partial(_constant, cell))
+                continue
+            assert index is not None, column.header  # every other column reads a row field
+            if column.kind is Kind.TEXT:
+                getters.append(partial(_text_value, index, texts.value))
+            elif column.kind is Kind.INTEGER:
+                getters.append(itemgetter(index))
             else:
                 number_format = {Kind.MONEY: profile.money_format, Kind.QUANTITY: profile.quantity_format,
                                  Kind.PERCENT: profile.percent_format}[column.kind]
@@ -564,7 +579,7 @@ def _table_header(header: str) -> str:
     return excel_text(header).strip() or "Spalte"
 
 
-def _header_cell(ws, header: str) -> WriteOnlyCell:
+def _header_cell(ws, header: str) -> Cell:
     cell = text_cell(ws, header)
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
@@ -622,7 +637,7 @@ def _write_summary(wb: Workbook, profile: Profile, totals: ExportTotals, rows_pe
         ws.append([_header_cell(ws, h) for h in SUMMARY_HEADERS])
         money = [_styled_cell(ws, profile.money_format) for _ in range(3)]
         for (ags, member, lot, title), (count, net, vat, gross) in chunk:
-            for cell, cents in zip(money, (net, vat, gross)):
+            for cell, cents in zip(money, (net, vat, gross), strict=False):
                 cell.value = _euro(cents)
             ws.append([text_cell(ws, member), text_cell(ws, ags), text_cell(ws, lot), text_cell(ws, title), count,
                        *money])
@@ -632,7 +647,7 @@ def _write_summary(wb: Workbook, profile: Profile, totals: ExportTotals, rows_pe
             ws.append([])
             label = _header_cell(ws, "Summe")
             sums = [_styled_cell(ws, profile.money_format) for _ in range(3)]
-            for cell, cents in zip(sums, (totals.net_cents, totals.vat_cents, totals.gross_cents)):
+            for cell, cents in zip(sums, (totals.net_cents, totals.vat_cents, totals.gross_cents), strict=False):
                 cell.value = _euro(cents)
                 cell.font = HEADER_FONT
             ws.append([label, None, None, None, totals.rows, *sums])
@@ -708,25 +723,28 @@ def _write_reconciliation(ws, profile: Profile, info: ExportInfo, totals: Export
     ws.append([_header_cell(ws, h) for h in RECONCILIATION_HEADERS])
     by_lot = rows_by_lot(totals)
 
-    def money(value: Decimal | None) -> WriteOnlyCell | None:
+    def money(value: Decimal | None) -> Cell | None:
         if value is None:
             return None
-        cell = WriteOnlyCell(ws, value)
+        cell = WriteOnlyCell(ws)
+        cell.value = value
         cell.number_format = profile.money_format
         return cell
 
-    sums = [0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")]
+    row_count = 0
+    sums = [Decimal("0.00")] * 5
     for lot in info.lots:
         rows, cents = by_lot.get(lot.number, (0, 0))
         row_sum = _euro(cents)
         ws.append([text_cell(ws, lot.number), text_cell(ws, lot.title), rows, money(row_sum), money(lot.annual_value),
                    money(row_sum - lot.annual_value), lot.term_months_total, money(lot.annual_term_value),
                    money(lot.term_value), money(lot.rounding_difference)])
-        for index, value in enumerate((rows, row_sum, lot.annual_value, lot.annual_term_value,
+        row_count += rows
+        for index, value in enumerate((row_sum, lot.annual_value, lot.annual_term_value,
                                        lot.term_value or 0, lot.rounding_difference or 0)):
             sums[index] += value
-    rows, row_sum, annual, annual_term, term, difference = sums
-    ws.append([_header_cell(ws, "Summe"), None, rows, money(row_sum), money(annual), money(row_sum - annual), None,
+    row_sum, annual, annual_term, term, difference = sums
+    ws.append([_header_cell(ws, "Summe"), None, row_count, money(row_sum), money(annual), money(row_sum - annual), None,
                money(annual_term), None if member_export else money(term),
                None if member_export else money(difference)])
     ws.append([])
@@ -757,7 +775,7 @@ def reconciliation_notes(member_export: bool) -> list[str]:
 # The CSV of the detail rows stays a plain table for ERP imports (header row, then rows, nothing
 # else). Its reconciliation per lot is a file of its own with the columns of the Info sheet's
 # table and the cause of a rounding difference in words.
-RECONCILIATION_CSV_HEADERS = RECONCILIATION_HEADERS + ("Ursache",)
+RECONCILIATION_CSV_HEADERS = (*RECONCILIATION_HEADERS, "Ursache")
 ROUNDING_CAUSE_SHORT = ("Rundung: § 3 VgV rundet je Position einmal (Jahresmenge × Schätzpreis × Jahre), die "
                         "Jahreszeilen werden je Bedarfsposition gerundet und danach mit der Laufzeit multipliziert")
 

@@ -36,7 +36,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from einkauf.errors import ValidationFailed
 from einkauf.exports.finance_columns import ALL_COLUMNS, COLUMN_BY_HEADER, DEFAULT_COLUMNS, Column
@@ -100,7 +100,7 @@ class Profile:
 DEFAULT_PROFILE = Profile()
 
 
-def _fail(source: str, message: str) -> None:
+def _fail(source: str, message: str) -> NoReturn:
     raise ProfileInvalid(f"Exportprofil {source}: {message}")
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -43,8 +43,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from einkauf.exports.cells import (BOLD, FORMULA_TRIGGERS, HEADER_FILL, INPUT_FILL, MAX_CELL_CHARS, PRICE_FORMAT,
-                                   TEXT_FORMAT, UNLOCKED, WRAP, protect_sheet, put_text)
+from einkauf.exports.cells import (
+    BOLD,
+    FORMULA_TRIGGERS,
+    HEADER_FILL,
+    INPUT_FILL,
+    MAX_CELL_CHARS,
+    PRICE_FORMAT,
+    TEXT_FORMAT,
+    UNLOCKED,
+    WRAP,
+    FixedLookCell,
+    protect_sheet,
+    put_text,
+)
 from einkauf.exports.tender_data import TenderDocument, TenderLot
 from einkauf.exports.text import clean_text, cut_text
 from einkauf.lots.rules import format_date_de
@@ -142,32 +154,6 @@ def _text(value: object) -> str:
     return cut_text(clean_text(value), MAX_CELL_CHARS)
 
 
-class _StyledCell(Cell):
-    """A write-only cell of one fixed look (font, fill, alignment, number format, protection,
-    quotePrefix); the look must not change once the cell has been written.
-
-    Measured (10,000 positions): beyond the raw floor, openpyxl spent most of its time per
-    styled cell on hashing the cell's style array to find its style id when writing it, and
-    in append() on repr() of the cell for a ValueError it raises and catches (a Cell is not a
-    plain value). The style id is looked up once here — when the cell is first written, so
-    that style ids come out in the same order as before — and repr() is cheap."""
-
-    __slots__ = ("_style_id",)
-
-    def __init__(self, ws, style_array: StyleArray):
-        super().__init__(ws, row=1, column=1, style_array=style_array)
-        self._style_id: int | None = None
-
-    @property
-    def style_id(self) -> int:
-        if self._style_id is None:
-            self._style_id = self.parent.parent._cell_styles.add(self._style)
-        return self._style_id
-
-    def __repr__(self) -> str:
-        return "<_StyledCell>"
-
-
 class _Cells:
     """Cells of a write-only worksheet in a few named looks, defined once per sheet."""
 
@@ -187,18 +173,19 @@ class _Cells:
             cell.number_format = number_format
         if unlocked:
             cell.protection = UNLOCKED
-        quoted = Cell(self.ws, style_array=cell._style)  # a copy of the style array
+        # StyleableObject._style is the cell's style array (openpyxl has no public accessor)
+        quoted = Cell(self.ws, style_array=cell._style)  # type: ignore[call-arg,attr-defined]  # a copy
         quoted.quotePrefix = True  # what put_text sets for text that Excel would read as a formula
-        self._looks[kind, False] = cell._style
-        self._looks[kind, True] = quoted._style
+        self._looks[kind, False] = cell._style  # type: ignore[attr-defined]
+        self._looks[kind, True] = quoted._style  # type: ignore[attr-defined]
 
-    def new(self, kind: str, quoted: bool = False) -> _StyledCell:
-        return _StyledCell(self.ws, self._looks[kind, quoted])
+    def new(self, kind: str, quoted: bool = False) -> FixedLookCell:
+        return FixedLookCell(self.ws, self._looks[kind, quoted])
 
-    def text(self, kind: str, value: object) -> _StyledCell:
+    def text(self, kind: str, value: object) -> FixedLookCell:
         return _put_text(self.new, kind, value)
 
-    def value(self, kind: str, value) -> _StyledCell:
+    def value(self, kind: str, value) -> FixedLookCell:
         cell = self.new(kind)
         cell.value = value
         return cell
@@ -210,24 +197,24 @@ class _Column:
 
     def __init__(self, cells: _Cells):
         self._cells = cells
-        self._reused: dict[tuple[str, bool], _StyledCell] = {}
+        self._reused: dict[tuple[str, bool], FixedLookCell] = {}
 
-    def _cell(self, kind: str, quoted: bool = False) -> _StyledCell:
+    def _cell(self, kind: str, quoted: bool = False) -> FixedLookCell:
         cell = self._reused.get((kind, quoted))
         if cell is None:
             cell = self._reused[kind, quoted] = self._cells.new(kind, quoted)
         return cell
 
-    def text(self, kind: str, value: object) -> _StyledCell:
+    def text(self, kind: str, value: object) -> FixedLookCell:
         return _put_text(self._cell, kind, value)
 
-    def value(self, kind: str, value) -> _StyledCell:
+    def value(self, kind: str, value) -> FixedLookCell:
         cell = self._cell(kind)
         cell.value = value
         return cell
 
 
-def _put_text(cell_of, kind: str, value: object) -> _StyledCell:
+def _put_text(cell_of, kind: str, value: object) -> FixedLookCell:
     """User text (cleaned and cut) in a cell of `kind`, always as text (R12, put_text); the
     cell is the quotePrefix variant of the look exactly where put_text would set it."""
     text = _text(value)
@@ -306,7 +293,7 @@ def _write_lot(wb: Workbook, title: str, table: str, tender: TenderDocument, lot
         ws.append([])
         row = FIRST_ROW
     total_row = row + 1
-    sum_cells = [None] * len(LOT_COLUMNS)
+    sum_cells: list[FixedLookCell | None] = [None] * len(LOT_COLUMNS)
     sum_cells[COL[PRICE] - 1] = cells.text("sum_label", f"Summe Los {lot.number} netto")
     sum_cells[COL[TOTAL] - 1] = cells.value("sum", f"=SUM({j}{FIRST_ROW}:{j}{last})")
     ws.append(sum_cells)
@@ -319,10 +306,10 @@ def _write_lot(wb: Workbook, title: str, table: str, tender: TenderDocument, lot
                             prompt="Preis je Einheit der Spalte E in Euro, ohne Umsatzsteuer.")
     prices.add(f"{i}{FIRST_ROW}:{i}{last}")
     ws.data_validations.append(prices)
-    offered = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500", allow_blank=True,
-                             showErrorMessage=True, errorTitle="Zu lang", error="Höchstens 500 Zeichen.")
-    offered.add(f"{LETTER[OFFERED]}{FIRST_ROW}:{LETTER[OFFERED]}{last}")
-    ws.data_validations.append(offered)
+    offered_length = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500", allow_blank=True,
+                                    showErrorMessage=True, errorTitle="Zu lang", error="Höchstens 500 Zeichen.")
+    offered_length.add(f"{LETTER[OFFERED]}{FIRST_ROW}:{LETTER[OFFERED]}{last}")
+    ws.data_validations.append(offered_length)
     lv = Table(displayName=table, ref=f"A{HEADER_ROW}:{get_column_letter(len(LOT_COLUMNS))}{max(row, FIRST_ROW)}")
     # write-only mode cannot read the header cells back: name the table columns here
     lv.tableColumns = [TableColumn(id=n, name=header) for n, header in enumerate(LOT_HEADERS, start=1)]
@@ -346,7 +333,7 @@ def _header_safe(value: object) -> str:
     return cut_text(clean_text(value, multiline=False), 60).replace("&", "&&")
 
 
-def _write_guide(wb: Workbook, tender: TenderDocument, lot_sheets: list[str]) -> None:
+def _write_guide(wb: Workbook, tender: TenderDocument, lot_sheets: list[tuple[str, str]]) -> None:
     ws = wb.create_sheet(SHEET_GUIDE)
     ws.sheet_state = "visible"
     ws.column_dimensions["A"].width = 110
@@ -418,7 +405,7 @@ def _write_meta(wb: Workbook, tender: TenderDocument, generated_at: datetime,
     cells.define("text", number_format=TEXT_FORMAT)
     cells.define("number")
     rows = [("Format", FORMAT_NAME), ("Layout-Version", LAYOUT_VERSION), ("Vergabenummer", tender.reference),
-            ("Titel", tender.title), ("Erstellt am", generated_at.astimezone(timezone.utc).isoformat()),
+            ("Titel", tender.title), ("Erstellt am", generated_at.astimezone(UTC).isoformat()),
             ("Kopfzeile", str(HEADER_ROW)), ("Erste Datenzeile", str(FIRST_ROW)),
             ("Spalten", "|".join(LOT_HEADERS))]
     for label, value in rows:
@@ -437,7 +424,7 @@ def build_price_sheet(tender: TenderDocument, *, generated_at: datetime | None =
 
     One sheet per lot in lot order; see the module docstring for the layout. `generated_at`
     (aware; default now) is recorded in the Meta sheet and as the workbook's creation time."""
-    moment = generated_at or datetime.now(timezone.utc)
+    moment = generated_at or datetime.now(UTC)
     wb = Workbook(write_only=True)
     used = set(RESERVED_SHEETS)
     tables: set[str] = set()
@@ -454,7 +441,7 @@ def build_price_sheet(tender: TenderDocument, *, generated_at: datetime | None =
     wb.properties.creator = "einkauf"
     wb.properties.title = cut_text(clean_text(f"Preisblatt {tender.reference} – {tender.title}",
                                               multiline=False), 200)
-    wb.properties.created = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    wb.properties.created = moment.astimezone(UTC).replace(tzinfo=None)
     wb.properties.modified = wb.properties.created
     out = io.BytesIO()
     wb.save(out)

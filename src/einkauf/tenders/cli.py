@@ -74,12 +74,16 @@ def register(main: click.Group, pass_ctx) -> None:
                   help="Lose für die Kleinlosregelung, z. B. '3,5'; 'keine' für keine; Standard: Vorschlag des Systems.")
     @click.option("--award", "award", default=None,
                   help="Zuschlagskriterien 'Preis: 70; Qualität: 30' (Standard: Preis 100 %).")
+    @click.option("--price-method", type=click.Choice(["ratio", "interpolation"]), default="ratio", show_default=True,
+                  help="Umrechnung des Preises in Punkte bei Preis und Qualität: ratio = niedrigste ÷ eigene "
+                       "Losgesamtsumme × Höchstpunktzahl; interpolation = 0 Punkte ab der doppelten niedrigsten.")
     @click.option("--title", default=None, help="Bezeichnung (Standard: Titel der Bedarfsabfrage).")
     @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON-Objekt ausgeben.")
     @pass_ctx
     def tender_create(obj, round_code: str, publication_date: str | None, deadline: str | None,
                       question_deadline: str | None, justification: str | None, paper: bool,
-                      small_lots: str | None, award: str | None, title: str | None, as_json: bool) -> None:
+                      small_lots: str | None, award: str | None, price_method: str, title: str | None,
+                      as_json: bool) -> None:
         """Den Losplan einer Bedarfsabfrage als Vergabeverfahren festschreiben."""
         from einkauf.lots.forms import default_publication_date
         from einkauf.rounds.services import get_round_by_code
@@ -103,7 +107,8 @@ def register(main: click.Group, pass_ctx) -> None:
                                        submission_deadline=submission_deadline, electronic_submission=not paper,
                                        award_criteria=criteria, small_lots=chosen, title=title,
                                        acknowledge_warnings=True, deadline_justification=justification or "",
-                                       question_deadline=questions, reference_prefix=prefix)
+                                       question_deadline=questions, reference_prefix=prefix,
+                                       price_method=price_method)
             except MissingJustification as exc:
                 if not (justification or "").strip():
                     raise ValidationFailed(" ".join(exc.warnings) + " Ohne Begründung wird das Vergabeverfahren "

@@ -4,14 +4,15 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectMultipleField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm
+from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, select_choices
 from einkauf.rounds.forms import GermanDateField, GermanTimeField
 from einkauf.tenders.documents import MAX_TEXT_BLOCK
-from einkauf.tenders.rules import DEFAULT_DEADLINE_TIME, JUSTIFICATION_MAX, QUESTION_DEADLINE_TIME
+from einkauf.tenders.rules import (DEFAULT_DEADLINE_TIME, DEFAULT_PRICE_METHOD, JUSTIFICATION_MAX, PRICE_METHODS,
+                                   QUESTION_DEADLINE_TIME)
 from einkauf.tenders.services import CANCEL_REASON_MAX, CANCEL_REASON_MIN, MAX_TITLE
 
 
@@ -46,6 +47,13 @@ class TenderForm(EinkaufForm):
                                         default="Preis: 100",
                                         description=_l("Ein Kriterium je Zeile als „Kriterium: Gewichtung in %“; "
                                                        "zusammen 100 %. Ohne Angabe: nur der Preis."))
+    # The labels are msgids too (English entries in messages.po). Without the field in the post
+    # (an older page) the default applies; another value is refused by the choice check.
+    price_method = SelectField(_l("Umrechnung des Preises in Punkte"), default=DEFAULT_PRICE_METHOD,
+                               choices=select_choices((key, _l(label)) for key, label in PRICE_METHODS.items()),
+                               description=_l("Gilt, wenn neben dem Preis weitere Kriterien gewichtet werden; sie "
+                                             "wird mit dem Verfahren festgeschrieben und in den Vergabeunterlagen "
+                                             "erklärt."))
     small_lots = CheckboxListField(_l("Kleinlosregelung (§ 3 Abs. 9 VgV): national vergebene Lose"), choices=[],
                                    validate_choice=False)  # checked with German reasons by the service
     small_lots_shown = HiddenField(default="1")

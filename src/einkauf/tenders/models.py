@@ -78,6 +78,9 @@ class Tender(Base):
     minimum_period_end: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deadline_justification: Mapped[str] = mapped_column(Text, default="")
     scoring_formula: Mapped[str] = mapped_column(Text, default="")
+    # The announced price method for price points (einkauf.tenders.rules.PRICE_METHODS, issue 13);
+    # tenders frozen before it was a choice use the linear ratio their formula describes.
+    price_method: Mapped[str] = mapped_column(String(20), default="ratio", server_default="ratio")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     round: Mapped[Round] = relationship()

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import holidays
 
+from einkauf.errors import ValidationFailed
 from einkauf.lots.rules import WEEKDAYS_DE, format_date_de, format_day_de
 from einkauf.rounds.timing import BERLIN
 
@@ -116,3 +117,66 @@ def period_end(event_day: date, days: int, region: str = DEFAULT_REGION) -> date
     day, moved to the end of the next working day when that day is a Saturday, Sunday or public
     holiday (in `region`, default NRW)."""
     return count_period(event_day, days, region).end
+
+
+# --- § 134 GWB: the waiting period before the contract (R19) -------------------------------------
+
+# § 134 Abs. 2 GWB: 15 calendar days after the information was sent; 10 when it was sent
+# electronically or by fax. The period begins on the day after sending; the day the bidder
+# receives it does not matter.
+WAITING_DAYS = {"electronic": 10, "fax": 10, "post": 15}
+WAITING_CHANNELS_DE = {"electronic": "elektronisch", "fax": "per Fax", "post": "per Post"}
+
+
+@dataclass(frozen=True)
+class WaitingPeriod:
+    """The waiting period of § 134 GWB after the information of the unsuccessful bidders.
+
+    period: the counted period (its end is 24:00 of its last day); earliest_contract_date: the
+    first day on which the contract may be concluded, the day after the period's last day."""
+
+    sent_on: date
+    channel: str
+    period: Period
+    earliest_contract_date: date
+
+    def describe(self) -> str:
+        """German, for the information letter and the Vergabevermerk."""
+        text = (f"Die Information wurde am {format_date_de(self.sent_on)} {WAITING_CHANNELS_DE[self.channel]} "
+                f"versandt. Die Wartefrist von {self.period.days} Kalendertagen nach § 134 Abs. 2 GWB beginnt am "
+                f"Tag nach der Absendung und endet am {format_day_de(self.period.last_day)}, 24:00 Uhr")
+        if self.period.moved_because:
+            text += (f" (der {self.period.days}. Tag, {format_date_de(self.period.nominal_last_day)}, ist "
+                     f"{self.period.moved_because}; die Frist endet deshalb erst mit dem nächsten Werktag)")
+        return text + (f". Der Vertrag darf frühestens am {format_day_de(self.earliest_contract_date)} "
+                       "geschlossen werden.")
+
+
+def waiting_period(sent_on: date, channel: str, region: str = DEFAULT_REGION) -> WaitingPeriod:
+    """The waiting period of § 134 GWB for information sent on `sent_on` by `channel`
+    ("electronic" or "fax": 10 calendar days, "post": 15).
+
+    Counted like every period here (Reg. 1182/71, see the module docstring): from the day after
+    sending; when the last day is a Saturday, Sunday or public holiday the period ends with the
+    next working day (Art. 3 Abs. 4). Whether Art. 3 Abs. 4 applies to § 134 GWB is disputed
+    (the law says "Kalendertage"); the prevailing view applies it (e.g. OLG Düsseldorf, OLG
+    München), and it is also the safe reading: a contract concluded one day too early is void
+    under § 135 Abs. 1 Nr. 1 GWB, one concluded a day or two later costs nothing. The contract
+    may be concluded from the day after the period's end."""
+    if channel not in WAITING_DAYS:
+        raise ValueError(f"unknown channel {channel!r}; expected one of {sorted(WAITING_DAYS)}")
+    period = count_period(sent_on, WAITING_DAYS[channel], region)
+    return WaitingPeriod(sent_on, channel, period, period.last_day + timedelta(days=1))
+
+
+def earliest_contract_date(sent_on: date, channel: str, region: str = DEFAULT_REGION) -> date:
+    """The first day on which the contract may be concluded (see waiting_period)."""
+    return waiting_period(sent_on, channel, region).earliest_contract_date
+
+
+def check_contract_date(contract_date: date, sent_on: date, channel: str, region: str = DEFAULT_REGION) -> None:
+    """ValidationFailed (German) when the contract date lies inside the waiting period of § 134 GWB."""
+    waiting = waiting_period(sent_on, channel, region)
+    if contract_date < waiting.earliest_contract_date:
+        raise ValidationFailed(f"Der Vertrag darf nicht am {format_date_de(contract_date)} geschlossen werden: "
+                               f"{waiting.describe()}")

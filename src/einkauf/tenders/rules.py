@@ -16,6 +16,7 @@ from einkauf.lots.rules import LotRules, format_date_de, format_day_de, format_m
 from einkauf.rounds.timing import format_berlin
 from einkauf.tenders.periods import count_period, end_of_day, next_working_day, previous_working_day
 from einkauf.rounds.rules import code_stem
+from einkauf.texts import N_
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -206,12 +207,53 @@ def is_price_criterion(name: str) -> bool:
     return name.strip().casefold().startswith("preis")
 
 
-def scoring_formula(criteria: Iterable[tuple[str, Decimal]]) -> str:
+# The price methods a tender can announce for price points (issue 13): the stored key (Tender.
+# price_method), a German name for forms and a German explanation for the bidder documents.
+# einkauf.bids.evaluation computes them; existing tenders keep the linear ratio.
+PRICE_METHOD_RATIO = "ratio"
+PRICE_METHOD_INTERPOLATION = "interpolation"
+DEFAULT_PRICE_METHOD = PRICE_METHOD_RATIO
+PRICE_METHODS: dict[str, str] = {
+    PRICE_METHOD_RATIO: N_("Verhältnismethode (niedrigste Losgesamtsumme ÷ Losgesamtsumme des Angebots × "
+                           "Höchstpunktzahl)"),
+    PRICE_METHOD_INTERPOLATION: N_("Interpolationsmethode (volle Punktzahl für die niedrigste Losgesamtsumme, 0 Punkte "
+                                   "ab der doppelten niedrigsten Losgesamtsumme, dazwischen linear)"),
+}
+
+
+def check_price_method(method: str) -> str:
+    """The price method key, or ValidationFailed (German) for an unknown one."""
+    if method not in PRICE_METHODS:
+        raise ValidationFailed(f"Unbekannte Preisumrechnungsmethode „{str(method)[:40]}“; möglich sind: "
+                               f"{', '.join(PRICE_METHODS)}.")
+    return method
+
+
+def _price_points_sentences(name: str, weight: Decimal, method: str) -> list[str]:
+    points = _points(weight)
+    if method == PRICE_METHOD_INTERPOLATION:
+        return [f"Preispunkte ({name}, höchstens {points} Punkte) nach der Interpolationsmethode = {points} × (2 − "
+                "Losgesamtsumme des Angebots ÷ niedrigste Losgesamtsumme aller wertbaren Angebote), mindestens 0, "
+                "auf zwei Nachkommastellen kaufmännisch gerundet.",
+                f"Das heißt: Das Angebot mit der niedrigsten Losgesamtsumme erhält {points} Punkte, ein Angebot mit "
+                "der doppelten (oder einer höheren) Losgesamtsumme 0 Punkte; dazwischen sinken die Punkte linear "
+                f"(z. B. 10 % teurer als das niedrigste Angebot: 90 % von {points} Punkten)."]
+    return [f"Preispunkte ({name}, höchstens {points} Punkte) = niedrigste Losgesamtsumme aller wertbaren "
+            f"Angebote ÷ Losgesamtsumme des Angebots × {points}, auf zwei Nachkommastellen kaufmännisch gerundet.",
+            f"Das heißt (Verhältnismethode): Das Angebot mit der niedrigsten Losgesamtsumme erhält {points} Punkte, "
+            f"jedes andere Punkte im Verhältnis der Preise (z. B. ein doppelt so teures Angebot die Hälfte, ein "
+            "um 25 % teureres Angebot 80 %)."]
+
+
+def scoring_formula(criteria: Iterable[tuple[str, Decimal]], price_method: str = DEFAULT_PRICE_METHOD) -> str:
     """The German scoring formula announced for the award criteria (one sentence per line).
 
-    Price only: the lowest lot total wins. Price and quality: price points = lowest lot total ÷
-    the bid's lot total × price weight; quality points per criterion up to its weight; the
-    highest sum wins; ties go to the lower lot total, then to the lot drawn."""
+    Price only: the lowest lot total wins (the price method does not matter then). Price and
+    quality: price points by the announced price method (PRICE_METHODS: the linear ratio
+    lowest lot total ÷ the bid's lot total × price weight, or the interpolation with 0 points
+    at twice the lowest lot total), explained in words; quality points per criterion up to its
+    weight; the highest sum wins; ties go to the lower lot total, then to the lot drawn."""
+    check_price_method(price_method)
     criteria = list(criteria)
     price = [(name, weight) for name, weight in criteria if is_price_criterion(name)]
     others = [(name, weight) for name, weight in criteria if not is_price_criterion(name)]
@@ -226,9 +268,7 @@ def scoring_formula(criteria: Iterable[tuple[str, Decimal]]) -> str:
         ])
     lines = []
     for name, weight in price:
-        lines.append(f"Preispunkte ({name}, höchstens {_points(weight)} Punkte) = niedrigste Losgesamtsumme aller "
-                     f"wertbaren Angebote ÷ Losgesamtsumme des Angebots × {_points(weight)}, auf zwei "
-                     "Nachkommastellen kaufmännisch gerundet.")
+        lines.extend(_price_points_sentences(name, weight, price_method))
     for name, weight in others:
         lines.append(f"{name}: 0 bis {_points(weight)} Punkte nach dem Erfüllungsgrad des Kriteriums "
                      f"(Bewertung in Prozent × {_points(weight)}, auf zwei Nachkommastellen kaufmännisch gerundet).")

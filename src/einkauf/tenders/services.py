@@ -31,9 +31,10 @@ from einkauf.lots.sources import stale_message
 from einkauf.rounds.models import Round
 from einkauf.rounds.services import get_round
 from einkauf.tenders.models import Tender, TenderLot, TenderStatus
-from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, DeadlineCheck, check_question_deadline,
-                                   check_submission_deadline, clean_justification, default_question_deadline,
-                                   format_reference, scoring_formula)
+from einkauf.tenders.rules import (DEFAULT_AWARD_CRITERIA, DEFAULT_PRICE_METHOD, DeadlineCheck,
+                                   check_price_method, check_question_deadline, check_submission_deadline,
+                                   clean_justification, default_question_deadline, format_reference,
+                                   scoring_formula)
 from einkauf.thresholds.services import threshold_table
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
                   small_lots: Iterable[str] | None = None, title: str | None = None,
                   acknowledge_warnings: bool = False, deadline_justification: str = "",
                   question_deadline: datetime | None = None, reference_prefix: str = DEFAULT_REFERENCE_PREFIX,
-                  now: datetime | None = None) -> Tender:
+                  now: datetime | None = None, price_method: str = DEFAULT_PRICE_METHOD) -> Tender:
     """Freeze the round's current lot plan into a tender with a new Vergabenummer.
 
     small_lots=None applies the system's small-lots proposal; a list is the coordinator's
@@ -127,9 +128,11 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
     deadline; None proposes one (rules.default_question_deadline). The announced scoring formula
     of the award criteria is stored too. Refused while the round has an active tender, while the
     plan is missing or stale, for a publication date in the past and for a deadline not after
-    the publication date.
+    the publication date. price_method: how price points are computed when quality criteria
+    are weighted too (rules.PRICE_METHODS; stored and explained in the scoring formula).
     """
     now = now or utcnow()
+    check_price_method(price_method)
     rnd = get_round(session, round_id)
     session.flush()
     if session.connection().dialect.name != "sqlite":
@@ -180,7 +183,8 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
             warnings="\n".join(check.warnings), question_deadline=question_deadline,
             minimum_period_days=check.deadline.minimum_days if check.deadline else None,
             minimum_period_end=check.deadline.minimum_end if check.deadline else None,
-            deadline_justification=justification, scoring_formula=scoring_formula(criteria), frozen_at=now,
+            deadline_justification=justification, scoring_formula=scoring_formula(criteria, price_method),
+            price_method=price_method, frozen_at=now,
             frozen_by_id=getattr(actor, "id", None), frozen_by_label=actor_label(actor),
         )
         for lot in decision.lots:
@@ -227,6 +231,7 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
                                               "deadline_justification": justification,
                                               "award_criteria": [{"name": name, "weight": f"{weight:f}"}
                                                                  for name, weight in criteria],
+                                              "price_method": price_method,
                                               "scoring_formula": tender.scoring_formula})
     log.info("tender %s frozen from round %s by %s", reference, rnd.code, actor_label(actor))
     return tender

@@ -88,7 +88,8 @@ def tender_new(round_id: int):
                     acknowledge_warnings=bool(form.acknowledge.data),
                     deadline_justification=form.deadline_justification.data or "",
                     question_deadline=_question_deadline(form),
-                    reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"))
+                    reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"),
+                    price_method=form.price_method.data)
             except services.DeadlineWarnings as exc:
                 refuse(exc)
                 warnings = exc.warnings

@@ -12,11 +12,33 @@ from datetime import datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer
 
-from einkauf.exports.pdf.layout import (TABLE_BOLD, TABLE_FONT, TABLE_SIZE, CELL_PAD_X, Cell, ContentsEntry,
-                                        Heading, PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table,
-                                        facts_table, para)
-from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
-                                          text_block)
+from einkauf.exports.pdf.layout import (
+    CELL_PAD_X,
+    TABLE_BOLD,
+    TABLE_FONT,
+    TABLE_SIZE,
+    Cell,
+    ContentsEntry,
+    Heading,
+    PageFrame,
+    PdfMeta,
+    block_cell,
+    build_pdf,
+    cell,
+    data_table,
+    facts_table,
+    para,
+)
+from einkauf.exports.pdf.sections import (
+    contents,
+    cover,
+    generated,
+    long_text,
+    lot_key,
+    lot_label,
+    scoring_story,
+    text_block,
+)
 from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
 from einkauf.exports.text import clean_text
 from einkauf.lots.rules import format_number_de
@@ -56,7 +78,7 @@ def _position_row(position: TenderPosition) -> tuple[list[Cell], bool]:
     if sites:
         notes.append(f"Lieferstellen: {sites}")
     if notes:
-        description = block_cell(parts + [(" · ".join(notes), TABLE_FONT, TABLE_SIZE, 2)], widths[1])
+        description = block_cell([*parts, (" · ".join(notes), TABLE_FONT, TABLE_SIZE, 2)], widths[1])
     row = [
         oz,
         description,
@@ -150,7 +172,7 @@ def _annex(cut: list[tuple[TenderLot, TenderPosition]]) -> list:
     story: list = [PageBreak(), Heading("Anhang: Vollständige Leistungsbeschreibungen", "h1", "annex")]
     story.append(para("Die folgenden Beschreibungen sind für die Tabelle des Leistungsverzeichnisses zu lang; "
                       "sie gelten vollständig.", "body_left"))
-    for lot, position in cut:
+    for _lot, position in cut:
         story.append(Heading(f"OZ {position.oz} – {position.short_text}", "h2"))
         text = clean_text(position.specification)
         if len(text) > ANNEX_MAX_CHARS:

@@ -21,9 +21,11 @@ Text blocks outside tables use Paragraph with escaped markup (einkauf.exports.te
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache, partial
+from typing import Any
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -185,7 +187,7 @@ class TextLines(Flowable):
         self.height = leading * len(lines)
         self.color = color
 
-    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's signature
+    def wrap(self, availWidth, availHeight):
         return self.width, self.height
 
     def draw(self):
@@ -248,11 +250,12 @@ def data_table(headers: list[str], rows: list[list[Cell]], col_widths: list[floa
     whole table (no per-cell commands)."""
     # The header row repeats on every page: TextLines, not Paragraphs (which cost a sixth of
     # the build time of a 10,000-position document when they were Paragraphs).
-    header = [cell(h, w - 2 * CELL_PAD_X, font=TABLE_BOLD, max_lines=4) for h, w in zip(headers, col_widths)]
+    header = [cell(h, w - 2 * CELL_PAD_X, font=TABLE_BOLD, max_lines=4)
+              for h, w in zip(headers, col_widths, strict=True)]
     data = [[c.value for c in header]] + [[c.value for c in row] for row in rows]
     heights = [max(c.height for c in header) + 2 * CELL_PAD_Y]
     heights += [max(c.height for c in row) + 2 * CELL_PAD_Y for row in rows]
-    commands = [
+    commands: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), TABLE_FONT, TABLE_SIZE, TABLE_LEADING),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD_X),
@@ -273,7 +276,7 @@ def data_table(headers: list[str], rows: list[list[Cell]], col_widths: list[floa
     return table
 
 
-def facts_table(rows: list[tuple[str, object]], label_width: float = 48 * mm) -> Table:
+def facts_table(rows: Sequence[tuple[str, object]], label_width: float = 48 * mm) -> Table:
     """Label/value pairs (cover page, record): labels bold, values as escaped paragraphs."""
     s = styles()
     data = [[Paragraph(markup(label), s["cell_head"]), Paragraph(markup(value), s["body_left"])]
@@ -327,7 +330,7 @@ class Contents(Flowable):
     def _style(self, level: int) -> ParagraphStyle:
         return styles()["toc0" if level == 0 else "toc1"]
 
-    def wrap(self, availWidth, availHeight):  # noqa: N803
+    def wrap(self, availWidth, availHeight):
         self.width = availWidth
         self._layout = []
         total = 0.0
@@ -342,7 +345,7 @@ class Contents(Flowable):
         self.height = total
         return availWidth, total
 
-    def split(self, availWidth, availHeight):  # noqa: N803
+    def split(self, availWidth, availHeight):
         self.wrap(availWidth, availHeight)
         if self.height <= availHeight:
             return [self]
@@ -376,6 +379,7 @@ class Contents(Flowable):
                 if count > 0:
                     canv.drawRightString(dots_to, baseline, ". " * count)
             absolute = canv.absolutePosition(self.width, baseline)
+            assert isinstance(canv, DocumentCanvas)  # the contents are drawn by build_document's canvas
             canv.defer_page_number(entry.key, absolute[0], absolute[1], font, size)
 
 
@@ -393,7 +397,7 @@ class PageFrame:
 
 def _timestamp(moment: datetime) -> TimeStamp:
     stamp = TimeStamp(invariant=True)
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     stamp.t = utc.timestamp()
     stamp.lt = utc.timetuple()
     stamp.YMDhms = tuple(stamp.lt)[:6]
@@ -408,7 +412,8 @@ class DocumentCanvas(Canvas):
 
     def __init__(self, *args, page_frame: PageFrame, generated_at: datetime, **kwargs):
         super().__init__(*args, **kwargs)
-        self._doc._timeStamp = _timestamp(generated_at)
+        # reportlab reads the document's creation date from this private stamp (reproducible PDFs)
+        self._doc._timeStamp = _timestamp(generated_at)  # type: ignore[attr-defined]
         self._page_frame = page_frame
         self._saved_pages: list[dict] = []
         self.heading_pages: dict[str, int] = {}
@@ -417,9 +422,9 @@ class DocumentCanvas(Canvas):
     def defer_page_number(self, key: str, x: float, y: float, font: str, size: float) -> None:
         self._deferred_numbers.append((self.getPageNumber(), key, x, y, font, size))
 
-    def showPage(self):  # noqa: N802 - reportlab's name
+    def showPage(self):
         self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's page reset behind showPage
 
     def save(self):
         total = len(self._saved_pages)
@@ -470,11 +475,12 @@ class DocumentCanvas(Canvas):
 
 
 class _DocTemplate(BaseDocTemplate):
-    def afterFlowable(self, flowable):  # noqa: N802
+    def afterFlowable(self, flowable):
         key = getattr(flowable, "toc_key", None)
         if key is None:
             return
         canv = self.canv
+        assert isinstance(canv, DocumentCanvas)
         if key in canv.heading_pages:  # a heading split over two pages counts once
             return
         canv.heading_pages[key] = canv.getPageNumber()

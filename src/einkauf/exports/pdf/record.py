@@ -17,17 +17,53 @@ from decimal import ROUND_HALF_UP, Decimal
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak
 
-from einkauf.exports.pdf.layout import (CELL_PAD_X, TABLE_BOLD, TABLE_FONT, TABLE_SIZE, Cell, ContentsEntry, Heading,
-                                        PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table, facts_table, para)
-from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
-                                          submission_text, term_text)
+from einkauf.exports.pdf.layout import (
+    CELL_PAD_X,
+    TABLE_BOLD,
+    TABLE_FONT,
+    TABLE_SIZE,
+    Cell,
+    ContentsEntry,
+    Heading,
+    PageFrame,
+    PdfMeta,
+    block_cell,
+    build_pdf,
+    cell,
+    data_table,
+    facts_table,
+    para,
+)
+from einkauf.exports.pdf.sections import (
+    contents,
+    cover,
+    generated,
+    long_text,
+    lot_key,
+    lot_label,
+    scoring_story,
+    submission_text,
+    term_text,
+)
 from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition, format_quantity_de
 from einkauf.exports.text import clean_text
-from einkauf.lots.procedure import (SMALL_LOT_LIMIT, SMALL_LOTS_SHARE_PCT, LotValue, check_small_lots, is_small_lot,
-                                    quota_limit)
+from einkauf.lots.procedure import (
+    SMALL_LOT_LIMIT,
+    SMALL_LOTS_SHARE_PCT,
+    LotValue,
+    check_small_lots,
+    is_small_lot,
+    quota_limit,
+)
 from einkauf.lots.procedure import _share_pct as share_pct  # rounded away from the 20 % limit, as the check says
-from einkauf.lots.rules import (ROUNDING_CAUSE, format_date_de, format_day_de, format_money_de, format_number_de,
-                                term_years)
+from einkauf.lots.rules import (
+    ROUNDING_CAUSE,
+    format_date_de,
+    format_day_de,
+    format_money_de,
+    format_number_de,
+    term_years,
+)
 from einkauf.rounds.timing import format_berlin, utc_to_berlin
 
 DOCUMENT_NAME = "Vergabevermerk"
@@ -80,13 +116,14 @@ def check_record_figures(tender: TenderDocument) -> None:
     if lots != tender.estimated_total:
         raise ValueError(f"estimated total {tender.estimated_total} is not the sum of the lot values {lots}")
     if tender.maximum_total is not None and all(lot.maximum_value is not None for lot in tender.lots):
-        maximum = sum((lot.maximum_value for lot in tender.lots), Decimal("0.00"))
+        maximum = sum((lot.maximum_value or Decimal("0.00") for lot in tender.lots), Decimal("0.00"))
         if maximum != tender.maximum_total:
             raise ValueError(f"maximum total {tender.maximum_total} is not the sum of the lots' maximum values "
                              f"{maximum}")
 
 
 def _decision(tender: TenderDocument) -> list:
+    years = term_years(tender.contract_term_months, tender.extension_months)
     threshold = format_money_de(tender.threshold_amount)
     if tender.threshold_valid_from and tender.threshold_valid_to:
         threshold += (f" (gültig {format_date_de(tender.threshold_valid_from)}–"
@@ -107,7 +144,7 @@ def _decision(tender: TenderDocument) -> list:
              + f": {tender.procedure}"),
             ("Laufzeit (Berechnungsbasis)", f"{term_text(tender)}; der Schätzung liegen "
                                             f"{tender.term_months_total} Monate = "
-                                            f"{format_number_de(term_years(tender.contract_term_months, tender.extension_months), 2)}"
+                                            f"{format_number_de(years, 2)}"
                                             " Jahre zugrunde (§ 3 Abs. 1 und 4 VgV)"),
         ]),
         Heading("Begründung", "h2"),
@@ -253,7 +290,8 @@ def _lot_story(lot: TenderLot, index: int, months: int) -> list:
             ("Kleinlosregelung", "ja, nationale Vergabe nach § 3 Abs. 9 VgV" if lot.small_lot_quota else "nein"),
             ("Geschätzter Wert netto", format_money_de(lot.estimated_value)),
             ("Mitglieder", str(len(lot.members))),
-        ] + _values(lot, months)),
+            *_values(lot, months),
+        ]),
         Heading("Anteile der Mitglieder", "h2"),
     ]
     story += _shares(lot, months)
@@ -375,7 +413,8 @@ def _lot_rules(tender: TenderDocument) -> list:
 def freeze_story(tender: TenderDocument) -> list:
     """The sections of the decisions taken at the freeze, in FREEZE_ENTRIES order."""
     story: list = []
-    for (title, key), part in zip(FREEZE_ENTRIES, (_deadlines, _criteria_record, _small_lots, _lot_rules)):
+    parts = (_deadlines, _criteria_record, _small_lots, _lot_rules)
+    for (title, key), part in zip(FREEZE_ENTRIES, parts, strict=True):
         story.append(Heading(title, "h1", key))
         story += part(tender)
     return story

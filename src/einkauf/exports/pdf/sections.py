@@ -2,7 +2,8 @@
 deadlines and terms."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer
@@ -18,7 +19,7 @@ CHUNK_CHARS = 3_000  # long paragraphs are laid out in pieces: splitting one hug
 
 
 def generated(moment: datetime | None) -> datetime:
-    return moment if moment is not None else datetime.now(timezone.utc)
+    return moment if moment is not None else datetime.now(UTC)
 
 
 def term_text(tender: TenderDocument) -> str:
@@ -71,7 +72,7 @@ def tender_facts(tender: TenderDocument) -> list[tuple[str, str]]:
 
 
 def cover(tender: TenderDocument, document_name: str, marking: str | None = None,
-          extra: list[tuple[str, str]] = ()) -> list:
+          extra: Sequence[tuple[str, str]] = ()) -> list:
     s = styles()
     story: list = [
         Paragraph(markup(tender.cooperative_name), s["subtitle"]),
