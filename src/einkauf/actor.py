@@ -7,7 +7,7 @@ another (issue 12, part 4).
 """
 from __future__ import annotations
 
-from typing import Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -22,4 +22,4 @@ class ActingUser(Protocol):
 
 
 # The acting user, or the name of a non-user actor ("cli", "system").
-Actor = Union[ActingUser, str]
+Actor = ActingUser | str

@@ -8,13 +8,12 @@ from pathlib import Path
 from flask import Flask, abort, g, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError
 
+from einkauf import BERLIN
 from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
 from einkauf.errors import DomainError
 from einkauf.logs import REQUEST_ID, configure_logging
 from einkauf.texts import N_
-
-from einkauf import BERLIN
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 KERN_DIST = NODE_MODULES / "@kern-ux" / "native" / "dist"
@@ -62,14 +61,13 @@ def _behind_proxies(app: Flask) -> None:
 def create_app(config: dict | None = None) -> Flask:
     """Application factory. Nothing touches the database at import or here."""
     import defusedxml  # noqa: F401 - openpyxl only defuses XML when this is importable (SECURITY.md)
+    from flask_babel import gettext
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
     from einkauf import i18n
     from einkauf.db import make_engine, make_session_factory, write_intent
-    from einkauf.web import was_refused
-    from flask_babel import gettext
-
     from einkauf.extensions import babel, csrf, login_manager
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from einkauf.web import was_refused
 
     settings = load_config(config)
     app = EinkaufFlask(

@@ -223,8 +223,8 @@ def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_datab
             select(Category.id, Category.cpv_code).join(Lot, Lot.category_id == Category.id)
             .where(Lot.plan_id == plan.id).order_by(Lot.sort_key).limit(2)).all()
         assert first.cpv_code != second.cpv_code
-        save_lot_rules(session, "test", get_round_by_code(session, "2027").id, LotRules(merge_groups=[(first.id, second.id)]),
-                       NATIONAL_PROCEDURES[0], expected_version=0)
+        save_lot_rules(session, "test", get_round_by_code(session, "2027").id,
+                       LotRules(merge_groups=[(first.id, second.id)]), NATIONAL_PROCEDURES[0], expected_version=0)
         session.commit()
     runner = CliRunner()
 

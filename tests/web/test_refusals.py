@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.db import Base
 from einkauf.lots.services import build_lots
 from einkauf.tenders.services import freeze_tender
+
 from support import csrf_token_from
 
 
@@ -47,13 +49,13 @@ def world(db, make_user, make_member, make_category, make_product, make_round, a
     category = make_category(name="Papier")
     product = make_product(category, number="P-1", price="4.99")
     draft = make_round()
-    open_round = make_round(opened=True, deadline=datetime.now(timezone.utc) + timedelta(days=20))
+    open_round = make_round(opened=True, deadline=datetime.now(UTC) + timedelta(days=20))
     closed = make_round(closed=True)
     add_submission(closed, city, [(product, "100")])
     build_lots(db, "test", closed.id)
     tender = freeze_tender(db, "k", closed.id, publication_date=date(2027, 2, 1),
                            submission_deadline=datetime(2027, 3, 10, 12, 0, tzinfo=BERLIN),
-                           now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+                           now=datetime(2026, 12, 1, tzinfo=UTC))
     # The threshold in force on the tender's publication date: in use, so it cannot be deleted.
     threshold = db.scalars(select(EuThreshold).where(EuThreshold.valid_from <= date(2027, 2, 1),
                                                      EuThreshold.valid_to >= date(2027, 2, 1))).first()
@@ -125,7 +127,8 @@ CASES: dict[str, Case] = {
     "rounds.round_extend": Case("coordinator", lambda w: f"/runden/{w.open.id}/frist-verlaengern", lambda w: {
         "deadline_date": "01.01.2020", "deadline_time": "12:00", "version": str(w.open.version)},
         note="a deadline in the past"),
-    "rounds.submission_reopen": Case("coordinator", lambda w: f"/runden/{w.open.id}/mitglieder/{w.city.id}/wieder-oeffnen",
+    "rounds.submission_reopen": Case("coordinator",
+                                     lambda w: f"/runden/{w.open.id}/mitglieder/{w.city.id}/wieder-oeffnen",
                                      lambda w: {"reason": "", "until_date": "", "until_time": ""}),
     "demand.category": Case("officer", lambda w: f"/bedarf/{w.open.id}/warengruppen/{w.category.id}",
                             lambda w: {"version": "999"}, note="stale version"),
