@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.auth import passwords
 from einkauf.auth.models import User
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit

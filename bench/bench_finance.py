@@ -35,6 +35,7 @@ from einkauf.db import make_engine, make_session_factory, session_scope, write_i
 from einkauf.exports.finance_columns import DEFAULT_COLUMNS, PLACES
 from einkauf.finance import services
 from einkauf.lots.services import build_lots
+from einkauf.rounds.services import get_round_by_code
 
 
 def _rss_mib() -> float:
@@ -70,7 +71,7 @@ def _export(url: str, fmt: str, folder: str):
     path = os.path.join(folder, f"export.{fmt}")
     write_intent.set(False)
     with session_scope(factory) as session:
-        prepared = services.prepare_round_export(session, ROUND)
+        prepared = services.prepare_round_export(session, get_round_by_code(session, ROUND).id)
         started = time.perf_counter()
         with open(path, "wb") as stream:
             totals = services.write_export(session, prepared, fmt, stream)
@@ -84,7 +85,7 @@ def _sample(url: str, limit: int) -> list[tuple]:
     factory = make_session_factory(make_engine(url))
     write_intent.set(False)
     with session_scope(factory) as session:
-        prepared = services.prepare_round_export(session, ROUND)
+        prepared = services.prepare_round_export(session, get_round_by_code(session, ROUND).id)
         statement = services.finance_rows_statement(prepared.plan.id, fiscal_year=prepared.fiscal_year,
                                                     round_code=ROUND).limit(limit)
         rows = []
@@ -143,7 +144,7 @@ def main() -> None:
         del _rows
         started = time.perf_counter()
         with session_scope(factory) as session:
-            build_lots(session, "bench", ROUND)
+            build_lots(session, "bench", get_round_by_code(session, ROUND).id)
         print(f"  lots built in {time.perf_counter() - started:.1f} s")
         engine.dispose()
         for fmt in ("csv", "xlsx"):

@@ -45,7 +45,7 @@ from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_rule_set, save_lot_rules
 from einkauf.migrate import upgrade
 from einkauf.rounds.models import DeliverySite, Member, Round
-from einkauf.rounds.services import close_round
+from einkauf.rounds.services import close_round, get_round_by_code
 
 MEMBERS = 400
 PRODUCTS = 2000
@@ -129,7 +129,7 @@ def _insert_lines_postgres(engine, rows: list[tuple]) -> None:
 def _build(factory) -> tuple[float, object]:
     started = time.perf_counter()
     with session_scope(factory) as session:
-        result = build_lots(session, "bench", ROUND)
+        result = build_lots(session, "bench", get_round_by_code(session, ROUND).id)
     return time.perf_counter() - started, result
 
 
@@ -182,7 +182,7 @@ def _prepare(url: str, members: int, products: int, postgres: bool):
     else:
         _insert_lines_sqlite(url[len("sqlite:///"):], rows)
     with session_scope(factory) as session:
-        close_round(session, "bench", ROUND)
+        close_round(session, "bench", get_round_by_code(session, ROUND).id)
     print(f"  data: {members} members × {products} products → {submitted:,} submitted demand lines "
           f"(+{len(rows) - submitted:,} in a draft), generated in {time.perf_counter() - started:.1f} s")
     return engine, factory, rows, submitted

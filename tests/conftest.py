@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade

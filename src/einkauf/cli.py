@@ -75,6 +75,9 @@ class DomainErrorGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """einkauf – gebündelte öffentliche Beschaffung."""
+    from einkauf.logs import configure_logging
+
+    configure_logging()  # EINKAUF_LOG_LEVEL, EINKAUF_LOG_FORMAT; on stderr, stdout stays for --json
     ctx.ensure_object(CliContext)
 
 
@@ -122,7 +125,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Die Webanwendung mit einem Produktions-WSGI-Server (waitress) bereitstellen."""
     from waitress import serve as waitress_serve
 
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     app = create_app()
     # --- issue 11 (h6): orphans of killed document generations ---

@@ -34,6 +34,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "COOPERATIVE_NAME": env.get("EINKAUF_COOPERATIVE_NAME") or "Einkaufskooperation der Mitgliedskommunen",
         "COOPERATIVE_ADDRESS": (env.get("EINKAUF_COOPERATIVE_ADDRESS") or "").replace("\\n", "\n"),
         "DEVELOPMENT": development,
+        # Logging (einkauf.logs): level and text|json, read by create_app and the command line.
+        "LOG_LEVEL": env.get("EINKAUF_LOG_LEVEL") or "INFO",
+        "LOG_FORMAT": env.get("EINKAUF_LOG_FORMAT") or "text",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,

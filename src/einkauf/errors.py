@@ -21,6 +21,15 @@ class ValidationFailed(DomainError):
     pass
 
 
+class InvalidField(ValidationFailed):
+    """A refused input that belongs to one form field; `field` is the field's name in the forms
+    (views attach the message there with einkauf.web.refuse, the CLI prints it)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class StaleVersion(DomainError):
     """Someone else saved the record after it was loaded (R11)."""
 

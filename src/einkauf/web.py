@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from einkauf.errors import DomainError
 from einkauf.roles import Role
 
 
@@ -22,6 +23,45 @@ def get_db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["einkauf.session_factory"]()
     return g.db
+
+
+# --- issue 12: one transaction rule ------------------------------------------------------------
+
+def refuse(error: DomainError, form: Any = None, *, field: str | None = None,
+           keep_records: bool = False) -> str | None:
+    """The one way a view answers a domain error it caught: the request is refused.
+
+    The transaction rule (one place, einkauf.app `_finish`): a request commits at its end only
+    when its status is below 400 AND it was not refused; otherwise it rolls back. A view that
+    catches a DomainError and re-renders its form (200) or redirects (303) calls this: the
+    session rolls back at once (the page shown next reads the stored state) and nothing later
+    in the request commits, so whatever the service wrote before it raised — rows and audit
+    events — is undone, whatever the status code. No view rolls back by hand
+    (tests/web/test_refusals.py checks both over every POST route).
+
+    With a form: the message is attached to the field named by `field`, else by the error's
+    own `field` (InvalidField), when the form has such a field, and None is returned; otherwise
+    the message is returned for the page's error summary or a flash.
+
+    `keep_records=True` only where the service records the refusal itself on purpose and the
+    record must stay (a failed sign-in counts towards throttling): the request still commits.
+    """
+    if not keep_records:
+        g.refused = True
+        db = g.get("db")
+        if db is not None:
+            db.rollback()  # at once, so that the page shown next reads the stored state
+    name = field or getattr(error, "field", None)
+    target = form[name] if form is not None and name and name in form else None
+    if target is None:
+        return error.message
+    target.errors = [*target.errors, error.message]
+    return None
+
+
+def was_refused() -> bool:
+    """True once the current request has been refused (see refuse)."""
+    return bool(g.get("refused", False))
 
 
 # --- issue 11: slow reads before the write transaction ---------------------------------------

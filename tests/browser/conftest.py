@@ -47,7 +47,7 @@ def live_server(tmp_path_factory):
     """einkauf on a free port of 127.0.0.1 with its own migrated SQLite database and the demo."""
     from waitress.server import create_server
 
-    from einkauf import create_app
+    from einkauf.app import create_app
     from einkauf.db import make_engine, make_session_factory, session_scope
     from einkauf.demo.services import load_demo
     from einkauf.migrate import upgrade

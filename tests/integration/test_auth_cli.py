@@ -55,7 +55,7 @@ def test_adding_an_officer_with_a_member_succeeds(database):
 
 def test_adding_an_admin_succeeds_and_the_admin_can_sign_in(database, tmp_path):
     assert _run("admin@einkauf.example", "--role", "admin", "--password", "anfang-geheim-9").exit_code == 0
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False,
                       "INSTANCE_PATH": str(tmp_path / "instance")})

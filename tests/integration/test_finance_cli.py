@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from einkauf.cli import main
 from einkauf.demo.services import load_demo
 from einkauf.lots.services import build_lots
-from einkauf.rounds.services import close_round
+from einkauf.rounds.services import close_round, get_round_by_code
 
 DUESSELDORF = "05111000"
 
@@ -29,8 +29,8 @@ def built(cli_database):
         load_demo(session, "demo-passwort-1")
         session.commit()
     with cli_database() as session:
-        close_round(session, "test", "2027")
-        result = build_lots(session, "test", "2027")
+        close_round(session, "test", get_round_by_code(session, "2027").id)
+        result = build_lots(session, "test", get_round_by_code(session, "2027").id)
         session.commit()
     return result
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
-from einkauf import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.errors import InvalidState, NotFound
 from einkauf.finance.services import NoAwards, prepare_round_export, prepare_tender_export, write_export
 from einkauf.lots.models import Lot

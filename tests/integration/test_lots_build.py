@@ -57,7 +57,7 @@ def test_every_member_gets_exactly_the_quantity_it_submitted_per_product_and_dra
     add_submission(rnd, bochum, [(a4, "7.125"), (a3, "0.001"), (black, "12")])
     add_submission(rnd, hagen, [(a4, "999"), (a3, "999")], status="draft")
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     allocated: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     rows = db.execute(
@@ -86,7 +86,7 @@ def test_allocations_keep_member_delivery_site_cost_centre_and_budget_account(
     city = make_member(sites=2)
     submission = add_submission(rnd, city, [(product, "5", city.delivery_sites[1], "KST-4711", "0815")])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     line_id = db.scalar(select(DemandLine.id).where(DemandLine.submission_id == submission.id))
     assert _allocations(db, result.plan_id) == [
@@ -109,7 +109,7 @@ def test_lots_follow_category_order_and_positions_follow_product_number(
     city = make_member()
     add_submission(rnd, city, [(p_late, "1"), (p_b, "1"), (p_a2, "1"), (p_early, "1"), (p_a1, "1")])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     assert [(lot.number, lot.title) for lot in result.lots] == [
         ("1", "Alpha Tinte"), ("2", "Beta Toner"), ("3", "Zeta Papier")]
@@ -127,9 +127,9 @@ def test_rebuilding_replaces_the_plan_with_identical_rows(
         city = make_member(sites=2)
         add_submission(rnd, city, [(p, f"{i + 1}.5{j}", city.delivery_sites[j % 2]) for j, p in enumerate(products)])
 
-    first = build_lots(db, "test", rnd.code)
+    first = build_lots(db, "test", rnd.id)
     positions, allocations = _positions(db, first.plan_id), _allocations(db, first.plan_id)
-    second = build_lots(db, "test", rnd.code)
+    second = build_lots(db, "test", rnd.id)
 
     assert _positions(db, second.plan_id) == positions
     assert _allocations(db, second.plan_id) == allocations
@@ -157,7 +157,7 @@ def test_estimated_value_is_annual_quantity_times_price_times_term_years_rounded
         city = make_member()
         add_submission(rnd, city, [(products[i], quantities[i][k]) for i in range(len(products))])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     months = term + extension
     total = Decimal("0.00")
@@ -182,7 +182,7 @@ def test_a_price_of_33_cents_over_four_years_is_exact(db, make_round, make_membe
     product = make_product(make_category(), price="0.33")
     add_submission(rnd, make_member(), [(product, "10.005")])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     # 10.005 × 0.33 × 4 = 13.2066 → 13.21
     assert result.estimated_total == Decimal("13.21")
@@ -195,7 +195,7 @@ def test_maximum_quantity_rounds_up_to_whole_units_and_stays_exact_when_whole(
     whole, fraction = make_product(category, number="M-1"), make_product(category, number="M-2")
     add_submission(rnd, make_member(), [(whole, "25"), (fraction, "10.001")])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     rows = {product: (estimated, maximum) for _, _, _, product, _, estimated, maximum, *_ in
             _positions(db, result.plan_id)}
@@ -214,7 +214,7 @@ def test_estimated_quantity_rounds_half_up_to_thousandths(db, make_round, make_m
     product = make_product(make_category())
     add_submission(rnd, make_member(), [(product, "0.001")])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     (_, _, _, _, annual, estimated, maximum, *_), = _positions(db, result.plan_id)
     # 0.001 × 18/12 = 0.0015 → 0.002 (half-up); at least one whole unit as maximum.
@@ -228,13 +228,13 @@ def test_a_round_that_is_not_closed_is_refused(db, make_round, make_member, make
     add_submission(rnd, make_member(), [(make_product(make_category()), "1")])
 
     with pytest.raises(InvalidState, match="Schließen"):
-        build_lots(db, "test", rnd.code)
+        build_lots(db, "test", rnd.id)
     assert db.scalar(select(func.count()).select_from(LotPlan).where(LotPlan.round_id == rnd.id)) == 0
 
 
 def test_an_unknown_round_is_not_found(db):
     with pytest.raises(NotFound):
-        build_lots(db, "test", "gibt-es-nicht")
+        build_lots(db, "test", 999999)
 
 
 def test_building_is_audited_with_counts_and_total(db, make_round, make_member, make_category, make_product,
@@ -262,7 +262,7 @@ def test_a_closed_round_without_submitted_demand_builds_an_empty_plan(db, make_r
     rnd = make_round(closed=True)
     add_submission(rnd, make_member(), [(make_product(make_category()), "3")], status="draft")
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     assert (result.lots, result.member_count, result.demand_line_count, result.estimated_total) == (
         [], 0, 0, Decimal("0.00"))
@@ -278,9 +278,9 @@ def test_each_round_keeps_its_own_plan_and_lots_count_their_members(
     add_submission(first, bochum, [(a4, "3")])
     add_submission(second, essen, [(black, "5")])
 
-    built_first = build_lots(db, "test", first.code)
-    built_second = build_lots(db, "test", second.code)
-    rebuilt_first = build_lots(db, "test", first.code)
+    built_first = build_lots(db, "test", first.id)
+    built_second = build_lots(db, "test", second.id)
+    rebuilt_first = build_lots(db, "test", first.id)
 
     assert [(lot.number, lot.member_count, lot.position_count) for lot in rebuilt_first.lots] == [
         ("1", 2, 1), ("2", 1, 1)]

@@ -13,7 +13,7 @@ from einkauf.cli import main
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo.services import load_demo
 from einkauf.lots.models import Allocation, Lot
-from einkauf.rounds.services import close_round
+from einkauf.rounds.services import close_round, get_round_by_code
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def demo(cli_database):
 
 def _close(factory, code: str = "2027") -> None:
     with factory() as session:
-        close_round(session, "test", code)
+        close_round(session, "test", get_round_by_code(session, code).id)
         session.commit()
 
 

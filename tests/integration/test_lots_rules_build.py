@@ -53,7 +53,7 @@ def test_merged_categories_form_one_lot_titled_by_both_in_category_order(
     add_submission(rnd, make_member(), [(a4, "10"), (pen, "5"), (black, "1")])
     _save(db, rnd, LotRules(merge_groups=[[paper.id, office.id]]))
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     assert [(lot.number, lot.title, lot.position_count) for lot in result.lots] == [
         ("1", "Bürobedarf, Druckpapier", 2), ("2", "Toner", 1)]
@@ -73,7 +73,7 @@ def test_gebietslose_split_a_category_by_member_region_and_keep_each_members_dem
     add_submission(rnd, nowhere, [(cloth, "3")])
     _save(db, rnd, LotRules(region_split=[cleaning.id]))
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     assert [(lot.number, lot.title, lot.kind, lot.member_count) for lot in result.lots] == [
         ("1.1", "Reinigungsmittel – Gebietslos Rheinland", "Gebietslos", 1),
@@ -100,7 +100,7 @@ def test_a_left_out_product_gets_no_position_and_its_lines_are_counted_as_left_o
     add_submission(rnd, make_member(), [(dropped, "4")])
     _save(db, rnd, LotRules(excluded_products=[dropped.id]))
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     products = set(db.scalars(select(LotPosition.product_id).where(LotPosition.plan_id == result.plan_id)))
     assert products == {kept.id}
@@ -115,7 +115,7 @@ def test_teillose_cut_a_lot_above_the_split_value_into_consecutive_parts(
     add_submission(rnd, make_member(), [(chair, "10") for chair in chairs])  # 4,000.00 € each
     _save(db, rnd, LotRules(split_value=Decimal("8000.00")))
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     assert [(lot.number, lot.title, lot.position_count, lot.estimated_value) for lot in result.lots] == [
         ("1.1", "Büromöbel – Teillos 1", 2, Decimal("8000.00")),
@@ -130,8 +130,8 @@ def test_rules_are_stored_with_the_round_and_every_rebuild_reproduces_them(
     add_submission(rnd, make_member(), [(make_product(a), "1"), (make_product(b), "1")])
     saved = _save(db, rnd, LotRules(merge_groups=[[a.id, b.id]]), NATIONAL_PROCEDURES[2])
 
-    first = build_lots(db, "test", rnd.code)
-    second = build_lots(db, "test", rnd.code)
+    first = build_lots(db, "test", rnd.id)
+    second = build_lots(db, "test", rnd.id)
 
     assert get_rule_set(db, rnd) == saved
     assert saved.national_procedure == NATIONAL_PROCEDURES[2]
@@ -165,7 +165,7 @@ def test_net_values_are_rounded_per_line_and_add_up_to_the_lot_and_plan_totals_t
         city = make_member()
         add_submission(rnd, city, [(third, quantity), (half, quantity)])
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     values = db.execute(select(Allocation.quantity, LotPosition.reference_price, Allocation.net_value, Lot.number)
                         .join(LotPosition, LotPosition.id == Allocation.position_id)
@@ -196,7 +196,7 @@ def test_positions_keep_the_product_texts_of_build_time(db, make_round, make_mem
     rnd = make_round(closed=True)
     product = make_product(make_category(), number="A-1", short_text="Kopierpapier A4")
     add_submission(rnd, make_member(), [(product, "1")])
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     product.short_text = "Umbenannt"
     db.flush()
@@ -212,7 +212,7 @@ def test_the_preview_shows_what_a_rebuild_after_a_reopened_submission_changes(
     a4, a3, a5 = (make_product(category, number=n, price="1.00") for n in ("P-1", "P-2", "P-3"))
     city = make_member()
     submission = add_submission(rnd, city, [(a4, "10"), (a3, "5")])
-    build_lots(db, "test", rnd.code)
+    build_lots(db, "test", rnd.id)
     assert preview_lots(db, rnd.id).unchanged
 
     # The member's submission is reopened and changed: A4 more, A3 gone, A5 new.
@@ -265,7 +265,7 @@ def test_a_plan_with_gebietslose_and_fachlose_allocates_every_line_once(
     add_submission(rnd, south, [(soap, "4"), (a4, "0.25")])
     save_lot_rules(db, "test", rnd.id, LotRules(region_split=[split.id]), NATIONAL_PROCEDURES[0], expected_version=0)
 
-    result = build_lots(db, "test", rnd.code)
+    result = build_lots(db, "test", rnd.id)
 
     assert [(lot.number, lot.kind) for lot in result.lots] == [("1.1", "Gebietslos"), ("1.2", "Gebietslos"),
                                                                ("2", "Fachlos")]

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from einkauf import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.catalogue.models import Unit
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, StaleVersion

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from einkauf import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.exports.tender_data import CpvEntry
 from einkauf.lots.planner import LotRules

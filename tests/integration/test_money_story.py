@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from einkauf import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.exports.pdf.record import build_record_pdf
 from einkauf.finance.services import prepare_round_export, prepare_tender_export, write_export
@@ -145,14 +145,14 @@ def test_the_cli_writes_the_reconciliation_of_the_demo_round(cli_database, tmp_p
 
     from einkauf.cli import main
     from einkauf.demo.services import load_demo
-    from einkauf.rounds.services import close_round
+    from einkauf.rounds.services import close_round, get_round_by_code
 
     with cli_database() as session:
         load_demo(session, "demo-passwort-1")
         session.commit()
     with cli_database() as session:
-        close_round(session, "test", "2027")
-        built = build_lots(session, "test", "2027")
+        close_round(session, "test", get_round_by_code(session, "2027").id)
+        built = build_lots(session, "test", get_round_by_code(session, "2027").id)
         session.commit()
     target = tmp_path / "abstimmung.csv"
     result = CliRunner().invoke(main, ["export", "finance", "2027", "--format", "abstimmung", "-o", str(target)])

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from einkauf import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.catalogue.models import Unit
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import StaleVersion

@@ -1,5 +1,4 @@
 """Services for members, delivery sites and rounds on SQLite and PostgreSQL."""
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -318,16 +317,16 @@ def test_a_deadline_exactly_now_counts_as_passed(db, actor, make_round):
 def test_an_open_round_cannot_be_opened_again(db, actor, make_round):
     row = make_round(opened=True)
     with pytest.raises(InvalidState, match="nur ein Entwurf kann geöffnet werden"):
-        services.open_round(db, actor, row.code)
+        services.open_round(db, actor, row.id)
 
 
 def test_only_an_open_round_can_be_closed(db, actor, make_round):
     draft, open_, closed = make_round(), make_round(opened=True), make_round(closed=True)
     with pytest.raises(InvalidState, match="noch nicht geöffnet"):
-        services.close_round(db, actor, draft.code)
+        services.close_round(db, actor, draft.id)
     with pytest.raises(InvalidState, match="bereits geschlossen"):
-        services.close_round(db, actor, closed.code)
-    services.close_round(db, actor, open_.code)
+        services.close_round(db, actor, closed.id)
+    services.close_round(db, actor, open_.id)
     assert open_.status == RoundStatus.CLOSED
     assert draft.status == RoundStatus.DRAFT
     [event] = events(db, "round.close")
@@ -338,9 +337,9 @@ def test_only_an_open_round_can_be_closed(db, actor, make_round):
 def test_rounds_are_found_by_id_or_by_code(db, make_round):
     row = make_round(code="2031")
     assert services.get_round(db, row.id) is row
-    assert services.get_round(db, "2031") is row
+    assert services.get_round_by_code(db, "2031") is row
     with pytest.raises(NotFound, match="keine Bedarfsabfrage mit dem Kürzel „2032“"):
-        services.get_round(db, "2032")
+        services.get_round_by_code(db, "2032")
 
 
 def test_a_duplicate_that_slips_past_the_check_becomes_a_message_and_keeps_the_session_usable(db, actor, make_member,

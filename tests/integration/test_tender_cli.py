@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from einkauf.cli import main
 from einkauf.demo.services import load_demo
-from einkauf.rounds.services import close_round
+from einkauf.rounds.services import close_round, get_round_by_code
 
 from support import FIXED_NOW
 
@@ -21,7 +21,7 @@ def built(cli_database, fixed_clock):
         load_demo(session, "demo-passwort-1")
         session.commit()
     with cli_database() as session:
-        close_round(session, "test", "2027")
+        close_round(session, "test", get_round_by_code(session, "2027").id)
         session.commit()
     result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
     assert result.exit_code == 0, result.output
@@ -107,7 +107,7 @@ def test_a_short_deadline_is_refused_without_a_justification_and_created_with_on
 def test_the_question_deadline_option_is_checked_and_stored(built, cli_database):
     from sqlalchemy import select
 
-    from einkauf import BERLIN
+    from einkauf.berlin import BERLIN
     from einkauf.tenders.models import Tender
 
     runner = CliRunner()
@@ -223,8 +223,8 @@ def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_datab
             select(Category.id, Category.cpv_code).join(Lot, Lot.category_id == Category.id)
             .where(Lot.plan_id == plan.id).order_by(Lot.sort_key).limit(2)).all()
         assert first.cpv_code != second.cpv_code
-        save_lot_rules(session, "test", "2027", LotRules(merge_groups=[(first.id, second.id)]),
-                       NATIONAL_PROCEDURES[0], expected_version=0)
+        save_lot_rules(session, "test", get_round_by_code(session, "2027").id,
+                       LotRules(merge_groups=[(first.id, second.id)]), NATIONAL_PROCEDURES[0], expected_version=0)
         session.commit()
     runner = CliRunner()
 

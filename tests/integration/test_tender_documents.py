@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from einkauf import BERLIN
 from einkauf.audit.models import AuditEvent
+from einkauf.berlin import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound
 from einkauf.lots.services import build_lots

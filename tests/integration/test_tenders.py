@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from einkauf import BERLIN
 from einkauf.audit.models import AuditEvent
+from einkauf.berlin import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
 from einkauf.lots.models import Allocation, LotPlan, LotPosition

@@ -295,7 +295,7 @@ POST_ROUTES = sorted(key for key in MATRIX if key[1] == "POST" and key[0] not in
 @pytest.fixture
 def csrf_client(app_config, world, make_user, db):
     """A client of an app with CSRF protection on, signed in (with a token) as coordinator or admin."""
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     from support import csrf_token_from
 

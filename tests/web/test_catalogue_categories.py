@@ -196,7 +196,7 @@ def token_in(html: str) -> str:
 @pytest.fixture
 def protected_client(app_config, make_user, cpv):
     """A client of an app with CSRF protection on, signed in as a coordinator."""
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     cpv("30192000-1", "Bürobedarf")
     user = make_user("coordinator")

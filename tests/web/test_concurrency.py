@@ -19,9 +19,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select, text
 
-from einkauf import BERLIN, create_app
+from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.auth.models import User
+from einkauf.berlin import BERLIN
 from einkauf.db import make_engine, make_session_factory, write_intent
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState

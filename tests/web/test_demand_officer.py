@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.demand import services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus

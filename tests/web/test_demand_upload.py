@@ -273,7 +273,7 @@ def test_a_submitted_demand_is_not_overwritten(client, world, sign_in, db):
 
 
 def test_without_a_csrf_token_nothing_is_imported(app_config, world, db):
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     from support import csrf_token_from
 

@@ -144,7 +144,7 @@ def test_the_page_lists_closed_rounds_with_a_plan_and_tells_bound_users_their_sc
 def frozen(db, world):
     from datetime import date, datetime
 
-    from einkauf import BERLIN
+    from einkauf.berlin import BERLIN
     from einkauf.tenders.services import freeze_tender
 
     return freeze_tender(db, "k", world["round"].id, publication_date=date(2027, 2, 1),

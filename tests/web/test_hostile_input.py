@@ -198,7 +198,7 @@ LONG_FORMS = {"demand.category": 20_000, "lots.rules": 20_000}
 def csrf_signed_in(app_config, world, make_user, db):
     """A client of an app with CSRF protection on (as in production: the protection reads every
     posted form before the view), signed in as the visitor."""
-    from einkauf import create_app
+    from einkauf.app import create_app
     from einkauf.rounds.models import Member
 
     from support import csrf_token_from

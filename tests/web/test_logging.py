@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.errors import InvalidState, NotFound
 
 

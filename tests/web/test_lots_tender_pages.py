@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from einkauf import BERLIN
+from einkauf.berlin import BERLIN
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.models import Lot, LotPlan
 from einkauf.lots.services import build_lots, get_plan, get_rule_set

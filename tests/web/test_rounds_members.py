@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member

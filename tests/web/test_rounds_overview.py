@@ -308,7 +308,7 @@ def test_a_submission_of_a_closed_round_cannot_be_reopened(client, coordinator, 
 
 
 def test_an_expired_csrf_token_keeps_the_reason(app_config, make_user, late_round, make_member, db):
-    from einkauf import create_app
+    from einkauf.app import create_app
 
     from support import csrf_token_from
 

@@ -8,7 +8,7 @@ import itsdangerous.timed
 import pytest
 from sqlalchemy import select
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.auth.models import User
 from einkauf.forms import CSRF_EXPIRED
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from einkauf import create_app
+from einkauf.app import create_app
 
 PASSWORD = "richtig-geheim-1"
 

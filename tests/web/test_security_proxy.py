@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from einkauf import create_app
+from einkauf.app import create_app
 from einkauf.auth.models import SignInFailure
 from einkauf.config import ConfigError, load_config
 

@@ -8,8 +8,10 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.models import AuditEvent
 
 log = logging.getLogger("einkauf.audit")
@@ -30,7 +32,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor | None) -> str:
     """How an actor is named in the log and on records: a user's e-mail, "cli", or "system"."""
     return getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
 
@@ -42,7 +44,7 @@ def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
 
 def record_event(
     session: Session,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     entity_type: str,
     entity_id: Any = "",
@@ -69,8 +71,23 @@ def record_event(
         after=_plain(after) if after is not None else None,
     )
     session.add(event)
-    log.info("%s %s %s:%s %s", event.actor_label, action, entity_type, entity_id, summary)
+    # Logged when the change is committed, not now: a refused request's event is never logged.
+    session.info.setdefault(_PENDING_LINES, []).append((event.actor_label, action, entity_type, entity_id, summary))
     return event
+
+
+_PENDING_LINES = "einkauf.audit.pending_lines"
+
+
+@listens_for(Session, "after_commit")
+def _log_committed_events(session: Session) -> None:
+    for line in session.info.pop(_PENDING_LINES, []):
+        log.info("%s %s %s:%s %s", *line)
+
+
+@listens_for(Session, "after_rollback")
+def _forget_rolled_back_events(session: Session) -> None:
+    session.info.pop(_PENDING_LINES, None)
 
 
 def audit_query(

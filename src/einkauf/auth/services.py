@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
 from einkauf.auth.models import SignInFailure, User, new_session_token
 from einkauf.db import unique_or, utcnow
-from einkauf.errors import NotFound, StaleVersion, ValidationFailed
+from einkauf.errors import InvalidField, NotFound, StaleVersion, ValidationFailed
 from einkauf.roles import Role
 from einkauf.rounds.models import Member
 
@@ -159,7 +160,7 @@ def _check_role_binding(session: Session, role: Role, member_ags: str | None) ->
 
 def create_user(
     session: Session,
-    actor,
+    actor: Actor,
     email: str,
     role: Role | str,
     password: str,
@@ -195,7 +196,7 @@ def create_user(
 
 def update_user(
     session: Session,
-    actor,
+    actor: Actor,
     user_id: int,
     *,
     expected_version: int,
@@ -234,7 +235,7 @@ def update_user(
     return user
 
 
-def set_password(session: Session, actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
+def set_password(session: Session, actor: Actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
     """Set a new password; every existing session of that user ends.
 
     With current_password (a user changing their own password) the old one must match;
@@ -242,10 +243,10 @@ def set_password(session: Session, actor, user_id: int, new_password: str, *, cu
     """
     user = _lock_user(session, user_id)
     if current_password is not None and not passwords.verify_password(user.password_hash, current_password):
-        raise ValidationFailed("Das bisherige Passwort ist nicht korrekt.")
+        raise InvalidField("current_password", "Das bisherige Passwort ist nicht korrekt.")
     problem = passwords.password_problem(new_password)
     if problem:
-        raise ValidationFailed(problem)
+        raise InvalidField("new_password", problem)
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = new_session_token()
     user.version += 1

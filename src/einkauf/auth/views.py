@@ -1,4 +1,6 @@
 """Sign-in, sign-out, the user's own password, and the administration of users (Zugänge)."""
+import logging
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
@@ -14,13 +16,14 @@ from einkauf.auth.forms import (
     UserPasswordForm,
     select_choices,
 )
-from einkauf.errors import DomainError, NotFound, StaleVersion
+from einkauf.errors import DomainError, InvalidField, NotFound, StaleVersion
 from einkauf.extensions import csrf
 from einkauf.roles import Role
 from einkauf.rounds.picklists import member_choices_by_ags
-from einkauf.web import client_address, get_db, paginate, roles_required, safe_next, signed_in
+from einkauf.web import client_address, get_db, paginate, refuse, roles_required, safe_next, signed_in
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 
 def _fresh_session() -> None:
@@ -52,7 +55,9 @@ def sign_in():
                 account_window_seconds=cfg["LOGIN_ACCOUNT_WINDOW_SECONDS"],
             )
         except DomainError as exc:
-            error = exc.message
+            # Who and from where, never the password.
+            log.warning("sign-in refused for %s from %s: %s", (form.email.data or "")[:254], client_address(), exc.message)
+            error = refuse(exc, keep_records=True)  # the recorded failure counts towards throttling
         else:
             _fresh_session()  # a new session at sign-in: nothing planted before survives
             login_user(user)
@@ -84,8 +89,7 @@ def change_password():
             user = services.set_password(get_db(), current_user._get_current_object(), current_user.id,
                                          form.new_password.data, current_password=form.current_password.data)
         except DomainError as exc:
-            target = form.current_password if "bisherige" in exc.message else form.new_password
-            target.errors = [*target.errors, exc.message]
+            refuse(exc, form, field=None if isinstance(exc, InvalidField) else "new_password")
         else:
             login_user(user)  # the old token is gone; keep this browser signed in with the new one
             flash(gettext("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet."), "success")
@@ -134,7 +138,7 @@ def user_new():
                 member_ags=form.member_ags.data or None, name=form.name.data or "",
             )
         except DomainError as exc:
-            error = exc.message
+            error = refuse(exc)
         else:
             flash(gettext("Der Zugang %(email)s wurde angelegt.", email=user.email), "success")
             return redirect(url_for("auth.user_list"))
@@ -167,10 +171,10 @@ def user_edit(user_id: int):
             )
         except StaleVersion as exc:
             # Keep the input; the next save is based on what is stored now (shown next to the form).
-            error, status, conflict = exc.message, 409, True
+            error, status, conflict = refuse(exc), 409, True
             form.version.data = str(user.version)
         except DomainError as exc:
-            error = exc.message
+            error = refuse(exc)
         else:
             flash(gettext("Der Zugang %(email)s wurde gespeichert.", email=user.email), "success")
             return redirect(url_for("auth.user_list"))
@@ -188,7 +192,7 @@ def user_password(user_id: int):
         try:
             services.set_password(get_db(), current_user._get_current_object(), user.id, form.new_password.data)
         except DomainError as exc:
-            error = exc.message
+            error = refuse(exc)
         else:
             if user.id == current_user.id:
                 login_user(user)  # an admin resetting their own password stays signed in here

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event, snapshot
 from einkauf.catalogue.codes import (
     CPV_LABEL_MAX,
@@ -27,7 +28,7 @@ from einkauf.catalogue.codes import (
 )
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.catalogue.seed import CURATED_UNITS, load_curated
-from einkauf.errors import NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
+from einkauf.errors import InvalidField, NotFound, StaleVersion, UnknownCpvCode, ValidationFailed
 from einkauf.formatting import format_number_de
 from einkauf.money import round_money
 
@@ -49,14 +50,6 @@ PRODUCT_FIELDS = ("category_id", "number", "short_text", "specification", "unit_
 # letter or digit, so an export can never read one as a formula, and comparing them without
 # regard to case works alike on SQLite (whose lower() folds only ASCII) and PostgreSQL.
 PRODUCT_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-
-
-class InvalidField(ValidationFailed):
-    """A validation error that belongs to one form field (views show it next to the field)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 # --- small validators shared by the services -------------------------------------------------
@@ -141,7 +134,7 @@ def resolve_cpv_code(session: Session, text: str) -> CpvCode:
     return candidates[0]
 
 
-def import_cpv_codes(session: Session, rows: Iterable[tuple[str, str]], *, actor: Any = "cli") -> tuple[int, int]:
+def import_cpv_codes(session: Session, rows: Iterable[tuple[str, str]], *, actor: Actor = "cli") -> tuple[int, int]:
     """Upsert the official CPV list: insert new codes, update changed labels.
 
     Set-based: one read of the existing codes, then inserts and updates as executemany in
@@ -190,7 +183,7 @@ def cpv_query(search: str = "") -> Select:
 
 # --- units -----------------------------------------------------------------------------------
 
-def import_units(session: Session, rows: Iterable[tuple[str, str, str]], *, actor: Any = "cli") -> tuple[int, int]:
+def import_units(session: Session, rows: Iterable[tuple[str, str, str]], *, actor: Actor = "cli") -> tuple[int, int]:
     """Upsert UN/ECE Rec 20 units (code, English name, symbol).
 
     Codes of the curated German list keep their German label and symbol. Returns (added, updated).
@@ -218,7 +211,7 @@ def import_units(session: Session, rows: Iterable[tuple[str, str, str]], *, acto
     return len(new), len(changed)
 
 
-def seed_catalogue(session: Session, *, actor: Any = "cli") -> tuple[int, int]:
+def seed_catalogue(session: Session, *, actor: Actor = "cli") -> tuple[int, int]:
     """Load the curated CPV codes and units that are missing (idempotent). Returns (cpv added, units added)."""
     cpv_added, units_added = load_curated(session)
     if cpv_added or units_added:
@@ -308,7 +301,7 @@ def _ensure_unique_category_name(session: Session, name: str, exclude_id: int | 
                                        "Bitte wählen Sie einen anderen Namen.")
 
 
-def create_category(session: Session, actor: Any, *, name: str, cpv_code: str, sort_order: int = 0,
+def create_category(session: Session, actor: Actor, *, name: str, cpv_code: str, sort_order: int = 0,
                     description: str = "", active: bool = True) -> Category:
     """Create a category (Warengruppe) with one main CPV code from the official list."""
     values = _category_values(session, name, cpv_code, sort_order, description, active)
@@ -325,7 +318,7 @@ def create_category(session: Session, actor: Any, *, name: str, cpv_code: str, s
     return category
 
 
-def update_category(session: Session, actor: Any, category_id: int, *, version: int, name: str, cpv_code: str,
+def update_category(session: Session, actor: Actor, category_id: int, *, version: int, name: str, cpv_code: str,
                     sort_order: int, description: str = "", active: bool = True) -> Category:
     """Change a category if nobody saved it since `version` was read (R11); increments the version."""
     category = get_category(session, category_id)
@@ -420,7 +413,7 @@ def _product_values(session: Session, category_id, number, short_text, specifica
     return values
 
 
-def create_product(session: Session, actor: Any, *, category_id: int, number: str, short_text: str,
+def create_product(session: Session, actor: Actor, *, category_id: int, number: str, short_text: str,
                    unit_code: str, reference_price: Decimal, vat_rate: Decimal = Decimal("19.00"),
                    specification: str = "", active: bool = True) -> Product:
     """Create a catalogue product (Artikel). Prices are rounded half-up to cents."""
@@ -439,7 +432,7 @@ def create_product(session: Session, actor: Any, *, category_id: int, number: st
     return product
 
 
-def update_product(session: Session, actor: Any, product_id: int, *, version: int, category_id: int, number: str,
+def update_product(session: Session, actor: Actor, product_id: int, *, version: int, category_id: int, number: str,
                    short_text: str, unit_code: str, reference_price: Decimal, vat_rate: Decimal,
                    specification: str = "", active: bool = True) -> Product:
     """Change a product if nobody saved it since `version` was read (R11); increments the version."""

@@ -10,7 +10,7 @@ from einkauf.catalogue.forms import CategoryForm, NewCategoryForm, NewProductFor
 from einkauf.errors import NotFound, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
 from einkauf.roles import Role
-from einkauf.web import get_db, paginate, roles_required
+from einkauf.web import get_db, paginate, refuse, roles_required
 
 bp = Blueprint("catalogue", __name__)
 
@@ -23,16 +23,6 @@ def _search() -> str:
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _show_error(form, exc: ValidationFailed) -> str | None:
-    """Put a service's validation error next to its field; return it if it belongs to no field."""
-    name = getattr(exc, "field", None)
-    field = getattr(form, name, None) if name else None
-    if field is None:
-        return exc.message
-    field.errors = [*field.errors, exc.message]
-    return None
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -57,7 +47,7 @@ def category_new():
         try:
             category = services.create_category(get_db(), _actor(), **form.values())
         except ValidationFailed as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Warengruppe „%(name)s“ angelegt.", name=category.name), "success")
             return redirect(url_for(".category_list"))
@@ -82,10 +72,10 @@ def category_edit(category_id: int):
             services.update_category(db, _actor(), category_id, version=int(form.version.data), **form.values())
         except StaleVersion as exc:
             # Keep what the user typed, show what is stored now; saving again is a deliberate choice.
-            error, status, conflict = exc.message, 409, True
+            error, status, conflict = refuse(exc), 409, True
             form.version.data = str(category.version)
         except ValidationFailed as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Warengruppe „%(name)s“ gespeichert.", name=category.name), "success")
             return redirect(url_for(".category_list"))
@@ -135,7 +125,7 @@ def product_new():
         try:
             product = services.create_product(get_db(), _actor(), **form.values())
         except ValidationFailed as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Artikel %(number)s angelegt.", number=product.number), "success")
             return redirect(url_for(".product_list"))
@@ -159,10 +149,10 @@ def product_edit(product_id: int):
         try:
             services.update_product(db, _actor(), product_id, version=int(form.version.data), **form.values())
         except StaleVersion as exc:
-            error, status, conflict = exc.message, 409, True
+            error, status, conflict = refuse(exc), 409, True
             form.version.data = str(product.version)
         except ValidationFailed as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Artikel %(number)s gespeichert.", number=product.number), "success")
             return redirect(url_for(".product_list"))

@@ -20,9 +20,9 @@ def _round_and_member(session, round_code: str, ags: str):
 
     from einkauf.errors import InvalidState, NotFound
     from einkauf.rounds.models import Member, RoundStatus
-    from einkauf.rounds.services import get_round
+    from einkauf.rounds.services import get_round_by_code
 
-    rnd = get_round(session, round_code)
+    rnd = get_round_by_code(session, round_code)
     if rnd.status == RoundStatus.DRAFT:
         raise InvalidState(f"Die Bedarfsabfrage {rnd.code} ist noch nicht geöffnet.")
     ags = ags.strip()

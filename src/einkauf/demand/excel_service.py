@@ -15,11 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import utcnow
 from einkauf.demand import excel
@@ -173,7 +173,7 @@ def _service_problems(line_problems, origins: dict[str, int]) -> list[Problem]:
             for p in line_problems]
 
 
-def _refuse(rnd: Round, member: Member, actor: Any, sha256: str, problems: list[Problem]) -> None:
+def _refuse(rnd: Round, member: Member, actor: Actor, sha256: str, problems: list[Problem]) -> None:
     log.info("demand import refused: round %s member %s by %s: %d problems (sha256 %s)", rnd.code, member.ags,
              getattr(actor, "email", actor), len(problems), sha256)
     raise WorkbookRejected(sorted(problems, key=lambda p: (p.sheet is not None, p.sheet or "", p.row or 0,
@@ -189,7 +189,7 @@ class ParsedImport:
     sha256: str
 
 
-def parse_demand_workbook(session: Session, actor: Any, rnd: Round, member: Member, data: bytes, *,
+def parse_demand_workbook(session: Session, actor: Actor, rnd: Round, member: Member, data: bytes, *,
                           now: datetime | None = None, limits: UploadLimits = DEFAULT_LIMITS) -> ParsedImport:
     """Read and check an uploaded template without writing anything (the slow part of an import).
 
@@ -212,7 +212,7 @@ def parse_demand_workbook(session: Session, actor: Any, rnd: Round, member: Memb
     return ParsedImport(lines=lines, origins=origins, sha256=sha256)
 
 
-def save_demand_import(session: Session, actor: Any, rnd: Round, member: Member, parsed: ParsedImport, *,
+def save_demand_import(session: Session, actor: Actor, rnd: Round, member: Member, parsed: ParsedImport, *,
                        now: datetime | None = None) -> ImportSummary:
     """Replace the member's draft lines with the parsed lines (all or nothing, idempotent).
 
@@ -230,7 +230,7 @@ def save_demand_import(session: Session, actor: Any, rnd: Round, member: Member,
                          submission_id=submission.id)
 
 
-def import_demand_workbook(session: Session, actor: Any, rnd: Round, member: Member, data: bytes, *,
+def import_demand_workbook(session: Session, actor: Actor, rnd: Round, member: Member, data: bytes, *,
                            now: datetime | None = None, limits: UploadLimits = DEFAULT_LIMITS) -> ImportSummary:
     """Replace the member's draft lines with the lines of an uploaded template (all or nothing).
 

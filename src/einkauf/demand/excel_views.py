@@ -28,7 +28,7 @@ from einkauf.forms import EinkaufForm
 from einkauf.i18n import money
 from einkauf.roles import Role
 from einkauf.rounds.models import Member
-from einkauf.web import begin_writing, get_db, load_or_404, reads_first, roles_required
+from einkauf.web import begin_writing, get_db, load_or_404, reads_first, refuse, roles_required
 
 bp = Blueprint("demand_excel", __name__)
 
@@ -122,12 +122,12 @@ def upload(round_id: int):
                 member = _member()
                 summary = excel_service.save_demand_import(db, _actor(), rnd, member, parsed)
             except excel_service.WorkbookRejected as exc:
-                problems, error = exc.problems, exc.message
+                problems, error = exc.problems, refuse(exc)
                 status = 413 if len(data) > DEFAULT_LIMITS.max_bytes else 422
                 if status == 413:  # the file's real size, not the bytes read
                     problems = [Problem(file_too_large(_stream_size(stream), DEFAULT_LIMITS.max_bytes))]
             except (DeadlinePassed, InvalidState) as exc:
-                error, status = exc.message, 409
+                error, status = refuse(exc), 409
             else:
                 flash(gettext("Die Excel-Datei wurde übernommen: %(lines)s Positionen, geschätzter Wert "
                               "%(value)s. Bitte prüfen Sie Ihren Bedarf und geben Sie ihn ab.",

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event
 from einkauf.catalogue.models import Category, Product
 from einkauf.db import in_chunks, line_value_cents_sql, utcnow
@@ -164,7 +165,7 @@ def _claim(session: Session, submission: Submission, expected_version: int | Non
     session.refresh(submission)
 
 
-def create_or_get_submission(session: Session, actor: Any, rnd: Round, member_id: int) -> tuple[Submission, bool]:
+def create_or_get_submission(session: Session, actor: Actor, rnd: Round, member_id: int) -> tuple[Submission, bool]:
     """The member's submission in the round, created as a draft if it does not exist yet.
 
     Uses the database's own conflict handling (INSERT … ON CONFLICT DO NOTHING on the unique
@@ -195,14 +196,14 @@ def create_or_get_submission(session: Session, actor: Any, rnd: Round, member_id
     return submission, new_id is not None
 
 
-def get_or_create_submission(session: Session, actor: Any, rnd: Round, member_id: int) -> Submission:
+def get_or_create_submission(session: Session, actor: Actor, rnd: Round, member_id: int) -> Submission:
     submission = get_submission(session, rnd.id, member_id)
     if submission is None:
         submission, _created = create_or_get_submission(session, actor, rnd, member_id)
     return submission
 
 
-def _first_save(session: Session, actor: Any, rnd: Round, member_id: int,
+def _first_save(session: Session, actor: Actor, rnd: Round, member_id: int,
                 expected_version: int | None) -> tuple[Submission, int | None]:
     """The submission for a save that found none, and the version the save may claim.
 
@@ -304,7 +305,7 @@ def _insert_lines(session: Session, submission_id: int, lines: Iterable[LineInpu
 
 def save_category_lines(
     session: Session,
-    actor: Any,
+    actor: Actor,
     rnd: Round,
     member_id: int,
     category_id: int,
@@ -356,7 +357,7 @@ def save_category_lines(
 
 def replace_draft_lines(
     session: Session,
-    actor: Any,
+    actor: Actor,
     rnd: Round,
     member_id: int,
     lines: Sequence[LineInput],
@@ -400,7 +401,7 @@ def replace_draft_lines(
     return submission
 
 
-def copy_previous_round(session: Session, actor: Any, rnd: Round, member_id: int, *,
+def copy_previous_round(session: Session, actor: Actor, rnd: Round, member_id: int, *,
                         expected_version: int | None, now: datetime | None = None) -> tuple[Submission, int]:
     """Copy the member's lines of its most recent earlier round into this round's draft.
 
@@ -423,7 +424,7 @@ def copy_previous_round(session: Session, actor: Any, rnd: Round, member_id: int
     return submission, len(lines)
 
 
-def submit_demand(session: Session, actor: Any, rnd: Round, member_id: int, *,
+def submit_demand(session: Session, actor: Actor, rnd: Round, member_id: int, *,
                   expected_version: int | None, now: datetime | None = None) -> Submission:
     """Hand in the member's demand (draft → submitted) before the deadline."""
     now = now or utcnow()
@@ -446,7 +447,7 @@ def submit_demand(session: Session, actor: Any, rnd: Round, member_id: int, *,
     return submission
 
 
-def withdraw_demand(session: Session, actor: Any, rnd: Round, member_id: int, *,
+def withdraw_demand(session: Session, actor: Actor, rnd: Round, member_id: int, *,
                     expected_version: int | None, now: datetime | None = None) -> Submission:
     """Take a submitted demand back to draft, before the deadline."""
     submission = get_submission(session, rnd.id, member_id)
@@ -461,7 +462,7 @@ def withdraw_demand(session: Session, actor: Any, rnd: Round, member_id: int, *,
     return submission
 
 
-def reopen_submission(session: Session, actor: Any, rnd: Round, member_id: int, *, reason: str,
+def reopen_submission(session: Session, actor: Actor, rnd: Round, member_id: int, *, reason: str,
                       until: datetime, now: datetime | None = None) -> Submission:
     """A coordinator reopens a member's submission after the deadline, with a reason (R9)."""
     now = now or utcnow()
@@ -717,7 +718,7 @@ def category_entry(session: Session, rnd: Round, member_id: int, category_id: in
                          retired_lines=retired, sites=sites, participates=participates)
 
 
-def set_participation(session: Session, actor: Any, rnd: Round, member_id: int, category_id: int, *,
+def set_participation(session: Session, actor: Actor, rnd: Round, member_id: int, category_id: int, *,
                       participates: bool, expected_version: int | None,
                       now: datetime | None = None) -> Submission | None:
     """Take part in a category again, or leave it (which removes the member's lines of it).

@@ -28,7 +28,7 @@ from einkauf.formatting import format_decimal_de
 from einkauf.forms import CSRF_EXPIRED
 from einkauf.i18n import current_language, money
 from einkauf.roles import Role
-from einkauf.web import allow_form_fields, get_db, load_or_404, roles_required
+from einkauf.web import allow_form_fields, get_db, load_or_404, refuse, roles_required
 
 bp = Blueprint("demand", __name__)
 
@@ -180,17 +180,19 @@ def category(round_id: int, category_id: int):
         services.save_category_lines(db, _actor(), rnd, member_id, entry.category.id, lines,
                                      expected_version=form.expected_version)
     except services.InvalidLines as exc:  # raised before anything was changed
+        refuse(exc)
         return _render_category(entry, grid, form, summary=grid.attach(exc.problems, numbers))
     except StaleVersion as exc:  # 409: the request rolls back
+        error = refuse(exc)
         current = services.get_submission(db, rnd.id, member_id)
         count, value = services.submission_totals(db, current.id if current else None).by_category.get(
             entry.category.id, (0, None))
         form.version.data = str(current.version if current else 0)
-        return _render_category(entry, grid, form, error=exc.message,
+        return _render_category(entry, grid, form, error=error,
                                 conflict={"lines": count, "value": value}), 409
     except (DeadlinePassed, InvalidState) as exc:
         return _render_category(entry, grid, form, lock=services.lock_reason(rnd, entry.submission) or "deadline",
-                                refused=True, error=exc.message), 409
+                                refused=True, error=refuse(exc)), 409
     grid.compute_values({p.id: p.reference_price for p in entry.products})
     count, value = grid.totals()
     flash(ngettext("„%(name)s“ gespeichert: %(num)s Position, geschätzter Wert %(value)s.",
@@ -202,8 +204,7 @@ def category(round_id: int, category_id: int):
 # --- participation, copy, submit, withdraw ---------------------------------------------------
 
 def _refused(round_id: int, exc: DomainError):
-    get_db().rollback()  # a refused action must not commit anything, whatever the status code
-    flash(exc.message, "error")
+    flash(refuse(exc), "error")
     return _back_to_round(round_id)
 
 

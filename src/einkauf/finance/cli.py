@@ -49,6 +49,7 @@ def register(main: click.Group, pass_ctx) -> None:
         from einkauf.exports.finance_profiles import get_profile, load_profile_file
         from einkauf.finance import services
         from einkauf.rounds.models import Member
+        from einkauf.rounds.services import get_round_by_code
 
         if profile_name and profile_name.endswith(".toml"):
             profile = load_profile_file(Path(profile_name))
@@ -73,7 +74,7 @@ def register(main: click.Group, pass_ctx) -> None:
                         raise ValidationFailed(f"Das Vergabeverfahren {export.reference} gehört nicht zur "
                                                f"Bedarfsabfrage {round_code.strip()[:20]}.")
                 else:
-                    export = services.prepare_round_export(session, round_code, member_id=member_id, prices=prices)
+                    export = services.prepare_round_export(session, get_round_by_code(session, round_code).id, member_id=member_id, prices=prices)
                 handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
                 try:
                     with os.fdopen(handle, "wb") as stream:

@@ -33,6 +33,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import BigInteger, String, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label
 from einkauf.db import utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
@@ -246,7 +247,7 @@ def lot_values(session: Session, plan: LotPlan, member: Member | None = None) ->
     return tuple(values)
 
 
-def prepare_round_export(session: Session, round_code_or_id: int | str, *, member_id: int | None = None,
+def prepare_round_export(session: Session, round_id: int, *, member_id: int | None = None,
                          prices: str = "estimated", reference: str = "", now: datetime | None = None
                          ) -> FinanceExport:
     """Check and describe the export of a round's current plan (optionally one member's share only).
@@ -254,7 +255,7 @@ def prepare_round_export(session: Session, round_code_or_id: int | str, *, membe
     Raises NotFound for an unknown round, InvalidState while it is not closed or has no plan,
     NoAwards for awarded prices (none exist yet).
     """
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     plan = current_plan_of(session, rnd)
     return _prepare(session, rnd, plan, member_id=member_id, prices=prices, reference=reference, now=now)
 
@@ -284,7 +285,7 @@ def _prepare(session: Session, rnd: Round, plan: LotPlan, *, member_id: int | No
 
 
 def write_export(session: Session, export: FinanceExport, fmt: str, stream: BinaryIO, *,
-                 profile: Profile = DEFAULT_PROFILE, actor: Any = None, rows_per_sheet: int | None = None
+                 profile: Profile = DEFAULT_PROFILE, actor: Actor | None = None, rows_per_sheet: int | None = None
                  ) -> ExportTotals:
     """Stream the export's rows from the database into the xlsx or CSV writer."""
     if fmt not in FORMATS:

@@ -59,9 +59,10 @@ def register(main: click.Group, pass_ctx) -> None:
     def lots_build(obj, round_code: str, as_json: bool) -> None:
         """Aus den abgegebenen Bedarfsmeldungen einer geschlossenen Bedarfsabfrage die Lose bilden."""
         from einkauf.lots.services import build_lots
+        from einkauf.rounds.services import get_round_by_code
 
         with obj.session() as session:
-            result = build_lots(session, "cli", round_code)
+            result = build_lots(session, "cli", get_round_by_code(session, round_code).id)
         # Printed only after the commit succeeded.
         if as_json:
             click.echo(json.dumps(result_as_json(result), ensure_ascii=False))

@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import claim_version, in_chunks, line_value_cents_sql, utcnow
@@ -170,14 +171,14 @@ def _all_categories(session: Session) -> list[CategoryInput]:
                 select(Category.id, Category.name, Category.cpv_code, Category.sort_order))]
 
 
-def save_lot_rules(session: Session, actor: Any, round_code_or_id: int | str, rules: LotRules,
+def save_lot_rules(session: Session, actor: Actor, round_id: int, rules: LotRules,
                    national_procedure: str, *, expected_version: int) -> RuleSet:
     """Store the round's lot rules (checked against the catalogue); a rebuild then applies them.
 
     Refused while an active tender was frozen from the round (InvalidState), when someone saved
     other rules in the meantime (StaleVersion) and for contradictory rules (InvalidLotRules).
     """
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     _refuse_if_frozen(session, rnd, "Die Losregeln")
     if national_procedure not in NATIONAL_PROCEDURES:
         raise ValidationFailed("Bitte ein nationales Verfahren aus der Liste wählen.")
@@ -295,12 +296,12 @@ def _require_closed(rnd: Round) -> None:
 
 # --- preview: what a rebuild changes ------------------------------------------------------------
 
-def preview_lots(session: Session, round_code_or_id: int | str) -> PlanPreview:
+def preview_lots(session: Session, round_id: int) -> PlanPreview:
     """The plan a build would make now and its differences from the current plan (read only).
 
     Cheap: one GROUP BY and the pure plan; no allocations are written. Pass `stamp` back to
     build_lots(expected_stamp=…) so that what is accepted is what was shown."""
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     _require_closed(rnd)
     rule_set = get_rule_set(session, rnd)
     stamp = demand_stamp(session, rnd, rule_set)
@@ -366,7 +367,7 @@ def _retire_plan(session: Session, plan: LotPlan, now: datetime) -> None:
     session.execute(delete(LotPlan).where(LotPlan.id == plan_id), execution_options=options)
 
 
-def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None,
+def build_lots(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None,
                expected_stamp: str | None = None) -> LotBuildResult:
     """Build (or rebuild) the lot plan of a closed round with the round's lot rules.
 
@@ -377,7 +378,7 @@ def build_lots(session: Session, actor: Any, round_code_or_id: int | str, *, now
     `expected_stamp`, when the demand, the rules or the catalogue data the lots are made of
     changed since the preview (StaleVersion).
     """
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     session.flush()
     _lock_snapshot(session, rnd)
     _require_closed(rnd)
@@ -412,7 +413,7 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
 
 
-def _build(session: Session, actor: Any, rnd: Round, rule_set: RuleSet, sources: BuildSources,
+def _build(session: Session, actor: Actor, rnd: Round, rule_set: RuleSet, sources: BuildSources,
            now: datetime) -> LotBuildResult:
     """The build itself, on a checked and locked round."""
     planned = _plan(session, rnd, rule_set)
@@ -559,9 +560,9 @@ def _fingerprint(planned: Sequence[PlannedLot], summaries: Sequence[LotSummary],
     return digest.hexdigest()
 
 
-def get_plan(session: Session, round_code_or_id: int | str) -> LotPlan | None:
+def get_plan(session: Session, round_id: int) -> LotPlan | None:
     """The current lot plan of a round, or None when none was built."""
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     return session.scalar(select(LotPlan).where(LotPlan.round_id == rnd.id, LotPlan.superseded_at.is_(None)))
 
 

@@ -31,7 +31,7 @@ from einkauf.roles import Role
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
 from einkauf.thresholds.services import threshold_table
-from einkauf.web import get_db, load_or_404, long_form, roles_required
+from einkauf.web import get_db, load_or_404, long_form, refuse, roles_required
 
 bp = Blueprint("lots", __name__)
 
@@ -144,14 +144,13 @@ def rules(round_id: int):
                 services.save_lot_rules(db, current_user._get_current_object(), row.id, rules,
                                         form.national_procedure.data, expected_version=int(form.version.data))
             except InvalidLotRules as exc:
+                refuse(exc)
                 problems = exc.problems
             except DomainError as exc:
-                problems = [exc.message]
+                problems = [refuse(exc)]
             else:
                 flash(gettext("Losregeln gespeichert. Prüfen Sie die Vorschau und bilden Sie die Lose neu."), "success")
                 return redirect(url_for("lots.preview", round_id=row.id), 303)
-        if problems:
-            db.rollback()
     return render_template("lots/rules.html", round=row, form=form, rows=_rule_rows(form, categories),
                            problems=problems)
 
@@ -182,8 +181,7 @@ def build(round_id: int):
         result = services.build_lots(get_db(), current_user._get_current_object(), row.id,
                                      expected_stamp=form.stamp.data or None)
     except DomainError as exc:
-        get_db().rollback()  # a refused build must not commit anything
-        flash(exc.message, "error")
+        flash(refuse(exc), "error")
         target = "lots.preview" if isinstance(exc, StaleVersion) else "lots.plan"
         return redirect(url_for(target, round_id=row.id), 303)
     flash(gettext("Lose der Bedarfsabfrage %(code)s gebildet – Lose: %(lots)s, Bedarfspositionen: %(lines)s, "

@@ -35,10 +35,10 @@ def register(main: click.Group, pass_ctx) -> None:
     @pass_ctx
     def round_open(obj, round_code: str) -> None:
         """Eine Bedarfsabfrage (Entwurf) für die Mitglieder öffnen."""
-        from einkauf.rounds.services import open_round
+        from einkauf.rounds.services import get_round_by_code, open_round
 
         with obj.session() as session:
-            row = open_round(session, "cli", round_code)
+            row = open_round(session, "cli", get_round_by_code(session, round_code).id)
             message = f"Bedarfsabfrage {row.code} geöffnet; Abgabefrist {format_berlin(row.deadline)}."
         click.echo(message)  # only after the commit succeeded
 
@@ -47,9 +47,9 @@ def register(main: click.Group, pass_ctx) -> None:
     @pass_ctx
     def round_close(obj, round_code: str) -> None:
         """Eine geöffnete Bedarfsabfrage schließen."""
-        from einkauf.rounds.services import close_round
+        from einkauf.rounds.services import close_round, get_round_by_code
 
         with obj.session() as session:
-            row = close_round(session, "cli", round_code)
+            row = close_round(session, "cli", get_round_by_code(session, round_code).id)
             message = f"Bedarfsabfrage {row.code} geschlossen."
         click.echo(message)  # only after the commit succeeded

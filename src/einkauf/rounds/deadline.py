@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event
 from einkauf.berlin import BERLIN
 from einkauf.db import utcnow
@@ -14,7 +14,7 @@ from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
 from einkauf.rounds.models import Round, RoundStatus
 
 
-def extend_deadline(session: Session, actor: Any, rnd: Round, new_deadline: datetime, *,
+def extend_deadline(session: Session, actor: Actor, rnd: Round, new_deadline: datetime, *,
                     now: datetime | None = None) -> Round:
     """Move an open round's deadline later (never earlier: members plan with it)."""
     now = now or utcnow()
@@ -32,7 +32,7 @@ def extend_deadline(session: Session, actor: Any, rnd: Round, new_deadline: date
     return rnd
 
 
-def extend_round_deadline(session: Session, actor: Any, rnd: Round, new_deadline: datetime, *,
+def extend_round_deadline(session: Session, actor: Actor, rnd: Round, new_deadline: datetime, *,
                           expected_version: int, now: datetime | None = None) -> Round:
     """Extend the round's deadline (extend_deadline), refusing a save
     made from a page that showed an older state of the round (R11)."""

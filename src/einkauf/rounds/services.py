@@ -18,10 +18,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import record_event, snapshot
 from einkauf.berlin import format_berlin, utc_to_berlin
 from einkauf.db import claim_version, utcnow
-from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.errors import DeadlinePassed, InvalidField, InvalidState, NotFound, StaleVersion
 from einkauf.rounds import rules
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 
@@ -30,14 +31,6 @@ SITE_FIELDS = ("name", "street", "postcode", "city", "active")
 ROUND_FIELDS = ("code", "title", "opens_on", "deadline", "contract_term_months", "extension_months",
                 "max_quantity_buffer_pct", "value_basis", "opened_at", "closed_at")
 VALUE_BASES = ("maximum", "estimate")
-
-
-class InvalidField(ValidationFailed):
-    """A validation problem that belongs to one input field (named as in the forms)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def _check(problems: list[tuple[str, str | None]]) -> None:
@@ -101,7 +94,7 @@ def _duplicate_ags(ags: str, name: str | None = None) -> str:
     return f"Es gibt bereits ein Mitglied mit dem AGS {ags}" + (f" ({name})." if name else ".")
 
 
-def create_member(session: Session, actor: Any, *, ags: str, name: str, region: str = "", active: bool = True) -> Member:
+def create_member(session: Session, actor: Actor, *, ags: str, name: str, region: str = "", active: bool = True) -> Member:
     """Add a member (Mitglied); the AGS is exactly 8 ASCII digits and unique."""
     ags, name, region = _member_values(session, ags, name, region, None)
     member = Member(ags=ags, name=name, region=region, active=bool(active), version=1)
@@ -112,7 +105,7 @@ def create_member(session: Session, actor: Any, *, ags: str, name: str, region: 
     return member
 
 
-def update_member(session: Session, actor: Any, member_id: int, *, expected_version: int, ags: str, name: str,
+def update_member(session: Session, actor: Actor, member_id: int, *, expected_version: int, ags: str, name: str,
                   region: str, active: bool) -> Member:
     """Change a member; refused with StaleVersion when someone saved it in the meantime."""
     member = get_member(session, member_id)
@@ -171,7 +164,7 @@ def _duplicate_site(name: str) -> str:
     return f"Dieses Mitglied hat bereits eine Lieferstelle „{name}“."
 
 
-def create_delivery_site(session: Session, actor: Any, member_id: int, *, name: str, street: str, postcode: str,
+def create_delivery_site(session: Session, actor: Actor, member_id: int, *, name: str, street: str, postcode: str,
                          city: str, active: bool = True) -> DeliverySite:
     """Add a delivery site (Lieferstelle) to a member; its name is unique within the member."""
     member = get_member(session, member_id)
@@ -185,7 +178,7 @@ def create_delivery_site(session: Session, actor: Any, member_id: int, *, name: 
     return site
 
 
-def update_delivery_site(session: Session, actor: Any, member_id: int, site_id: int, *, name: str, street: str,
+def update_delivery_site(session: Session, actor: Actor, member_id: int, site_id: int, *, name: str, street: str,
                          postcode: str, city: str, active: bool) -> DeliverySite:
     """Change or (de)activate a member's delivery site."""
     site = get_delivery_site(session, member_id, site_id)
@@ -209,14 +202,17 @@ def update_delivery_site(session: Session, actor: Any, member_id: int, site_id: 
 
 # --- rounds ----------------------------------------------------------------------------------
 
-def get_round(session: Session, round_code_or_id: int | str) -> Round:
-    """A round by id (int) or by its code (str, e.g. '2027')."""
-    if isinstance(round_code_or_id, int) and not isinstance(round_code_or_id, bool):
-        found = session.get(Round, round_code_or_id)
-        if found is None:
-            raise NotFound("Bedarfsabfrage nicht gefunden.")
-        return found
-    code = rules.clean_line(str(round_code_or_id))[:40]
+def get_round(session: Session, round_id: int) -> Round:
+    """A round by its id."""
+    found = session.get(Round, round_id)
+    if found is None:
+        raise NotFound("Bedarfsabfrage nicht gefunden.")
+    return found
+
+
+def get_round_by_code(session: Session, code: str) -> Round:
+    """A round by its code (e.g. '2027'), as the command line names it."""
+    code = rules.clean_line(str(code))[:40]
     found = session.scalar(select(Round).where(Round.code == code))
     if found is None:
         raise NotFound(f"Es gibt keine Bedarfsabfrage mit dem Kürzel „{code}“.")
@@ -299,7 +295,7 @@ def _duplicate_round(code: str) -> str:
     return f"Es gibt bereits eine Bedarfsabfrage mit dem Kürzel „{code}“."
 
 
-def create_round(session: Session, actor: Any, *, code: str, title: str, opens_on: date, deadline: datetime,
+def create_round(session: Session, actor: Actor, *, code: str, title: str, opens_on: date, deadline: datetime,
                  contract_term_months: int, extension_months: int = 0,
                  max_quantity_buffer_pct: Decimal = Decimal("0"), value_basis: str = "maximum") -> Round:
     """Create a round (Bedarfsabfrage) in draft; the deadline is an aware datetime (stored as UTC).
@@ -323,7 +319,7 @@ def ensure_round_editable(row: Round) -> None:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist geschlossen und kann nicht mehr bearbeitet werden.")
 
 
-def update_round(session: Session, actor: Any, round_id: int, *, expected_version: int, code: str, title: str,
+def update_round(session: Session, actor: Actor, round_id: int, *, expected_version: int, code: str, title: str,
                  opens_on: date, deadline: datetime, contract_term_months: int, extension_months: int,
                  max_quantity_buffer_pct: Decimal, value_basis: str | None = None) -> Round:
     """Change a round while it is a draft; InvalidState once opened, StaleVersion on a stale save.
@@ -348,7 +344,7 @@ def update_round(session: Session, actor: Any, round_id: int, *, expected_versio
     return row
 
 
-def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: str, *,
+def set_value_basis(session: Session, actor: Actor, round_id: int, value_basis: str, *,
                     expected_version: int) -> Round:
     """Change only the round's value basis ("maximum" or "estimate"): allowed in every state
     until a tender is frozen from the round (the tender keeps the basis it was decided with)."""
@@ -376,9 +372,9 @@ def set_value_basis(session: Session, actor: Any, round_id: int, value_basis: st
     return row
 
 
-def open_round(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
+def open_round(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None) -> Round:
     """Open a draft round for demand entry; its deadline must lie in the future."""
-    row = get_round(session, round_code_or_id)
+    row = get_round(session, round_id)
     if row.status != RoundStatus.DRAFT:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist {rules.round_status_label(row.status)}; "
                            "nur ein Entwurf kann geöffnet werden.")
@@ -396,9 +392,9 @@ def open_round(session: Session, actor: Any, round_code_or_id: int | str, *, now
     return row
 
 
-def close_round(session: Session, actor: Any, round_code_or_id: int | str, *, now: datetime | None = None) -> Round:
+def close_round(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None) -> Round:
     """Close an open round: from now on no member can change or submit demand in it."""
-    row = get_round(session, round_code_or_id)
+    row = get_round(session, round_id)
     if row.status == RoundStatus.DRAFT:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist noch nicht geöffnet und kann nicht geschlossen werden.")
     if row.status == RoundStatus.CLOSED:

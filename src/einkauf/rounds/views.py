@@ -33,7 +33,7 @@ from einkauf.rounds.forms import (
     round_form_data,
 )
 from einkauf.texts import N_
-from einkauf.web import get_db, load_or_404, paginate, roles_required
+from einkauf.web import get_db, load_or_404, paginate, refuse, roles_required
 
 bp = Blueprint("rounds", __name__)
 
@@ -42,15 +42,6 @@ coordinator_only = roles_required(Role.COORDINATOR)
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _show_error(form, exc: DomainError) -> str | None:
-    """Attach a service error to its field when it names one; otherwise return it for the summary."""
-    name = getattr(exc, "field", None)
-    if name and name in form:
-        form[name].errors = [*form[name].errors, exc.message]
-        return None
-    return exc.message
 
 
 # --- members -------------------------------------------------------------------------------
@@ -74,7 +65,7 @@ def member_new():
             member = services.create_member(get_db(), _actor(), ags=form.ags.data, name=form.name.data,
                                             region=form.region.data, active=form.active.data)
         except DomainError as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Mitglied %(name)s wurde angelegt.", name=member.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member.id))
@@ -98,10 +89,10 @@ def member_edit(member_id: int):
                                    ags=form.ags.data, name=form.name.data, region=form.region.data,
                                    active=form.active.data)
         except StaleVersion as exc:
-            error, status, conflict = exc.message, 409, True
+            error, status, conflict = refuse(exc), 409, True
             form.version.data = str(member.version)
         except DomainError as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Mitglied %(name)s wurde gespeichert.", name=member.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member.id))
@@ -124,7 +115,7 @@ def site_new(member_id: int):
                                                  street=form.street.data, postcode=form.postcode.data,
                                                  city=form.city.data, active=form.active.data)
         except DomainError as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Lieferstelle %(name)s wurde angelegt.", name=site.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member.id))
@@ -148,7 +139,7 @@ def site_edit(member_id: int, site_id: int):
                                           street=form.street.data, postcode=form.postcode.data,
                                           city=form.city.data, active=form.active.data)
         except DomainError as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Lieferstelle %(name)s wurde gespeichert.", name=site.name), "success")
             return redirect(url_for("rounds.member_edit", member_id=member_id))
@@ -175,7 +166,7 @@ def round_new():
         try:
             row = services.create_round(get_db(), _actor(), **form.values())
         except DomainError as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Bedarfsabfrage %(code)s wurde als Entwurf angelegt.", code=row.code), "success")
             return redirect(url_for("rounds.round_detail", round_id=row.id))
@@ -203,8 +194,7 @@ def round_value_basis(round_id: int):
         services.set_value_basis(get_db(), _actor(), row.id, form.value_basis.data,
                                  expected_version=form.expected_version)
     except DomainError as exc:
-        get_db().rollback()
-        flash(exc.message, "error")
+        flash(refuse(exc), "error")
     else:
         flash(gettext("Der maßgebliche Wert der Bedarfsabfrage %(code)s wurde gespeichert.", code=row.code),
               "success")
@@ -221,7 +211,7 @@ def round_edit(round_id: int):
     except InvalidState as exc:
         # Shown read-only with the stored values; a POST is refused as a conflict with the state.
         form = RoundEditForm(formdata=None, data=round_form_data(row))
-        return render_template("rounds/round_form.html", form=form, round=row, error=exc.message,
+        return render_template("rounds/round_form.html", form=form, round=row, error=refuse(exc),
                                read_only=True), (409 if request.method == "POST" else 200)
     form = RoundEditForm() if request.method == "POST" else RoundEditForm(data=round_form_data(row))
     error, status, conflict = None, 200, False
@@ -229,14 +219,14 @@ def round_edit(round_id: int):
         try:
             services.update_round(get_db(), _actor(), row.id, expected_version=form.expected_version, **form.values())
         except StaleVersion as exc:
-            error, status, conflict = exc.message, 409, True
+            error, status, conflict = refuse(exc), 409, True
             form.version.data = str(row.version)
         except InvalidState as exc:
             form = RoundEditForm(formdata=None, data=round_form_data(row))
-            return render_template("rounds/round_form.html", form=form, round=row, error=exc.message,
+            return render_template("rounds/round_form.html", form=form, round=row, error=refuse(exc),
                                    read_only=True), 409
         except DomainError as exc:
-            error = _show_error(form, exc)
+            error = refuse(exc, form)
         else:
             flash(gettext("Bedarfsabfrage %(code)s wurde gespeichert.", code=row.code), "success")
             return redirect(url_for("rounds.round_detail", round_id=row.id))
@@ -252,8 +242,7 @@ def _round_action(round_id: int, action: Callable, done: str):
     try:
         action(get_db(), _actor(), row.id)
     except DomainError as exc:
-        get_db().rollback()  # a refused action must not commit anything, whatever the status code
-        flash(exc.message, "error")
+        flash(refuse(exc), "error")
     else:
         flash(gettext(done, code=row.code), "success")
     # The overview offers the close button too and wants its page back; nothing else is accepted.
@@ -304,9 +293,9 @@ def submission_reopen(round_id: int, member_id: int):
             demand_services.reopen_submission(get_db(), _actor(), row, member.id, reason=form.reason.data,
                                               until=form.moment)
         except InvalidState as exc:
-            error, status = exc.message, 409
+            error, status = refuse(exc), 409
         except DomainError as exc:
-            error = exc.message
+            error = refuse(exc)
         else:
             flash(gettext("Die Bedarfsmeldung von %(name)s ist wieder geöffnet bis %(until)s.",
                           name=member.name, until=moment(form.moment)), "success")
@@ -331,12 +320,12 @@ def round_extend(round_id: int):
         try:
             extend_round_deadline(get_db(), _actor(), row, form.moment, expected_version=form.expected_version)
         except StaleVersion as exc:
-            error, status, conflict = exc.message, 409, True
+            error, status, conflict = refuse(exc), 409, True
             form.version.data = str(row.version)
         except InvalidState as exc:
-            error, status = exc.message, 409
+            error, status = refuse(exc), 409
         except ValidationFailed as exc:
-            form.deadline_date.errors = [*form.deadline_date.errors, exc.message]
+            refuse(exc, form, field="deadline_date")
         else:
             flash(gettext("Die Abgabefrist der Bedarfsabfrage %(code)s ist jetzt %(deadline)s.",
                           code=row.code, deadline=moment(row.deadline)), "success")

@@ -85,6 +85,7 @@ def register(main: click.Group, pass_ctx) -> None:
                       as_json: bool) -> None:
         """Den Losplan einer Bedarfsabfrage als Vergabeverfahren festschreiben."""
         from einkauf.lots.forms import default_publication_date
+        from einkauf.rounds.services import get_round_by_code
         from einkauf.tenders.rules import parse_award_criteria
         from einkauf.tenders.services import MissingJustification, freeze_tender, tender_json
 
@@ -101,7 +102,7 @@ def register(main: click.Group, pass_ctx) -> None:
         prefix = obj.config.get("REFERENCE_PREFIX", "EK")
         with obj.session() as session:
             try:
-                tender = freeze_tender(session, "cli", round_code, publication_date=publication,
+                tender = freeze_tender(session, "cli", get_round_by_code(session, round_code).id, publication_date=publication,
                                        submission_deadline=submission_deadline, electronic_submission=not paper,
                                        award_criteria=criteria, small_lots=chosen, title=title,
                                        acknowledge_warnings=True, deadline_justification=justification or "",

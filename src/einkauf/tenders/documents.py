@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event
 from einkauf.catalogue.models import Category, CpvCode, Product
 from einkauf.db import claim_version, utcnow
@@ -311,7 +311,7 @@ def _ensure_active(tender: Tender) -> None:
                            "mehr erzeugt.")
 
 
-def register_documents(session: Session, actor: Any, rendered: RenderedDocuments, export_dir: str | Path, *,
+def register_documents(session: Session, actor: Actor, rendered: RenderedDocuments, export_dir: str | Path, *,
                        request_key: str | None = None) -> list[Document]:
     """Register rendered documents as a new version of each; the files take their final names
     when the transaction commits.
@@ -369,7 +369,7 @@ def register_documents(session: Session, actor: Any, rendered: RenderedDocuments
     return documents
 
 
-def generate_documents(session: Session, actor: Any, tender_id_or_reference: int | str, export_dir: str | Path, *,
+def generate_documents(session: Session, actor: Actor, tender_id_or_reference: int | str, export_dir: str | Path, *,
                        cooperative_name: str, cooperative_address: str = "",
                        kinds: Iterable[DocumentKind] = tuple(DocumentKind), now: datetime | None = None,
                        request_key: str | None = None) -> list[Document]:
@@ -526,7 +526,7 @@ def read_document(export_dir: str | Path, document: Document) -> bytes:
     return content
 
 
-def update_tender_texts(session: Session, actor: Any, tender_id: int, *, invitation_text: str, conditions_text: str,
+def update_tender_texts(session: Session, actor: Actor, tender_id: int, *, invitation_text: str, conditions_text: str,
                         expected_version: int) -> Tender:
     """Store the coordinator's text blocks of the Vergabeunterlagen ("" = the default text)."""
     tender = get_tender(session, tender_id)

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event
 from einkauf.db import claim_version, is_unique_violation, utcnow
 from einkauf.errors import DomainError, InvalidState, NotFound, ValidationFailed
@@ -104,11 +104,11 @@ def active_tender(session: Session, round_id: int) -> Tender | None:
     return session.scalar(select(Tender).where(Tender.round_id == round_id, Tender.status == TenderStatus.ACTIVE))
 
 
-def check_freeze(session: Session, round_code_or_id: int | str, *, publication_date: date,
+def check_freeze(session: Session, round_id: int, *, publication_date: date,
                  submission_deadline: datetime, electronic_submission: bool = True,
                  small_lots: Iterable[str] | None = None) -> FreezeCheck:
     """Decide the procedure and check the deadline without writing anything."""
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     plan = _current_plan_for_freezing(session, rnd)
     rule_set = get_rule_set(session, rnd)
     decision = decide_procedure([LotValue(lot.number, lot.estimated_value, lot.maximum_value) for lot in plan.lots],
@@ -119,7 +119,7 @@ def check_freeze(session: Session, round_code_or_id: int | str, *, publication_d
     return FreezeCheck(decision, deadline.warnings, deadline.days, deadline)
 
 
-def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, publication_date: date,
+def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_date: date,
                   submission_deadline: datetime, electronic_submission: bool = True,
                   award_criteria: Sequence[tuple[str, Decimal]] | None = None,
                   small_lots: Iterable[str] | None = None, title: str | None = None,
@@ -141,7 +141,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     """
     now = now or utcnow()
     check_price_method(price_method)
-    rnd = get_round(session, round_code_or_id)
+    rnd = get_round(session, round_id)
     session.flush()
     if session.connection().dialect.name != "sqlite":
         session.refresh(rnd, with_for_update=True)  # one freeze per round at a time
@@ -251,7 +251,7 @@ def freeze_tender(session: Session, actor: Any, round_code_or_id: int | str, *, 
     return tender
 
 
-def cancel_tender(session: Session, actor: Any, tender_id_or_reference: int | str, reason: str, *,
+def cancel_tender(session: Session, actor: Actor, tender_id_or_reference: int | str, reason: str, *,
                   expected_version: int | None = None, now: datetime | None = None) -> Tender:
     """Cancel (aufheben) an active tender with a recorded reason; the round may then be rebuilt."""
     tender = get_tender(session, tender_id_or_reference)

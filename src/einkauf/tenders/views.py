@@ -28,7 +28,7 @@ from einkauf.tenders.rules import (
     default_question_deadline,
     parse_award_criteria,
 )
-from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, roles_required
+from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, refuse, roles_required
 
 bp = Blueprint("tenders", __name__)
 
@@ -81,7 +81,7 @@ def tender_new(round_id: int):
         try:
             criteria = parse_award_criteria(form.award_criteria.data)
         except InvalidAwardCriteria as exc:
-            form.award_criteria.errors.append(exc.message)
+            refuse(exc, form, field="award_criteria")
         else:
             try:
                 proposal = services.check_freeze(db, row.id, publication_date=form.publication_date.data,
@@ -98,23 +98,24 @@ def tender_new(round_id: int):
                     reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"),
                     price_method=form.price_method.data)
             except services.DeadlineWarnings as exc:
+                refuse(exc)
                 warnings = exc.warnings
             except services.MissingJustification as exc:
+                refuse(exc, form, field="deadline_justification")
                 warnings = exc.warnings
-                form.deadline_justification.errors = [*form.deadline_justification.errors, exc.message]
             except InvalidQuestionDeadline as exc:
-                form.question_date.errors = [*form.question_date.errors, exc.message]
+                refuse(exc, form, field="question_date")
             except InvalidSmallLots as exc:
+                refuse(exc)
                 form.small_lots.errors.extend(exc.problems)
             except DomainError as exc:
-                problems.append(exc.message)
+                problems.append(refuse(exc))
             else:
                 flash(gettext("Vergabeverfahren %(reference)s erstellt: %(procedure)s.", reference=tender.reference,
                               procedure=tender.procedure), "success")
                 for warning in tender.warning_list:
                     flash(warning, "warning")
                 return redirect(url_for("tenders.tender_detail", tender_id=tender.id), 303)
-        db.rollback()
     # The decision for the date in the form (or the default), shown beside the form.
     try:
         if changes:
@@ -190,8 +191,7 @@ def documents_generate(tender_id: int):
         created = documents.register_documents(db, current_user._get_current_object(), rendered,
                                                config["EXPORT_DIR"], request_key=key or None)
     except DomainError as exc:
-        db.rollback()
-        flash(exc.message, "error")
+        flash(refuse(exc), "error")
     else:
         flash(gettext("Unterlagen erzeugt: %(files)s.", files=", ".join(d.file_name for d in created)), "success")
     return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="dokumente"), 303)
@@ -229,8 +229,7 @@ def tender_texts(tender_id: int):
                                                                           DEFAULT_CONDITIONS_TEXT),
                                           expected_version=int(form.version.data))
         except DomainError as exc:
-            db.rollback()
-            return _detail(tender, texts_form=form, texts_error=exc.message)
+            return _detail(tender, texts_form=form, texts_error=refuse(exc))
         flash(gettext("Textbausteine gespeichert. Sie gelten für die nächste Erzeugung der Unterlagen."), "success")
         return redirect(url_for("tenders.tender_detail", tender_id=tender.id, _anchor="texte"), 303)
     return _detail(tender, texts_form=form)
@@ -253,8 +252,7 @@ def tender_cancel(tender_id: int):
             services.cancel_tender(db, current_user._get_current_object(), tender.id, form.reason.data,
                                    expected_version=int(form.version.data))
         except DomainError as exc:
-            db.rollback()
-            flash(exc.message, "error")
+            flash(refuse(exc), "error")
         else:
             flash(gettext("Vergabeverfahren %(reference)s aufgehoben. Die Lose können jetzt neu gebildet werden.",
                           reference=tender.reference), "success")

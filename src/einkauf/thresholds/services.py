@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event, snapshot
-from einkauf.errors import InvalidState, NotFound, ValidationFailed
+from einkauf.errors import InvalidField, InvalidState, NotFound
 from einkauf.formatting import format_date_de, format_money_de
 from einkauf.thresholds.models import EuThreshold
 from einkauf.thresholds.rules import SUPPLIES_SERVICES_SUBCENTRAL, THRESHOLD_KINDS, Threshold
@@ -28,12 +29,8 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
 MAX_SOURCE = 200
 
 
-class InvalidThreshold(ValidationFailed):
+class InvalidThreshold(InvalidField):
     """A refused threshold row; `.field` names the form field ("amount", "valid_from", …)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def kind_label(kind: str) -> str:
@@ -96,7 +93,7 @@ def _lock(session: Session) -> None:
         session.execute(text("LOCK TABLE eu_thresholds IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def add_threshold(session: Session, actor: Any, *, amount: Any, valid_from: date, valid_to: date,
+def add_threshold(session: Session, actor: Actor, *, amount: Any, valid_from: date, valid_to: date,
                   kind: str = SUPPLIES_SERVICES_SUBCENTRAL, source: str = "") -> EuThreshold:
     """Add a threshold row; refused (InvalidThreshold, German) for an unknown kind, a bad amount,
     a period that ends before it starts, and a period overlapping a row of the same kind."""
@@ -141,7 +138,7 @@ def add_threshold(session: Session, actor: Any, *, amount: Any, valid_from: date
     return row
 
 
-def delete_threshold(session: Session, actor: Any, threshold_id: int) -> None:
+def delete_threshold(session: Session, actor: Actor, threshold_id: int) -> None:
     """Delete a row no tender was decided with (InvalidState otherwise)."""
     row = get_threshold(session, threshold_id)
     if threshold_in_use(session, row):

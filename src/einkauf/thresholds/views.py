@@ -9,7 +9,7 @@ from einkauf.errors import DomainError
 from einkauf.roles import Role
 from einkauf.thresholds import services
 from einkauf.thresholds.forms import ThresholdForm
-from einkauf.web import get_db, load_or_404, roles_required
+from einkauf.web import get_db, load_or_404, refuse, roles_required
 
 bp = Blueprint("thresholds", __name__)
 
@@ -39,15 +39,8 @@ def threshold_add():
         row = services.add_threshold(get_db(), current_user._get_current_object(), amount=form.amount.data,
                                      valid_from=form.valid_from.data, valid_to=form.valid_to.data,
                                      kind=form.kind.data, source=form.source.data or "")
-    except services.InvalidThreshold as exc:
-        get_db().rollback()
-        if exc.field in form:
-            form[exc.field].errors = [*form[exc.field].errors, exc.message]
-            return _page(form)
-        return _page(form, exc.message)
     except DomainError as exc:
-        get_db().rollback()
-        return _page(form, exc.message)
+        return _page(form, refuse(exc, form))
     flash(gettext("Der Schwellenwert für %(first)s–%(last)s wurde hinzugefügt.",
                   first=row.valid_from.strftime("%d.%m.%Y"), last=row.valid_to.strftime("%d.%m.%Y")), "success")
     return redirect(url_for("thresholds.threshold_list"), 303)
@@ -60,8 +53,7 @@ def threshold_delete(threshold_id: int):
     try:
         services.delete_threshold(get_db(), current_user._get_current_object(), row.id)
     except DomainError as exc:
-        get_db().rollback()
-        flash(exc.message, "error")
+        flash(refuse(exc), "error")
     else:
         flash(gettext("Der Schwellenwert wurde gelöscht."), "success")
     return redirect(url_for("thresholds.threshold_list"), 303)
