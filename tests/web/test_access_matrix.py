@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
+from support import kern_assets
 
 VISITORS = ("anonymous", "officer", "other_officer", "coordinator", "finance", "admin")
 
@@ -263,6 +264,8 @@ def visit(app, client, world, make_user, sign_in, db):
 @pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
 def test_route_answers_each_visitor_as_the_matrix_says(visit, visitor, endpoint, method):
     args, expected = MATRIX[(endpoint, method)]
+    if endpoint == "kern_asset":
+        kern_assets()  # skipped with the reason where the npm assets are missing
     response = visit(visitor, endpoint, method, args)
     want = expected[VISITORS.index(visitor)]
     assert response.status_code == want, f"{visitor} {method} {endpoint}: {response.status_code}, erwartet {want}"
