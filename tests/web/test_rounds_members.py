@@ -86,8 +86,13 @@ class TestPaging:
         assert "q=stadt" in first and "page=2" in first
 
     def test_a_nonsense_page_number_shows_the_first_page(self, client, coordinator, make_member):
-        make_member(name="Aachen")
-        assert client.get("/mitglieder", query_string={"page": "x"}).status_code == 200
+        for name in ("Aachen", "Bielefeld", "Bochum"):
+            make_member(name=name)
+        for nonsense in ("x", "0", "-3", "1e9"):
+            response = client.get("/mitglieder", query_string={"page": nonsense})
+            assert response.status_code == 200
+            html = text(response)
+            assert "Aachen" in html and "Bochum" not in html and "Seite 1 von 2" in html, nonsense
 
 
 # --- create --------------------------------------------------------------------------------
@@ -212,10 +217,16 @@ def test_a_save_without_a_version_is_refused(client, coordinator, make_member, d
     assert member.name == "Hagen"
 
 
-def test_a_malformed_version_is_refused_without_a_crash(client, coordinator, make_member):
+def test_a_malformed_version_is_refused_without_a_crash(client, coordinator, make_member, db):
     member = make_member(name="Hamm")
-    response = client.post(f"/mitglieder/{member.id}", data=member_form(ags=member.ags, version="NaN"))
+    response = client.post(f"/mitglieder/{member.id}",
+                           data=member_form(ags=member.ags, name="Hamm (Westf.)", version="NaN"))
     assert response.status_code == 200
+    html = text(response)
+    assert "Hamm (Westf.)" in html  # the form is shown again with the input
+    assert "Ungültige Versionsangabe" in html
+    db.refresh(member)
+    assert member.name == "Hamm"
 
 
 def test_an_unknown_member_is_404(client, coordinator):
