@@ -88,3 +88,13 @@ def kern_assets():
             pytest.fail(f"EINKAUF_REQUIRE_KERN ist gesetzt, aber {dist} fehlt (npm ci)")
         pytest.skip(f"KERN-Assets fehlen ({dist}); make installiert sie mit npm ci")
     return dist
+
+
+def text(response) -> str:
+    """A page as text, with non-breaking spaces (1.234,56 €) as plain spaces."""
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def text_as_sent(response) -> str:
+    """A page as text exactly as sent (for assertions on the non-breaking spaces themselves)."""
+    return response.get_data(as_text=True)

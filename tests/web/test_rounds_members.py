@@ -8,7 +8,7 @@ from einkauf import create_app
 from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member
-from support import csrf_token_from
+from support import csrf_token_from, text
 
 
 @pytest.fixture
@@ -26,10 +26,6 @@ def site_form(**overrides):
     data = {"name": "Schulamt", "street": "Mozartstraße 2", "postcode": "52064", "city": "Aachen", "active": "y"}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def input_value(html: str, name: str) -> str | None:
