@@ -39,7 +39,7 @@ from einkauf.auth import passwords
 from einkauf.auth.models import User
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit
 from einkauf.db import make_engine, make_session_factory, session_scope
-from einkauf.demand import excel
+from einkauf.demand import excel_layout, excel_writer
 from einkauf.demand.excel_service import import_demand_workbook
 from einkauf.demand.models import DemandLine, Submission
 from einkauf.migrate import upgrade
@@ -103,14 +103,14 @@ def _filled_template(factory) -> bytes:
         member = session.scalar(select(Member).where(Member.ags == "05913000"))
         rows = session.execute(select(Category.name, Product.number, Product.short_text, Product.reference_price)
                                .join(Category).order_by(Category.sort_order, Product.number)).all()
-        info = excel.TemplateInfo(rnd.code, rnd.title, rnd.deadline, member.ags, member.name,
+        info = excel_writer.TemplateInfo(rnd.code, rnd.title, rnd.deadline, member.ags, member.name,
                                   datetime.now(UTC))
-    catalogue = [excel.CatalogueItem(c, n, t, "Stück", p) for c, n, t, p in rows]
-    lines = [excel.PrefilledLine(n, Decimal(i % 250 + 1) + (Decimal("0.5") if i % 3 == 0 else 0), SITES[i % 3],
+    catalogue = [excel_writer.CatalogueItem(c, n, t, "Stück", p) for c, n, t, p in rows]
+    lines = [excel_writer.PrefilledLine(n, Decimal(i % 250 + 1) + (Decimal("0.5") if i % 3 == 0 else 0), SITES[i % 3],
                                  cost_centre=f"KST-{i % 40:03d}", budget_account="5231000",
                                  note="Lieferung bitte vormittags" if i % 10 == 0 else "")
              for i, (_c, n, _t, _p) in enumerate(rows)]
-    return excel.build_template(info, catalogue, lines, SITES)
+    return excel_writer.build_template(info, catalogue, lines, SITES)
 
 
 def _openpyxl_read_only_pass(data: bytes) -> int:
@@ -119,7 +119,7 @@ def _openpyxl_read_only_pass(data: bytes) -> int:
         ws = wb["Bedarf"]
         ws.reset_dimensions()
         cells = 0
-        for row in ws.iter_rows(max_col=len(excel.COLUMNS)):
+        for row in ws.iter_rows(max_col=len(excel_layout.COLUMNS)):
             cells += sum(1 for c in row if c.value is not None)
         return cells
     finally:

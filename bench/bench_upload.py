@@ -12,7 +12,7 @@ Generates its own files from a real demand template:
   (301,000 entries, about 25 MB unpacked, under the 5 MB upload limit and the 100:1 ratio):
   the most a file may still make the parser hold.
 
-Each file is read by `einkauf.demand.excel.read_upload` in a fresh child process, once with the
+Each file is read by `einkauf.demand.excel_reader.read_upload` in a fresh child process, once with the
 per-part caps switched off (as before issue 11) and once with the default limits; the child
 reports wall-clock seconds and the peak RSS added by the read (ru_maxrss after minus the RSS
 before). It prints figures; it asserts nothing.
@@ -41,14 +41,14 @@ SST_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/
 
 
 def template() -> bytes:
-    from einkauf.demand import excel
+    from einkauf.demand import excel_writer
 
-    info = excel.TemplateInfo(round_code=ROUND, round_title="Bedarfsabfrage 2027",
+    info = excel_writer.TemplateInfo(round_code=ROUND, round_title="Bedarfsabfrage 2027",
                               deadline=datetime(2027, 1, 31, 11, 0, tzinfo=UTC), member_ags=AGS,
                               member_name="Dortmund", generated_at=datetime(2026, 12, 1, tzinfo=UTC))
-    catalogue = [excel.CatalogueItem(category="Büromaterial", number=f"BM-{i:04d}", short_text=f"Artikel {i}",
+    catalogue = [excel_writer.CatalogueItem(category="Büromaterial", number=f"BM-{i:04d}", short_text=f"Artikel {i}",
                                      unit="Stück", reference_price=Decimal("1.50")) for i in range(1, 6)]
-    return excel.build_template(info, catalogue, [], ["Rathaus"])
+    return excel_writer.build_template(info, catalogue, [], ["Rathaus"])
 
 
 def with_shared_strings(data: bytes, chunks) -> bytes:
@@ -117,7 +117,7 @@ def describe(data: bytes) -> str:
 
 def measure(path: str, caps: str) -> dict:
     """Run in the child: read the file once, report seconds and RSS added."""
-    from einkauf.demand import excel
+    from einkauf.demand import excel_reader
     from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits
 
     with open(path, "rb") as handle:
@@ -132,7 +132,7 @@ def measure(path: str, caps: str) -> dict:
     with open("/proc/self/statm") as statm:
         before = int(statm.read().split()[1]) * page
     started = time.perf_counter()
-    result = excel.read_upload(data, round_code=ROUND, member_ags=AGS, limits=limits)
+    result = excel_reader.read_upload(data, round_code=ROUND, member_ags=AGS, limits=limits)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"seconds": seconds, "rss_added_mb": max(0, peak - before) / 1e6,

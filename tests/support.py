@@ -71,3 +71,30 @@ FIXED_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 # The password of every user the test fixtures create (conftest.make_user).
 PASSWORD = "richtig-geheim-1"
+
+
+def kern_assets():
+    """The KERN UX npm assets (node_modules, installed by make). Skipped with the reason where
+    they are missing, except when EINKAUF_REQUIRE_KERN is set (CI): then a failure."""
+    import os
+
+    import pytest
+
+    from einkauf.config import PROJECT_ROOT
+
+    dist = PROJECT_ROOT / "node_modules" / "@kern-ux" / "native" / "dist"
+    if not (dist / "kern.min.css").exists():
+        if os.environ.get("EINKAUF_REQUIRE_KERN"):
+            pytest.fail(f"EINKAUF_REQUIRE_KERN ist gesetzt, aber {dist} fehlt (npm ci)")
+        pytest.skip(f"KERN-Assets fehlen ({dist}); make installiert sie mit npm ci")
+    return dist
+
+
+def text(response) -> str:
+    """A page as text, with non-breaking spaces (1.234,56 €) as plain spaces."""
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def text_as_sent(response) -> str:
+    """A page as text exactly as sent (for assertions on the non-breaking spaces themselves)."""
+    return response.get_data(as_text=True)

@@ -7,8 +7,8 @@ Revision ID: 2026_12_03_0700_b1a0
 Revises: 2026_12_03_0650_f1a0
 Create Date: 2026-12-03 07:15:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '2026_12_03_0700_b1a0'
 down_revision = '2026_12_03_0650_f1a0'

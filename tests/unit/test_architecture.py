@@ -23,7 +23,8 @@ RULES = ["thresholds.rules", "lots.values", "lots.planner", "lots.diff", "lots.p
 # The generators of documents and exports: plain data in, bytes out.
 GENERATORS = ["cells", "exports", "exports.text", "exports.tender_data", "exports.price_sheet",
               "exports.finance", "exports.finance_columns", "exports.finance_profiles", "exports.pdf.layout",
-              "exports.pdf.sections", "exports.pdf.record", "exports.pdf.bidder", "demand.excel", "bids.price_matrix"]
+              "exports.pdf.sections", "exports.pdf.record", "exports.pdf.bidder", "demand.excel_layout",
+              "demand.excel_reader", "demand.excel_writer", "exports.finance_csv", "exports.finance_xlsx", "bids.price_matrix"]
 
 # The probe imports one module in a fresh interpreter and prints the top-level packages it loaded.
 # The package einkauf is entered without running einkauf/__init__.py, so that what is measured

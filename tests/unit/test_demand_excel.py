@@ -15,17 +15,9 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from einkauf.demand import excel
-from einkauf.demand.excel import (
-    CatalogueItem,
-    PrefilledLine,
-    Problem,
-    TemplateInfo,
-    build_template,
-    decimal_from_float,
-    quantity_from_cell,
-    read_upload,
-)
+from einkauf.demand import excel_layout, excel_reader
+from einkauf.demand.excel_reader import Problem, decimal_from_float, quantity_from_cell, read_upload
+from einkauf.demand.excel_writer import CatalogueItem, PrefilledLine, TemplateInfo, build_template
 from einkauf.demand.upload_checks import UploadLimits
 
 UTC = UTC
@@ -374,7 +366,7 @@ def test_the_raw_scan_counts_rows_and_finds_merges_across_chunk_borders(chunk):
            b'<row r="40" ht="20"/><row/></sheetData><mergeCells count="2"><mergeCell ref="F4:G4"/>'
            b"<mergeCell ref='B9'/></mergeCells><rowBreaks/></worksheet>")
     pieces = [xml[i:i + chunk] for i in range(0, len(xml), chunk)]
-    scan = excel.scan_sheet_xml(pieces)
+    scan = excel_reader.scan_sheet_xml(pieces)
     assert scan.last_row == 41
     assert scan.merged == [("F4", "G4"), ("B9", "B9")]
 
@@ -444,7 +436,7 @@ def test_defusedxml_guards_openpyxl_when_the_doctype_hides_behind_a_long_prolog(
     started = time.perf_counter()
     result = read(data)
     assert time.perf_counter() - started < 5
-    assert messages(result) == [excel.UNREADABLE]
+    assert messages(result) == [excel_reader.UNREADABLE]
 
 
 def test_uploads_are_refused_when_openpyxl_would_parse_without_defusedxml(monkeypatch):
@@ -452,10 +444,10 @@ def test_uploads_are_refused_when_openpyxl_would_parse_without_defusedxml(monkey
 
     from openpyxl.worksheet import _reader
 
-    assert excel.xml_is_defused()
+    assert excel_reader.xml_is_defused()
     monkeypatch.setattr(_reader, "iterparse", stdlib.iterparse)
-    assert not excel.xml_is_defused()
-    assert messages(read(template())) == [excel.NOT_DEFUSED]
+    assert not excel_reader.xml_is_defused()
+    assert messages(read(template())) == [excel_reader.NOT_DEFUSED]
 
 
 def test_an_external_entity_is_not_resolved():
@@ -463,7 +455,7 @@ def test_an_external_entity_is_not_resolved():
            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
            b'<c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>')
     result = read(_replace_sheet(template(), xxe))
-    assert messages(result) == [excel.UNREADABLE]
+    assert messages(result) == [excel_reader.UNREADABLE]
     assert "root:" not in messages(result)[0]
 
 
@@ -473,13 +465,13 @@ def test_the_number_of_reported_problems_is_capped():
         values[f"F{row}"] = "x"
         values[f"K{row}"] = f"#{row}"
     result = read(fill(template(extra_rows=0), values))
-    assert len(result.problems) == excel.MAX_PROBLEMS + 1
+    assert len(result.problems) == excel_layout.MAX_PROBLEMS + 1
     assert "nach 1000 Fehlern abgebrochen" in str(result.problems[-1])
 
 
 def test_unreadable_bytes_give_a_message_not_an_exception():
     data = _replace_sheet(template(), b"<worksheet><sheetData><row r='1'><c r='A1'")
-    assert messages(read(data)) == [excel.UNREADABLE]
+    assert messages(read(data)) == [excel_reader.UNREADABLE]
 
 
 # --- quantities ----------------------------------------------------------------------------------

@@ -10,21 +10,19 @@ import pytest
 from openpyxl import load_workbook
 
 from einkauf.cells import MAX_CELL_CHARS
-from einkauf.exports.finance import (
+from einkauf.exports.finance import ExportInfo, download_name, fiscal_year
+from einkauf.exports.finance_columns import DEFAULT_COLUMNS, FinanceRow
+from einkauf.exports.finance_csv import (
     EXPORT_FIELDS,
     MEMBER_FIELDS,
     POSITION_FIELDS,
-    ExportInfo,
     FinanceLines,
-    download_name,
     finance_lines,
-    fiscal_year,
     write_finance_csv,
     write_finance_csv_lines,
-    write_finance_xlsx,
 )
-from einkauf.exports.finance_columns import DEFAULT_COLUMNS, FinanceRow
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, ProfileInvalid, get_profile, list_profiles, parse_profile
+from einkauf.exports.finance_xlsx import write_finance_xlsx
 
 INFO = ExportInfo(round_code="2027", round_title="Bedarf 2027", generated_at=datetime(2026, 12, 31, 23, 30,
                                                                                       tzinfo=UTC))
@@ -313,7 +311,8 @@ def test_the_rows_of_one_export_share_fiscal_year_reference_price_basis_and_roun
 # --- the reconciliation per lot (R22) -----------------------------------------------------------
 
 def test_the_reconciliation_csv_follows_the_profile_and_guards_titles():
-    from einkauf.exports.finance import LotValues, write_reconciliation_csv
+    from einkauf.exports.finance import LotValues
+    from einkauf.exports.finance_csv import write_reconciliation_csv
 
     profile = parse_profile('[format]\ndecimal_separator = "."\nthousands_separator = ","\n'
                             '[csv]\ndelimiter = "|"\nbom = false\n[[columns]]\ncolumn = "AGS"\n', "punkt")

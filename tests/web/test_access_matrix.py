@@ -9,6 +9,8 @@ from datetime import UTC
 import pytest
 from flask import url_for
 
+from support import kern_assets
+
 VISITORS = ("anonymous", "officer", "other_officer", "coordinator", "finance", "admin")
 
 # Expected statuses in the order of VISITORS.
@@ -261,20 +263,12 @@ def visit(app, client, world, make_user, sign_in, db):
     return go
 
 
-def _require_kern_assets() -> None:
-    """The KERN UX files come from npm (make assets); without them the route rightly answers 404."""
-    from einkauf.config import PROJECT_ROOT
-
-    if not (PROJECT_ROOT / "node_modules" / "@kern-ux" / "native" / "dist" / "kern.min.css").exists():
-        pytest.skip("KERN-UX-Dateien fehlen (npm ci / make assets)")
-
-
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
 def test_route_answers_each_visitor_as_the_matrix_says(visit, visitor, endpoint, method):
     args, expected = MATRIX[(endpoint, method)]
     if endpoint == "kern_asset":
-        _require_kern_assets()
+        kern_assets()  # skipped with the reason where the npm assets are missing
     response = visit(visitor, endpoint, method, args)
     want = expected[VISITORS.index(visitor)]
     assert response.status_code == want, f"{visitor} {method} {endpoint}: {response.status_code}, erwartet {want}"

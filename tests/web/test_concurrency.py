@@ -313,7 +313,7 @@ def test_generate_documents_from_two_pages_at_once_makes_two_versions_one_after_
 
 def test_a_long_upload_does_not_make_a_concurrent_sign_in_fail(db, live_app, officer_world, make_user, monkeypatch):
     """The upload parses before its write transaction: a sign-in meanwhile gets the write lock."""
-    from einkauf.demand import excel
+    from einkauf.demand import excel_reader
     from einkauf.demand.excel_service import build_demand_template
 
     from support import filled_template as filled
@@ -325,14 +325,14 @@ def test_a_long_upload_does_not_make_a_concurrent_sign_in_fail(db, live_app, off
     db.rollback()
     uploader = signed_in(live_app, w.officer)
     parsing = threading.Event()
-    original = excel.read_upload
+    original = excel_reader.read_upload
 
     def slow_read(*args, **kwargs):  # a parse that takes longer than the busy timeout
         parsing.set()
         time.sleep(BUSY_TIMEOUT + 1.5)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(excel, "read_upload", slow_read)
+    monkeypatch.setattr(excel_reader, "read_upload", slow_read)
 
     def upload():
         return uploader.post(f"/bedarf/{w.rnd.id}/hochladen", data={"file": (io.BytesIO(data), "b.xlsx")},

@@ -15,14 +15,10 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand import services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 
-from support import csrf_token_from
+from support import csrf_token_from, text
 
 UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def plain(html: str) -> str:

@@ -13,15 +13,11 @@ from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.models import LotPlan
 from einkauf.rounds.services import close_round
 
+from support import text
+
 # The plan page decides the procedure for a publication "in 14 days" unless a date is given: a
 # fixed "today" keeps the threshold (and the result) independent of the day the suite runs.
 pytestmark = pytest.mark.usefixtures("fixed_clock")
-
-
-
-def text(response) -> str:
-    """The page as text, with non-breaking spaces (1.234,56 €) as plain spaces."""
-    return response.get_data(as_text=True).replace("\xa0", " ")
 
 
 def element(html: str, element_id: str) -> str:

@@ -14,9 +14,7 @@ from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
 from einkauf.tenders.models import Tender
 
-
-def text(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
+from support import text
 
 
 @pytest.fixture

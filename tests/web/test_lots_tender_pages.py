@@ -15,13 +15,11 @@ from einkauf.lots.models import Lot, LotPlan
 from einkauf.lots.services import build_lots, get_plan, get_rule_set
 from einkauf.tenders.models import Tender, TenderStatus
 
+from support import text
+
 # The tender form proposes a publication "in 14 days": a fixed "today" keeps the threshold (and
 # the result) independent of the day the suite runs.
 pytestmark = pytest.mark.usefixtures("fixed_clock")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
 
 
 @pytest.fixture

@@ -15,12 +15,10 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.rounds.models import Member, Round, RoundStatus
 
+from support import text_as_sent as text
+
 UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def textarea(html: str, element_id: str) -> str:

@@ -9,6 +9,8 @@ from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import Round, RoundStatus
 
+from support import text
+
 UTC = UTC
 
 
@@ -30,10 +32,6 @@ def round_form(**overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def input_value(html: str, name: str) -> str | None:

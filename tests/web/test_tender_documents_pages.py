@@ -16,9 +16,7 @@ from einkauf.lots.services import build_lots
 from einkauf.tenders.models import Document
 from einkauf.tenders.services import freeze_tender
 
-
-def text(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
+from support import text
 
 
 @pytest.fixture

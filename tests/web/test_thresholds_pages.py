@@ -11,9 +11,7 @@ from sqlalchemy import func, select
 from einkauf.audit.models import AuditEvent
 from einkauf.thresholds.models import EuThreshold
 
-
-def text(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
+from support import text
 
 
 def rows(db) -> list[tuple]:

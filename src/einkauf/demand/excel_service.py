@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from einkauf.actor import Actor
 from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import utcnow
-from einkauf.demand import excel
-from einkauf.demand.excel import Problem
+from einkauf.demand import excel_layout, excel_reader, excel_writer
+from einkauf.demand.excel_reader import Problem
 from einkauf.demand.models import DemandLine
 from einkauf.demand.services import (
     InvalidLines,
@@ -44,12 +44,12 @@ IMPORT_SOURCE = "Excel-Import"
 
 # validate_lines problem fields → the column of the "Bedarf" sheet they belong to.
 FIELD_COLUMN = {
-    "product": excel.LETTER["Artikel-Nr."],
-    "quantity": excel.LETTER["Menge"],
-    "delivery_site": excel.LETTER["Lieferstelle"],
-    "cost_centre": excel.LETTER["Kostenstelle"],
-    "budget_account": excel.LETTER["Sachkonto"],
-    "note": excel.LETTER["Bemerkung"],
+    "product": excel_layout.LETTER["Artikel-Nr."],
+    "quantity": excel_layout.LETTER["Menge"],
+    "delivery_site": excel_layout.LETTER["Lieferstelle"],
+    "cost_centre": excel_layout.LETTER["Kostenstelle"],
+    "budget_account": excel_layout.LETTER["Sachkonto"],
+    "note": excel_layout.LETTER["Bemerkung"],
 }
 
 
@@ -81,7 +81,7 @@ def template_file_name(rnd: Round, member: Member) -> str:
 def build_demand_template(session: Session, rnd: Round, member: Member, *, now: datetime | None = None) -> bytes:
     """The .xlsx template of the member for the round: catalogue, current lines, delivery sites."""
     catalogue = [
-        excel.CatalogueItem(category=category, number=number, short_text=short_text, unit=unit,
+        excel_writer.CatalogueItem(category=category, number=number, short_text=short_text, unit=unit,
                             reference_price=price)
         for category, number, short_text, unit, price in session.execute(
             select(Category.name, Product.number, Product.short_text, Unit.label, Product.reference_price)
@@ -91,11 +91,11 @@ def build_demand_template(session: Session, rnd: Round, member: Member, *, now: 
             .order_by(Category.sort_order, Category.name, Product.number)
         )
     ]
-    lines: list[excel.PrefilledLine] = []
+    lines: list[excel_writer.PrefilledLine] = []
     submission = get_submission(session, rnd.id, member.id)
     if submission is not None:
         lines = [
-            excel.PrefilledLine(product_number=number, quantity=quantity, delivery_site=site,
+            excel_writer.PrefilledLine(product_number=number, quantity=quantity, delivery_site=site,
                                 cost_centre=cost_centre, budget_account=budget_account, note=note)
             for number, quantity, site, cost_centre, budget_account, note in session.execute(
                 select(Product.number, DemandLine.quantity, DeliverySite.name, DemandLine.cost_centre,
@@ -110,9 +110,9 @@ def build_demand_template(session: Session, rnd: Round, member: Member, *, now: 
         select(DeliverySite.name).where(DeliverySite.member_id == member.id, DeliverySite.active.is_(True))
         .order_by(DeliverySite.name)
     ))
-    info = excel.TemplateInfo(round_code=rnd.code, round_title=rnd.title, deadline=rnd.deadline,
+    info = excel_writer.TemplateInfo(round_code=rnd.code, round_title=rnd.title, deadline=rnd.deadline,
                               member_ags=member.ags, member_name=member.name, generated_at=now or utcnow())
-    return excel.build_template(info, catalogue, lines, sites)
+    return excel_writer.build_template(info, catalogue, lines, sites)
 
 
 def _site_key(name: str) -> str:
@@ -120,7 +120,7 @@ def _site_key(name: str) -> str:
 
 
 def rows_to_lines(session: Session, member_id: int,
-                  rows: list[excel.UploadRow]) -> tuple[list[LineInput], list[Problem], dict[str, int]]:
+                  rows: list[excel_reader.UploadRow]) -> tuple[list[LineInput], list[Problem], dict[str, int]]:
     """Map article numbers and delivery-site names of the parsed rows to ids.
 
     An empty delivery site is the member's only active site when it has exactly one.
@@ -143,23 +143,23 @@ def rows_to_lines(session: Session, member_id: int,
     for row in rows:
         product_id = products.get(row.product_number)
         if product_id is None:
-            problems.append(Problem(f"Unbekannte Artikel-Nr. „{excel.shown(row.product_number)}“.",
-                                    excel.SHEET_DEMAND, row.row, excel.LETTER["Artikel-Nr."]))
+            problems.append(Problem(f"Unbekannte Artikel-Nr. „{excel_reader.shown(row.product_number)}“.",
+                                    excel_layout.SHEET_DEMAND, row.row, excel_layout.LETTER["Artikel-Nr."]))
             continue
         if row.delivery_site:
             site_id = sites.get(_site_key(row.delivery_site))
             if site_id is None:
-                problems.append(Problem(f"Unbekannte Lieferstelle „{excel.shown(row.delivery_site)}“. Ihre "
-                                        f"Lieferstellen: {site_names}.", excel.SHEET_DEMAND, row.row,
-                                        excel.LETTER["Lieferstelle"]))
+                problems.append(Problem(f"Unbekannte Lieferstelle „{excel_reader.shown(row.delivery_site)}“. Ihre "
+                                        f"Lieferstellen: {site_names}.", excel_layout.SHEET_DEMAND, row.row,
+                                        excel_layout.LETTER["Lieferstelle"]))
                 continue
         elif only_site is not None:
             site_id = only_site
         else:
-            problems.append(Problem(f"Bitte wählen Sie eine Lieferstelle ({site_names}).", excel.SHEET_DEMAND,
-                                    row.row, excel.LETTER["Lieferstelle"]))
+            problems.append(Problem(f"Bitte wählen Sie eine Lieferstelle ({site_names}).", excel_layout.SHEET_DEMAND,
+                                    row.row, excel_layout.LETTER["Lieferstelle"]))
             continue
-        origin = f"{excel.SHEET_DEMAND}!{row.row}"
+        origin = f"{excel_layout.SHEET_DEMAND}!{row.row}"
         origins[origin] = row.row
         lines.append(LineInput(product_id=product_id, delivery_site_id=site_id, quantity=row.quantity,
                                cost_centre=row.cost_centre, budget_account=row.budget_account, note=row.note,
@@ -168,7 +168,7 @@ def rows_to_lines(session: Session, member_id: int,
 
 
 def _service_problems(line_problems, origins: dict[str, int]) -> list[Problem]:
-    return [Problem(p.message, excel.SHEET_DEMAND if p.origin in origins else None, origins.get(p.origin),
+    return [Problem(p.message, excel_layout.SHEET_DEMAND if p.origin in origins else None, origins.get(p.origin),
                     FIELD_COLUMN.get(p.field) if p.origin in origins else None)
             for p in line_problems]
 
@@ -200,7 +200,7 @@ def parse_demand_workbook(session: Session, actor: Actor, rnd: Round, member: Me
     """
     ensure_editable(rnd, get_submission(session, rnd.id, member.id), now)
     sha256 = hashlib.sha256(data).hexdigest()
-    parsed = excel.read_upload(data, round_code=rnd.code, member_ags=member.ags, limits=limits)
+    parsed = excel_reader.read_upload(data, round_code=rnd.code, member_ags=member.ags, limits=limits)
     # Rows that could be read are checked even when others could not, so that one upload
     # reports every error at once (cell errors, unknown articles and delivery sites alike).
     lines, problems, origins = rows_to_lines(session, member.id, parsed.rows) if parsed.rows else ([], [], {})

@@ -21,7 +21,7 @@ from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 
 from einkauf.demand import excel_service, services
-from einkauf.demand.excel import Problem
+from einkauf.demand.excel_reader import Problem
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, file_too_large, megabytes
 from einkauf.errors import DeadlinePassed, InvalidState
 from einkauf.forms import EinkaufForm

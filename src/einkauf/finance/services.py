@@ -13,7 +13,7 @@ stored by the build, R1); VAT and gross are computed in the same SELECT:
 
 Both operands are non-negative integers, so integer division is floor on SQLite and
 PostgreSQL alike and adding half the divisor makes it half-up. The rows stream from the
-database (`yield_per`) into the pure writers of einkauf.exports.finance; nothing holds more
+database (`yield_per`) into the pure writers of einkauf.exports.finance_csv / finance_xlsx; nothing holds more
 than one batch of rows. The xlsx writer reads full FinanceRow tuples; the CSV writer, whose
 cost is mostly reading and formatting rows, reads only ids and the row's own values
 (`finance_lines_statement`) and looks up the plan's members, sites and positions once.
@@ -37,19 +37,10 @@ from einkauf.actor import Actor
 from einkauf.audit.services import actor_label
 from einkauf.db import utcnow
 from einkauf.errors import InvalidState, NotFound, ValidationFailed
-from einkauf.exports.finance import (
-    PRICE_BASIS_LABELS,
-    ExportInfo,
-    ExportTotals,
-    FinanceLines,
-    LotValues,
-    download_name,
-    fiscal_year,
-    write_finance_csv_lines,
-    write_finance_xlsx,
-    write_reconciliation_csv,
-)
+from einkauf.exports.finance import PRICE_BASIS_LABELS, ExportInfo, ExportTotals, LotValues, download_name, fiscal_year
+from einkauf.exports.finance_csv import FinanceLines, write_finance_csv_lines, write_reconciliation_csv
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
+from einkauf.exports.finance_xlsx import write_finance_xlsx
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
 from einkauf.lots.services import member_annual_shares
 from einkauf.lots.values import lot_money
