@@ -10,7 +10,7 @@ DEMO_PASSWORD ?= einkauf-demo-2027
 DEMO_COOPERATIVE_NAME ?= Einkaufskooperation NRW-Großstädte
 DEMO_COOPERATIVE_ADDRESS ?= Geschäftsstelle der Einkaufskooperation\nBeispielstraße 1\n44135 Dortmund
 
-.PHONY: run test install assets db demo serve bench clean translations messages
+.PHONY: run test lint install assets db demo serve bench clean translations messages
 
 install: $(VENV)/.installed assets translations
 
@@ -50,6 +50,12 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint and type gates (zero findings expected): ruff over the Python sources, mypy over src/einkauf.
+# Configuration in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/mypy
 
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
