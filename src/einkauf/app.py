@@ -347,7 +347,9 @@ def too_large_text(content_length: int | None, limit: int | None, max_fields: in
     from einkauf.boundary import size_text
 
     if not form and limit is not None and content_length is not None and content_length > limit:
-        return f"Die Anfrage ist {size_text(content_length)} groß; erlaubt sind höchstens {size_text(limit, exact=False)}."
+        return (
+            f"Die Anfrage ist {size_text(content_length)} groß; erlaubt sind höchstens {size_text(limit, exact=False)}."
+        )
     if not form and content_length is None:
         return (f"Die Anfrage ist zu groß; ihre Größe wurde nicht angegeben (erlaubt sind höchstens "
                 f"{size_text(limit or 0, exact=False)}).")

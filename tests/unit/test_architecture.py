@@ -3,6 +3,7 @@ the domain packages (issue 12, parts 2 and 3)."""
 from __future__ import annotations
 
 import ast
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -21,10 +22,26 @@ CORE = ["money", "formatting", "berlin", "clock", "errors", "texts"]
 RULES = ["thresholds.rules", "lots.values", "lots.planner", "lots.diff", "lots.procedure", "tenders.rules",
          "tenders.periods", "rounds.rules", "catalogue.codes", "demand.upload_checks", "bids.evaluation"]
 # The generators of documents and exports: plain data in, bytes out.
-GENERATORS = ["cells", "exports", "exports.text", "exports.tender_data", "exports.price_sheet",
-              "exports.finance", "exports.finance_columns", "exports.finance_profiles", "exports.pdf.layout",
-              "exports.pdf.sections", "exports.pdf.record", "exports.pdf.bidder", "demand.excel_layout",
-              "demand.excel_reader", "demand.excel_writer", "exports.finance_csv", "exports.finance_xlsx", "bids.price_matrix"]
+GENERATORS = [
+    "cells",
+    "exports",
+    "exports.text",
+    "exports.tender_data",
+    "exports.price_sheet",
+    "exports.finance",
+    "exports.finance_columns",
+    "exports.finance_profiles",
+    "exports.pdf.layout",
+    "exports.pdf.sections",
+    "exports.pdf.record",
+    "exports.pdf.bidder",
+    "demand.excel_layout",
+    "demand.excel_reader",
+    "demand.excel_writer",
+    "exports.finance_csv",
+    "exports.finance_xlsx",
+    "bids.price_matrix",
+]
 
 # The probe imports one module in a fresh interpreter and prints the top-level packages it loaded.
 # The package einkauf is entered without running einkauf/__init__.py, so that what is measured
@@ -140,7 +157,7 @@ def find_cycle(graph: dict[str, dict]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return [*path[path.index(nxt):], nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         path.pop()
@@ -189,7 +206,7 @@ def test_the_domain_packages_import_each_other_without_a_cycle_but_for_the_known
     cycle = find_cycle(pruned)
     if cycle:
         pytest.fail("import cycle between domain packages:\n"
-                    + "\n".join(_describe(graph, a, b) for a, b in zip(cycle, cycle[1:])))
+                    + "\n".join(_describe(graph, a, b) for a, b in itertools.pairwise(cycle)))
 
 
 def test_the_cycle_finder_finds_a_cycle():

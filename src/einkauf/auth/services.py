@@ -75,7 +75,9 @@ def authenticate(
         .where(SignInFailure.email == email, SignInFailure.at >= now - timedelta(seconds=account_window_seconds))
     ).one()
     per_address = session.scalar(
-        select(func.count()).select_from(SignInFailure).where(SignInFailure.address == address, SignInFailure.at >= since)
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(SignInFailure.address == address, SignInFailure.at >= since)
     )
     if per_address >= max_per_address:
         raise SignInRefused(THROTTLED)
@@ -216,7 +218,9 @@ def update_user(
     role = Role(role)
     member = _check_role_binding(session, role, member_ags)
     if actor is not None and getattr(actor, "id", None) == user.id and (not active or role != Role.ADMIN):
-        raise ValidationFailed("Sie können sich nicht selbst deaktivieren oder Ihre eigene Administrationsrolle entziehen.")
+        raise ValidationFailed(
+            "Sie können sich nicht selbst deaktivieren oder Ihre eigene Administrationsrolle entziehen."
+        )
     before = snapshot(user, USER_FIELDS)
     user.name = name.strip()[:200]
     user.role = role
@@ -235,7 +239,9 @@ def update_user(
     return user
 
 
-def set_password(session: Session, actor: Actor, user_id: int, new_password: str, *, current_password: str | None = None) -> User:
+def set_password(
+    session: Session, actor: Actor, user_id: int, new_password: str, *, current_password: str | None = None
+) -> User:
     """Set a new password; every existing session of that user ends.
 
     With current_password (a user changing their own password) the old one must match;

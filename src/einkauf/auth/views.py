@@ -56,7 +56,9 @@ def sign_in():
             )
         except DomainError as exc:
             # Who and from where, never the password.
-            log.warning("sign-in refused for %s from %s: %s", (form.email.data or "")[:254], client_address(), exc.message)
+            log.warning(
+                "sign-in refused for %s from %s: %s", (form.email.data or "")[:254], client_address(), exc.message
+            )
             error = refuse(exc, keep_records=True)  # the recorded failure counts towards throttling
         else:
             _fresh_session()  # a new session at sign-in: nothing planted before survives

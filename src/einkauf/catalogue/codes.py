@@ -77,7 +77,7 @@ def weighted_check_digit(digits: str) -> int:
     if not CPV_WITHOUT_CHECK_DIGIT.match(digits):
         raise ValueError("eight ASCII digits expected")
     weights = (3, 7, 1, 3, 7, 1, 3, 7)
-    return sum(int(d) * w for d, w in zip(digits, weights)) % 10
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10
 
 
 # --- reading the official lists --------------------------------------------------------------

@@ -94,9 +94,9 @@ CURATED_UNITS: dict[str, tuple[str, str]] = {
 def load_curated(session: Session) -> tuple[int, int]:
     """Insert the curated CPV codes and units that are missing; returns (cpv added, units added)."""
     known_cpv = set(session.scalars(select(CpvCode.code)))
-    new_cpv = [CpvCode(code=c, label=l) for c, l in CURATED_CPV.items() if c not in known_cpv]
+    new_cpv = [CpvCode(code=c, label=label) for c, label in CURATED_CPV.items() if c not in known_cpv]
     known_units = set(session.scalars(select(Unit.code)))
-    new_units = [Unit(code=c, label=l, symbol=s) for c, (l, s) in CURATED_UNITS.items() if c not in known_units]
+    new_units = [Unit(code=c, label=label, symbol=s) for c, (label, s) in CURATED_UNITS.items() if c not in known_units]
     session.add_all(new_cpv + new_units)
     session.flush()
     return len(new_cpv), len(new_units)

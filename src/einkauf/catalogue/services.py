@@ -149,9 +149,9 @@ def import_cpv_codes(session: Session, rows: Iterable[tuple[str, str]], *, actor
         if not label or len(label) > CPV_LABEL_MAX:
             raise ValidationFailed(f"Die Bezeichnung zu {code} fehlt oder ist länger als {CPV_LABEL_MAX} Zeichen.")
         wanted[code] = label
-    existing = {code: label for code, label in session.execute(select(CpvCode.code, CpvCode.label)).tuples()}
-    new = [{"code": c, "label": l} for c, l in wanted.items() if c not in existing]
-    changed = [{"code": c, "label": l} for c, l in wanted.items() if c in existing and existing[c] != l]
+    existing = dict(session.execute(select(CpvCode.code, CpvCode.label)).tuples().all())
+    new = [{"code": c, "label": label} for c, label in wanted.items() if c not in existing]
+    changed = [{"code": c, "label": label} for c, label in wanted.items() if c in existing and existing[c] != label]
     for start in range(0, len(new), CHUNK):
         session.execute(insert(CpvCode), new[start:start + CHUNK])
     for start in range(0, len(changed), CHUNK):
@@ -196,9 +196,9 @@ def import_units(session: Session, rows: Iterable[tuple[str, str, str]], *, acto
         wanted[code] = CURATED_UNITS.get(code, (label, symbol[:UNIT_SYMBOL_MAX]))
     existing = {code: (label, symbol) for code, label, symbol in session.execute(
         select(Unit.code, Unit.label, Unit.symbol)).tuples()}
-    new = [{"code": c, "label": l, "symbol": s} for c, (l, s) in wanted.items() if c not in existing]
-    changed = [{"code": c, "label": l, "symbol": s} for c, (l, s) in wanted.items()
-               if c in existing and existing[c] != (l, s)]
+    new = [{"code": c, "label": label, "symbol": s} for c, (label, s) in wanted.items() if c not in existing]
+    changed = [{"code": c, "label": label, "symbol": s} for c, (label, s) in wanted.items()
+               if c in existing and existing[c] != (label, s)]
     for start in range(0, len(new), CHUNK):
         session.execute(insert(Unit), new[start:start + CHUNK])
     for start in range(0, len(changed), CHUNK):
@@ -257,7 +257,7 @@ def product_counts(session: Session, category_ids: Sequence[int]) -> dict[int, i
         .where(Product.category_id.in_(list(category_ids)))
         .group_by(Product.category_id)
     ).tuples()
-    return {category_id: n for category_id, n in rows}
+    return dict(rows.all())
 
 
 def category_choices(session: Session, include_id: int | None = None, *,

@@ -119,7 +119,7 @@ class LineGrid:
         """Read every ``l-…`` key of the posted form; other keys are ignored."""
         on_page = set(product_ids)
         found: dict[tuple[int, int], GridRow] = {}
-        for key in form.keys():
+        for key in form:
             match = KEY_RE.match(key)
             if not match:
                 continue

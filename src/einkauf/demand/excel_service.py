@@ -126,7 +126,7 @@ def rows_to_lines(session: Session, member_id: int,
     An empty delivery site is the member's only active site when it has exactly one.
     Returns the lines, the problems, and origin → sheet row for the service's problems.
     """
-    products = {number: product_id for number, product_id in session.execute(select(Product.number, Product.id))}
+    products = dict(session.execute(select(Product.number, Product.id)).tuples().all())
     sites = {}
     active_sites = []
     for site_id, name, active in session.execute(

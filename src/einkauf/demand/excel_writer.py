@@ -218,7 +218,7 @@ def _write_info(ws, info: TemplateInfo) -> None:
     values = (info.round_code, info.round_title, info.member_ags, info.member_name,
               f"{format_berlin(info.deadline)} (deutsche Zeit)", f"{format_berlin(info.generated_at)} (deutsche Zeit)",
               TEMPLATE_VERSION)
-    for row, (label, value) in enumerate(zip(INFO_LABELS, values), start=2):
+    for row, (label, value) in enumerate(zip(INFO_LABELS, values, strict=False), start=2):
         put_text(ws.cell(row=row, column=1), label)
         ws.cell(row=row, column=1).font = BOLD
         cell = ws.cell(row=row, column=2)

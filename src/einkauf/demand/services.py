@@ -138,7 +138,9 @@ def submission_totals(session: Session, submission_id: int | None) -> Submission
 def excluded_category_ids(session: Session, submission_id: int | None) -> set[int]:
     if submission_id is None:
         return set()
-    return set(session.scalars(select(CategoryExclusion.category_id).where(CategoryExclusion.submission_id == submission_id)))
+    return set(
+        session.scalars(select(CategoryExclusion.category_id).where(CategoryExclusion.submission_id == submission_id))
+    )
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -271,7 +273,9 @@ def validate_lines(session: Session, member_id: int, lines: Sequence[LineInput],
             problems.append(LineProblem(origin, "delivery_site", "Bitte eine Lieferstelle Ihres Mitglieds wählen."))
             continue
         if not site.active:
-            problems.append(LineProblem(origin, "delivery_site", f"Die Lieferstelle „{site.name}“ ist nicht mehr aktiv."))
+            problems.append(
+                LineProblem(origin, "delivery_site", f"Die Lieferstelle „{site.name}“ ist nicht mehr aktiv.")
+            )
             continue
         cost_centre = _clean_code(line.cost_centre, "Kostenstelle", origin, problems, "cost_centre")
         budget_account = _clean_code(line.budget_account, "Sachkonto", origin, problems, "budget_account")
@@ -294,9 +298,10 @@ def validate_lines(session: Session, member_id: int, lines: Sequence[LineInput],
 
 def _insert_lines(session: Session, submission_id: int, lines: Iterable[LineInput]) -> int:
     rows = [
-        {"submission_id": submission_id, "product_id": l.product_id, "delivery_site_id": l.delivery_site_id,
-         "quantity": l.quantity, "cost_centre": l.cost_centre, "budget_account": l.budget_account, "note": l.note}
-        for l in lines
+        {"submission_id": submission_id, "product_id": line.product_id, "delivery_site_id": line.delivery_site_id,
+         "quantity": line.quantity, "cost_centre": line.cost_centre, "budget_account": line.budget_account,
+         "note": line.note}
+        for line in lines
     ]
     if rows:
         session.execute(insert(DemandLine), rows)
@@ -381,10 +386,12 @@ def replace_draft_lines(
         submission, claimed = _first_save(session, actor, rnd, member_id, expected_version)
         expected_version = claimed if explicit else None
     _claim(session, submission, expected_version)
-    before = session.scalar(select(func.count()).select_from(DemandLine).where(DemandLine.submission_id == submission.id))
+    before = session.scalar(
+        select(func.count()).select_from(DemandLine).where(DemandLine.submission_id == submission.id)
+    )
     session.execute(delete(DemandLine).where(DemandLine.submission_id == submission.id))
     # Categories with lines in the file take part again.
-    categories = {category_id for chunk in in_chunks(l.product_id for l in clean)
+    categories = {category_id for chunk in in_chunks(line.product_id for line in clean)
                   for category_id in session.scalars(select(Product.category_id).where(Product.id.in_(chunk)))}
     for chunk in in_chunks(categories):
         session.execute(delete(CategoryExclusion).where(CategoryExclusion.submission_id == submission.id,

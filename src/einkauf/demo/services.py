@@ -73,10 +73,7 @@ def database_is_empty(session: Session) -> bool:
 
     CPV codes and units alone do not count: they are reference data the demo tops up.
     """
-    for model in (Member, User, Category, Product, Round):
-        if session.scalar(select(model.id).limit(1)) is not None:
-            return False
-    return True
+    return all(session.scalar(select(model.id).limit(1)) is None for model in (Member, User, Category, Product, Round))
 
 
 def demo_deadline(now: datetime) -> datetime:
@@ -218,7 +215,9 @@ def _add_demand(session: Session, demand_round: Round, members: dict[str, Member
         if city.submission == data.NO_SUBMISSION:
             continue
         if city.submission == data.SUBMITTED:
-            at = max(demand_round.opened_at, (now - timedelta(days=city.submitted_days_ago)).replace(second=0, microsecond=0))
+            at = max(
+                demand_round.opened_at, (now - timedelta(days=city.submitted_days_ago)).replace(second=0, microsecond=0)
+            )
             officer = users[data.officer_email(city.name)]
             submission = Submission(round_id=demand_round.id, member_id=members[city.ags].id, version=1,
                                     status=SubmissionStatus.SUBMITTED, submitted_at=at, submitted_by_id=officer.id,

@@ -74,7 +74,9 @@ def register(main: click.Group, pass_ctx) -> None:
                         raise ValidationFailed(f"Das Vergabeverfahren {export.reference} gehört nicht zur "
                                                f"Bedarfsabfrage {round_code.strip()[:20]}.")
                 else:
-                    export = services.prepare_round_export(session, get_round_by_code(session, round_code).id, member_id=member_id, prices=prices)
+                    export = services.prepare_round_export(
+                        session, get_round_by_code(session, round_code).id, member_id=member_id, prices=prices
+                    )
                 handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
                 try:
                     with os.fdopen(handle, "wb") as stream:
@@ -90,6 +92,8 @@ def register(main: click.Group, pass_ctx) -> None:
                        f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} € "
                        f"→ {output}")
             return
-        click.echo(f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
-                   f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "
-                   f"USt {format_decimal_de(totals.vat, 2)} €, brutto {format_decimal_de(totals.gross, 2)} € → {output}")
+        click.echo(
+            f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
+            f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "
+            f"USt {format_decimal_de(totals.vat, 2)} €, brutto {format_decimal_de(totals.gross, 2)} € → {output}"
+        )

@@ -292,9 +292,16 @@ def write_export(session: Session, export: FinanceExport, fmt: str, stream: Bina
     else:
         totals = write_finance_csv_lines(finance_lines(session, export.plan.id, **selection), stream, profile,
                                          export.info)
-    log.info("finance export %s of round %s%s (%s) by %s: %s rows, net %s", fmt, export.round.code,
-             f" member {export.member.ags}" if export.member else "", profile.name, actor_label(actor) if actor else "-",
-             totals.rows, totals.net)
+    log.info(
+        "finance export %s of round %s%s (%s) by %s: %s rows, net %s",
+        fmt,
+        export.round.code,
+        f" member {export.member.ags}" if export.member else "",
+        profile.name,
+        actor_label(actor) if actor else "-",
+        totals.rows,
+        totals.net,
+    )
     return totals
 
 

@@ -69,7 +69,7 @@ def _profile_or_404():
 
 def _send(export, fmt: str, profile):
     """Write the export to a temporary file and send it under our own file name."""
-    spool = tempfile.TemporaryFile()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the WSGI server after the response is sent
     try:
         services.write_export(get_db(), export, fmt, spool, profile=profile, actor=current_user._get_current_object())
         size = spool.tell()

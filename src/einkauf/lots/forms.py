@@ -52,12 +52,22 @@ class LotRulesForm(EinkaufForm):
 
     categories = FieldList(FormField(CategoryRuleForm), max_entries=MAX_CATEGORY_ROWS)
     excluded = CleanTextAreaField(
-        _l("Nicht ausschreiben (Artikel-Nr.)"), validators=[Optional(), Length(max=20000)],
-        description=_l("Artikelnummern, die in keinem Los erscheinen sollen – eine je Zeile oder durch Komma getrennt."))
+        _l("Nicht ausschreiben (Artikel-Nr.)"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l(
+            "Artikelnummern, die in keinem Los erscheinen sollen – eine je Zeile oder durch Komma getrennt."
+        ),
+    )
     split_value = GermanDecimalField(
-        _l("In Teillose teilen ab (€)"), validators=[Optional()], places=2, minimum=Decimal("0.01"),
+        _l("In Teillose teilen ab (€)"),
+        validators=[Optional()],
+        places=2,
+        minimum=Decimal("0.01"),
         maximum=Decimal("999999999999.99"),
-        description=_l("Ein Los, dessen geschätzter Wert diesen Betrag übersteigt, wird in Teillose geteilt. Leer: nie."))
+        description=_l(
+            "Ein Los, dessen geschätzter Wert diesen Betrag übersteigt, wird in Teillose geteilt. Leer: nie."
+        ),
+    )
     national_procedure = SelectField(_l("Nationales Verfahren unterhalb des EU-Schwellenwerts"),
                                      choices=select_choices((p, p) for p in NATIONAL_PROCEDURES),
                                      validate_choice=False)  # the service refuses others in German

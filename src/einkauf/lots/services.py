@@ -308,8 +308,13 @@ def preview_lots(session: Session, round_id: int) -> PlanPreview:
     planned = _plan(session, rnd, rule_set)
     current = get_plan(session, rnd.id)
     reasons = tuple(current_plan_changes(session, current)) if current is not None else ()
-    names = dict(session.execute(select(Product.id, Product.short_text)
-                                 .where(Product.id.in_({p.product_id for lot in planned for p in lot.positions}))).all())
+    names = dict(
+        session.execute(
+            select(Product.id, Product.short_text).where(
+                Product.id.in_({p.product_id for lot in planned for p in lot.positions})
+            )
+        ).all()
+    )
     new = [LotSnapshot(lot.number, lot.title, lot.estimated_value,
                        tuple(PositionSnapshot(p.product_id, p.product_number, names.get(p.product_id, ""),
                                               p.annual_quantity, p.estimated_value) for p in lot.positions))
@@ -549,7 +554,7 @@ def _build(session: Session, actor: Actor, rnd: Round, rule_set: RuleSet, source
 def _fingerprint(planned: Sequence[PlannedLot], summaries: Sequence[LotSummary], demand_line_count: int) -> str:
     """SHA-256 over the lots and positions in their order (ids left out) and the line count."""
     digest = hashlib.sha256()
-    for lot, summary in zip(planned, summaries):
+    for lot, summary in zip(planned, summaries, strict=False):
         digest.update(f"L|{lot.number}|{lot.kind}|{lot.title}|{lot.cpv}|{lot.additional_cpvs}|{lot.category_ids}|"
                       f"{lot.region}|"
                       f"{summary.member_count}|{lot.estimated_value}|{lot.annual_value}\n".encode())

@@ -53,7 +53,9 @@ def term_years(contract_term_months: int, extension_months: int = 0) -> Decimal:
     otherwise (e.g. 13 months) the quotient has 28 significant digits. Use it for display
     only: quantities and values multiply by months and divide by 12 once, exactly.
     """
-    months = whole_months(contract_term_months, "contract_term_months") + whole_months(extension_months, "extension_months")
+    months = whole_months(contract_term_months, "contract_term_months") + whole_months(
+        extension_months, "extension_months"
+    )
     years = Decimal(months) / MONTHS_PER_YEAR
     return years.quantize(Decimal(1)) if years == years.to_integral_value() else years.normalize()
 

@@ -352,12 +352,16 @@ class ExtendDeadlineForm(_Versioned, _BerlinMoment, EinkaufForm):
     _moment_prefix = "deadline"
     _past_message = N_("Die neue Abgabefrist muss in der Zukunft liegen.")
 
-    deadline_date = GermanDateField(_l("Neue Abgabefrist – Datum"),
-                                    validators=[InputRequired(_l("Bitte geben Sie das Datum der neuen Abgabefrist an."))],
-                                    description=_l("Format TT.MM.JJJJ. Muss nach der bisherigen Abgabefrist liegen."))
-    deadline_time = GermanTimeField(_l("Neue Abgabefrist – Uhrzeit"),
-                                    validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit der neuen Abgabefrist an."))],
-                                    description=_l("Deutsche Zeit (Europe/Berlin), z. B. 12:00."))
+    deadline_date = GermanDateField(
+        _l("Neue Abgabefrist – Datum"),
+        validators=[InputRequired(_l("Bitte geben Sie das Datum der neuen Abgabefrist an."))],
+        description=_l("Format TT.MM.JJJJ. Muss nach der bisherigen Abgabefrist liegen."),
+    )
+    deadline_time = GermanTimeField(
+        _l("Neue Abgabefrist – Uhrzeit"),
+        validators=[InputRequired(_l("Bitte geben Sie die Uhrzeit der neuen Abgabefrist an."))],
+        description=_l("Deutsche Zeit (Europe/Berlin), z. B. 12:00."),
+    )
     submit = SubmitField(_l("Abgabefrist verlängern"))
 
     def validate_deadline_time(self, field) -> None:

@@ -26,5 +26,4 @@ def member_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    rows = session.execute(select(Member.id, Member.name).where(Member.id.in_(ids)))
-    return {member_id: name for member_id, name in rows}
+    return dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).tuples().all())

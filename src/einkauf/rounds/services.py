@@ -94,7 +94,9 @@ def _duplicate_ags(ags: str, name: str | None = None) -> str:
     return f"Es gibt bereits ein Mitglied mit dem AGS {ags}" + (f" ({name})." if name else ".")
 
 
-def create_member(session: Session, actor: Actor, *, ags: str, name: str, region: str = "", active: bool = True) -> Member:
+def create_member(
+    session: Session, actor: Actor, *, ags: str, name: str, region: str = "", active: bool = True
+) -> Member:
     """Add a member (Mitglied); the AGS is exactly 8 ASCII digits and unique."""
     ags, name, region = _member_values(session, ags, name, region, None)
     member = Member(ags=ags, name=name, region=region, active=bool(active), version=1)
@@ -191,7 +193,9 @@ def update_delivery_site(session: Session, actor: Actor, member_id: int, site_id
         for key, value in values.items():
             setattr(site, key, value)
     if before["active"] != site.active:
-        action, verb = ("delivery_site.activate", "aktiviert") if site.active else ("delivery_site.deactivate", "deaktiviert")
+        action, verb = (
+            ("delivery_site.activate", "aktiviert") if site.active else ("delivery_site.deactivate", "deaktiviert")
+        )
     else:
         action, verb = "delivery_site.update", "geändert"
     record_event(session, actor, action, "delivery_site", site.id,

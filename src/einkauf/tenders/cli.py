@@ -68,9 +68,14 @@ def register(main: click.Group, pass_ctx) -> None:
     @click.option("--justification", default=None,
                   help="Begründung einer Angebotsfrist unter der Mindestfrist nach § 15 VgV (20 bis 2.000 Zeichen); "
                        "ohne sie wird ein Verfahren mit zu kurzer Frist nicht erstellt.")
-    @click.option("--paper", is_flag=True, help="Angebote auch in Papierform (keine Fristverkürzung nach § 15 Abs. 4 VgV).")
-    @click.option("--small-lots", default=None,
-                  help="Lose für die Kleinlosregelung, z. B. '3,5'; 'keine' für keine; Standard: Vorschlag des Systems.")
+    @click.option(
+        "--paper", is_flag=True, help="Angebote auch in Papierform (keine Fristverkürzung nach § 15 Abs. 4 VgV)."
+    )
+    @click.option(
+        "--small-lots",
+        default=None,
+        help="Lose für die Kleinlosregelung, z. B. '3,5'; 'keine' für keine; Standard: Vorschlag des Systems.",
+    )
     @click.option("--award", "award", default=None,
                   help="Zuschlagskriterien 'Preis: 70; Qualität: 30' (Standard: Preis 100 %).")
     @click.option("--price-method", type=click.Choice(["ratio", "interpolation"]), default="ratio", show_default=True,
@@ -102,12 +107,22 @@ def register(main: click.Group, pass_ctx) -> None:
         prefix = obj.config.get("REFERENCE_PREFIX", "EK")
         with obj.session() as session:
             try:
-                tender = freeze_tender(session, "cli", get_round_by_code(session, round_code).id, publication_date=publication,
-                                       submission_deadline=submission_deadline, electronic_submission=not paper,
-                                       award_criteria=criteria, small_lots=chosen, title=title,
-                                       acknowledge_warnings=True, deadline_justification=justification or "",
-                                       question_deadline=questions, reference_prefix=prefix,
-                                       price_method=price_method)
+                tender = freeze_tender(
+                    session,
+                    "cli",
+                    get_round_by_code(session, round_code).id,
+                    publication_date=publication,
+                    submission_deadline=submission_deadline,
+                    electronic_submission=not paper,
+                    award_criteria=criteria,
+                    small_lots=chosen,
+                    title=title,
+                    acknowledge_warnings=True,
+                    deadline_justification=justification or "",
+                    question_deadline=questions,
+                    reference_prefix=prefix,
+                    price_method=price_method,
+                )
             except MissingJustification as exc:
                 if not (justification or "").strip():
                     raise ValidationFailed(" ".join(exc.warnings) + " Ohne Begründung wird das Vergabeverfahren "
@@ -263,8 +278,10 @@ def _copy_all(target, files: list[tuple[str, bytes]]) -> None:
                                "Fassung angelegt.") from None
     except OSError as exc:
         _remove(written)
-        raise ValidationFailed(f"Die Unterlagen konnten nicht nach {target} geschrieben werden ({exc.strerror or exc}); "
-                               "es wurde nichts kopiert und keine neue Fassung angelegt.") from None
+        raise ValidationFailed(
+            f"Die Unterlagen konnten nicht nach {target} geschrieben werden ({exc.strerror or exc}); "
+            "es wurde nichts kopiert und keine neue Fassung angelegt."
+        ) from None
 
 
 def _remove(paths) -> None:

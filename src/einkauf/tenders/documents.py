@@ -419,7 +419,7 @@ def check_exports(session: Session, export_dir: str | Path, *, remove: bool = Fa
     if not root.is_dir():
         result.missing = [path for (path,) in session.execute(select(Document.path).order_by(Document.path))]
         return result
-    registered = {path: sha for path, sha in session.execute(select(Document.path, Document.sha256))}
+    registered = dict(session.execute(select(Document.path, Document.sha256)).tuples().all())
     now = time.time() if now is None else now
     temporaries: list[Path] = []
     present: set[str] = set()
@@ -534,7 +534,9 @@ def update_tender_texts(session: Session, actor: Actor, tender_id: int, *, invit
         raise InvalidState(f"Das Vergabeverfahren {tender.reference} ist aufgehoben.")
     for text in (invitation_text, conditions_text):
         if len(text) > MAX_TEXT_BLOCK:
-            raise ValidationFailed(f"Ein Textbaustein darf höchstens {format_number_de(MAX_TEXT_BLOCK, 0)} Zeichen haben.")
+            raise ValidationFailed(
+                f"Ein Textbaustein darf höchstens {format_number_de(MAX_TEXT_BLOCK, 0)} Zeichen haben."
+            )
     claim_version(session, Tender, tender, expected_version)
     before = {"invitation_text": tender.invitation_text, "conditions_text": tender.conditions_text}
     tender.invitation_text, tender.conditions_text = invitation_text, conditions_text

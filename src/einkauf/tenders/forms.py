@@ -36,8 +36,12 @@ class TenderForm(EinkaufForm):
         description=_l("Bestimmt den geltenden EU-Schwellenwert."))
     deadline_date = GermanDateField(_l("Angebotsfrist (Tag)"), validators=[
         InputRequired(_l("Bitte den Tag der Angebotsfrist angeben."))])
-    deadline_time = GermanTimeField(_l("Angebotsfrist (Uhrzeit)"), validators=[Optional()], default=DEFAULT_DEADLINE_TIME,
-                                    description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."))
+    deadline_time = GermanTimeField(
+        _l("Angebotsfrist (Uhrzeit)"),
+        validators=[Optional()],
+        default=DEFAULT_DEADLINE_TIME,
+        description=_l("Berliner Zeit; ohne Angabe 12:00 Uhr."),
+    )
     question_date = GermanDateField(_l("Frist für Bieterfragen (Tag)"), validators=[Optional()],
                                     description=_l("Nach dem Veröffentlichungstag und vor der Angebotsfrist. Ohne "
                                                    "Angabe: 12:00 Uhr an einem Werktag 10 Tage vor der "

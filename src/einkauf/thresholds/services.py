@@ -70,7 +70,7 @@ def threshold_in_use(session: Session, row: EuThreshold) -> bool:
 
 
 def _amount(value: Any) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise TypeError("float is not accepted for exact amounts; use Decimal")
     try:
         amount = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)
