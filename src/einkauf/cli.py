@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from einkauf.config import ConfigError
 from einkauf.console import fail
@@ -20,8 +20,8 @@ class CliContext:
     """Lazily creates the configuration and engine the commands share."""
 
     def __init__(self) -> None:
-        self._config = None
-        self._factory = None
+        self._config: dict | None = None
+        self._factory: sessionmaker[Session] | None = None
 
     @property
     def config(self) -> dict:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, literal, type_coerce
+from sqlalchemy import BigInteger, CursorResult, DateTime, MetaData, Table, create_engine, event, literal, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +30,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    __table__: ClassVar[Table]  # every model maps one table (SQLAlchemy types it as any FromClause)
 
 
 class ScaledDecimal(TypeDecorator):
@@ -199,10 +200,10 @@ def claim_version(session: Session, model: Any, record: Any, expected_version: i
 
     if record.version != expected_version:
         raise StaleVersion()
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(  # an UPDATE gives a CursorResult (rowcount)
         update(model).where(model.id == record.id, model.version == expected_version)
         .values(version=expected_version + 1)
-    )
+    ))
     if result.rowcount != 1:
         raise StaleVersion()
 

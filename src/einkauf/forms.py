@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 from wtforms.widgets import TextInput
 
 from einkauf.formatting import format_decimal_de
@@ -51,12 +51,16 @@ class EinkaufForm(FlaskForm):
 class CleanStringField(StringField):
     """A single-line text field: control characters removed, whitespace trimmed."""
 
+    data: str  # after a post always a string (clean_text turns a missing value into "")
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.data = clean_text(self.data)
 
 
 class CleanTextAreaField(TextAreaField):
+    data: str  # after a post always a string, as in CleanStringField
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.data = clean_text(self.data, multiline=True)
@@ -119,8 +123,8 @@ class GermanDecimalField(Field):
 
     widget = TextInput()
 
-    def __init__(self, label=None, validators=None, places: int = 2, minimum: Decimal | None = Decimal(0),
-                 maximum: Decimal | None = None, **kwargs):
+    def __init__(self, label=None, validators=None, places: int = 2, minimum: Decimal | int | None = Decimal(0),
+                 maximum: Decimal | int | None = None, **kwargs):
         kwargs.setdefault("render_kw", {})
         kwargs["render_kw"].setdefault("inputmode", "decimal")
         kwargs["render_kw"].setdefault("autocomplete", "off")
@@ -128,7 +132,7 @@ class GermanDecimalField(Field):
         self.places = places
         self.minimum = minimum
         self.maximum = maximum
-        self._raw = None
+        self._raw: str | None = None
 
     def _value(self) -> str:
         if self._raw is not None:

@@ -63,7 +63,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

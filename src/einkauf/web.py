@@ -111,7 +111,7 @@ def roles_required(*roles: Role) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any):
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]  # set by Flask-Login
             if current_user.role not in allowed:
                 abort(403)
             return view(*args, **kwargs)
@@ -177,7 +177,7 @@ def paginate(session: Session, stmt: Select, *, per_page: int | None = None) -> 
         page = max(1, min(int(request.args.get("page", "1")), 100000))
     except ValueError:
         page = 1
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 from wtforms.validators import Length, Optional, ValidationError
 
 from einkauf.berlin import BERLIN
@@ -82,7 +82,8 @@ class AuditFilterForm(Form):
     def set_choices(self, actions, entity_types, members) -> None:
         """Options from (value, label) pairs; each select starts with 'all'."""
         for field, pairs in ((self.action, actions), (self.entity_type, entity_types), (self.member, members)):
-            field.choices = [field.choices[0], *(SelectChoice(value, label) for value, label in pairs)]
+            first = field.choices[0]  # type: ignore[index]  # a list, set in the class body
+            field.choices = [first, *(SelectChoice(value, label) for value, label in pairs)]
 
     def validate_until(self, field):
         if field.day and self.since.day and field.day < self.since.day:

@@ -65,6 +65,8 @@ NO_MEMBER = ("", _l("– kein Mitglied –"))
 class _RoleBindingMixin:
     """Officers need a member, coordination and administration must not have one."""
 
+    role: SelectField
+
     def validate_member_ags(self, field):
         role = self.role.data
         if role == "officer" and not field.data:

@@ -75,10 +75,9 @@ def authenticate(
         .where(SignInFailure.email == email, SignInFailure.at >= now - timedelta(seconds=account_window_seconds))
     ).one()
     per_address = session.scalar(
-        select(func.count())
-        .select_from(SignInFailure)
-        .where(SignInFailure.address == address, SignInFailure.at >= since)
-    )
+        select(func.count()).select_from(SignInFailure).where(SignInFailure.address == address,
+                                                              SignInFailure.at >= since)
+    ) or 0
     if per_address >= max_per_address:
         raise SignInRefused(THROTTLED)
     until = throttle.retry_at(per_account, latest, free=max_per_account, cap=max_delay_seconds)

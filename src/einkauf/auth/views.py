@@ -47,7 +47,7 @@ def sign_in():
         cfg = current_app.config
         try:
             user = services.authenticate(
-                get_db(), form.email.data, form.password.data, client_address(),
+                get_db(), form.email.data or "", form.password.data or "", client_address(),
                 max_per_account=cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
                 max_per_address=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
                 window_seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"],
@@ -89,7 +89,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             user = services.set_password(get_db(), current_user._get_current_object(), current_user.id,
-                                         form.new_password.data, current_password=form.current_password.data)
+                                         form.new_password.data or "", current_password=form.current_password.data)
         except DomainError as exc:
             refuse(exc, form, field=None if isinstance(exc, InvalidField) else "new_password")
         else:
@@ -136,7 +136,8 @@ def user_new():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                get_db(), current_user._get_current_object(), form.email.data, form.role.data, form.password.data,
+                get_db(), current_user._get_current_object(), form.email.data or "", form.role.data,
+                form.password.data or "",
                 member_ags=form.member_ags.data or None, name=form.name.data or "",
             )
         except DomainError as exc:
@@ -192,7 +193,7 @@ def user_password(user_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            services.set_password(get_db(), current_user._get_current_object(), user.id, form.new_password.data)
+            services.set_password(get_db(), current_user._get_current_object(), user.id, form.new_password.data or "")
         except DomainError as exc:
             error = refuse(exc)
         else:

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -110,7 +110,7 @@ def _read_text(source: bytes | str | IO) -> str:
         raise ListFileError(f"Zeile {line}: Die Datei ist nicht UTF-8-kodiert.") from exc
 
 
-def _rows(text: str) -> Iterable[tuple[int, list[str]]]:
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each CSV record; the line number is where the record starts."""
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

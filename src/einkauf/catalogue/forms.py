@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in its stubs yet
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from einkauf.catalogue.seed import CURATED_UNITS
@@ -69,7 +69,7 @@ def version_field() -> HiddenField:
 
 
 def _select(label, message, **kwargs) -> SelectField:
-    return SelectField(label, choices=[], validate_choice=True, invalid_choice_message=message,
+    return SelectField(label, choices=[], validate_choice=True, invalid_choice_message=message,  # type: ignore[call-arg]  # WTForms 3.3
                        validators=[InputRequired(message)], **kwargs)
 
 
@@ -114,7 +114,7 @@ class CategoryForm(EinkaufForm):
 
 
 class NewCategoryForm(CategoryForm):
-    version = None  # nothing to lock on a new record
+    version = None  # type: ignore[assignment]  # removes the field: nothing to lock on a new record
 
 
 class ProductForm(EinkaufForm):
@@ -139,7 +139,8 @@ class ProductForm(EinkaufForm):
         _l("Schätzpreis netto je Einheit (€)"), places=2, minimum=Decimal(0), maximum=PRICE_MAX,
         validators=[InputRequired(_l("Bitte geben Sie einen Schätzpreis ein."))],
         description=_l("Zum Beispiel 1.234,56 – höchstens zwei Nachkommastellen."))
-    vat_rate = SelectField(_l("Umsatzsteuersatz"), choices=choices(VAT_CHOICES), validate_choice=True,
+    vat_rate = SelectField(  # type: ignore[call-arg]  # invalid_choice_message: WTForms 3.3, not in the stubs
+        _l("Umsatzsteuersatz"), choices=choices(VAT_CHOICES), validate_choice=True,
                            invalid_choice_message=_l("Bitte wählen Sie einen Umsatzsteuersatz."), default="19.00",
                            validators=[InputRequired(_l("Bitte wählen Sie einen Umsatzsteuersatz."))])
     active = BooleanField(_l("Aktiv"), default=True)
@@ -189,4 +190,4 @@ class ProductForm(EinkaufForm):
 
 
 class NewProductForm(ProductForm):
-    version = None
+    version = None  # type: ignore[assignment]  # removes the field (WTForms' way)

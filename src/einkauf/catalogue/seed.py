@@ -97,6 +97,6 @@ def load_curated(session: Session) -> tuple[int, int]:
     new_cpv = [CpvCode(code=c, label=label) for c, label in CURATED_CPV.items() if c not in known_cpv]
     known_units = set(session.scalars(select(Unit.code)))
     new_units = [Unit(code=c, label=label, symbol=s) for c, (label, s) in CURATED_UNITS.items() if c not in known_units]
-    session.add_all(new_cpv + new_units)
+    session.add_all([*new_cpv, *new_units])
     session.flush()
     return len(new_cpv), len(new_units)

@@ -10,9 +10,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -257,7 +257,7 @@ def product_counts(session: Session, category_ids: Sequence[int]) -> dict[int, i
         .where(Product.category_id.in_(list(category_ids)))
         .group_by(Product.category_id)
     ).tuples()
-    return dict(rows.all())
+    return dict(rows.all())  # dict(result) would take the Result for a mapping (it has keys())
 
 
 def category_choices(session: Session, include_id: int | None = None, *,
@@ -266,7 +266,7 @@ def category_choices(session: Session, include_id: int | None = None, *,
     an inactive category stays selectable on its products), or all of them."""
     stmt = select(Category.id, Category.name, Category.cpv_code).order_by(Category.sort_order, Category.name)
     if only_active:
-        condition = Category.active.is_(True)
+        condition: ColumnElement[bool] = Category.active.is_(True)
         if include_id is not None:
             condition = or_(condition, Category.id == include_id)
         stmt = stmt.where(condition)
@@ -275,7 +275,7 @@ def category_choices(session: Session, include_id: int | None = None, *,
 
 def _category_values(session: Session, name, cpv_code, sort_order, description, active,
                      exclude_id: int | None = None) -> dict[str, Any]:
-    values = {
+    values: dict[str, Any] = {
         "name": _text(name, "name", ("Der Name", "den Namen"), CATEGORY_NAME_MAX, required=True),
         "sort_order": _int(sort_order, "sort_order", "Die Reihenfolge", 0, SORT_ORDER_MAX),
         "description": _text(description, "description", ("Die Beschreibung", "eine Beschreibung"),
@@ -349,7 +349,7 @@ def _conditional_update(session: Session, model, record, expected_version: int, 
             .execution_options(synchronize_session=False))
     try:
         with session.begin_nested():
-            result = session.execute(stmt)
+            result = cast(CursorResult[Any], session.execute(stmt))  # an UPDATE: rowcount
     except IntegrityError as exc:
         raise duplicate from exc
     if result.rowcount != 1:

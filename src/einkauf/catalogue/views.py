@@ -69,7 +69,7 @@ def category_edit(category_id: int):
     error, status, conflict = None, 200, False
     if form.validate_on_submit():
         try:
-            services.update_category(db, _actor(), category_id, version=int(form.version.data), **form.values())
+            services.update_category(db, _actor(), category_id, version=int(form.version.data or 0), **form.values())
         except StaleVersion as exc:
             # Keep what the user typed, show what is stored now; saving again is a deliberate choice.
             error, status, conflict = refuse(exc), 409, True
@@ -147,7 +147,7 @@ def product_edit(product_id: int):
     error, status, conflict = None, 200, False
     if form.validate_on_submit():
         try:
-            services.update_product(db, _actor(), product_id, version=int(form.version.data), **form.values())
+            services.update_product(db, _actor(), product_id, version=int(form.version.data or 0), **form.values())
         except StaleVersion as exc:
             error, status, conflict = refuse(exc), 409, True
             form.version.data = str(product.version)

@@ -27,7 +27,7 @@ class CategoryLinesForm(EinkaufForm):
 
     @property
     def expected_version(self) -> int:
-        return int(self.version.data)
+        return int(self.version.data or 0)  # 0 is refused as stale
 
 
 class SubmissionActionForm(EinkaufForm):
@@ -41,7 +41,7 @@ class SubmissionActionForm(EinkaufForm):
 
     @property
     def expected_version(self) -> int:
-        return int(self.version.data)
+        return int(self.version.data or 0)  # 0 is refused as stale
 
 
 class ParticipationForm(SubmissionActionForm):

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from einkauf.actor import Actor
@@ -154,12 +154,12 @@ def _claim(session: Session, submission: Submission, expected_version: int | Non
     if submission.version != expected_version:
         raise StaleVersion("Ihre Bedarfsmeldung wurde inzwischen an anderer Stelle geändert. Ihre Eingaben "
                            "sind unten erhalten – bitte prüfen Sie sie und speichern Sie erneut.")
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(  # an UPDATE gives a CursorResult (rowcount)
         update(Submission)
         .where(Submission.id == submission.id, Submission.version == expected_version)
         .values(version=expected_version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         session.refresh(submission)
         raise StaleVersion("Ihre Bedarfsmeldung wurde inzwischen an anderer Stelle geändert. Ihre Eingaben "
@@ -179,7 +179,7 @@ def create_or_get_submission(session: Session, actor: Actor, rnd: Round, member_
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]  # same API as PostgreSQL's
     now = utcnow()
     new_id = session.scalar(
         upsert(Submission)
@@ -646,9 +646,9 @@ def submission_overview(session: Session, rnd: Round, member_id: int,
     product_counts = dict(session.execute(
         select(Product.category_id, func.count(Product.id)).where(Product.active.is_(True))
         .group_by(Product.category_id)
-    ).all())
+    ).tuples().all())
     shown = set(totals.by_category) | excluded
-    visible = Category.active.is_(True)
+    visible: ColumnElement[bool] = Category.active.is_(True)
     if shown:
         visible = visible | Category.id.in_(shown)
     categories = session.scalars(select(Category).where(visible).order_by(Category.sort_order, Category.name)).all()
@@ -752,8 +752,8 @@ def set_participation(session: Session, actor: Actor, rnd: Round, member_id: int
     if participates:
         session.delete(exclusion)
     else:
-        removed = session.execute(delete(DemandLine).where(
-            DemandLine.submission_id == submission.id, DemandLine.product_id.in_(product_ids))).rowcount
+        removed = cast(CursorResult[Any], session.execute(delete(DemandLine).where(
+            DemandLine.submission_id == submission.id, DemandLine.product_id.in_(product_ids)))).rowcount
         session.add(CategoryExclusion(submission_id=submission.id, category_id=category_id))
     session.flush()
     session.expire(submission, ["lines", "exclusions"])

@@ -57,7 +57,7 @@ class DemoSummary:
 def demo_sign_ins() -> tuple[SignIn, ...]:
     """The demo accounts: coordination, finance, administration, then one officer per city."""
     names = {c.ags: c.name for c in data.CITIES}
-    return tuple(SignIn(a.role, a.email, names.get(a.member_ags)) for a in data.accounts())
+    return tuple(SignIn(a.role, a.email, names.get(a.member_ags) if a.member_ags else None) for a in data.accounts())
 
 
 def missing_tables(session: Session) -> list[str]:
@@ -210,14 +210,13 @@ def _add_round(session: Session, now: datetime) -> Round:
 def _add_demand(session: Session, demand_round: Round, members: dict[str, Member], products: dict[str, Product],
                 users: dict[str, User], now: datetime) -> tuple[int, int, int]:
     """Submissions and their demand lines; returns (submitted, drafts, lines)."""
+    opened_at = demand_round.opened_at or now  # _add_round opened it
     submissions: dict[str, Submission] = {}
     for city in data.CITIES:
         if city.submission == data.NO_SUBMISSION:
             continue
         if city.submission == data.SUBMITTED:
-            at = max(
-                demand_round.opened_at, (now - timedelta(days=city.submitted_days_ago)).replace(second=0, microsecond=0)
-            )
+            at = max(opened_at, (now - timedelta(days=city.submitted_days_ago)).replace(second=0, microsecond=0))
             officer = users[data.officer_email(city.name)]
             submission = Submission(round_id=demand_round.id, member_id=members[city.ags].id, version=1,
                                     status=SubmissionStatus.SUBMITTED, submitted_at=at, submitted_by_id=officer.id,

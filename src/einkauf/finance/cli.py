@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -89,11 +90,10 @@ def register(main: click.Group, pass_ctx) -> None:
             write_intent.reset(token)
         if fmt == "abstimmung":
             click.echo(f"Abstimmung je Los {export.round.code} (Profil {profile.name}): {len(export.info.lots)} Lose, "
-                       f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} € "
-                       f"→ {output}")
+                       f"{format_decimal_de(Decimal(totals.rows), 0)} Zeilen, "
+                       f"netto {format_decimal_de(totals.net, 2)} € → {output}")
             return
-        click.echo(
-            f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
-            f"{format_decimal_de(totals.rows, 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "
-            f"USt {format_decimal_de(totals.vat, 2)} €, brutto {format_decimal_de(totals.gross, 2)} € → {output}"
-        )
+        click.echo(f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
+                   f"{format_decimal_de(Decimal(totals.rows), 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "
+                   f"USt {format_decimal_de(totals.vat, 2)} €, "
+                   f"brutto {format_decimal_de(totals.gross, 2)} € → {output}")

@@ -283,7 +283,8 @@ def write_export(session: Session, export: FinanceExport, fmt: str, stream: Bina
         raise ValidationFailed(f"Unbekanntes Format „{fmt[:20]}“: erlaubt sind xlsx, csv und abstimmung.")
     if fmt == "abstimmung":
         return _write_reconciliation(session, export, stream, profile)
-    selection = {"fiscal_year": export.fiscal_year, "round_code": export.round.code, "reference": export.reference,
+    selection: dict[str, Any] = {"fiscal_year": export.fiscal_year, "round_code": export.round.code,
+                                 "reference": export.reference,
                  "price_basis": export.price_basis, "member_id": export.member.id if export.member else None}
     if fmt == "xlsx":
         rows = stream_rows(session, finance_rows_statement(export.plan.id, **selection))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from typing import IO
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
@@ -75,7 +76,7 @@ def _send(export, fmt: str, profile):
         size = spool.tell()
         spool.seek(0)
         if size <= IN_MEMORY_BYTES:
-            body = io.BytesIO(spool.read())
+            body: IO[bytes] = io.BytesIO(spool.read())
             spool.close()
         else:
             body = spool  # closed by the WSGI server once sent

@@ -308,13 +308,9 @@ def preview_lots(session: Session, round_id: int) -> PlanPreview:
     planned = _plan(session, rnd, rule_set)
     current = get_plan(session, rnd.id)
     reasons = tuple(current_plan_changes(session, current)) if current is not None else ()
-    names = dict(
-        session.execute(
-            select(Product.id, Product.short_text).where(
-                Product.id.in_({p.product_id for lot in planned for p in lot.positions})
-            )
-        ).all()
-    )
+    planned_ids = {p.product_id for lot in planned for p in lot.positions}
+    names = dict(session.execute(select(Product.id, Product.short_text)
+                                 .where(Product.id.in_(planned_ids))).tuples().all())
     new = [LotSnapshot(lot.number, lot.title, lot.estimated_value,
                        tuple(PositionSnapshot(p.product_id, p.product_number, names.get(p.product_id, ""),
                                               p.annual_quantity, p.estimated_value) for p in lot.positions))
@@ -410,7 +406,7 @@ def _large_sqlite_cache(session: Session) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar())
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
     connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_BUILD_CACHE_KIB}")
     try:
         yield
@@ -444,7 +440,7 @@ def _build(session: Session, actor: Actor, rnd: Round, rule_set: RuleSet, source
                 for index, lot in enumerate(planned, start=1)]
     if lot_rows:
         connection.execute(insert(Lot.__table__), lot_rows)
-    lot_ids = dict(session.execute(select(Lot.number, Lot.id).where(Lot.plan_id == plan.id)).all())
+    lot_ids = dict(session.execute(select(Lot.number, Lot.id).where(Lot.plan_id == plan.id)).tuples().all())
     products = {row.id: row for row in session.execute(
         select(Product.id, Product.number, Product.short_text, Product.specification, Product.unit_code,
                Unit.label.label("unit_label"), Product.vat_rate, Product.category_id, Category.cpv_code)

@@ -206,7 +206,7 @@ def _product_changes(session: Session, plan: LotPlan, stored: dict) -> list[str]
     then_inactive = {int(pid): number for pid, number in (stored.get("inactive_products") or {}).items()}
     now_inactive = dict(session.execute(
         select(Product.id, p.product_number).join(p, p.product_id == Product.id)
-        .where(p.plan_id == plan.id, Product.active == false()).distinct()).all())
+        .where(p.plan_id == plan.id, Product.active == false()).distinct()).tuples().all())
     deactivated = sorted(number for pid, number in now_inactive.items() if pid not in then_inactive)
     reactivated = sorted(number for pid, number in then_inactive.items() if pid not in now_inactive)
 

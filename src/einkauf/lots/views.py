@@ -135,14 +135,15 @@ def rules(round_id: int):
                  for number, pid in db.execute(select(Product.number, Product.id).where(Product.number.in_(chunk)))}
         unknown = [n for n in wanted if n not in found]
         if unknown:
-            form.excluded.errors.append(gettext("Diese Artikelnummern gibt es nicht: %(numbers)s",
-                                                numbers=", ".join(unknown[:20])))
+            form.excluded.errors = [*form.excluded.errors, gettext("Diese Artikelnummern gibt es nicht: %(numbers)s",
+                                                                   numbers=", ".join(unknown[:20]))]
         else:
-            rules = LotRules(merge_groups=[g for g in groups.values() if len(g) > 1], region_split=split,
-                             excluded_products=set(found.values()), split_value=form.split_value.data)
+            rules = LotRules(merge_groups=tuple(tuple(g) for g in groups.values() if len(g) > 1),
+                             region_split=frozenset(split), excluded_products=frozenset(found.values()),
+                             split_value=form.split_value.data)
             try:
                 services.save_lot_rules(db, current_user._get_current_object(), row.id, rules,
-                                        form.national_procedure.data, expected_version=int(form.version.data))
+                                        form.national_procedure.data, expected_version=int(form.version.data or 0))
             except InvalidLotRules as exc:
                 refuse(exc)
                 problems = exc.problems

@@ -1,8 +1,10 @@
 """Forms for members, delivery sites and rounds. Texts are German (translated lazily); checks mirror rounds.rules."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -27,6 +29,9 @@ class _FormattedField(Field):
 
     formats: tuple[str, ...] = ()
     max_length = 20
+    part: Callable[..., Any]  # datetime.date or datetime.time, called with the parsed datetime
+    display: Callable[[Any], str]
+    invalid_message: Callable[[], str]
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -134,7 +139,7 @@ class _Versioned:
 
     @property
     def expected_version(self) -> int:
-        return int(self.version.data)
+        return int(self.version.data or 0)  # 0 is refused as stale
 
 
 class MemberForm(EinkaufForm):

@@ -248,7 +248,7 @@ def _round_values(session: Session, exclude_id: int | None, *, code: str, title:
         raise ValueError("deadline must be an aware datetime")
     if not isinstance(opens_on, date) or isinstance(opens_on, datetime):
         raise ValueError("opens_on must be a date")
-    values = {
+    values: dict[str, Any] = {
         "code": (code or "").strip(),
         "title": rules.clean_line(title),
         "opens_on": opens_on,

@@ -130,7 +130,9 @@ def register(main: click.Group, pass_ctx) -> None:
                                            "Zeichen).") from None
                 raise ValidationFailed(f"--justification: {exc.message}") from None
             result, warnings = tender_json(tender), tender.warning_list
-            deadlines = (f"Frist für Bieterfragen: {format_berlin(tender.question_deadline)}; Angebotsfrist: "
+            questions_until = tender.question_deadline
+            deadlines = (f"Frist für Bieterfragen: {format_berlin(questions_until) if questions_until else '–'}; "
+                         "Angebotsfrist: "
                          f"{format_berlin(tender.submission_deadline)} (deutsche Zeit).")
         for warning in warnings:
             click.echo(f"Hinweis: {warning}", err=True)

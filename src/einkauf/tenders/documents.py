@@ -79,7 +79,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
     lots = list(session.scalars(select(Lot).where(Lot.plan_id == plan_id).order_by(Lot.sort_key)))
     decided = {lot.lot_id: lot for lot in tender.lots}
     labels = dict(session.execute(select(CpvCode.code, CpvCode.label).where(CpvCode.code.in_(
-        {code for lot in lots for code in (lot.cpv_code, *lot.additional_cpv_codes)}))).all())
+        {code for lot in lots for code in (lot.cpv_code, *lot.additional_cpv_codes)}))).tuples().all())
     positions: dict[int, list[LotPosition]] = {lot.id: [] for lot in lots}
     for position in session.scalars(select(LotPosition).where(LotPosition.plan_id == plan_id)
                                     .order_by(LotPosition.lot_id, LotPosition.number)):
@@ -87,7 +87,7 @@ def tender_document_data(session: Session, tender: Tender, *, cooperative_name: 
     site_counts = dict(session.execute(
         select(Allocation.position_id, func.count(func.distinct(Allocation.delivery_site_id)))
         .join(LotPosition, LotPosition.id == Allocation.position_id)
-        .where(LotPosition.plan_id == plan_id).group_by(Allocation.position_id)).all())
+        .where(LotPosition.plan_id == plan_id).group_by(Allocation.position_id)).tuples().all())
     sites: dict[int, list] = {lot.id: [] for lot in lots}
     for lot_id, name, street, postcode, city, member_name, ags in session.execute(
             select(LotPosition.lot_id, DeliverySite.name, DeliverySite.street, DeliverySite.postcode,
@@ -156,7 +156,7 @@ def _freeze_decisions(session: Session, tender: Tender) -> dict:
     rules = LotRules.from_json(json.loads(plan.rules or "{}"))
     category_ids = {cid for group in rules.merge_groups for cid in group} | set(rules.region_split)
     categories = dict(session.execute(select(Category.id, Category.name)
-                                      .where(Category.id.in_(category_ids))).all()) if category_ids else {}
+                                      .where(Category.id.in_(category_ids))).tuples().all()) if category_ids else {}
     products = {pid: f"{number} {short_text}" for pid, number, short_text in session.execute(
         select(Product.id, Product.number, Product.short_text)
         .where(Product.id.in_(rules.excluded_products)))} if rules.excluded_products else {}
@@ -439,7 +439,7 @@ def check_exports(session: Session, export_dir: str | Path, *, remove: bool = Fa
         match = TEMPORARY_RE.match(file.name)
         final = match.group("final") if match else None
         target = f"{file.parent.name}/{final}" if final else None
-        if target in registered and target not in present \
+        if final and target and target in registered and target not in present \
                 and hashlib.sha256(file.read_bytes()).hexdigest() == registered[target]:
             try:
                 os.link(file, file.parent / final)

@@ -3,7 +3,8 @@
 freeze_tender checks that the current plan still reflects the demand, the lot rules and the
 catalogue data its lots were made of (einkauf.lots.sources), decides the procedure (R4) for the
 planned publication date, checks the submission deadline (§ 15 VgV), and stores the tender with
-its Vergabenummer, its reasons and the procedure per lot. The plan it points to is never changed again (a later rebuild supersedes it), so the
+its Vergabenummer, its reasons and the procedure per lot. The plan it points to is never changed
+again (a later rebuild supersedes it), so the
 tender's lots, positions and allocations are its snapshot. While a tender is active, the
 round accepts no further lot builds and no rule changes; cancel_tender lifts that (audited).
 """

@@ -67,7 +67,7 @@ def tender_new(round_id: int):
         flash(gettext("Für diese Bedarfsabfrage gibt es noch keine Lose; bitte zuerst die Lose bilden."), "error")
         return redirect(url_for("lots.plan", round_id=row.id), 303)
     publication = default_publication_date()
-    proposed: datetime | None = default_deadline(publication)
+    proposed: datetime = default_deadline(publication)
     form = TenderForm(data={"title": row.title, "publication_date": publication, "deadline_date": proposed.date()}
                       ) if request.method == "GET" else TenderForm()
     form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
@@ -77,9 +77,9 @@ def tender_new(round_id: int):
     warnings: list[str] = []
     check = None
     if request.method == "POST" and form.validate():
-        deadline = _deadline(form)
+        deadline = _deadline(form) or default_deadline(form.publication_date.data)  # the day is required
         try:
-            criteria = parse_award_criteria(form.award_criteria.data)
+            criteria = parse_award_criteria(form.award_criteria.data or "")
         except InvalidAwardCriteria as exc:
             refuse(exc, form, field="award_criteria")
         else:
@@ -107,7 +107,7 @@ def tender_new(round_id: int):
                 refuse(exc, form, field="question_date")
             except InvalidSmallLots as exc:
                 refuse(exc)
-                form.small_lots.errors.extend(exc.problems)
+                form.small_lots.errors = [*form.small_lots.errors, *exc.problems]
             except DomainError as exc:
                 problems.append(refuse(exc))
             else:
@@ -227,7 +227,7 @@ def tender_texts(tender_id: int):
                                                                               tender.electronic_submission)),
                                           conditions_text=_unless_default(form.conditions_text.data,
                                                                           DEFAULT_CONDITIONS_TEXT),
-                                          expected_version=int(form.version.data))
+                                          expected_version=int(form.version.data or 0))
         except DomainError as exc:
             return _detail(tender, texts_form=form, texts_error=refuse(exc))
         flash(gettext("Textbausteine gespeichert. Sie gelten für die nächste Erzeugung der Unterlagen."), "success")
@@ -235,7 +235,7 @@ def tender_texts(tender_id: int):
     return _detail(tender, texts_form=form)
 
 
-def _unless_default(text: str, default: str) -> str:
+def _unless_default(text: str | None, default: str) -> str:
     """Store "" when the coordinator left the default text as it was (later defaults then apply)."""
     normalised = (text or "").replace("\r\n", "\n").strip()
     return "" if normalised == default.strip() else normalised
@@ -249,8 +249,8 @@ def tender_cancel(tender_id: int):
     form = CancelTenderForm()
     if form.validate():
         try:
-            services.cancel_tender(db, current_user._get_current_object(), tender.id, form.reason.data,
-                                   expected_version=int(form.version.data))
+            services.cancel_tender(db, current_user._get_current_object(), tender.id, form.reason.data or "",
+                                   expected_version=int(form.version.data or 0))
         except DomainError as exc:
             flash(refuse(exc), "error")
         else:

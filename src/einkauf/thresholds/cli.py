@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import click
 
@@ -45,7 +46,7 @@ def register(main: click.Group, pass_ctx) -> None:
         from einkauf.thresholds.services import list_thresholds, threshold_in_use
 
         with obj.session() as session:
-            rows = [{"id": row.id, "kind": row.kind, "amount": amount_json(row.amount),
+            rows: list[dict[str, Any]] = [{"id": row.id, "kind": row.kind, "amount": amount_json(row.amount),
                      "valid_from": row.valid_from.isoformat(), "valid_to": row.valid_to.isoformat(),
                      "source": row.source, "in_use": threshold_in_use(session, row)}
                     for row in list_thresholds(session)]
