@@ -53,7 +53,9 @@ def _behind_proxies(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+        # Werkzeug's documented way to wrap the WSGI callable (mypy reads it as a method).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 # --- end h5 ----------------------------------------------------------------------------------------
 
@@ -95,7 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Registered before CSRFProtect, which reads the form: a long form's caps apply to that read too.
         from einkauf.web import allow_form_fields
 
-        caps = getattr(app.view_functions.get(request.endpoint), "form_fields", None)
+        caps = getattr(app.view_functions.get(request.endpoint or ""), "form_fields", None)
         if caps is not None:
             allow_form_fields(caps[0], bytes_per_field=caps[1])
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
@@ -26,6 +26,14 @@ def get_db() -> Session:
 
 
 # --- issue 12: one transaction rule ------------------------------------------------------------
+
+@overload
+def refuse(error: DomainError, form: None = None, *, field: str | None = None, keep_records: bool = False) -> str: ...
+
+
+@overload
+def refuse(error: DomainError, form: Any, *, field: str | None = None, keep_records: bool = False) -> str | None: ...
+
 
 def refuse(error: DomainError, form: Any = None, *, field: str | None = None,
            keep_records: bool = False) -> str | None:

@@ -576,8 +576,9 @@ def _scan_sheet(data: bytes, sheet_path: str | None) -> SheetScan:
 def _report_scan(scan: SheetScan, collector: _Collector, limits: UploadLimits) -> None:
     for first, last in scan.merged:
         m = _CELL_RE.match(first)
+        row, column = (int(m.group(2)), m.group(1).upper()) if m else (None, None)
         collector.add(f"Verbundene Zellen ({first}:{last}) sind nicht erlaubt. Bitte heben Sie die Verbindung auf.",
-                      sheet=SHEET_DEMAND, row=int(m.group(2)), column=m.group(1).upper())
+                      sheet=SHEET_DEMAND, row=row, column=column)
     if scan.last_row > limits.max_rows:
         collector.add(f"Das Blatt reicht bis Zeile {thousands(scan.last_row)}; gelesen werden höchstens "
                       f"{thousands(limits.max_rows)} Zeilen. Bitte löschen Sie die Zeilen unterhalb der Vorlage.",

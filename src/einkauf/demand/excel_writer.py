@@ -96,7 +96,7 @@ def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines
     orphans = [line for number, group in by_product.items() if number not in known for line in group]
 
     wb = Workbook()
-    guide = wb.active
+    guide = wb.worksheets[0]  # the one sheet a new workbook has
     guide.title = SHEET_GUIDE
     demand = wb.create_sheet(SHEET_DEMAND)
     info_ws = wb.create_sheet(SHEET_INFO)
@@ -129,7 +129,7 @@ def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[Pre
 
     row = 1
     for item in items:
-        group = by_product.get(item.number) or [None]
+        group: list[PrefilledLine | None] = [*by_product.get(item.number, [])] or [None]
         for n, line in enumerate(group, start=1):
             row += 1
             _write_row(ws, row, item, line, f"{item.number}#{n}", product_editable=False)
@@ -144,8 +144,8 @@ def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[Pre
         pending = list(orphans)
         for n in range(1, extra_rows + 1):
             row += 1
-            line = pending.pop(0) if pending else None
-            _write_row(ws, row, None, line, f"#{n}", product_editable=True)
+            extra = pending.pop(0) if pending else None
+            _write_row(ws, row, None, extra, f"#{n}", product_editable=True)
     last_row = max(row, 2)
 
     qty = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,

@@ -43,9 +43,9 @@ class FinanceLines:
     """
 
     lines: Iterable[Sequence[Any]]
-    members: Mapping[Hashable, Sequence[Any]]
-    sites: Mapping[Hashable, Sequence[Any]]
-    positions: Mapping[Hashable, Sequence[Any]]
+    members: Mapping[Any, Sequence[Any]]
+    sites: Mapping[Any, Sequence[Any]]
+    positions: Mapping[Any, Sequence[Any]]
     export: Sequence[Any]
 
 
@@ -176,12 +176,14 @@ def _line_writer(profile: Profile, info: ExportInfo | None, export: Sequence[Any
                 runs[entity].append([member])
         previous_entity = entity
     template = profile.delimiter.join(pieces) + "\r\n"
-    line = template.format
+    line: Callable[..., str] = template.format
     if len(profile.columns) == 1:
         # csv.writer writes a row of one empty field as "" (an empty line would be no row at all).
-        def line(*args: Any, fmt: Callable[..., str] = template.format) -> str:
+        def one_field_line(*args: Any, fmt: Callable[..., str] = template.format) -> str:
             text = fmt(*args)
             return text if text != "\r\n" else '""\r\n'
+
+        line = one_field_line
 
     def entity_runs(entity: int) -> Callable[[Sequence[Any]], tuple[str, ...]]:
         delimiter, text = profile.delimiter, fields.text

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import warnings
 from decimal import Decimal
+from functools import partial
+from operator import itemgetter
 from typing import Any, BinaryIO, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
@@ -32,7 +35,15 @@ SUMMARY_HEADERS = ("Mitglied", "AGS", "Los", "Los-Titel", "Zeilen", "Gesamt nett
 
 # --- xlsx ------------------------------------------------------------------------------------
 
-def _styled_cell(ws, number_format: str) -> WriteOnlyCell:
+def _text_value(index: int, value: Callable[[Any], Any], row: Sequence[Any]) -> Any:
+    return value(row[index])
+
+
+def _constant(cell: Cell, _row: Sequence[Any]) -> Cell:
+    return cell
+
+
+def _styled_cell(ws, number_format: str) -> Cell:
     cell = WriteOnlyCell(ws)
     cell.number_format = number_format
     return cell
@@ -48,9 +59,9 @@ class _DetailSheets:
         self.rows_per_sheet = rows_per_sheet
         self.headers = [_table_header(h) for h in profile.headers]
         self.sheets: list[tuple[Any, int]] = []  # (worksheet, data rows)
-        self.ws = None
+        self.ws: Any = None  # the current write-only worksheet
         self.count = 0
-        self.row_values: Callable[[Sequence[Any]], list] | None = None
+        self.row_values: Callable[[Sequence[Any]], list] = lambda row: []
 
     def _new_sheet(self) -> None:
         if self.ws is not None:
@@ -79,14 +90,16 @@ class _DetailSheets:
         for spec in profile.columns:
             column = spec.column
             index = column.index
-            if column.kind is Kind.TEXT:
-                getters.append(lambda row, i=index, value=texts.value: value(row[i]))
-            elif column.kind is Kind.INTEGER:
-                getters.append(lambda row, i=index: row[i])
-            elif column.kind is Kind.DATE:
+            if column.kind is Kind.DATE:  # the export's own date, not a row field
                 cell = _styled_cell(ws, profile.excel_date_format)
                 cell.value = self.info.generated_on if self.info is not None else None
-                getters.append(lambda row, cell=cell: cell)
+                getters.append(partial(_constant, cell))
+                continue
+            assert index is not None, column.header  # every other column reads a row field
+            if column.kind is Kind.TEXT:
+                getters.append(partial(_text_value, index, texts.value))
+            elif column.kind is Kind.INTEGER:
+                getters.append(itemgetter(index))
             else:
                 number_format = {Kind.MONEY: profile.money_format, Kind.QUANTITY: profile.quantity_format,
                                  Kind.PERCENT: profile.percent_format}[column.kind]
@@ -122,7 +135,7 @@ def _table_header(header: str) -> str:
     return excel_text(header).strip() or "Spalte"
 
 
-def _header_cell(ws, header: str) -> WriteOnlyCell:
+def _header_cell(ws, header: str) -> Cell:
     cell = text_cell(ws, header)
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
@@ -252,25 +265,28 @@ def _write_reconciliation(ws, profile: Profile, info: ExportInfo, totals: Export
     ws.append([_header_cell(ws, h) for h in RECONCILIATION_HEADERS])
     by_lot = rows_by_lot(totals)
 
-    def money(value: Decimal | None) -> WriteOnlyCell | None:
+    def money(value: Decimal | None) -> Cell | None:
         if value is None:
             return None
-        cell = WriteOnlyCell(ws, value)
+        cell = WriteOnlyCell(ws)
+        cell.value = value
         cell.number_format = profile.money_format
         return cell
 
-    sums = [0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")]
+    row_count = 0
+    sums = [Decimal("0.00")] * 5
     for lot in info.lots:
         rows, cents = by_lot.get(lot.number, (0, 0))
         row_sum = _euro(cents)
         ws.append([text_cell(ws, lot.number), text_cell(ws, lot.title), rows, money(row_sum), money(lot.annual_value),
                    money(row_sum - lot.annual_value), lot.term_months_total, money(lot.annual_term_value),
                    money(lot.term_value), money(lot.rounding_difference)])
-        for index, value in enumerate((rows, row_sum, lot.annual_value, lot.annual_term_value,
+        row_count += rows
+        for index, value in enumerate((row_sum, lot.annual_value, lot.annual_term_value,
                                        lot.term_value or 0, lot.rounding_difference or 0)):
             sums[index] += value
-    rows, row_sum, annual, annual_term, term, difference = sums
-    ws.append([_header_cell(ws, "Summe"), None, rows, money(row_sum), money(annual), money(row_sum - annual), None,
+    row_sum, annual, annual_term, term, difference = sums
+    ws.append([_header_cell(ws, "Summe"), None, row_count, money(row_sum), money(annual), money(row_sum - annual), None,
                money(annual_term), None if member_export else money(term),
                None if member_export else money(difference)])
     ws.append([])

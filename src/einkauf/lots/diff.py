@@ -72,6 +72,7 @@ def diff_plans(old: Sequence[LotSnapshot], new: Sequence[LotSnapshot]) -> list[L
     for number in sorted(set(old_by_number) | set(new_by_number), key=lot_number_key):
         before, after = old_by_number.get(number), new_by_number.get(number)
         if before is None:
+            assert after is not None  # the number comes from one of the two plans
             changes.append(LotChange(ADDED, number, None, after.title, None, after.estimated_value,
                                      tuple(_position_change(ADDED, None, p) for p in after.positions)))
             continue
@@ -99,6 +100,7 @@ def diff_plans(old: Sequence[LotSnapshot], new: Sequence[LotSnapshot]) -> list[L
 
 def _position_change(kind: str, before: PositionSnapshot | None, after: PositionSnapshot | None) -> PositionChange:
     shown = after or before
+    assert shown is not None, "a position change has a position before or after"
     return PositionChange(kind, shown.product_number, shown.short_text,
                           before.annual_quantity if before else None, after.annual_quantity if after else None,
                           before.estimated_value if before else None, after.estimated_value if after else None)

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from einkauf.errors import ValidationFailed
 from einkauf.formatting import amount_json
@@ -184,7 +185,17 @@ def _region_key(region: str) -> tuple:
     return (region == "", base, region)
 
 
-def position_key(position: PositionInput | PlannedPosition) -> tuple:
+class _NumberedPosition(Protocol):
+    """A position of a plan or of its snapshot: ordered by article number, then product id."""
+
+    @property
+    def product_number(self) -> str: ...
+
+    @property
+    def product_id(self) -> int: ...
+
+
+def position_key(position: _NumberedPosition) -> tuple:
     return (position.product_number, position.product_id)
 
 

@@ -170,6 +170,8 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
         question_deadline = default_question_deadline(publication_date, submission_deadline)
     check_question_deadline(publication_date, question_deadline, submission_deadline)
     plan = get_plan(session, rnd.id)
+    if plan is None:  # check_freeze refused this already; kept for a plan superseded meanwhile
+        raise InvalidState(f"Für die Bedarfsabfrage {rnd.code} gibt es noch keine Lose; bitte zuerst die Lose bilden.")
     title = " ".join((title or rnd.title).split())[:MAX_TITLE] or rnd.title
     criteria = list(award_criteria or DEFAULT_AWARD_CRITERIA)
     decision = check.decision
@@ -233,10 +235,11 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
     plan.frozen_tender_id, plan.frozen_reference = tender.id, tender.reference
     rnd.tender_reference = tender.reference
     session.flush()
+    maximum_text = "–" if decision.maximum_total is None else amount_json(decision.maximum_total)
     record_event(session, actor, "tender.freeze", "tender", tender.id,
                  summary=f"Vergabeverfahren {reference} aus der Bedarfsabfrage {rnd.code} erstellt: "
                          f"{decision.procedure}, geschätzter Auftragswert {amount_json(decision.estimated_total)} €, "
-                         f"Höchstwert {amount_json(decision.maximum_total)} € "
+                         f"Höchstwert {maximum_text} € "
                          f"(maßgeblich: {VALUE_BASES[decision.value_basis]})",
                  after=tender_json(tender) | {"plan_id": plan.id, "publication_date": publication_date.isoformat(),
                                               "submission_deadline": submission_deadline.isoformat(),
