@@ -8,3 +8,4 @@ from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus  # no
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet  # noqa: F401
 from einkauf.tenders.models import Document, DocumentKind, Tender, TenderLot, TenderStatus  # noqa: F401
 from einkauf.thresholds.models import EuThreshold  # noqa: F401
+from einkauf.bids.models import Bid, Bidder, BidLot, BidOpening, BidPrice  # noqa: F401
