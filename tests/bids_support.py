@@ -19,23 +19,51 @@ HOSTILE = '<script>alert(1)</script> =HYPERLINK("x")'
 
 
 @pytest.fixture
-def bid_tender(db, make_round, make_member, make_category, make_product):
+def bid_tender(db):
     """A frozen tender: lot 1 (P-1, P-2), lot 2 (T-1); deadline 10.03.2027 12:00 German time."""
+    return create_bid_tender(db)
+
+
+def create_bid_tender(db, code: str = "BID"):
+    """The frozen tender of `bid_tender` in any session (also the command line's database)."""
+    from einkauf.catalogue.models import Category, CpvCode, Product, Unit
     from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
     from einkauf.lots.services import build_lots
+    from einkauf.rounds.models import DeliverySite, Member, Round
     from einkauf.tenders.services import freeze_tender
 
-    rnd = make_round(closed=True)
-    paper, ink = make_category(name="Papier", sort_order=1), make_category(name="Tinte", sort_order=2)
-    a4 = make_product(paper, number="P-1", price="4.99", short_text="Kopierpapier A4")
-    a3 = make_product(paper, number="P-2", price="9.50", short_text="Kopierpapier A3")
-    cartridge = make_product(ink, number="T-1", price="40.00", short_text="Tintenpatrone schwarz")
+    if db.get(CpvCode, "30192000-1") is None:
+        db.add(CpvCode(code="30192000-1", label="Büroartikel"))
+    if db.get(Unit, "H87") is None:
+        db.add(Unit(code="H87", label="Stück"))
+    rnd = Round(code=code, title="Bedarfsabfrage Angebote", opens_on=date(2026, 9, 1),
+                deadline=datetime(2026, 10, 1, 10, tzinfo=timezone.utc), contract_term_months=24,
+                extension_months=24, max_quantity_buffer_pct=Decimal("20.00"),
+                opened_at=datetime(2026, 9, 1, tzinfo=timezone.utc), closed_at=datetime(2026, 10, 2, tzinfo=timezone.utc))
+    db.add(rnd)
+    db.flush()
+    paper = Category(name=f"Papier {code}", cpv_code="30192000-1", sort_order=1)
+    ink = Category(name=f"Tinte {code}", cpv_code="30192000-1", sort_order=2)
+    db.add_all([paper, ink])
+    db.flush()
+    products = []
+    for category, number, price, text in ((paper, "P-1", "4.99", "Kopierpapier A4"),
+                                          (paper, "P-2", "9.50", "Kopierpapier A3"),
+                                          (ink, "T-1", "40.00", "Tintenpatrone schwarz")):
+        product = Product(category_id=category.id, number=number if code == "BID" else f"{code}-{number}",
+                          short_text=text, unit_code="H87", reference_price=Decimal(price), vat_rate=Decimal("19.00"))
+        db.add(product)
+        products.append(product)
+    db.flush()
     for k, name in enumerate(("Essen", "Bochum")):
-        city = make_member(name=name)
+        city = Member(ags=f"{5990000 + 100 * len(code) + k:08d}", name=f"{name} {code}", region="Ruhrgebiet")
+        city.delivery_sites.append(DeliverySite(name="Rathaus", street="Markt 1", postcode="44135", city=name))
+        db.add(city)
+        db.flush()
         submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
         db.add(submission)
         db.flush()
-        for product, quantity in ((a4, f"{100 + k}.5"), (a3, "3.333"), (cartridge, str(k + 1))):
+        for product, quantity in zip(products, (f"{100 + k}.5", "3.333", str(k + 1))):
             db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
                               delivery_site_id=city.delivery_sites[0].id))
     db.flush()
