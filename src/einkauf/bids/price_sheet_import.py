@@ -292,7 +292,8 @@ def _read_position(name: str, row: int, cells: Sequence, lot: ExpectedLot, expec
         index = COL[header] - 1
         return cells[index] if index < len(cells) else None
 
-    if not _no_formulas(name, row, cells, collector, allowed=(COL[TOTAL],)):
+    # Column J holds einkauf's own position total; a formula as unit price gets its own message below.
+    if not _no_formulas(name, row, cells, collector, allowed=(COL[TOTAL], COL[PRICE])):
         return
     for index in range(LAST_COLUMN + 1, len(cells) + 1):
         if not _empty(cells[index - 1]):
@@ -306,7 +307,10 @@ def _read_position(name: str, row: int, cells: Sequence, lot: ExpectedLot, expec
     if not key:
         # The total row and empty rows carry no key; a price or product there has no position.
         price_value = getattr(price_cell, "value", None)
-        if (price_value is not None and not isinstance(price_value, str)) or not _empty(offered_cell):
+        if getattr(price_cell, "data_type", None) == "f":
+            collector.add("Formeln sind hier nicht erlaubt – bitte tragen Sie Werte ein.", sheet=name, row=row,
+                          column=LETTER[PRICE])
+        elif (price_value is not None and not isinstance(price_value, str)) or not _empty(offered_cell):
             collector.add("Diese Zeile hat keinen Schlüssel (ausgeblendete Spalte L) und gehört zu keiner Position. "
                           "Bitte keine Zeilen einfügen.", sheet=name, row=row, column=LETTER[KEY])
         return
