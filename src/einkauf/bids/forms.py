@@ -72,8 +72,10 @@ DECISIONS = (("pending", _l("offen")), ("admitted", _l("zugelassen")), ("exclude
 
 class CheckForm(EinkaufForm):
     decision = SelectField(_l("Entscheidung"), choices=select_choices(DECISIONS))
-    reason_code = SelectField(_l("Ausschlussgrund"), choices=select_choices([("", "–")] + [
-        (reason.value, EXCLUSION_LABELS[reason]) for reason in ExclusionReason]))
+    # checked by the service with a German message (a missing reason is only an error when excluding)
+    reason_code = SelectField(_l("Ausschlussgrund"), default="", validate_choice=False,
+                              choices=select_choices([("", "–")] + [
+                                  (reason.value, EXCLUSION_LABELS[reason]) for reason in ExclusionReason]))
     reason_text = CleanTextAreaField(_l("Begründung des Ausschlusses (bei „sonstiger Grund“ Pflicht)"),
                                      validators=[Optional(), Length(max=1000)])
     gap_reason = CleanTextAreaField(_l("Warum fehlende Preise unwesentlich sind"),
