@@ -54,6 +54,10 @@ def _hide_row(book):
     book["Los 1"].row_dimensions[5].hidden = True
 
 
+def _hide_column(book):
+    book["Los 1"].column_dimensions["D"].hidden = True
+
+
 def _delete_row(book):
     book["Los 1"].delete_rows(6)
 
@@ -90,6 +94,7 @@ CASES = {
     "absurder Preis": (dict(prices={"1|P-1": 2_000_000_000}), "unrealistisch hoch"),
     "WAHR als Preis": (dict(prices={"1|P-1": True}), "nicht WAHR oder FALSCH"),
     "ausgeblendete Zeile": (dict(edit=_hide_row), "Blatt „Los 1“, Zeile 5: Ausgeblendete Zeilen sind nicht erlaubt"),
+    "ausgeblendete Spalte": (dict(edit=_hide_column), "Blatt „Los 1“, Spalte D: Ausgeblendete Spalten"),
     "zusätzliches Blatt": (dict(edit=lambda book: book.create_sheet("Rabatte")),
                            "Das Blatt „Rabatte“ gehört nicht zum Preisblatt"),
     "umbenanntes Losblatt": (dict(edit=_rename), "Das Blatt „Los 2“ fehlt"),

@@ -387,7 +387,7 @@ def price_from_cell(value: Any, data_type: str | None = None) -> Decimal | None:
     if isinstance(value, str):
         if not value.strip():
             return None
-        raise ValueError("Der Einheitspreis ist als Text eingetragen. Bitte eine Zahl eintragen (z. B. 2,35), "
+        raise ValueError("Der Einheitspreis ist als Text eingetragen. Bitte eine Zahl eintragen (z. B. 12,50), "
                          "ohne Währungszeichen oder Zusätze.")
     if isinstance(value, bool):
         raise ValueError("Bitte eine Zahl angeben, nicht WAHR oder FALSCH.")
