@@ -16,7 +16,8 @@ from einkauf.bids.models import Bid, BidLot, BidOpening, BidPrice, CheckDecision
 from support import PASSWORD
 
 SECRET = {"1|P-1": Decimal("2345.6789"), "1|P-2": Decimal("7.1234"), "2|T-1": Decimal("39.9")}
-SECRET_TEXTS = ("2345", "2.345", "6789", "7,1234", "7.1234", "39,9")
+# With punctuation: request ids and CSRF tokens (hex, base64) may contain any run of digits.
+SECRET_TEXTS = ("2.345", "2345,", "2345.", ",6789", ".6789", "7,1234", "7.1234", "39,9")
 
 
 def _no_price(html: str) -> None:
