@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from einkauf.demand.excel import NOT_DEFUSED, UNREADABLE, Problem, clean_cell_text, shown, xml_is_defused
 from einkauf.demand.upload_checks import UploadLimits, check_upload, thousands
-from einkauf.exports.price_sheet import (COL, FIRST_ROW, FORMAT_NAME, HEADER_ROW, KEY, LAYOUT_VERSION, LETTER,
+from einkauf.exports.price_sheet import (COL, FORMAT_NAME, HEADER_ROW, KEY, LAYOUT_VERSION, LETTER,
                                          LOT_HEADERS, META_FINGERPRINT, OFFERED, PRICE, SHEET_BIDDER, SHEET_GUIDE,
                                          SHEET_META, TOTAL, sheet_title)
 

@@ -488,8 +488,6 @@ def confirm_second_coordinator(session: Session, first: User, email: str, passwo
 
 def opening_lines(opening: BidOpening, tender: Tender) -> list[str]:
     """The opening record as German lines (page and command line print the same)."""
-    from einkauf.rounds.timing import utc_to_berlin  # noqa: F401 - format_berlin handles the zone
-
     record = opening.record or {}
     lines = [f"Angebotsöffnung {tender.reference} – {tender.title}",
              f"Geöffnet am {format_berlin(opening.opened_at)} von {opening.first_by_label} und "

@@ -17,7 +17,6 @@ from flask_login import current_user
 from einkauf.auth.models import Role
 from einkauf.bids import services
 from einkauf.bids.forms import BidderForm, BidReceiptForm, BidUploadForm, CheckForm, OpeningForm
-from einkauf.bids.models import CheckDecision
 from einkauf.bids.price_sheet_import import PRICE_SHEET_LIMITS
 from einkauf.demand.upload_checks import file_too_large
 from einkauf.errors import DomainError, NotFound, StaleVersion
