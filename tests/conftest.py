@@ -16,6 +16,7 @@ from einkauf.auth import passwords
 from einkauf.db import make_engine
 from einkauf.migrate import upgrade
 
+from bids_support import bid_tender as bid_tender  # the tender with its price sheet, for the bids tests
 from support import FIXED_NOW, PASSWORD, csrf_token_from  # noqa: F401 - re-exported for older imports
 
 # Cheap hashes in tests; production keeps the RFC 9106 defaults.

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from einkauf.exports.price_sheet import build_price_sheet
+from einkauf.exports.price_sheet import build_price_sheet, positions_fingerprint
 
 from support_documents import GENERATED_AT, make_lot, make_position, make_tender
 
@@ -222,7 +222,7 @@ def test_bidder_sheet(workbook):
     assert_protected(ws)
 
 
-def test_meta_sheet(workbook):
+def test_meta_sheet(workbook, tender):
     ws = workbook["Meta"]
     assert ws.sheet_state == "hidden" and not ws.column_dimensions
     header = [("Format", "einkauf-preisblatt"), ("Layout-Version", "1"), ("Vergabenummer", "EK-2027-001"),
@@ -231,6 +231,10 @@ def test_meta_sheet(workbook):
     expected = {}
     for row, (label, value) in enumerate(header, start=1):
         expected |= {f"A{row}": cell(label, "s", "@"), f"B{row}": cell(value, "s", "@", quote=value[0] == "=")}
+    # Row 9 (issue 13): the fingerprint of the positions, which the price-sheet import compares.
+    fingerprint = positions_fingerprint((lot.position_key(p), p.estimated_quantity) for lot in tender.lots
+                                        for p in lot.positions)
+    expected |= {"A9": cell("Fassung Leistungsverzeichnis", "s", "@"), "B9": cell(fingerprint, "s", "@")}
     expected |= {f"{chr(65 + i)}10": cell(h, "s", "@") for i, h in enumerate(
         ("Blatt", "Los", "Positionen", "Erste Zeile", "Letzte Zeile", "Summenzeile", "Tabelle"))}
     for row, values in enumerate((("Los 1", "1", 4, 5, 8, 9, "LV_Los_1"), ("Los 2", "2", 0, 5, 5, 6, "LV_Los_2"),

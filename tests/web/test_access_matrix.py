@@ -130,6 +130,27 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("finance.round_export", "GET"): ({"round_id": "draft_round", "fmt": "xlsx"}, FINANCE_NOT_FOUND),
     # The world's tender has an empty frozen plan: a file without rows for everyone allowed in.
     ("finance.tender_export", "GET"): ({"tender_id": "tender", "fmt": "csv"}, FINANCE_PAGES),
+    # Bids (issue 13): coordinators only. Empty posts: the bidder form is refused (422), the upload
+    # and receipt forms are incomplete (400), the opening form is shown again (200); the world's
+    # tender has no lots, so a lot of a bid is 404. Sealing and the pages: tests/web/test_bids_pages.py.
+    ("bids.bidders", "GET"): ({}, COORDINATOR_ONLY),
+    ("bids.bidders", "POST"): ({}, (SIGN_IN_FIRST, 403, 403, 422, 403, 403)),
+    ("bids.tender_bids", "GET"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    ("bids.upload", "POST"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 400, 403, 403)),
+    ("bids.receipt", "POST"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 400, 403, 403)),
+    ("bids.bid_detail", "GET"): ({"tender_id": "tender", "bid_id": "bid"}, COORDINATOR_ONLY),
+    ("bids.check", "POST"): ({"tender_id": "tender", "bid_id": "bid", "bid_lot_id": 999999},
+                             (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("bids.bid_lot", "GET"): ({"tender_id": "tender", "bid_id": "bid", "tender_lot_id": 999999},
+                              (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("bids.bid_lot", "POST"): ({"tender_id": "tender", "bid_id": "bid", "tender_lot_id": 999999},
+                               (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("bids.opening", "GET"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    ("bids.opening", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    # Sealed (R15): the world's tender has no opening, so the coordinator is refused with 409.
+    ("bids.price_matrix", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.price_matrix_lot", "GET"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.price_matrix_download", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -161,6 +182,13 @@ CROSS_RECORD = [
     ("catalogue.category_edit", {"category_id": 999999}),
     ("catalogue.product_edit", {"product_id": 999999}),
     ("audit.event_detail", {"event_id": 999999}),
+    ("bids.tender_bids", {"tender_id": 999999}),
+    ("bids.opening", {"tender_id": 999999}),
+    ("bids.price_matrix", {"tender_id": 999999}),
+    ("bids.price_matrix_lot", {"tender_id": 999999, "index": 1}),
+    ("bids.bid_detail", {"tender_id": "tender", "bid_id": 999999}),
+    ("bids.bid_detail", {"tender_id": 999999, "bid_id": "bid"}),
+    ("bids.bid_lot", {"tender_id": 999999, "bid_id": "bid", "tender_lot_id": 999999}),
 ]
 
 
@@ -196,7 +224,26 @@ def world(db, make_member, make_user, make_category, make_product, make_round):
         "open_round": make_round(opened=True).id,
         "threshold": _threshold(db),
         **_tender(db, make_round(closed=True)),
-    }
+    } | _bid(db)
+
+
+def _bid(db) -> dict:
+    """A bid (issue 13) for the world's tender (the newest one)."""
+    from datetime import datetime
+
+    from sqlalchemy import func, select
+
+    from einkauf.bids.models import Bid, Bidder
+    from einkauf.tenders.models import Tender
+
+    bidder = Bidder(name="Matrix Bieter GmbH")
+    db.add(bidder)
+    db.flush()
+    bid = Bid(tender_id=db.scalar(select(func.max(Tender.id))), bidder_id=bidder.id,
+              received_at=datetime(2027, 3, 8, 9, tzinfo=UTC))
+    db.add(bid)
+    db.flush()
+    return {"bid": bid.id}
 
 
 def _threshold(db) -> int:

@@ -59,9 +59,20 @@ def world(db, make_user, make_member, make_category, make_product, make_round, a
     # The threshold in force on the tender's publication date: in use, so it cannot be deleted.
     threshold = db.scalars(select(EuThreshold).where(EuThreshold.valid_from <= date(2027, 2, 1),
                                                      EuThreshold.valid_to >= date(2027, 2, 1))).first()
+    from decimal import Decimal
+
+    from einkauf.bids.services import create_bidder, record_bid, save_lot_prices, tender_lots
+
+    bidder = create_bidder(db, "k", name="Bürowelt GmbH")
+    bid = record_bid(db, "k", tender.id, bidder.id, received_at=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    first = tender_lots(db, tender)[0]
+    save_lot_prices(db, "k", tender.id, bid.id, first.tender_lot_id,
+                    {first.positions[0].position_id: (Decimal("4.5"), "")}, expected_version=bid.version)
+    db.refresh(bid)
     return World(coordinator=make_user("coordinator"), admin=make_user("admin"),
                  officer=make_user("officer", member=city), city=city, category=category, product=product,
-                 draft=draft, open=open_round, closed=closed, tender=tender, threshold_id=threshold.id)
+                 draft=draft, open=open_round, closed=closed, tender=tender, threshold_id=threshold.id,
+                 extra={"bid": bid})
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,21 @@ CASES: dict[str, Case] = {
     "thresholds.threshold_delete": Case("admin", lambda w: f"/schwellenwerte/{w.threshold_id}/loeschen",
                                         note="a threshold in use by a tender"),
     "home.set_language": Case("coordinator", lambda w: "/sprache", lambda w: {"lang": "xx"}),
+    "bids.bidders": Case("coordinator", lambda w: "/bieter", lambda w: {"name": "", "vat_id": "XX"}),
+    "bids.upload": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/hochladen",
+                        lambda w: {"bidder": str(w.extra["bid"].bidder_id),
+                                   "file": (io.BytesIO(b"kein Arbeitsblatt"), "preise.xlsx")},
+                        note="not a workbook"),
+    "bids.receipt": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/eingang",
+                         lambda w: {"bidder": "", "received_date": "31.02.2027"}),
+    "bids.check": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/{w.extra['bid'].id}/pruefung/"
+                                                f"{w.extra['bid'].lots[0].id}",
+                       lambda w: {"decision": "admitted", "version": "1"}, note="checks only after the opening"),
+    "bids.bid_lot": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/{w.extra['bid'].id}/lose/"
+                                                  f"{w.tender.lots[0].id}",
+                         lambda w: {"version": "kaputt"}, note="malformed version"),
+    "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
+                         lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }
 
 

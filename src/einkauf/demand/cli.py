@@ -8,11 +8,11 @@ stderr (domain errors through the main group), never a traceback.
 """
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 
 import click
+
+from einkauf.console import write_atomically
 
 
 def _round_and_member(session, round_code: str, ags: str):
@@ -30,20 +30,6 @@ def _round_and_member(session, round_code: str, ags: str):
     if member is None:
         raise NotFound(f"Es gibt kein Mitglied mit dem AGS „{ags[:20]}“.")
     return rnd, member
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write to a temporary file next to the target, then rename: never a half-written file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".einkauf-", suffix=".xlsx.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def register(main: click.Group, pass_ctx) -> None:
@@ -69,7 +55,7 @@ def register(main: click.Group, pass_ctx) -> None:
             lines = submission_totals(session, submission.id if submission else None).lines
             label = f"{member.name} ({member.ags}), Bedarfsabfrage {rnd.code}"
         try:
-            _write_atomically(output, data)
+            write_atomically(output, data)
         except OSError as exc:
             click.echo(f"Fehler: Die Datei {output} kann nicht geschrieben werden ({exc.strerror or exc}).", err=True)
             sys.exit(1)

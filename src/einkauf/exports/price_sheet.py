@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -382,6 +383,20 @@ def _write_bidder(wb: Workbook) -> None:
     protect_sheet(ws)
 
 
+META_FINGERPRINT = "Fassung Leistungsverzeichnis"
+
+
+def positions_fingerprint(positions) -> str:
+    """A short SHA-256 over (position key, estimated quantity over the term) in document order:
+    equal for every price sheet of the same frozen positions, different for any other version."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for key, quantity in positions:
+        digest.update(f"{key}\t{Decimal(quantity).quantize(Decimal('0.001'))}\n".encode("utf-8"))
+    return digest.hexdigest()[:24]
+
+
 META_LOT_HEADERS = ("Blatt", "Los", "Positionen", "Erste Zeile", "Letzte Zeile", "Summenzeile", "Tabelle")
 
 
@@ -398,7 +413,12 @@ def _write_meta(wb: Workbook, tender: TenderDocument, generated_at: datetime,
             ("Spalten", "|".join(LOT_HEADERS))]
     for label, value in rows:
         ws.append([cells.text("text", label), cells.text("text", value)])
-    ws.append([])
+    # Row 9 (blank before): the fingerprint of the positions the sheet was made for (issue 13), so
+    # that the price-sheet import can refuse a sheet of another version of the tender; the lot
+    # table stays where layout version 1 put it.
+    ws.append([cells.text("text", META_FINGERPRINT), cells.text("text", positions_fingerprint(
+        (lot.position_key(position), position.estimated_quantity) for lot in tender.lots
+        for position in lot.positions))])
     ws.append([cells.text("text", h) for h in META_LOT_HEADERS])
     for title, lot, last, total_row, table in lots:
         ws.append([cells.text("text", title), cells.text("text", lot.number),

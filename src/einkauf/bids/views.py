@@ -1,0 +1,389 @@
+"""Bids pages, for coordinators only: bidders, receipt and prices of bids, the opening, checks.
+
+Sealed (R15): no page shows a price before the opening is recorded — the templates get prices
+only from services.lot_prices, which refuses before it. Before the opening the per-lot form
+enters prices blind (the stored ones are never shown; a saved page replaces the prices of its
+positions).
+"""
+from __future__ import annotations
+
+import io
+import math
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from einkauf.berlin import NonexistentLocalTime, berlin_to_utc
+from einkauf.bids import services
+from einkauf.bids.forms import BidderForm, BidReceiptForm, BidUploadForm, CheckForm, OpeningForm
+from einkauf.bids.price_sheet_import import PRICE_SHEET_LIMITS
+from einkauf.demand.upload_checks import file_too_large
+from einkauf.errors import DomainError, InvalidState, NotFound, StaleVersion
+from einkauf.forms import format_decimal_de, parse_decimal_de, select_choices
+from einkauf.roles import Role
+from einkauf.tenders.services import get_tender
+from einkauf.web import (
+    begin_writing,
+    client_address,
+    get_db,
+    load_or_404,
+    long_form,
+    reads_first,
+    refuse,
+    roles_required,
+)
+
+bp = Blueprint("bids", __name__)
+
+coordinator_only = roles_required(Role.COORDINATOR)
+PAGE_SIZE = 100
+MAX_LISTED_PROBLEMS = 200
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _tender_or_404(tender_id: int):
+    return load_or_404(get_tender, tender_id)
+
+
+def _bid_or_404(tender, bid_id: int):
+    return load_or_404(services.get_bid, tender.id, bid_id)
+
+
+def _bidder_choices(form) -> None:
+    form.bidder.choices = select_choices((b.id, b.name) for b in services.bidder_list(get_db()))
+
+
+def _received(form) -> tuple:
+    try:
+        return berlin_to_utc(form.received_date.data, form.received_time.data), None
+    except NonexistentLocalTime as exc:
+        return None, str(exc)
+
+
+# --- bidders -------------------------------------------------------------------------------------
+
+@bp.route("/bieter", methods=["GET", "POST"])
+@coordinator_only
+def bidders():
+    db = get_db()
+    form = BidderForm()
+    error = None
+    if request.method == "POST" and form.validate():
+        try:
+            bidder = services.create_bidder(db, _actor(), name=form.name.data, address=form.address.data or "",
+                                            vat_id=form.vat_id.data or "", email=form.email.data or "")
+        except DomainError as exc:
+            error = refuse(exc)
+        else:
+            flash(gettext("Bieter %(name)s angelegt.", name=bidder.name), "success")
+            return redirect(url_for("bids.bidders"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("bids/bidders.html", form=form, error=error,
+                           bidders=services.bidder_list(db)), status
+
+
+# --- a tender's bids -------------------------------------------------------------------------------
+
+def _overview(tender, *, upload_form=None, receipt_form=None, problems=(), error=None, status=200):
+    db = get_db()
+    upload_form = upload_form or BidUploadForm(formdata=None)
+    receipt_form = receipt_form or BidReceiptForm(formdata=None)
+    _bidder_choices(upload_form)
+    _bidder_choices(receipt_form)
+    bids = services.tender_bids(db, tender.id)
+    counts = services.price_counts(db, [b.id for b in bids])
+    lots = services.tender_lots(db, tender)
+    numbers = {lot.tender_lot_id: lot.number for lot in lots}
+    rows = [{"bid": b, "lots": [numbers[t] for t in sorted(counts.get(b.id, {}), key=lambda t: list(numbers).index(t))],
+             "prices": sum(counts.get(b.id, {}).values())} for b in bids]
+    opening = services.get_opening(db, tender.id)
+    return render_template(
+        "bids/tender_bids.html",
+        tender=tender,
+        rows=rows,
+        lots=lots,
+        opening=opening,
+        upload_form=upload_form,
+        receipt_form=receipt_form,
+        problems=list(problems)[:MAX_LISTED_PROBLEMS],
+        more_problems=max(0, len(problems) - MAX_LISTED_PROBLEMS),
+        error=error,
+        max_size=PRICE_SHEET_LIMITS.max_bytes,
+    ), status
+
+
+@bp.get("/vergaben/<int:tender_id>/angebote")
+@coordinator_only
+def tender_bids(tender_id: int):
+    return _overview(_tender_or_404(tender_id))
+
+
+@bp.post("/vergaben/<int:tender_id>/angebote/hochladen")
+@reads_first
+@coordinator_only
+def upload(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = BidUploadForm()
+    _bidder_choices(form)
+    if not form.validate():
+        return _overview(tender, upload_form=form, status=400)
+    received, problem = _received(form)
+    if problem:
+        form.received_time.errors = [*form.received_time.errors, problem]
+        return _overview(tender, upload_form=form, status=400)
+    stream = form.file.data.stream
+    data = stream.read(PRICE_SHEET_LIMITS.max_bytes + 1)
+    if len(data) > PRICE_SHEET_LIMITS.max_bytes:
+        return _overview(tender, upload_form=form, status=413,
+                         problems=[file_too_large(None, PRICE_SHEET_LIMITS.max_bytes)])
+    try:
+        parsed = services.read_bid_file(db, tender.id, data)  # parse in the read transaction (issue 11)
+        db = begin_writing()
+        bid, lots, count = services.import_bid(db, _actor(), tender.id, form.bidder.data, data, received_at=received,
+                                               source="upload", parsed=parsed)
+    except services.PriceSheetRefused as exc:
+        refuse(exc)
+        return _overview(_tender_or_404(tender_id), upload_form=form, problems=exc.problems, error=exc.message,
+                         status=422)
+    except DomainError as exc:
+        return _overview(_tender_or_404(tender_id), upload_form=form, error=refuse(exc), status=409)
+    flash(gettext("Preisblatt von %(name)s übernommen: %(lots)s Lose, %(count)s Preise.", name=bid.bidder.name,
+                  lots=lots, count=count) + (" " + gettext("Das Angebot ist verspätet und ausgeschlossen.")
+                                              if bid.late else ""), "success")
+    return redirect(url_for("bids.tender_bids", tender_id=tender_id), 303)
+
+
+@bp.post("/vergaben/<int:tender_id>/angebote/eingang")
+@coordinator_only
+def receipt(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = BidReceiptForm()
+    _bidder_choices(form)
+    if not form.validate():
+        return _overview(tender, receipt_form=form, status=400)
+    received, problem = _received(form)
+    if problem:
+        form.received_time.errors = [*form.received_time.errors, problem]
+        return _overview(tender, receipt_form=form, status=400)
+    try:
+        bid = services.record_bid(db, _actor(), tender.id, form.bidder.data, received_at=received)
+    except DomainError as exc:
+        return _overview(tender, receipt_form=form, error=refuse(exc), status=409)
+    flash(gettext("Eingang des Angebots von %(name)s erfasst.", name=bid.bidder.name), "success")
+    return redirect(url_for("bids.bid_detail", tender_id=tender.id, bid_id=bid.id), 303)
+
+
+def _bid_page(tender, bid, *, check_forms=None, error=None, status=200):
+    db = get_db()
+    opening = services.get_opening(db, tender.id)
+    counts = services.price_counts(db, [bid.id]).get(bid.id, {})
+    checks = services.bid_checks(db, tender, bid) if opening is not None else []
+    forms = check_forms or {}
+    for check in checks:
+        lot = check.bid_lot
+        forms.setdefault(lot.id, CheckForm(formdata=None, data={
+            "decision": lot.decision.value, "reason_code": lot.reason_code.value if lot.reason_code else "",
+            "reason_text": lot.reason_text, "gap_reason": lot.gap_reason, "version": str(lot.version)},
+            prefix=f"lot{lot.id}"))
+    return render_template("bids/bid.html", tender=tender, bid=bid, opening=opening, counts=counts,
+                           lots=services.tender_lots(db, tender), checks=checks, forms=forms, error=error), status
+
+
+@bp.get("/vergaben/<int:tender_id>/angebote/<int:bid_id>")
+@coordinator_only
+def bid_detail(tender_id: int, bid_id: int):
+    tender = _tender_or_404(tender_id)
+    return _bid_page(tender, _bid_or_404(tender, bid_id))
+
+
+@bp.post("/vergaben/<int:tender_id>/angebote/<int:bid_id>/pruefung/<int:bid_lot_id>")
+@coordinator_only
+def check(tender_id: int, bid_id: int, bid_lot_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    bid = _bid_or_404(tender, bid_id)
+    form = CheckForm(prefix=f"lot{bid_lot_id}")
+    if not any(lot.id == bid_lot_id for lot in bid.lots):
+        abort(404)
+    if form.validate():
+        try:
+            services.decide_bid_lot(db, _actor(), tender.id, bid.id, bid_lot_id, decision=form.decision.data,
+                                    reason_code=form.reason_code.data or None, reason_text=form.reason_text.data or "",
+                                    gap_reason=form.gap_reason.data or "", expected_version=int(form.version.data or 0))
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            refuse(exc, form, field="decision")
+            return _bid_page(_tender_or_404(tender_id), _bid_or_404(tender, bid_id), check_forms={bid_lot_id: form},
+                             status=409 if isinstance(exc, StaleVersion) else 422)
+        flash(gettext("Prüfung gespeichert."), "success")
+        return redirect(url_for("bids.bid_detail", tender_id=tender.id, bid_id=bid.id, _anchor=f"los-{bid_lot_id}"),
+                        303)
+    return _bid_page(tender, bid, check_forms={bid_lot_id: form}, status=400)
+
+
+# --- one lot of a bid: blind entry before the opening, the prices after it ----------------------------
+
+def _lot_or_404(tender, tender_lot_id: int):
+    lot = next((lot for lot in services.tender_lots(get_db(), tender) if lot.tender_lot_id == tender_lot_id), None)
+    if lot is None:
+        abort(404)
+    return lot
+
+
+def _page_number(total: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    try:
+        page = int(request.args.get("seite", "1"))
+    except ValueError:
+        page = 1
+    return min(max(page, 1), pages), pages
+
+
+@bp.route("/vergaben/<int:tender_id>/angebote/<int:bid_id>/lose/<int:tender_lot_id>", methods=["GET", "POST"])
+@long_form(3 * PAGE_SIZE + 10)
+@coordinator_only
+def bid_lot(tender_id: int, bid_id: int, tender_lot_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    bid = _bid_or_404(tender, bid_id)
+    lot = _lot_or_404(tender, tender_lot_id)
+    page, pages = _page_number(len(lot.positions))
+    positions = lot.positions[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    opening = services.get_opening(db, tender.id)
+    prices = services.lot_prices(db, tender, bid, tender_lot_id) if opening is not None else {}
+    errors: dict[int, str] = {}
+    typed: dict[int, tuple[str, str]] = {}
+    error = None
+    status = 200
+    if request.method == "POST":
+        if opening is not None:
+            error, status = gettext("Die Angebote sind geöffnet; danach ist ein Angebot unveränderlich."), 409
+        else:
+            values: dict[int, tuple[Decimal | None, str]] = {}
+            for position in positions:
+                raw = (request.form.get(f"price-{position.position_id}") or "")[:40]
+                offered = " ".join((request.form.get(f"offered-{position.position_id}") or "").split())[:600]
+                typed[position.position_id] = (raw, offered)
+                price = None
+                if raw.strip():
+                    try:
+                        price = parse_decimal_de(raw, 4)
+                        if price > services.MAX_PRICE:
+                            raise ValueError(gettext("Der Einheitspreis ist unrealistisch hoch."))
+                    except ValueError as exc:
+                        errors[position.position_id] = str(exc)
+                if len(offered) > 500:
+                    errors[position.position_id] = gettext("Angebotenes Produkt: höchstens 500 Zeichen.")
+                values[position.position_id] = (price, offered)
+            version = request.form.get("version", "")
+            if errors:
+                status = 422
+            elif not version.isdigit() or len(version) > 9:
+                error, status = gettext("Ungültige Versionsangabe. Bitte laden Sie die Seite neu."), 400
+            else:
+                try:
+                    total = services.save_lot_prices(db, _actor(), tender.id, bid.id, tender_lot_id, values,
+                                                     expected_version=int(version))
+                except DomainError as exc:
+                    error, status = refuse(exc), 409
+                else:
+                    flash(gettext("Preise gespeichert. Das Los hat jetzt %(n)s Preise.", n=total), "success")
+                    return redirect(url_for("bids.bid_lot", tender_id=tender.id, bid_id=bid.id,
+                                            tender_lot_id=tender_lot_id, seite=page), 303)
+    count = services.price_counts(db, [bid.id]).get(bid.id, {}).get(tender_lot_id, 0)
+    shown = {pid: (format_decimal_de(price, 4), offered) for pid, (price, offered) in prices.items()}
+    return render_template("bids/bid_lot.html", tender=tender, bid=bid, lot=lot, positions=positions, page=page,
+                           pages=pages, opening=opening, prices=shown, typed=typed, errors=errors, error=error,
+                           count=count), status
+
+
+# --- the opening -----------------------------------------------------------------------------------
+
+@bp.route("/vergaben/<int:tender_id>/angebote/oeffnung", methods=["GET", "POST"])
+@coordinator_only
+def opening(tender_id: int):
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = OpeningForm()
+    error = None
+    if request.method == "POST" and form.validate():
+        try:
+            second = services.confirm_second_coordinator(db, _actor(), form.second_email.data or "",
+                                                         form.second_password.data or "", client_address())
+        except DomainError as exc:
+            # A failed password confirmation counts towards that account's sign-in delay: the
+            # failure row is kept (the one other place besides the sign-in itself, einkauf.web.refuse).
+            error = refuse(exc, keep_records=True)
+        else:
+            try:
+                services.open_bids(db, _actor(), second, tender.id)
+            except DomainError as exc:
+                error = refuse(exc)
+            else:
+                flash(gettext("Die Angebote sind geöffnet."), "success")
+                return redirect(url_for("bids.opening", tender_id=tender.id), 303)
+    record = services.get_opening(db, tender.id)
+    lines = services.opening_lines(record, tender) if record is not None else []
+    from einkauf import clock
+
+    return render_template("bids/opening.html", tender=tender, form=form, error=error, record=record, lines=lines,
+                           deadline_passed=clock.now() > tender.submission_deadline)
+
+
+# --- the Preisspiegel (issue 13, part 4): a summary of all lots, one page per lot, the workbook --
+
+def _evaluation_or_refusal(tender):
+    """(evaluation, None) after the opening, else (None, the German reason) — nothing of a price
+    is looked at before it (R15)."""
+    from einkauf.bids.evaluate import evaluate_bids
+
+    try:
+        return evaluate_bids(get_db(), tender.id)[1], None
+    except InvalidState as exc:
+        return None, exc.message
+
+
+@bp.get("/vergaben/<int:tender_id>/preisspiegel")
+@coordinator_only
+def price_matrix(tender_id: int):
+    tender = _tender_or_404(tender_id)
+    evaluation, refusal = _evaluation_or_refusal(tender)
+    return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation,
+                           refusal=refusal), 409 if refusal else 200
+
+
+@bp.get("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>")
+@coordinator_only
+def price_matrix_lot(tender_id: int, index: int):
+    tender = _tender_or_404(tender_id)
+    evaluation, refusal = _evaluation_or_refusal(tender)
+    if evaluation is None:
+        return render_template("bids/price_matrix.html", tender=tender, evaluation=None, refusal=refusal), 409
+    if not 1 <= index <= len(evaluation.lots):
+        abort(404)
+    lot = evaluation.lots[index - 1]
+    return render_template("bids/price_matrix_lot.html", tender=tender, lot=lot, index=index,
+                           count=len(evaluation.lots))
+
+
+@bp.get("/vergaben/<int:tender_id>/preisspiegel.xlsx")
+@coordinator_only
+def price_matrix_download(tender_id: int):
+    from einkauf.bids.price_matrix import build_price_matrix
+
+    tender = _tender_or_404(tender_id)
+    evaluation, refusal = _evaluation_or_refusal(tender)
+    if evaluation is None:
+        return render_template("bids/price_matrix.html", tender=tender, evaluation=None, refusal=refusal), 409
+    content = build_price_matrix(evaluation, reference=tender.reference, title=tender.title)
+    return send_file(io.BytesIO(content), as_attachment=True,
+                     download_name=f"Preisspiegel_{tender.reference}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
