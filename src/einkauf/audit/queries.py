@@ -49,5 +49,5 @@ def member_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.execute(select(_members.c.id, _members.c.name).where(_members.c.id.in_(wanted)))
-    return {member_id: name for member_id, name in rows}
+    rows = session.execute(select(_members.c.id, _members.c.name).where(_members.c.id.in_(wanted))).tuples()
+    return dict(rows.all())
