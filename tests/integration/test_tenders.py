@@ -212,6 +212,25 @@ def test_cancelling_needs_a_reason_happens_once_and_is_audited(db, world):
     assert event.after == {"status": "cancelled", "reason": "Fehler im Leistungsverzeichnis"}
 
 
+
+def test_the_threshold_row_a_tender_was_decided_with_is_marked_and_stays_marked_after_cancelling(db, world):
+    from einkauf.thresholds.models import EuThreshold
+    from einkauf.thresholds.services import delete_threshold, threshold_in_use
+
+    rnd, _, _ = world
+    rows = {row.valid_from: row for row in db.scalars(select(EuThreshold))}
+    assert not any(threshold_in_use(row) for row in rows.values())
+    tender = _freeze(db, rnd)
+    used, other = rows[date(2026, 1, 1)], rows[date(2024, 1, 1)]
+    assert (used.used_at, used.used_by_reference) == (NOW, tender.reference)
+    assert threshold_in_use(used) and not threshold_in_use(other)
+
+    cancel_tender(db, "c", tender.id, "Fehler im Leistungsverzeichnis")
+    assert threshold_in_use(used)  # part of the cancelled tender's record
+    with pytest.raises(InvalidState, match="bereits für ein Vergabeverfahren verwendet"):
+        delete_threshold(db, "admin@example.org", used.id)
+    delete_threshold(db, "admin@example.org", other.id)
+
 # --- value basis (Art. 5 Abs. 5 RL 2014/24/EU) and thresholds as data -------------------------------
 
 @pytest.fixture

@@ -170,17 +170,9 @@ def find_cycle(graph: dict[str, dict]) -> list[str] | None:
     return None
 
 
-# The layers, lowest first: a package imports only packages before it in this list.
+# The layers, lowest first: a package imports only packages before it in this list — no exceptions.
 LAYERS = ["audit", "rounds", "auth", "catalogue", "demand", "thresholds", "lots", "exports", "tenders", "bids",
           "finance", "demo", "cli"]
-
-# The imports that still go against the layers (issue 12, part 3, not yet untangled). Each one
-# is checked to still exist, so the list can only shrink; a new upward import fails the test.
-NOT_YET_UNTANGLED = {
-    ("audit", "rounds"): "audit.views (the log viewer) names members through rounds.picklists",
-    ("rounds", "demand"): "rounds.views shows the demand coordination of a round",
-    ("thresholds", "tenders"): "thresholds.services asks whether a tender records a threshold",
-}
 
 
 def _describe(graph, a: str, b: str) -> str:
@@ -193,17 +185,12 @@ def test_the_domain_packages_are_layered():
     assert set(graph) <= set(LAYERS), f"a domain package is missing from LAYERS: {sorted(set(graph) - set(LAYERS))}"
     rank = {name: index for index, name in enumerate(LAYERS)}
     upward = {(a, b) for a, targets in graph.items() for b in targets if rank[a] < rank[b]}
-    new = upward - set(NOT_YET_UNTANGLED)
-    assert not new, "imports against the layers:\n" + "\n".join(_describe(graph, a, b) for a, b in sorted(new))
-    gone = set(NOT_YET_UNTANGLED) - upward
-    assert not gone, f"untangled — remove from NOT_YET_UNTANGLED: {sorted(gone)}"
+    assert not upward, "imports against the layers:\n" + "\n".join(_describe(graph, a, b) for a, b in sorted(upward))
 
 
-def test_the_domain_packages_import_each_other_without_a_cycle_but_for_the_known_edges():
+def test_the_domain_packages_import_each_other_without_a_cycle():
     graph = domain_graph()
-    pruned = {a: {b: pairs for b, pairs in targets.items() if (a, b) not in NOT_YET_UNTANGLED}
-              for a, targets in graph.items()}
-    cycle = find_cycle(pruned)
+    cycle = find_cycle(graph)
     if cycle:
         pytest.fail("import cycle between domain packages:\n"
                     + "\n".join(_describe(graph, a, b) for a, b in itertools.pairwise(cycle)))

@@ -81,7 +81,7 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("rounds.round_edit", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("rounds.round_open", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("rounds.round_close", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
-    ("rounds.round_overview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("coordination.round_overview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     # An empty post is refused with a message on the round page (303).
     ("rounds.round_value_basis", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     # Thresholds: admins maintain them, coordinators read them; an empty post re-renders the form.
@@ -103,8 +103,10 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("demand_excel.upload", "GET"): ({"round_id": "open_round"}, OFFICERS),
     # A POST without a file is a bad request for officers; others never get that far.
     ("demand_excel.upload", "POST"): ({"round_id": "open_round"}, (SIGN_IN_FIRST, 400, 400, 403, 403, 403)),
-    ("rounds.submission_reopen", "GET"): ({"round_id": "draft_round", "member_id": "own_member"}, COORDINATOR_ONLY),
-    ("rounds.submission_reopen", "POST"): ({"round_id": "draft_round", "member_id": "own_member"}, COORDINATOR_ONLY),
+    ("coordination.submission_reopen", "GET"): ({"round_id": "draft_round", "member_id": "own_member"},
+                                                COORDINATOR_ONLY),
+    ("coordination.submission_reopen", "POST"): ({"round_id": "draft_round", "member_id": "own_member"},
+                                                 COORDINATOR_ONLY),
     ("rounds.round_extend", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("rounds.round_extend", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     # Lots: a draft round shows the explanation (200); a build is refused with a message (303).
@@ -165,10 +167,10 @@ CROSS_RECORD = [
     ("rounds.site_edit", {"member_id": "own_member", "site_id": 999999}),
     ("rounds.member_edit", {"member_id": 999999}),
     ("rounds.round_detail", {"round_id": 999999}),
-    ("rounds.round_overview", {"round_id": 999999}),
+    ("coordination.round_overview", {"round_id": 999999}),
     ("rounds.round_extend", {"round_id": 999999}),
-    ("rounds.submission_reopen", {"round_id": 999999, "member_id": "own_member"}),
-    ("rounds.submission_reopen", {"round_id": "draft_round", "member_id": 999999}),
+    ("coordination.submission_reopen", {"round_id": 999999, "member_id": "own_member"}),
+    ("coordination.submission_reopen", {"round_id": "draft_round", "member_id": 999999}),
     ("lots.plan", {"round_id": 999999}),
     ("lots.rules", {"round_id": 999999}),
     ("lots.preview", {"round_id": 999999}),

@@ -181,6 +181,16 @@ def test_filter_by_member(client, as_role, three_events):
     assert f'<option value="{essen.id}">Essen ({essen.ags})</option>' in html
 
 
+
+def test_the_viewers_own_description_of_the_members_table_matches_the_model():
+    """The log viewer reads members without importing einkauf.rounds (the lowest layer); its
+    table description must name real columns of the members table."""
+    from einkauf.audit.queries import _members
+    from einkauf.rounds.models import Member
+
+    assert _members.name == Member.__table__.name
+    assert set(_members.c.keys()) <= set(Member.__table__.c.keys())
+
 def test_action_and_type_filters_offer_what_the_log_contains_in_german(client, as_role, three_events):
     as_role("admin")
     html = client.get("/protokoll").get_data(as_text=True)

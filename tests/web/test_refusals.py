@@ -138,7 +138,7 @@ CASES: dict[str, Case] = {
     "rounds.round_extend": Case("coordinator", lambda w: f"/runden/{w.open.id}/frist-verlaengern", lambda w: {
         "deadline_date": "01.01.2020", "deadline_time": "12:00", "version": str(w.open.version)},
         note="a deadline in the past"),
-    "rounds.submission_reopen": Case("coordinator",
+    "coordination.submission_reopen": Case("coordinator",
                                      lambda w: f"/runden/{w.open.id}/mitglieder/{w.city.id}/wieder-oeffnen",
                                      lambda w: {"reason": "", "until_date": "", "until_time": ""}),
     "demand.category": Case("officer", lambda w: f"/bedarf/{w.open.id}/warengruppen/{w.category.id}",

@@ -1,7 +1,11 @@
-"""Members, delivery sites and rounds are for the cooperative's coordinators only."""
+"""Members, delivery sites and rounds — and the demand overview of a round — are for the
+cooperative's coordinators only."""
 import pytest
 
+from einkauf.demand.coordination_views import bp as coordination_bp
 from einkauf.rounds.views import bp
+
+BLUEPRINTS = {bp.name, coordination_bp.name}
 
 
 @pytest.fixture
@@ -21,15 +25,15 @@ def urls(make_member, make_round):
         "rounds.round_edit": ("GET", f"/runden/{draft.id}/bearbeiten"),
         "rounds.round_open": ("POST", f"/runden/{draft.id}/oeffnen"),
         "rounds.round_close": ("POST", f"/runden/{draft.id}/schliessen"),
-        "rounds.round_overview": ("GET", f"/runden/{draft.id}/uebersicht"),
-        "rounds.submission_reopen": ("GET", f"/runden/{draft.id}/mitglieder/{member.id}/wieder-oeffnen"),
+        "coordination.round_overview": ("GET", f"/runden/{draft.id}/uebersicht"),
+        "coordination.submission_reopen": ("GET", f"/runden/{draft.id}/mitglieder/{member.id}/wieder-oeffnen"),
         "rounds.round_extend": ("GET", f"/runden/{draft.id}/frist-verlaengern"),
         "rounds.round_value_basis": ("POST", f"/runden/{draft.id}/massgeblicher-wert"),
     }
 
 
-def test_every_route_of_the_blueprint_is_in_this_matrix(app, urls):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith(f"{bp.name}.")}
+def test_every_route_of_the_blueprints_is_in_this_matrix(app, urls):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in BLUEPRINTS}
     assert endpoints == set(urls)
 
 

@@ -89,6 +89,8 @@ def test_a_coordinator_reads_the_table_but_cannot_change_it(client, as_role, db)
 def test_an_unused_row_is_deleted_and_a_row_a_tender_used_is_kept(client, as_role, db, make_round):
     from einkauf.lots.models import LotPlan
     from einkauf.tenders.models import Tender, TenderStatus
+    from einkauf.thresholds.rules import Threshold
+    from einkauf.thresholds.services import mark_used
 
     extra = EuThreshold(kind="supplies_services_subcentral", amount=Decimal("230000.00"), valid_from=date(2028, 1, 1),
                         valid_to=date(2029, 12, 31))
@@ -102,6 +104,8 @@ def test_an_unused_row_is_deleted_and_a_row_a_tender_used_is_kept(client, as_rol
                   threshold_amount=Decimal("216000.00"), threshold_valid_from=date(2026, 1, 1),
                   threshold_valid_to=date(2027, 12, 31), estimated_total=Decimal("0.00"),
                   publication_date=date(2027, 2, 1), submission_deadline=datetime(2027, 3, 8, tzinfo=UTC)))
+    mark_used(db, Threshold("supplies_services_subcentral", Decimal("216000.00"), date(2026, 1, 1),
+                            date(2027, 12, 31)), "EK-T-01", datetime(2027, 1, 20, tzinfo=UTC))  # as freezing does
     db.flush()
     used = db.scalar(select(EuThreshold.id).where(EuThreshold.valid_from == date(2026, 1, 1)))
     as_role("admin")

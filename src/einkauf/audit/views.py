@@ -8,7 +8,6 @@ from einkauf.audit.models import AuditEvent
 from einkauf.audit.services import audit_query
 from einkauf.i18n import translate_label
 from einkauf.roles import Role
-from einkauf.rounds.picklists import member_choices_by_id, member_names
 from einkauf.web import get_db, paginate, roles_required
 
 bp = Blueprint("audit", __name__)
@@ -23,7 +22,7 @@ def _rows(db, events: list[AuditEvent]) -> list[dict]:
         ids |= member_ids_in(event.before, event.after)
         if event.member_id:
             ids.add(event.member_id)
-    names = member_names(db, ids)
+    names = queries.member_names(db, ids)
     return [
         {
             "event": event,
@@ -42,7 +41,7 @@ def event_list():
     db = get_db()
     form = AuditFilterForm(request.args)
     form.set_choices(queries.action_choices(db, translate_label), queries.entity_type_choices(db, translate_label),
-                     member_choices_by_id(db))
+                     queries.member_choices(db))
     form.validate()
     page = paginate(db, audit_query(**form.filters()))
     return render_template("audit/event_list.html", form=form, page=page, rows=_rows(db, page.items))

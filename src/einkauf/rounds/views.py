@@ -13,8 +13,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.demand import coordination
-from einkauf.demand import services as demand_services
 from einkauf.errors import DomainError, InvalidState, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
 from einkauf.i18n import moment
@@ -26,7 +24,6 @@ from einkauf.rounds.forms import (
     ExtendDeadlineForm,
     MemberEditForm,
     MemberForm,
-    ReopenSubmissionForm,
     RoundEditForm,
     RoundForm,
     ValueBasisForm,
@@ -246,7 +243,8 @@ def _round_action(round_id: int, action: Callable, done: str):
     else:
         flash(gettext(done, code=row.code), "success")
     # The overview offers the close button too and wants its page back; nothing else is accepted.
-    back = "rounds.round_overview" if request.form.get("return_to") == "overview" else "rounds.round_detail"
+    back = ("coordination.round_overview" if request.form.get("return_to") == "overview"
+            else "rounds.round_detail")
     return redirect(url_for(back, round_id=round_id), 303)
 
 
@@ -264,45 +262,7 @@ def round_close(round_id: int):
                          N_("Bedarfsabfrage %(code)s ist geschlossen. Bedarfe können nicht mehr geändert werden."))
 
 
-# --- demand coordination: overview, reopening a submission, extending the deadline ------------
-
-@bp.get("/runden/<int:round_id>/uebersicht")
-@coordinator_only
-def round_overview(round_id: int):
-    row = load_or_404(services.get_round, round_id)
-    overview = coordination.round_overview(get_db(), row)
-    return render_template("rounds/round_overview.html", round=row, overview=overview,
-                           deadline_passed=row.deadline_passed())
-
-
-@bp.route("/runden/<int:round_id>/mitglieder/<int:member_id>/wieder-oeffnen", methods=["GET", "POST"])
-@coordinator_only
-@csrf.exempt  # the form checks its own token and keeps the input when it expired
-def submission_reopen(round_id: int, member_id: int):
-    row = load_or_404(services.get_round, round_id)
-    member = load_or_404(services.get_member, member_id)
-    submission = demand_services.get_submission(get_db(), row.id, member.id)
-    if request.method == "POST":
-        form = ReopenSubmissionForm()
-    else:
-        until_date, until_time = coordination.default_reopen_until()
-        form = ReopenSubmissionForm(data={"until_date": until_date, "until_time": until_time})
-    error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            demand_services.reopen_submission(get_db(), _actor(), row, member.id, reason=form.reason.data,
-                                              until=form.moment)
-        except InvalidState as exc:
-            error, status = refuse(exc), 409
-        except DomainError as exc:
-            error = refuse(exc)
-        else:
-            flash(gettext("Die Bedarfsmeldung von %(name)s ist wieder geöffnet bis %(until)s.",
-                          name=member.name, until=moment(form.moment)), "success")
-            return redirect(url_for("rounds.round_overview", round_id=row.id))
-    return render_template("rounds/reopen_form.html", form=form, round=row, member=member, submission=submission,
-                           demand_status=coordination.submission_status(row, submission), error=error), status
-
+# --- extending the deadline (the demand overview and reopening: einkauf.demand.coordination_views)
 
 @bp.route("/runden/<int:round_id>/frist-verlaengern", methods=["GET", "POST"])
 @coordinator_only
@@ -329,6 +289,6 @@ def round_extend(round_id: int):
         else:
             flash(gettext("Die Abgabefrist der Bedarfsabfrage %(code)s ist jetzt %(deadline)s.",
                           code=row.code, deadline=moment(row.deadline)), "success")
-            return redirect(url_for("rounds.round_overview", round_id=row.id))
+            return redirect(url_for("coordination.round_overview", round_id=row.id))
     return render_template("rounds/extend_form.html", form=form, round=row, error=error,
                            conflict=conflict), status

@@ -44,7 +44,7 @@ from einkauf.tenders.rules import (
     format_reference,
     scoring_formula,
 )
-from einkauf.thresholds.services import threshold_table
+from einkauf.thresholds.services import mark_used, threshold_table
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +234,8 @@ def freeze_tender(session: Session, actor: Actor, round_id: int, *, publication_
     plan.frozen_at = plan.frozen_at or now
     plan.frozen_tender_id, plan.frozen_reference = tender.id, tender.reference
     rnd.tender_reference = tender.reference
+    # The mark on the threshold row: part of this tender's record, it can no longer be deleted.
+    mark_used(session, decision.threshold, tender.reference, now)
     session.flush()
     maximum_text = "–" if decision.maximum_total is None else amount_json(decision.maximum_total)
     record_event(session, actor, "tender.freeze", "tender", tender.id,

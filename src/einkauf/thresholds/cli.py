@@ -48,7 +48,7 @@ def register(main: click.Group, pass_ctx) -> None:
         with obj.session() as session:
             rows: list[dict[str, Any]] = [{"id": row.id, "kind": row.kind, "amount": amount_json(row.amount),
                      "valid_from": row.valid_from.isoformat(), "valid_to": row.valid_to.isoformat(),
-                     "source": row.source, "in_use": threshold_in_use(session, row)}
+                     "source": row.source, "in_use": threshold_in_use(row)}
                     for row in list_thresholds(session)]
         if as_json:
             click.echo(json.dumps({"thresholds": rows}, ensure_ascii=False))

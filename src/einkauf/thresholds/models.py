@@ -2,7 +2,9 @@
 
 Seeded by the migration with einkauf.lots.procedure.DEFAULT_THRESHOLDS; afterwards admins add
 a row per new biennium (page Administration → Schwellenwerte or `einkauf thresholds add`).
-Periods of the same kind never overlap (checked by the service under a lock).
+Periods of the same kind never overlap (checked by the service under a lock). A row a tender was
+decided with carries the mark used_at (set by einkauf.tenders.services.freeze_tender, kept when
+the tender is cancelled): it is part of that tender's record and cannot be deleted.
 """
 from __future__ import annotations
 
@@ -34,3 +36,6 @@ class EuThreshold(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by_label: Mapped[str] = mapped_column(String(254), default="")
+    # When the first tender was decided with this row, and its Vergabenummer; never cleared.
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    used_by_reference: Mapped[str | None] = mapped_column(String(40))

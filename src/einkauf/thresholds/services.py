@@ -2,16 +2,16 @@
 
 threshold_table hands the rows to the pure procedure decision (einkauf.lots.procedure);
 add_threshold refuses overlapping periods of the same kind, delete_threshold refuses a row a
-tender was decided with. Every change is audited.
+tender was decided with (marked by mark_used when the tender is frozen). Every change is audited.
 """
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from einkauf.actor import Actor
@@ -59,14 +59,21 @@ def get_threshold(session: Session, threshold_id: int) -> EuThreshold:
     return row
 
 
-def threshold_in_use(session: Session, row: EuThreshold) -> bool:
+def threshold_in_use(row: EuThreshold) -> bool:
     """Whether a tender (active or cancelled) was decided with this row: it is then part of
-    that tender's record and stays. Tenders store amount and period, so those are compared."""
-    from einkauf.tenders.models import Tender
+    that tender's record and stays."""
+    return row.used_at is not None
 
-    return bool(session.scalar(select(func.count()).select_from(Tender).where(
-        Tender.threshold_amount == row.amount, Tender.threshold_valid_from == row.valid_from,
-        Tender.threshold_valid_to == row.valid_to)))
+
+def mark_used(session: Session, threshold: Threshold, reference: str, at: datetime) -> None:
+    """Mark the rows a tender was just decided with (einkauf.tenders.services.freeze_tender).
+    Tenders store amount and period, so those are matched; the first tender's mark stays, also
+    after that tender is cancelled."""
+    rows = session.scalars(select(EuThreshold).where(
+        EuThreshold.amount == threshold.amount, EuThreshold.valid_from == threshold.valid_from,
+        EuThreshold.valid_to == threshold.valid_to, EuThreshold.used_at.is_(None)))
+    for row in rows:
+        row.used_at, row.used_by_reference = at, reference
 
 
 def _amount(value: Any) -> Decimal:
@@ -141,7 +148,7 @@ def add_threshold(session: Session, actor: Actor, *, amount: Any, valid_from: da
 def delete_threshold(session: Session, actor: Actor, threshold_id: int) -> None:
     """Delete a row no tender was decided with (InvalidState otherwise)."""
     row = get_threshold(session, threshold_id)
-    if threshold_in_use(session, row):
+    if threshold_in_use(row):
         raise InvalidState(f"Der Schwellenwert {format_money_de(row.amount)} (gültig {format_date_de(row.valid_from)}–"
                            f"{format_date_de(row.valid_to)}) wurde bereits für ein Vergabeverfahren verwendet und "
                            "kann nicht gelöscht werden.")

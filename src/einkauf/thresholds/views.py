@@ -17,7 +17,7 @@ bp = Blueprint("thresholds", __name__)
 def _page(form: ThresholdForm, error: str | None = None, status: int = 200):
     db = get_db()
     rows = services.list_thresholds(db)
-    in_use = {row.id: services.threshold_in_use(db, row) for row in rows}
+    in_use = {row.id: services.threshold_in_use(row) for row in rows}
     return render_template("thresholds/list.html", rows=rows, in_use=in_use, form=form, error=error,
                            kind_label=services.kind_label,
                            can_edit=current_user.role == Role.ADMIN), status
