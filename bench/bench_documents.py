@@ -49,9 +49,9 @@ from einkauf.exports.tender_data import (
     TenderDocument,
     TenderLot,
     TenderPosition,
-    format_quantity_de,
     position_oz,
 )
+from einkauf.formatting import format_quantity_de
 from einkauf.lots.values import estimated_quantity, maximum_quantity, position_estimated_value
 
 UTC = UTC
