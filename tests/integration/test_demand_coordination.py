@@ -12,7 +12,8 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand import coordination
 from einkauf.demand.coordination import DRAFT, NO_SUBMISSION, REOPENED, SUBMITTED, round_overview
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.demand.services import is_editable, reopen_submission
+from einkauf.demand.services import reopen_submission
+from einkauf.demand.state import is_editable
 from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
 from einkauf.money import line_value
 from einkauf.rounds.deadline import default_extension, extend_round_deadline

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
-from einkauf.demand import services
+from einkauf.demand import queries, services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 
 from support import csrf_token_from, text
@@ -95,7 +95,7 @@ def lines_of(db, w, member=None):
 
 def submission_of(db, w, member=None):
     db.expire_all()  # the app saved through its own session
-    return services.get_submission(db, w.rnd.id, (member or w.member).id)
+    return queries.get_submission(db, w.rnd.id, (member or w.member).id)
 
 
 def grid(w, version="0", **rows):
@@ -264,7 +264,7 @@ def test_leaving_a_category_with_lines_asks_first_and_then_removes_them(client, 
     assert "nimmt nicht teil" in page and "Sie nehmen an der Warengruppe „Büromaterial“ nicht teil." in page
     response = client.post(confirm_url, data={"version": str(version + 1), "participates": "ja"})
     assert response.status_code == 303
-    assert services.excluded_category_ids(db, submission_of(db, w).id) == set()
+    assert queries.excluded_category_ids(db, submission_of(db, w).id) == set()
 
 
 def test_leaving_an_empty_category_is_one_button(client, db, w, officer):
@@ -529,7 +529,7 @@ def test_a_left_category_says_so_and_a_save_takes_part_again(client, db, w, offi
     assert "nimmt an dieser Warengruppe derzeit nicht teil" in html
     data = grid(w, input_value(html, "version"), **{row(w.pen): (w.site.id, "1", "", "", "")})
     assert client.post(category_url(w), data=data).status_code == 303
-    assert services.excluded_category_ids(db, submission_of(db, w).id) == set()
+    assert queries.excluded_category_ids(db, submission_of(db, w).id) == set()
 
 
 # --- read-only after the deadline, when submitted, when closed ------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from einkauf.actor import Actor
-from einkauf.demand import services
+from einkauf.demand import queries, services, state
 from einkauf.demand.entry import FIELDS, MAX_ROWS_PER_PRODUCT, LineGrid, SummaryItem
 from einkauf.errors import ValidationFailed
 from einkauf.rounds.models import Round
@@ -24,7 +24,7 @@ class CategoryPage:
     """What the entry page prints: the grid with its line values, the totals of the rows on the
     page, the delivery sites to choose from (id, label) and whether the demand may be withdrawn."""
 
-    entry: services.CategoryEntry
+    entry: queries.CategoryEntry
     grid: LineGrid
     totals: tuple[int, Decimal]
     sites: list[tuple[str, str]]
@@ -59,19 +59,19 @@ def rows_allowed(products: int, saved_lines: int) -> int:
     return max(offered, saved_lines + 2 * products)
 
 
-def posted_field_cap(entry: services.CategoryEntry) -> int:
+def posted_field_cap(entry: queries.CategoryEntry) -> int:
     """How many form fields a post of this page may carry (the grid's fields plus a few more)."""
     saved = sum(len(lines) for lines in entry.lines.values())
     return len(FIELDS) * rows_allowed(len(entry.products), saved) + 16
 
 
-def default_site(entry: services.CategoryEntry) -> str:
+def default_site(entry: queries.CategoryEntry) -> str:
     """A member with a single active delivery site gets it preselected in new rows."""
     active = [s for s in entry.sites if s.active]
     return str(active[0].id) if len(active) == 1 else ""
 
 
-def entry_grid(entry: services.CategoryEntry, posted: Mapping[str, str] | None = None, *,
+def entry_grid(entry: queries.CategoryEntry, posted: Mapping[str, str] | None = None, *,
                add_row: str | None = None) -> LineGrid:
     """The grid of the page: the saved lines, or the posted rows (with one more empty row for the
     product `add_row` names, "Weitere Zeile")."""
@@ -88,16 +88,16 @@ def entry_grid(entry: services.CategoryEntry, posted: Mapping[str, str] | None =
     return grid
 
 
-def category_page(entry: services.CategoryEntry, grid: LineGrid, *,
+def category_page(entry: queries.CategoryEntry, grid: LineGrid, *,
                   inactive_site: Callable[[str], str]) -> CategoryPage:
     """The page for a grid; `inactive_site` labels a delivery site that is no longer active."""
     grid.compute_values({p.id: p.reference_price for p in entry.products})
     sites = [(str(s.id), s.name if s.active else inactive_site(s.name)) for s in entry.sites]
-    return CategoryPage(entry, grid, grid.totals(), sites, services.can_withdraw(entry.round, entry.submission))
+    return CategoryPage(entry, grid, grid.totals(), sites, state.can_withdraw(entry.round, entry.submission))
 
 
 def save_category_grid(session: Session, actor: Actor, rnd: Round, member_id: int,
-                       entry: services.CategoryEntry, grid: LineGrid, *,
+                       entry: queries.CategoryEntry, grid: LineGrid, *,
                        expected_version: int | None) -> tuple[int, Decimal]:
     """Save the grid's lines as the member's lines of the category; returns (lines, estimated
     value) of the saved page. InvalidGrid when lines are wrong (all problems at once, nothing
@@ -119,7 +119,7 @@ def save_category_grid(session: Session, actor: Actor, rnd: Round, member_id: in
 
 def category_conflict(session: Session, round_id: int, member_id: int, category_id: int) -> CategoryConflict:
     """The stored state of the member's category, shown when a save came too late (StaleVersion)."""
-    current = services.get_submission(session, round_id, member_id)
-    count, value = services.submission_totals(session, current.id if current else None).by_category.get(
+    current = queries.get_submission(session, round_id, member_id)
+    count, value = queries.submission_totals(session, current.id if current else None).by_category.get(
         category_id, (0, None))
     return CategoryConflict(current.version if current else 0, count, value)

@@ -25,15 +25,9 @@ from einkauf.db import utcnow
 from einkauf.demand import excel_layout, excel_reader, excel_writer
 from einkauf.demand.excel_reader import Problem
 from einkauf.demand.models import DemandLine
-from einkauf.demand.services import (
-    InvalidLines,
-    LineInput,
-    ensure_editable,
-    get_submission,
-    replace_draft_lines,
-    submission_totals,
-    validate_lines,
-)
+from einkauf.demand.queries import get_submission, submission_totals
+from einkauf.demand.services import InvalidLines, LineInput, replace_draft_lines, validate_lines
+from einkauf.demand.state import ensure_editable
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits
 from einkauf.errors import ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round

@@ -19,7 +19,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from einkauf.db import utcnow
-from einkauf.demand import services
+from einkauf.demand import queries, services, state
 from einkauf.demand.category_page import (
     InvalidGrid,
     category_conflict,
@@ -52,7 +52,7 @@ def _member_id() -> int:
 
 
 def _round(round_id: int):
-    return load_or_404(services.get_open_round, round_id)
+    return load_or_404(queries.get_open_round, round_id)
 
 
 def _back_to_round(round_id: int):
@@ -86,7 +86,7 @@ def time_left_filter(until) -> str:
 @bp.get("/bedarf")
 @officer_only
 def start():
-    summaries = services.officer_round_summaries(get_db(), _member_id())
+    summaries = queries.officer_round_summaries(get_db(), _member_id())
     return render_template("demand/start.html", summaries=summaries)
 
 
@@ -94,7 +94,7 @@ def start():
 @officer_only
 def submission(round_id: int):
     rnd = _round(round_id)
-    overview = services.submission_overview(get_db(), rnd, _member_id())
+    overview = queries.submission_overview(get_db(), rnd, _member_id())
     # The Excel round trip (demand_excel blueprint) is linked from here once it exists.
     excel = "demand_excel.upload" in current_app.view_functions
     return render_template("demand/submission.html", o=overview, excel=excel)
@@ -132,8 +132,8 @@ def category(round_id: int, category_id: int):
     db = get_db()
     rnd = _round(round_id)
     member_id = _member_id()
-    entry = load_or_404(services.category_entry, rnd, member_id, category_id)
-    lock = services.lock_reason(rnd, entry.submission)
+    entry = load_or_404(queries.category_entry, rnd, member_id, category_id)
+    lock = state.lock_reason(rnd, entry.submission)
 
     if request.method == "GET":
         form = CategoryLinesForm(formdata=None, data={"version": str(entry.version)})
@@ -166,7 +166,7 @@ def category(round_id: int, category_id: int):
         return _render_category(entry, grid, form, error=error,
                                 conflict={"lines": conflict.lines, "value": conflict.value}), 409
     except (DeadlinePassed, InvalidState) as exc:
-        return _render_category(entry, grid, form, lock=services.lock_reason(rnd, entry.submission) or "deadline",
+        return _render_category(entry, grid, form, lock=state.lock_reason(rnd, entry.submission) or "deadline",
                                 refused=True, error=refuse(exc)), 409
     flash(ngettext("„%(name)s“ gespeichert: %(num)s Position, geschätzter Wert %(value)s.",
                    "„%(name)s“ gespeichert: %(num)s Positionen, geschätzter Wert %(value)s.",
@@ -192,9 +192,9 @@ def participation(round_id: int, category_id: int):
     """GET: confirm leaving a category (its lines are removed). POST: take part or leave."""
     db = get_db()
     rnd = _round(round_id)
-    entry = load_or_404(services.category_entry, rnd, _member_id(), category_id)
+    entry = load_or_404(queries.category_entry, rnd, _member_id(), category_id)
     if request.method == "GET":
-        lock = services.lock_reason(rnd, entry.submission)
+        lock = state.lock_reason(rnd, entry.submission)
         if lock is not None:
             flash(gettext("Die Teilnahme kann nicht mehr geändert werden."), "error")
             return _back_to_round(round_id)
@@ -222,11 +222,11 @@ def copy_previous(round_id: int):
     db = get_db()
     rnd = _round(round_id)
     if request.method == "GET":
-        overview = services.submission_overview(db, rnd, _member_id())
+        overview = queries.submission_overview(db, rnd, _member_id())
         if overview.lock is not None or overview.previous is None:
             flash(gettext("Eine Übernahme aus einer früheren Bedarfsabfrage ist nicht möglich."), "error")
             return _back_to_round(round_id)
-        previous_totals = services.submission_totals(db, overview.previous.id)
+        previous_totals = queries.submission_totals(db, overview.previous.id)
         return render_template("demand/confirm_copy.html", o=overview, previous_totals=previous_totals)
     form = SubmissionActionForm()
     if not form.validate():
@@ -248,7 +248,7 @@ def submit(round_id: int):
     db = get_db()
     rnd = _round(round_id)
     if request.method == "GET":
-        overview = services.submission_overview(db, rnd, _member_id())
+        overview = queries.submission_overview(db, rnd, _member_id())
         if overview.lock is not None:
             flash(gettext("Die Bedarfsmeldung kann jetzt nicht abgegeben werden."), "error")
             return _back_to_round(round_id)
