@@ -36,7 +36,11 @@ MAX_NOTE = 500
 
 @dataclass(frozen=True)
 class LineInput:
-    """One demand line as entered in a form or read from a workbook."""
+    """One demand line to save, from the entry page, a workbook or a copied round: the article
+    and the delivery site resolved to their ids. It stays apart from SheetLine
+    (einkauf.demand.excel_layout), which names them as a person types them (article number, site
+    name) and is only a LineInput once both are found; and from GridRow (einkauf.demand.entry),
+    the typed text of a page row with its errors, which may not be a line at all."""
 
     product_id: int
     delivery_site_id: int
