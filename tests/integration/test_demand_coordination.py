@@ -32,11 +32,6 @@ def open_round(make_round, now):
 
 
 @pytest.fixture
-def coordinator(make_user):
-    return make_user("coordinator")
-
-
-@pytest.fixture
 def add_submission(db):
     """A submission of a member in a round with lines given as (product, quantity) pairs."""
 

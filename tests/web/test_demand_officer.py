@@ -15,7 +15,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand import queries, services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 
-from support import csrf_token_from, text
+from support import csrf_token_from, input_value, text
 
 UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,14 +25,6 @@ def plain(html: str) -> str:
     """The page as a reader sees it: tags removed, blanks (incl. no-break spaces) collapsed."""
     html = re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ").replace("\u202f", " ")
     return re.sub(r"\s+", " ", html)
-
-
-def input_value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match.group(0))
-    return value.group(1) if value else ""
 
 
 def selected_site(html: str, name: str) -> str | None:

@@ -15,6 +15,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.rounds.models import Member, Round, RoundStatus
 
+from support import input_value
 from support import text_as_sent as text
 
 UTC = UTC
@@ -32,14 +33,6 @@ def row_of(html: str, member_id: int) -> str:
     match = re.search(rf'<tr class="kern-table__row" id="mitglied-{member_id}">(.*?)</tr>', html, re.S)
     assert match, f"no row for member {member_id}"
     return match.group(1)
-
-
-def input_value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match.group(0))
-    return value.group(1) if value else ""
 
 
 def events(db, action: str) -> list[AuditEvent]:
@@ -63,11 +56,6 @@ def open_round(make_round, now):
 @pytest.fixture
 def late_round(make_round, now):
     return make_round(code="W2", opened=True, deadline=now - timedelta(days=2))
-
-
-@pytest.fixture
-def coordinator(as_role):
-    return as_role("coordinator")
 
 
 @pytest.fixture
