@@ -355,11 +355,15 @@ def coordinator(request, make_user):
 
 @pytest.fixture
 def add_submission(db):
-    """A member's submission with lines [(product, quantity[, site, cost centre, budget account])]."""
+    """A member's submission with lines [(product, quantity[, site, cost centre, budget account])];
+    `by` and `at`: who handed it in and when (for a submitted one)."""
     from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 
-    def add(rnd, member, lines, status: str = "submitted"):
-        submission = Submission(round_id=rnd.id, member_id=member.id, status=SubmissionStatus(status), version=1)
+    def add(rnd, member, lines=(), status: str = "submitted", *, by=None, at: datetime | None = None):
+        status = SubmissionStatus(status)
+        submission = Submission(round_id=rnd.id, member_id=member.id, status=status, version=1,
+                                submitted_at=at if status == SubmissionStatus.SUBMITTED else None,
+                                submitted_by_id=by.id if by is not None else None)
         db.add(submission)
         db.flush()
         for line in lines:
@@ -372,3 +376,9 @@ def add_submission(db):
         return submission
 
     return add
+
+
+@pytest.fixture
+def now():
+    """The present moment, to the second (UTC)."""
+    return datetime.now(UTC).replace(microsecond=0)
