@@ -122,6 +122,40 @@ def cli_database(tmp_path, monkeypatch):
     cli_engine.dispose()
 
 
+@pytest.fixture
+def demo_database(cli_database):
+    """The command line's database with the demo data (einkauf.demo) loaded; its session factory."""
+    from einkauf.demo.services import load_demo
+
+    with cli_database() as session:
+        load_demo(session, "demo-passwort-1")
+        session.commit()
+    return cli_database
+
+
+@pytest.fixture
+def closed_demo_round(demo_database):
+    """The demo round 2027 closed, its demand ready for the lots; the session factory."""
+    from einkauf.rounds.services import close_round, get_round_by_code
+
+    with demo_database() as session:
+        close_round(session, "test", get_round_by_code(session, "2027").id)
+        session.commit()
+    return demo_database
+
+
+@pytest.fixture
+def built_demo_round(closed_demo_round):
+    """The lots of the closed demo round 2027 built (the LotBuildResult)."""
+    from einkauf.lots.services import build_lots
+    from einkauf.rounds.services import get_round_by_code
+
+    with closed_demo_round() as session:
+        result = build_lots(session, "test", get_round_by_code(session, "2027").id)
+        session.commit()
+    return result
+
+
 # --- factories ----------------------------------------------------------------------------
 
 _seq = count(1)
