@@ -106,7 +106,7 @@ def _filled_template(factory) -> bytes:
         info = excel_writer.TemplateInfo(rnd.code, rnd.title, rnd.deadline, member.ags, member.name,
                                   datetime.now(UTC))
     catalogue = [excel_writer.CatalogueItem(c, n, t, "Stück", p) for c, n, t, p in rows]
-    lines = [excel_writer.PrefilledLine(n, Decimal(i % 250 + 1) + (Decimal("0.5") if i % 3 == 0 else 0), SITES[i % 3],
+    lines = [excel_layout.SheetLine(n, Decimal(i % 250 + 1) + (Decimal("0.5") if i % 3 == 0 else 0), SITES[i % 3],
                                  cost_centre=f"KST-{i % 40:03d}", budget_account="5231000",
                                  note="Lieferung bitte vormittags" if i % 10 == 0 else "")
              for i, (_c, n, _t, _p) in enumerate(rows)]

@@ -3,9 +3,11 @@ back, the app and its client, sign-in helpers and small factories."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -119,6 +121,40 @@ def cli_database(tmp_path, monkeypatch):
     cli_engine = make_engine(url)
     yield make_session_factory(cli_engine)
     cli_engine.dispose()
+
+
+@pytest.fixture
+def demo_database(cli_database):
+    """The command line's database with the demo data (einkauf.demo) loaded; its session factory."""
+    from einkauf.demo.services import load_demo
+
+    with cli_database() as session:
+        load_demo(session, "demo-passwort-1")
+        session.commit()
+    return cli_database
+
+
+@pytest.fixture
+def closed_demo_round(demo_database):
+    """The demo round 2027 closed, its demand ready for the lots; the session factory."""
+    from einkauf.rounds.services import close_round, get_round_by_code
+
+    with demo_database() as session:
+        close_round(session, "test", get_round_by_code(session, "2027").id)
+        session.commit()
+    return demo_database
+
+
+@pytest.fixture
+def built_demo_round(closed_demo_round):
+    """The lots of the closed demo round 2027 built (the LotBuildResult)."""
+    from einkauf.lots.services import build_lots
+    from einkauf.rounds.services import get_round_by_code
+
+    with closed_demo_round() as session:
+        result = build_lots(session, "test", get_round_by_code(session, "2027").id)
+        session.commit()
+    return result
 
 
 # --- factories ----------------------------------------------------------------------------
@@ -266,6 +302,58 @@ def make_round(db):
     return make
 
 
+# The CPV codes the built rounds may give their categories, with their labels.
+CPV_LABELS = {"39130000-2": "Büromöbel", "30197630-1": "Druckpapier", "30125100-2": "Tonerpatronen"}
+
+
+@dataclass
+class DemandRound:
+    """A closed round with one member's submitted demand (fixture make_demand_round)."""
+
+    round: Any
+    categories: list
+    products: list
+    member: Any
+    submission: Any
+
+
+@pytest.fixture
+def make_demand_round(db, make_round, make_member, make_category, make_product, cpv):
+    """A closed round (24 + 24 months) with one member's submitted demand in three categories of
+    one product each: a desk (M-1, 500 €), copy paper (P-1, 5 €) and ink or toner (T-1, 40 €).
+    The default quantities 100, 1000 and 100 make 200,000 € + 20,000 € + 16,000 € over the term
+    (furniture below the 216,000 € threshold). `cpv_codes` gives a category a code of
+    CPV_LABELS (None: the catalogue default); no lots are built."""
+    from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+
+    def make(quantities: tuple[str, str, str] = ("100", "1000", "100"), *,
+             names: tuple[str, str, str] = ("Möbel", "Papier", "Tinte"),
+             texts: tuple[str, str, str] = ("Schreibtisch", "Kopierpapier A4", "Tintenpatrone"),
+             cpv_codes: tuple[str | None, ...] = (None, None, None), member_name: str | None = None,
+             cost_centre: str = "", budget_account: str = "") -> DemandRound:
+        rnd = make_round(closed=True)
+        for code in cpv_codes:
+            if code is not None:
+                cpv(code, CPV_LABELS[code])
+        categories = [make_category(name=name, sort_order=i, **({"cpv_code": code} if code else {}))
+                      for i, (name, code) in enumerate(zip(names, cpv_codes, strict=True))]
+        products = [make_product(category, number=number, price=price, short_text=short_text)
+                    for category, number, price, short_text in zip(
+                        categories, ("M-1", "P-1", "T-1"), ("500.00", "5.00", "40.00"), texts, strict=True)]
+        member = make_member(name=member_name)
+        submission = Submission(round_id=rnd.id, member_id=member.id, status=SubmissionStatus.SUBMITTED, version=1)
+        db.add(submission)
+        db.flush()
+        for product, quantity in zip(products, quantities, strict=True):
+            db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
+                              delivery_site_id=member.delivery_sites[0].id, cost_centre=cost_centre,
+                              budget_account=budget_account))
+        db.flush()
+        return DemandRound(rnd, categories, products, member, submission)
+
+    return make
+
+
 # --- signing in -----------------------------------------------------------------------------
 
 @pytest.fixture
@@ -293,12 +381,24 @@ def as_role(make_user, make_member, sign_in):
 
 
 @pytest.fixture
+def coordinator(request, make_user):
+    """A coordinator; in a test that uses the web client, signed in there."""
+    if "client" in request.fixturenames:
+        return request.getfixturevalue("as_role")("coordinator")
+    return make_user("coordinator")
+
+
+@pytest.fixture
 def add_submission(db):
-    """A member's submission with lines [(product, quantity[, site, cost centre, budget account])]."""
+    """A member's submission with lines [(product, quantity[, site, cost centre, budget account])];
+    `by` and `at`: who handed it in and when (for a submitted one)."""
     from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 
-    def add(rnd, member, lines, status: str = "submitted"):
-        submission = Submission(round_id=rnd.id, member_id=member.id, status=SubmissionStatus(status), version=1)
+    def add(rnd, member, lines=(), status: str = "submitted", *, by=None, at: datetime | None = None):
+        status = SubmissionStatus(status)
+        submission = Submission(round_id=rnd.id, member_id=member.id, status=status, version=1,
+                                submitted_at=at if status == SubmissionStatus.SUBMITTED else None,
+                                submitted_by_id=by.id if by is not None else None)
         db.add(submission)
         db.flush()
         for line in lines:
@@ -311,3 +411,9 @@ def add_submission(db):
         return submission
 
     return add
+
+
+@pytest.fixture
+def now():
+    """The present moment, to the second (UTC)."""
+    return datetime.now(UTC).replace(microsecond=0)

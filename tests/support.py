@@ -98,3 +98,12 @@ def text(response) -> str:
 def text_as_sent(response) -> str:
     """A page as text exactly as sent (for assertions on the non-breaking spaces themselves)."""
     return response.get_data(as_text=True)
+
+
+def input_value(html: str, name: str) -> str | None:
+    """The value of the input named `name` in a page ("" without a value, None without the input)."""
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
+    if not match:
+        return None
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""

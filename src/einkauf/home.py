@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from einkauf.demand.services import officer_round_summaries
+from einkauf.demand.queries import officer_round_summaries
 from einkauf.roles import Role
 from einkauf.texts import N_
 from einkauf.web import get_db, safe_next, signed_in

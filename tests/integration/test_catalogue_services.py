@@ -26,11 +26,6 @@ def events(db, entity_type, entity_id=None):
 
 
 @pytest.fixture
-def coordinator(make_user):
-    return make_user("coordinator")
-
-
-@pytest.fixture
 def office_cpv(cpv):
     return cpv("30192000-1", "Bürobedarf")
 

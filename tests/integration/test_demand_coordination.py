@@ -11,8 +11,9 @@ from sqlalchemy import event, func, select
 from einkauf.audit.models import AuditEvent
 from einkauf.demand import coordination
 from einkauf.demand.coordination import DRAFT, NO_SUBMISSION, REOPENED, SUBMITTED, round_overview
-from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.demand.services import is_editable, reopen_submission
+from einkauf.demand.models import Submission, SubmissionStatus
+from einkauf.demand.services import reopen_submission
+from einkauf.demand.state import is_editable
 from einkauf.errors import InvalidState, StaleVersion, ValidationFailed
 from einkauf.money import line_value
 from einkauf.rounds.deadline import default_extension, extend_round_deadline
@@ -21,38 +22,8 @@ UTC = UTC
 
 
 @pytest.fixture
-def now():
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
 def open_round(make_round, now):
     return make_round(code="K1", opened=True, deadline=now + timedelta(days=10))
-
-
-@pytest.fixture
-def coordinator(make_user):
-    return make_user("coordinator")
-
-
-@pytest.fixture
-def add_submission(db):
-    """A submission of a member in a round with lines given as (product, quantity) pairs."""
-
-    def add(rnd, member, lines=(), status=SubmissionStatus.SUBMITTED, by=None, at=None):
-        submission = Submission(round_id=rnd.id, member_id=member.id, status=status, version=1,
-                                submitted_at=at if status == SubmissionStatus.SUBMITTED else None,
-                                submitted_by_id=by.id if by is not None else None)
-        db.add(submission)
-        db.flush()
-        site = member.delivery_sites[0]
-        for product, quantity in lines:
-            db.add(DemandLine(submission_id=submission.id, product_id=product.id, delivery_site_id=site.id,
-                              quantity=Decimal(quantity)))
-        db.flush()
-        return submission
-
-    return add
 
 
 def events(db, action):

@@ -180,11 +180,8 @@ def test_after_the_deadline_the_import_is_refused(database, tmp_path):
     assert line_count(database, "05913000") == 0
 
 
-def test_the_documented_commands_work_on_the_demo(cli_database, tmp_path):
-    from einkauf.demo.services import load_demo
-
-    with session_scope(cli_database) as session:
-        load_demo(session, "demo-passwort-1")
+def test_the_documented_commands_work_on_the_demo(demo_database, tmp_path):
+    cli_database = demo_database
     dortmund, hagen = tmp_path / "dortmund.xlsx", tmp_path / "hagen.xlsx"
     assert run("demand", "template", "2027", "05913000", "-o", str(dortmund)).exit_code == 0
     submitted = run("demand", "import", "2027", "05913000", str(dortmund))

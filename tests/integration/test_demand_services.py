@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
 from einkauf.berlin import berlin_to_utc
-from einkauf.demand import services
+from einkauf.demand import queries, services, state
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.demand.services import LineInput
 from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
@@ -104,15 +104,15 @@ def test_noon_utc_is_already_past_a_noon_berlin_deadline(db, w):
     # 11:30 UTC reads "12:00" for someone who forgets the offset; in Berlin it is 12:30.
     with pytest.raises(DeadlinePassed):
         save(db, w, [line(w)], now=datetime(2027, 1, 22, 11, 30, tzinfo=UTC))
-    assert services.is_editable(w.rnd, None, now=datetime(2027, 1, 22, 10, 59, 59, tzinfo=UTC))
+    assert state.is_editable(w.rnd, None, now=datetime(2027, 1, 22, 10, 59, 59, tzinfo=UTC))
 
 
 def test_in_summer_the_berlin_deadline_is_two_hours_ahead_of_utc(db, w):
     w.rnd.deadline = SUMMER_DEADLINE
     db.flush()
-    assert services.is_editable(w.rnd, None, now=datetime(2027, 7, 1, 9, 59, 59, tzinfo=UTC))
-    assert not services.is_editable(w.rnd, None, now=datetime(2027, 7, 1, 10, 0, 0, tzinfo=UTC))
-    assert services.lock_reason(w.rnd, None, now=datetime(2027, 7, 1, 10, 0, 0, tzinfo=UTC)) == services.LOCK_DEADLINE
+    assert state.is_editable(w.rnd, None, now=datetime(2027, 7, 1, 9, 59, 59, tzinfo=UTC))
+    assert not state.is_editable(w.rnd, None, now=datetime(2027, 7, 1, 10, 0, 0, tzinfo=UTC))
+    assert state.lock_reason(w.rnd, None, now=datetime(2027, 7, 1, 10, 0, 0, tzinfo=UTC)) == state.LOCK_DEADLINE
 
 
 def test_submitting_and_withdrawing_stop_at_the_deadline(db, w):
@@ -133,15 +133,15 @@ def test_a_closed_round_refuses_changes_even_before_its_deadline(db, w):
     db.flush()
     with pytest.raises(InvalidState):
         save(db, w, [line(w)])
-    assert services.lock_reason(w.rnd, None, now=BEFORE) == services.LOCK_CLOSED
+    assert state.lock_reason(w.rnd, None, now=BEFORE) == state.LOCK_CLOSED
 
 
 def test_a_draft_round_is_not_found_for_officers(db, make_round):
     draft = make_round()
     with pytest.raises(NotFound):
-        services.get_open_round(db, draft.id)
+        queries.get_open_round(db, draft.id)
     with pytest.raises(NotFound):
-        services.get_open_round(db, 999999)
+        queries.get_open_round(db, 999999)
 
 
 # --- saving a category page, optimistic locking (R11) -----------------------------------------
@@ -271,20 +271,20 @@ def test_one_members_save_leaves_the_other_members_lines_alone(db, w):
 
 def test_read_models_show_only_the_members_own_submission(db, w):
     save(db, w, [line(w, qty="7", site=w.other_site)], actor=w.other_officer, member=w.other)
-    ours = services.submission_overview(db, w.rnd, w.member.id, now=BEFORE)
+    ours = queries.submission_overview(db, w.rnd, w.member.id, now=BEFORE)
     assert ours.submission is None and ours.totals.lines == 0
-    entry = services.category_entry(db, w.rnd, w.member.id, w.office.id)
+    entry = queries.category_entry(db, w.rnd, w.member.id, w.office.id)
     assert entry.submission is None and entry.lines == {}
     assert {s.id for s in entry.sites} == {w.site.id, w.site2.id}
-    summaries = services.officer_round_summaries(db, w.member.id, now=BEFORE)
+    summaries = queries.officer_round_summaries(db, w.member.id, now=BEFORE)
     assert [s.submission for s in summaries] == [None]
-    theirs = services.officer_round_summaries(db, w.other.id, now=BEFORE)
+    theirs = queries.officer_round_summaries(db, w.other.id, now=BEFORE)
     assert theirs[0].totals.lines == 1
 
 
 def test_an_unknown_category_is_not_found(db, w):
     with pytest.raises(NotFound):
-        services.category_entry(db, w.rnd, w.member.id, 999999)
+        queries.category_entry(db, w.rnd, w.member.id, 999999)
     with pytest.raises(NotFound):
         save(db, w, [], category=type("C", (), {"id": 999999})())
 
@@ -309,8 +309,8 @@ def test_a_submitted_demand_cannot_be_changed_until_it_is_withdrawn(db, w):
     services.submit_demand(db, w.officer, w.rnd, w.member.id, expected_version=submission.version, now=BEFORE)
     with pytest.raises(InvalidState):
         save(db, w, [line(w, qty="1")], version=submission.version)
-    assert services.lock_reason(w.rnd, submission, now=BEFORE) == services.LOCK_SUBMITTED
-    assert services.can_withdraw(w.rnd, submission, now=BEFORE)
+    assert state.lock_reason(w.rnd, submission, now=BEFORE) == state.LOCK_SUBMITTED
+    assert state.can_withdraw(w.rnd, submission, now=BEFORE)
     services.withdraw_demand(db, w.officer, w.rnd, w.member.id, expected_version=submission.version, now=BEFORE)
     assert submission.status == SubmissionStatus.DRAFT
     assert events(db, "submission.withdraw")[-1].after == {"status": "draft"}
@@ -342,7 +342,7 @@ def test_withdrawing_a_draft_is_refused(db, w):
 def test_a_member_without_lines_may_submit_no_demand(db, w):
     submission = services.submit_demand(db, w.officer, w.rnd, w.member.id, expected_version=0, now=BEFORE)
     assert submission.status == SubmissionStatus.SUBMITTED
-    assert services.submission_totals(db, submission.id).lines == 0
+    assert queries.submission_totals(db, submission.id).lines == 0
 
 
 # --- reopening after the deadline ------------------------------------------------------------
@@ -357,7 +357,7 @@ def test_a_reopened_submission_is_editable_until_the_new_moment_to_the_second(db
     services.reopen_submission(db, w.coordinator, w.rnd, w.member.id, reason="Nachmeldung Schulamt",
                                until=until, now=after)
     assert submission.status == SubmissionStatus.DRAFT and submission.editable_until() == until
-    assert services.lock_reason(w.rnd, submission, now=after) is None
+    assert state.lock_reason(w.rnd, submission, now=after) is None
     save(db, w, [line(w, qty="2")], version=submission.version, now=until - timedelta(seconds=1))
     with pytest.raises(DeadlinePassed):
         save(db, w, [line(w, qty="3")], version=submission.version, now=until)
@@ -390,7 +390,7 @@ def test_extending_the_deadline_moves_it_later_only(db, w):
     later = WINTER_DEADLINE + timedelta(days=7)
     extend_deadline(db, w.coordinator, w.rnd, later, now=BEFORE)
     assert w.rnd.deadline == later
-    assert services.is_editable(w.rnd, None, now=WINTER_DEADLINE + timedelta(days=1))
+    assert state.is_editable(w.rnd, None, now=WINTER_DEADLINE + timedelta(days=1))
     assert events(db, "round.extend")[-1].entity_id == str(w.rnd.id)
 
 
@@ -402,11 +402,11 @@ def test_leaving_a_category_removes_its_lines_and_is_audited(db, w):
     services.set_participation(db, w.officer, w.rnd, w.member.id, w.office.id, participates=False,
                                expected_version=submission.version, now=BEFORE)
     assert [r.product_id for r in lines_of(db, submission.id)] == [w.p["paper"].id]
-    assert services.excluded_category_ids(db, submission.id) == {w.office.id}
+    assert queries.excluded_category_ids(db, submission.id) == {w.office.id}
     event = events(db, "submission.update")[-1]
     assert event.member_id == w.member.id
     assert event.before == {"participates": True, "lines": 2} and event.after == {"participates": False, "lines": 0}
-    overview = services.submission_overview(db, w.rnd, w.member.id, now=BEFORE)
+    overview = queries.submission_overview(db, w.rnd, w.member.id, now=BEFORE)
     assert [(c.category.name, c.participates) for c in overview.categories] == [("Büromaterial", False),
                                                                                  ("Druckpapier", True)]
 
@@ -417,7 +417,7 @@ def test_taking_part_again_keeps_other_lines(db, w):
                                expected_version=submission.version, now=BEFORE)
     services.set_participation(db, w.officer, w.rnd, w.member.id, w.office.id, participates=True,
                                expected_version=submission.version, now=BEFORE)
-    assert services.excluded_category_ids(db, submission.id) == set()
+    assert queries.excluded_category_ids(db, submission.id) == set()
     assert len(lines_of(db, submission.id)) == 1
 
 
@@ -453,7 +453,7 @@ def test_saving_lines_of_a_left_category_takes_part_again(db, w):
     submission = services.set_participation(db, w.officer, w.rnd, w.member.id, w.office.id, participates=False,
                                             expected_version=0, now=BEFORE)
     save(db, w, [line(w, "pen", "1")], version=submission.version)
-    assert services.excluded_category_ids(db, submission.id) == set()
+    assert queries.excluded_category_ids(db, submission.id) == set()
 
 
 # --- copying the previous round ---------------------------------------------------------------
@@ -481,7 +481,7 @@ def previous(db, w, make_round):
 
 
 def test_copying_takes_over_the_previous_rounds_active_lines(db, w, previous):
-    assert services.previous_submission(db, w.rnd, w.member.id).round_id == previous.id
+    assert queries.previous_submission(db, w.rnd, w.member.id).round_id == previous.id
     submission, count = services.copy_previous_round(db, w.officer, w.rnd, w.member.id, expected_version=0,
                                                      now=BEFORE)
     assert count == 2
@@ -516,7 +516,7 @@ def test_copying_without_a_previous_round_is_explained(db, w):
 
 
 def test_another_members_previous_round_is_never_copied(db, w, previous):
-    assert services.previous_submission(db, w.rnd, w.other.id) is None
+    assert queries.previous_submission(db, w.rnd, w.other.id) is None
     with pytest.raises(InvalidState):
         services.copy_previous_round(db, w.other_officer, w.rnd, w.other.id, expected_version=0, now=BEFORE)
 
@@ -546,7 +546,7 @@ def test_an_import_brings_a_left_category_back(db, w):
     submission = services.set_participation(db, w.officer, w.rnd, w.member.id, w.paper.id, participates=False,
                                             expected_version=0, now=BEFORE)
     services.replace_draft_lines(db, w.officer, w.rnd, w.member.id, [line(w, "paper", "5")], now=BEFORE)
-    assert services.excluded_category_ids(db, submission.id) == set()
+    assert queries.excluded_category_ids(db, submission.id) == set()
 
 
 # --- totals and read models -------------------------------------------------------------------
@@ -556,7 +556,7 @@ def test_totals_are_sums_of_rounded_line_values_per_category(db, w):
     submission = save(db, w, [line(w, "pen", "1.5", site=w.site), line(w, "pen", "1.5", site=w.site2),
                               line(w, "pen", "1.5", site=w.site, cc="KST-9")])
     save(db, w, [line(w, "paper", "3")], category=w.paper, version=submission.version)
-    totals = services.submission_totals(db, submission.id)
+    totals = queries.submission_totals(db, submission.id)
     assert totals.by_category[w.office.id] == (3, Decimal("4.02"))
     assert totals.by_category[w.paper.id] == (1, Decimal("9.99"))
     assert totals.lines == 4 and totals.estimated_value == Decimal("14.01")
@@ -566,7 +566,7 @@ def test_the_overview_lists_categories_in_lot_order_with_their_values(db, w, mak
     hidden = make_category(name="Alt", sort_order=0)
     hidden.active = False
     submission = save(db, w, [line(w, "stapler", "2")])
-    overview = services.submission_overview(db, w.rnd, w.member.id, now=BEFORE)
+    overview = queries.submission_overview(db, w.rnd, w.member.id, now=BEFORE)
     assert [c.category.name for c in overview.categories] == ["Büromaterial", "Druckpapier"]
     office = overview.categories[0]
     assert (office.products, office.lines, office.value) == (2, 1, Decimal("25.00"))
@@ -578,7 +578,7 @@ def test_the_category_entry_groups_lines_by_product_and_sets_aside_retired_produ
                               line(w, "stapler", "3")])
     w.p["stapler"].active = False
     db.flush()
-    entry = services.category_entry(db, w.rnd, w.member.id, w.office.id)
+    entry = queries.category_entry(db, w.rnd, w.member.id, w.office.id)
     assert [p.number for p in entry.products] == ["BM-0001"]
     assert [line.quantity for line in entry.lines[w.p["pen"].id]] == [Decimal("1.000"), Decimal("2.000")]
     assert [line.product.number for line in entry.retired_lines] == ["BM-0002"]
@@ -590,7 +590,7 @@ def test_an_inactive_site_still_used_by_a_line_is_offered_so_the_line_can_be_see
     w.site2.active = False
     db.add(DeliverySite(member_id=w.member.id, name="Geschlossen", active=False))
     db.flush()
-    entry = services.category_entry(db, w.rnd, w.member.id, w.office.id)
+    entry = queries.category_entry(db, w.rnd, w.member.id, w.office.id)
     assert [s.name for s in entry.sites] == ["Rathaus 1", "Rathaus 2"]
 
 
@@ -599,17 +599,17 @@ def test_the_start_page_rows_show_open_rounds_first_with_who_submitted(db, w, ma
     w.officer.name = "Erika Muster"
     submission = save(db, w, [line(w)])
     services.submit_demand(db, w.officer, w.rnd, w.member.id, expected_version=submission.version, now=BEFORE)
-    rows = services.officer_round_summaries(db, w.member.id, now=BEFORE)
+    rows = queries.officer_round_summaries(db, w.member.id, now=BEFORE)
     assert [r.round.code for r in rows] == ["2027", closed.code]
     assert rows[0].submitted_by == "Erika Muster" and rows[0].totals.lines == 1
-    assert rows[0].lock == services.LOCK_SUBMITTED and rows[1].lock == services.LOCK_CLOSED
+    assert rows[0].lock == state.LOCK_SUBMITTED and rows[1].lock == state.LOCK_CLOSED
 
 
 def test_a_reopened_submission_is_marked_on_the_start_page(db, w):
     submission = save(db, w, [line(w)])
     services.reopen_submission(db, w.coordinator, w.rnd, w.member.id, reason="Nachmeldung",
                                until=WINTER_DEADLINE + timedelta(days=2), now=WINTER_DEADLINE + timedelta(hours=1))
-    row = services.officer_round_summaries(db, w.member.id, now=WINTER_DEADLINE + timedelta(hours=2))[0]
+    row = queries.officer_round_summaries(db, w.member.id, now=WINTER_DEADLINE + timedelta(hours=2))[0]
     assert row.reopened and row.editable_until == WINTER_DEADLINE + timedelta(days=2) and row.lock is None
     assert submission.reopen_reason == "Nachmeldung"
 

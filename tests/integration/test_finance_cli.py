@@ -11,9 +11,6 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from einkauf.cli import main
-from einkauf.demo.services import load_demo
-from einkauf.lots.services import build_lots
-from einkauf.rounds.services import close_round, get_round_by_code
 
 DUESSELDORF = "05111000"
 
@@ -21,18 +18,6 @@ DUESSELDORF = "05111000"
 @pytest.fixture(scope="module")
 def runner():
     return CliRunner()
-
-
-@pytest.fixture
-def built(cli_database):
-    with cli_database() as session:
-        load_demo(session, "demo-passwort-1")
-        session.commit()
-    with cli_database() as session:
-        close_round(session, "test", get_round_by_code(session, "2027").id)
-        result = build_lots(session, "test", get_round_by_code(session, "2027").id)
-        session.commit()
-    return result
 
 
 @pytest.fixture
@@ -48,14 +33,14 @@ def read_csv(path):
     return list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"), newline=""), delimiter=";"))
 
 
-def test_csv_and_xlsx_hold_the_same_rows_and_add_up_to_the_plan(runner, built, out):
+def test_csv_and_xlsx_hold_the_same_rows_and_add_up_to_the_plan(runner, built_demo_round, out):
     result = runner.invoke(main, ["export", "finance", "2027", "--format", "csv", "-o", str(out / "k.csv")])
     assert result.exit_code == 0, result.output
     assert "Kostenaufteilung 2027 (csv, Profil standard):" in result.stdout
     rows = read_csv(out / "k.csv")
-    assert len(rows) == built.demand_line_count
+    assert len(rows) == built_demo_round.demand_line_count
     net = sum(Decimal(r["Gesamt netto"].replace(",", ".")) for r in rows)
-    assert net == built.annual_total
+    assert net == built_demo_round.annual_total
     assert {r["Haushaltsjahr"] for r in rows} == {"2027"} and {r["Preisbasis"] for r in rows} == {"Schätzpreis"}
 
     result = runner.invoke(main, ["export", "finance", "2027", "--format", "xlsx", "-o", str(out / "k.xlsx")])
@@ -63,11 +48,12 @@ def test_csv_and_xlsx_hold_the_same_rows_and_add_up_to_the_plan(runner, built, o
     header, *body = CalamineWorkbook.from_path(str(out / "k.xlsx")).get_sheet_by_name(
         "Kostenaufteilung").to_python()
     assert len(body) == len(rows)
-    assert sum(Decimal(repr(dict(zip(header, r, strict=False))["Gesamt netto"])) for r in body) == built.annual_total
+    assert (sum(Decimal(repr(dict(zip(header, r, strict=False))["Gesamt netto"])) for r in body)
+            == built_demo_round.annual_total)
     assert sorted(p.name for p in out.iterdir()) == ["k.csv", "k.xlsx"]  # no temporary files left
 
 
-def test_one_members_share_with_a_custom_profile_file(runner, built, out):
+def test_one_members_share_with_a_custom_profile_file(runner, built_demo_round, out):
     profile = out.parent / "infoma.toml"
     profile.write_text('[format]\ndate = "JJJJ-MM-TT"\ndecimal_separator = "."\n[csv]\nbom = false\nheader = false\n'
                        '[[columns]]\ncolumn = "Belegdatum"\n[[columns]]\ncolumn = "Kostenstelle"\nheader = "KST"\n'
@@ -84,7 +70,7 @@ def test_one_members_share_with_a_custom_profile_file(runner, built, out):
     assert len(first) == 3 and first[0][:4].isdigit() and first[0][4] == "-" and "." in first[2]
 
 
-def test_awarded_prices_fail_with_one_german_line_and_no_file(runner, built, out):
+def test_awarded_prices_fail_with_one_german_line_and_no_file(runner, built_demo_round, out):
     result = runner.invoke(main, ["export", "finance", "2027", "--format", "xlsx", "-o", str(out / "z.xlsx"),
                                   "--prices", "awarded"])
     assert result.exit_code == 1
@@ -98,14 +84,14 @@ def test_awarded_prices_fail_with_one_german_line_and_no_file(runner, built, out
     (["2027", "--member", "99999999"], "Kein Mitglied"),
     (["2027", "--profile", "fehlt"], "gibt es nicht"),
 ])
-def test_wrong_arguments_fail_with_one_line(runner, built, out, args, message):
+def test_wrong_arguments_fail_with_one_line(runner, built_demo_round, out, args, message):
     result = runner.invoke(main, ["export", "finance", *args[:1], "--format", "csv", "-o", str(out / "x.csv"),
                                   *args[1:]])
     assert result.exit_code == 1, result.output
     assert result.stderr.count("\n") == 1 and message in result.stderr
 
 
-def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, built, out, fixed_clock):
+def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, built_demo_round, out, fixed_clock):
     # Published on the default day, 14 days after the fixed "today" (support.FIXED_NOW).
     created = runner.invoke(main, ["tender", "create", "2027"])
     assert created.exit_code == 0, created.output
@@ -114,7 +100,7 @@ def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, bu
                                   "-o", str(out / "t.csv")])
     assert result.exit_code == 0, result.output
     rows = read_csv(out / "t.csv")
-    assert len(rows) == built.demand_line_count and {r["Vergabenummer"] for r in rows} == {"EK-2027-01"}
+    assert len(rows) == built_demo_round.demand_line_count and {r["Vergabenummer"] for r in rows} == {"EK-2027-01"}
 
     wrong = runner.invoke(main, ["export", "finance", "2026", "--tender", "EK-2027-01", "--format", "csv",
                                  "-o", str(out / "w.csv")])

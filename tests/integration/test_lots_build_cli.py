@@ -4,34 +4,16 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from einkauf.catalogue.models import Category
 from einkauf.cli import main
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.demo.services import load_demo
 from einkauf.lots.models import Allocation, Lot
-from einkauf.rounds.services import close_round, get_round_by_code
 
 
-@pytest.fixture
-def demo(cli_database):
-    with cli_database() as session:
-        load_demo(session, "demo-passwort-1")
-        session.commit()
-    return cli_database
-
-
-def _close(factory, code: str = "2027") -> None:
-    with factory() as session:
-        close_round(session, "test", get_round_by_code(session, code).id)
-        session.commit()
-
-
-def test_json_describes_the_lots_built_from_the_demo_round(demo):
-    _close(demo)
+def test_json_describes_the_lots_built_from_the_demo_round(closed_demo_round):
 
     result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
 
@@ -40,7 +22,7 @@ def test_json_describes_the_lots_built_from_the_demo_round(demo):
     assert set(data) == {"round", "members", "demand_lines", "estimated_total", "maximum_total", "value_basis", "lots"}
     assert data["value_basis"] == "maximum"
     assert data["round"] == "2027"
-    with demo() as session:
+    with closed_demo_round() as session:
         submitted = (select(DemandLine).join(Submission, Submission.id == DemandLine.submission_id)
                      .where(Submission.status == SubmissionStatus.SUBMITTED))
         lines = session.scalar(select(func.count()).select_from(submitted.subquery()))
@@ -64,12 +46,11 @@ def test_json_describes_the_lots_built_from_the_demo_round(demo):
     assert isinstance(data["estimated_total"], str) and data["estimated_total"].count(".") == 1
     assert Decimal(data["estimated_total"]) == sum(Decimal(lot["estimated_value"]) for lot in data["lots"])
     assert Decimal(data["maximum_total"]) == sum(Decimal(lot["maximum_value"]) for lot in data["lots"])
-    with demo() as session:  # stored at build time, the same figures as the JSON (R22)
+    with closed_demo_round() as session:  # stored at build time, the same figures as the JSON (R22)
         assert sum(lot.maximum_value for lot in session.scalars(select(Lot))) == Decimal(data["maximum_total"])
 
 
-def test_building_twice_prints_the_same_json(demo):
-    _close(demo)
+def test_building_twice_prints_the_same_json(closed_demo_round):
     runner = CliRunner()
 
     first = runner.invoke(main, ["lots", "build", "2027", "--json"])
@@ -79,8 +60,7 @@ def test_building_twice_prints_the_same_json(demo):
     assert first.stdout == second.stdout
 
 
-def test_without_json_a_german_summary_is_printed(demo):
-    _close(demo)
+def test_without_json_a_german_summary_is_printed(closed_demo_round):
 
     result = CliRunner().invoke(main, ["lots", "build", "2027"])
 
@@ -90,7 +70,7 @@ def test_without_json_a_german_summary_is_printed(demo):
     assert "Geschätzter Gesamtauftragswert:" in result.stdout and "€" in result.stdout
 
 
-def test_an_open_round_is_refused_with_one_german_line(demo):
+def test_an_open_round_is_refused_with_one_german_line(demo_database):
     result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
 
     assert result.exit_code != 0
@@ -99,7 +79,7 @@ def test_an_open_round_is_refused_with_one_german_line(demo):
         "Fehler: Die Bedarfsabfrage 2027 ist noch geöffnet; Lose können erst nach dem Schließen gebildet werden."]
 
 
-def test_an_unknown_round_is_refused_with_one_german_line(demo):
+def test_an_unknown_round_is_refused_with_one_german_line(demo_database):
     result = CliRunner().invoke(main, ["lots", "build", "1999"])
 
     assert result.exit_code != 0

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from einkauf.berlin import BERLIN
 from einkauf.catalogue.models import Unit
-from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.demand.models import DemandLine
 from einkauf.errors import InvalidState, StaleVersion
 from einkauf.lots.models import LotPosition
 from einkauf.lots.planner import LotRules
@@ -39,31 +39,17 @@ DEADLINE = datetime.combine(PUBLISH + timedelta(days=35), datetime.min.time().re
 
 
 @pytest.fixture
-def world(db, make_round, make_member, make_category, make_product, cpv):
+def world(db, make_demand_round):
     """A closed round (24 + 24 months): 100 desks at 500 € = 200,000 € over the term (below the
     216,000 € threshold), 10 boxes of paper at 5 € and 10 toner cartridges at 40 €, toner left out."""
-    rnd = make_round(closed=True)
-    cpv("39130000-2", "Büromöbel")
-    cpv("30197630-1", "Druckpapier")
-    furniture = make_category(name="Möbel", cpv_code="39130000-2", sort_order=1)
-    paper = make_category(name="Papier", cpv_code="30197630-1", sort_order=2)
-    ink = make_category(name="Tinte", sort_order=3)
-    desk = make_product(furniture, number="M-1", price="500.00", short_text="Schreibtisch")
-    a4 = make_product(paper, number="P-1", price="5.00", short_text="Kopierpapier A4")
-    toner = make_product(ink, number="T-1", price="40.00", short_text="Toner schwarz")
-    city = make_member()
-    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
-    db.add(submission)
-    db.flush()
-    for product, quantity in ((desk, "50"), (a4, "10"), (toner, "10")):
-        db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
-                          delivery_site_id=city.delivery_sites[0].id, cost_centre="K1", budget_account="S1"))
-    db.flush()
+    built = make_demand_round(("50", "10", "10"), texts=("Schreibtisch", "Kopierpapier A4", "Toner schwarz"),
+                              cpv_codes=("39130000-2", "30197630-1", None), cost_centre="K1", budget_account="S1")
+    rnd, (furniture, paper, ink), (desk, a4, toner) = built.round, built.categories, built.products
     save_lot_rules(db, "test", rnd.id, LotRules(excluded_products={toner.id}), NATIONAL_PROCEDURES[0],
                    expected_version=0)
     build_lots(db, "test", rnd.id)
-    return {"round": rnd, "submission": submission, "city": city, "desk": desk, "a4": a4, "toner": toner,
-            "furniture": furniture, "paper": paper, "ink": ink}
+    return {"round": rnd, "submission": built.submission, "city": built.member, "desk": desk, "a4": a4,
+            "toner": toner, "furniture": furniture, "paper": paper, "ink": ink}
 
 
 def _freeze(db, rnd):

@@ -140,20 +140,12 @@ def test_the_reconciliation_downloads_only_the_signed_in_officers_own_shares(cli
     assert f"/finanzen/runden/{rnd.id}/abstimmung.csv" in page
 
 
-def test_the_cli_writes_the_reconciliation_of_the_demo_round(cli_database, tmp_path):
+def test_the_cli_writes_the_reconciliation_of_the_demo_round(built_demo_round, tmp_path):
     from click.testing import CliRunner
 
     from einkauf.cli import main
-    from einkauf.demo.services import load_demo
-    from einkauf.rounds.services import close_round, get_round_by_code
 
-    with cli_database() as session:
-        load_demo(session, "demo-passwort-1")
-        session.commit()
-    with cli_database() as session:
-        close_round(session, "test", get_round_by_code(session, "2027").id)
-        built = build_lots(session, "test", get_round_by_code(session, "2027").id)
-        session.commit()
+    built = built_demo_round
     target = tmp_path / "abstimmung.csv"
     result = CliRunner().invoke(main, ["export", "finance", "2027", "--format", "abstimmung", "-o", str(target)])
     assert result.exit_code == 0, result.output

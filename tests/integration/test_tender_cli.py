@@ -9,20 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from einkauf.cli import main
-from einkauf.demo.services import load_demo
-from einkauf.rounds.services import close_round, get_round_by_code
+from einkauf.rounds.services import get_round_by_code
 
 from support import FIXED_NOW
 
 
 @pytest.fixture
-def built(cli_database, fixed_clock):
-    with cli_database() as session:
-        load_demo(session, "demo-passwort-1")
-        session.commit()
-    with cli_database() as session:
-        close_round(session, "test", get_round_by_code(session, "2027").id)
-        session.commit()
+def built(fixed_clock, closed_demo_round):
     result = CliRunner().invoke(main, ["lots", "build", "2027", "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -144,10 +137,7 @@ def test_bad_options_fail_with_one_german_line_and_create_nothing(built, args, m
     assert runner.invoke(main, ["lots", "build", "2027"]).exit_code == 0  # still no tender
 
 
-def test_a_round_without_lots_cannot_be_frozen(cli_database, fixed_clock):
-    with cli_database() as session:
-        load_demo(session, "demo-passwort-1")
-        session.commit()
+def test_a_round_without_lots_cannot_be_frozen(fixed_clock, demo_database):
     result = CliRunner().invoke(main, ["tender", "create", "2027"])
 
     assert result.exit_code == 1

@@ -29,22 +29,11 @@ def _deadline(days: int, hour: int = 12) -> datetime:
 
 
 @pytest.fixture
-def world(db, make_round, make_member, make_category, make_product):
+def world(db, make_demand_round):
     """A closed round with three lots: 200,000 € + 20,000 € + 16,000 € over 24 + 24 months."""
-    rnd = make_round(closed=True)
-    furniture, paper, ink = (make_category(name=n, sort_order=i) for i, n in enumerate(("Möbel", "Papier", "Tinte")))
-    desk, a4, cartridge = make_product(furniture, price="500.00"), make_product(paper, price="5.00"), \
-        make_product(ink, price="40.00")
-    city = make_member()
-    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
-    db.add(submission)
-    db.flush()
-    for product, quantity in ((desk, "100"), (a4, "1000"), (cartridge, "100")):
-        db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
-                          delivery_site_id=city.delivery_sites[0].id, cost_centre="K1", budget_account="S1"))
-    db.flush()
-    build_lots(db, "test", rnd.id)
-    return rnd, submission, (desk, a4, cartridge)
+    built = make_demand_round(cost_centre="K1", budget_account="S1")
+    build_lots(db, "test", built.round.id)
+    return built.round, built.submission, tuple(built.products)
 
 
 def _freeze(db, rnd, **kwargs):

@@ -16,8 +16,9 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from einkauf.demand import excel_layout, excel_reader
+from einkauf.demand.excel_layout import SheetLine
 from einkauf.demand.excel_reader import Problem, decimal_from_float, quantity_from_cell, read_upload
-from einkauf.demand.excel_writer import CatalogueItem, PrefilledLine, TemplateInfo, build_template
+from einkauf.demand.excel_writer import CatalogueItem, TemplateInfo, build_template
 from einkauf.demand.upload_checks import UploadLimits
 
 UTC = UTC
@@ -39,8 +40,8 @@ FIRST_EXTRA = 2 + 4 + 1  # header, 4 catalogue rows (BM-0001 has two lines), hea
 
 # Rows of the catalogue part when BM-0001 has two lines: 2, 3 (BM-0001), 4 (00042), 5 (PA-0001).
 LINES = [
-    PrefilledLine("BM-0001", Decimal("12"), "Rathaus", "0815", "=SUMME(A1)", "+49 231 1234"),
-    PrefilledLine("BM-0001", Decimal("2.5"), "Schulamt"),
+    SheetLine("BM-0001", Decimal("12"), "Rathaus", "0815", "=SUMME(A1)", "+49 231 1234"),
+    SheetLine("BM-0001", Decimal("2.5"), "Schulamt"),
 ]
 
 
@@ -144,7 +145,7 @@ def test_additional_rows_follow_the_catalogue_with_their_own_keys():
 
 
 def test_lines_of_products_no_longer_in_the_catalogue_are_kept_in_the_additional_rows():
-    ws = load_workbook(io.BytesIO(template(lines=[PrefilledLine("ALT-1", Decimal("3"), "Rathaus")], extra_rows=2)))[
+    ws = load_workbook(io.BytesIO(template(lines=[SheetLine("ALT-1", Decimal("3"), "Rathaus")], extra_rows=2)))[
         "Bedarf"
     ]
     assert (ws[f"B{FIRST_EXTRA - 1}"].value, ws[f"F{FIRST_EXTRA - 1}"].value) == ("ALT-1", 3)
@@ -190,7 +191,7 @@ def test_user_text_that_looks_like_a_formula_is_written_as_text():
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_every_formula_trigger_is_neutralised(text):
-    ws = load_workbook(io.BytesIO(template(lines=[PrefilledLine("BM-0001", Decimal(1), "Rathaus", note=text)])))[
+    ws = load_workbook(io.BytesIO(template(lines=[SheetLine("BM-0001", Decimal(1), "Rathaus", note=text)])))[
         "Bedarf"
     ]
     assert ws["J2"].data_type == "s" and ws["J2"].quotePrefix

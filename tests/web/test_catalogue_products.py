@@ -11,11 +11,6 @@ from einkauf.catalogue.models import Product
 
 
 @pytest.fixture
-def coordinator(as_role):
-    return as_role("coordinator")
-
-
-@pytest.fixture
 def category(make_category):
     return make_category(name="Büromaterial")
 

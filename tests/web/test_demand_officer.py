@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from einkauf.app import create_app
 from einkauf.audit.models import AuditEvent
-from einkauf.demand import services
+from einkauf.demand import queries, services
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 
-from support import csrf_token_from, text
+from support import csrf_token_from, input_value, text
 
 UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,14 +25,6 @@ def plain(html: str) -> str:
     """The page as a reader sees it: tags removed, blanks (incl. no-break spaces) collapsed."""
     html = re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ").replace("\u202f", " ")
     return re.sub(r"\s+", " ", html)
-
-
-def input_value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match.group(0))
-    return value.group(1) if value else ""
 
 
 def selected_site(html: str, name: str) -> str | None:
@@ -95,7 +87,7 @@ def lines_of(db, w, member=None):
 
 def submission_of(db, w, member=None):
     db.expire_all()  # the app saved through its own session
-    return services.get_submission(db, w.rnd.id, (member or w.member).id)
+    return queries.get_submission(db, w.rnd.id, (member or w.member).id)
 
 
 def grid(w, version="0", **rows):
@@ -264,7 +256,7 @@ def test_leaving_a_category_with_lines_asks_first_and_then_removes_them(client, 
     assert "nimmt nicht teil" in page and "Sie nehmen an der Warengruppe „Büromaterial“ nicht teil." in page
     response = client.post(confirm_url, data={"version": str(version + 1), "participates": "ja"})
     assert response.status_code == 303
-    assert services.excluded_category_ids(db, submission_of(db, w).id) == set()
+    assert queries.excluded_category_ids(db, submission_of(db, w).id) == set()
 
 
 def test_leaving_an_empty_category_is_one_button(client, db, w, officer):
@@ -529,7 +521,7 @@ def test_a_left_category_says_so_and_a_save_takes_part_again(client, db, w, offi
     assert "nimmt an dieser Warengruppe derzeit nicht teil" in html
     data = grid(w, input_value(html, "version"), **{row(w.pen): (w.site.id, "1", "", "", "")})
     assert client.post(category_url(w), data=data).status_code == 303
-    assert services.excluded_category_ids(db, submission_of(db, w).id) == set()
+    assert queries.excluded_category_ids(db, submission_of(db, w).id) == set()
 
 
 # --- read-only after the deadline, when submitted, when closed ------------------------------

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.lots.planner import LotRules
 from einkauf.lots.services import NATIONAL_PROCEDURES, build_lots, get_plan, save_lot_rules
 from einkauf.tenders.models import Tender
@@ -18,26 +17,12 @@ from support import text
 
 
 @pytest.fixture
-def world(db, make_round, make_member, make_category, make_product, cpv):
+def world(make_demand_round):
     """A closed round: desks 200,000 € (national below 216,000 €), paper 20,000 €, toner 16,000 €."""
-    rnd = make_round(closed=True)
-    cpv("39130000-2", "Büromöbel")
-    cpv("30197630-1", "Druckpapier")
-    cpv("30125100-2", "Tonerpatronen")
-    cats = [make_category(name=name, cpv_code=code, sort_order=i) for i, (name, code) in enumerate(
-        (("Möbel", "39130000-2"), ("Papier", "30197630-1"), ("Toner", "30125100-2")))]
-    products = [make_product(cats[0], number="M-1", price="500.00", short_text="Schreibtisch"),
-                make_product(cats[1], number="P-1", price="5.00", short_text="Kopierpapier A4"),
-                make_product(cats[2], number="T-1", price="40.00", short_text="Toner schwarz")]
-    city = make_member(name="Essen")
-    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
-    db.add(submission)
-    db.flush()
-    for product, quantity in zip(products, ("100", "1000", "100"), strict=False):
-        db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
-                          delivery_site_id=city.delivery_sites[0].id))
-    db.flush()
-    return rnd, cats, products
+    built = make_demand_round(names=("Möbel", "Papier", "Toner"),
+                              texts=("Schreibtisch", "Kopierpapier A4", "Toner schwarz"),
+                              cpv_codes=("39130000-2", "30197630-1", "30125100-2"), member_name="Essen")
+    return built.round, built.categories, built.products
 
 
 def _tender_form(client, rnd) -> dict:

@@ -23,22 +23,10 @@ pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
 @pytest.fixture
-def round_with_demand(db, make_round, make_member, make_category, make_product):
+def round_with_demand(make_demand_round):
     """A closed round: furniture 200,000 €, paper 20,000 €, ink 16,000 € over 24 + 24 months."""
-    rnd = make_round(closed=True)
-    cats = [make_category(name=n, sort_order=i) for i, n in enumerate(("Möbel", "Papier", "Tinte"))]
-    products = [make_product(cats[0], number="M-1", price="500.00", short_text="Schreibtisch"),
-                make_product(cats[1], number="P-1", price="5.00", short_text="Kopierpapier A4"),
-                make_product(cats[2], number="T-1", price="40.00", short_text="Tintenpatrone")]
-    city = make_member(name="Essen")
-    submission = Submission(round_id=rnd.id, member_id=city.id, status=SubmissionStatus.SUBMITTED, version=1)
-    db.add(submission)
-    db.flush()
-    for product, quantity in zip(products, ("100", "1000", "100"), strict=False):
-        db.add(DemandLine(submission_id=submission.id, product_id=product.id, quantity=Decimal(quantity),
-                          delivery_site_id=city.delivery_sites[0].id))
-    db.flush()
-    return rnd, cats, products, submission
+    built = make_demand_round(member_name="Essen")
+    return built.round, built.categories, built.products, built.submission
 
 
 def _rules_post(page: str, **changes) -> dict:

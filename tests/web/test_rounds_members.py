@@ -1,5 +1,4 @@
 """Coordinators keep the list of members (Mitglieder) and their delivery sites (Lieferstellen)."""
-import re
 
 import pytest
 from sqlalchemy import select
@@ -9,12 +8,7 @@ from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member
 
-from support import csrf_token_from, text
-
-
-@pytest.fixture
-def coordinator(as_role):
-    return as_role("coordinator")
+from support import csrf_token_from, input_value, text
 
 
 def member_form(**overrides):
@@ -27,14 +21,6 @@ def site_form(**overrides):
     data = {"name": "Schulamt", "street": "Mozartstraße 2", "postcode": "52064", "city": "Aachen", "active": "y"}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def input_value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match.group(0))
-    return value.group(1) if value else ""
 
 
 # --- list ----------------------------------------------------------------------------------

@@ -5,16 +5,16 @@ from __future__ import annotations
 import html as html_lib
 import re
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from einkauf.audit.models import AuditEvent
-from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.demand.models import DemandLine, SubmissionStatus
 from einkauf.rounds.models import Member, Round, RoundStatus
 
+from support import input_value
 from support import text_as_sent as text
 
 UTC = UTC
@@ -34,25 +34,12 @@ def row_of(html: str, member_id: int) -> str:
     return match.group(1)
 
 
-def input_value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match.group(0))
-    return value.group(1) if value else ""
-
-
 def events(db, action: str) -> list[AuditEvent]:
     return db.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
 def in_days(days: int) -> str:
     return (datetime.now(BERLIN).date() + timedelta(days=days)).isoformat()
-
-
-@pytest.fixture
-def now():
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -66,24 +53,11 @@ def late_round(make_round, now):
 
 
 @pytest.fixture
-def coordinator(as_role):
-    return as_role("coordinator")
+def submit(add_submission):
+    """add_submission, handed in on 20.01.2027 at 09:30 unless said otherwise."""
 
-
-@pytest.fixture
-def submit(db):
     def add(rnd, member, lines=(), status=SubmissionStatus.SUBMITTED, by=None):
-        submission = Submission(round_id=rnd.id, member_id=member.id, status=status, version=1,
-                                submitted_at=datetime(2027, 1, 20, 9, 30, tzinfo=UTC)
-                                if status == SubmissionStatus.SUBMITTED else None,
-                                submitted_by_id=by.id if by else None)
-        db.add(submission)
-        db.flush()
-        for product, quantity in lines:
-            db.add(DemandLine(submission_id=submission.id, product_id=product.id,
-                              delivery_site_id=member.delivery_sites[0].id, quantity=Decimal(quantity)))
-        db.flush()
-        return submission
+        return add_submission(rnd, member, lines, status, by=by, at=datetime(2027, 1, 20, 9, 30, tzinfo=UTC))
 
     return add
 

@@ -9,14 +9,9 @@ from einkauf.audit.models import AuditEvent
 from einkauf.rounds import services
 from einkauf.rounds.models import Round, RoundStatus
 
-from support import text
+from support import input_value, text
 
 UTC = UTC
-
-
-@pytest.fixture
-def coordinator(as_role):
-    return as_role("coordinator")
 
 
 def round_form(**overrides):
@@ -32,14 +27,6 @@ def round_form(**overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def input_value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    if not match:
-        return None
-    value = re.search(r'value="([^"]*)"', match.group(0))
-    return value.group(1) if value else ""
 
 
 def stored(db, code="2031") -> Round | None:

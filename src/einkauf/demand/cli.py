@@ -46,7 +46,7 @@ def register(main: click.Group, pass_ctx) -> None:
     def demand_template(obj, round_code: str, ags: str, output: str) -> None:
         """Die Excel-Vorlage eines Mitglieds für eine Bedarfsabfrage schreiben."""
         from einkauf.demand.excel_service import build_demand_template
-        from einkauf.demand.services import get_submission, submission_totals
+        from einkauf.demand.queries import get_submission, submission_totals
 
         with obj.session() as session:
             rnd, member = _round_and_member(session, round_code, ags)

@@ -51,7 +51,10 @@ def quantity_text(value: Decimal) -> str:
 
 @dataclass
 class GridRow:
-    """One line of the grid: the raw input, the parsed quantity, its value and its errors."""
+    """One row of the entry page as typed: the raw text of every input (kept as typed, even
+    when it is no number), the parsed quantity, its value and its errors. Not a demand line
+    record (LineInput, SheetLine): a row may be empty or invalid, is changed while the page is
+    built, and becomes a LineInput only once its quantity is read (LineGrid.line_inputs)."""
 
     product_id: int
     n: int

@@ -23,6 +23,8 @@ The import never trusts the protection: it checks every cell.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
@@ -57,3 +59,22 @@ EXTRA_ROWS = 100
 MAX_PROBLEMS = 1000
 KEY_RE = re.compile(r"^(?P<number>[A-Za-z0-9][A-Za-z0-9._/-]*)?#(?P<n>[0-9]{1,6})\Z")
 INFO_LABELS = ("Bedarfsabfrage", "Titel", "AGS", "Mitglied", "Abgabefrist", "Erstellt am", "Vorlagenversion")
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """A demand line as it stands on the "Bedarf" sheet: the article by its number and the
+    delivery site by its name, as a person reads and types them. The writer prefills the
+    template with the stored lines; the reader returns each filled row (its quantity set) with
+    `row` (the sheet row, 1-based) and `key` (the hidden technical key of column K) so that
+    problems point at the cell. Resolving the number and the name against the catalogue and the
+    member's sites turns it into a LineInput (einkauf.demand.services)."""
+
+    product_number: str
+    quantity: Decimal
+    delivery_site: str = ""
+    cost_centre: str = ""
+    budget_account: str = ""
+    note: str = ""
+    row: int = 0    # 0: not read from a sheet (a line to write)
+    key: str = ""

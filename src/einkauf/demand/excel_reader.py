@@ -30,6 +30,7 @@ from einkauf.demand.excel_layout import (
     SHEET_DEMAND,
     SHEET_INFO,
     TEMPLATE_VERSION,
+    SheetLine,
 )
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits, check_upload, thousands
 
@@ -72,23 +73,9 @@ class Problem:
         return f"{location}: {self.message}" if location else self.message
 
 
-@dataclass(frozen=True)
-class UploadRow:
-    """A filled row of the "Bedarf" sheet (its quantity is set; empty rows are left out)."""
-
-    row: int
-    key: str
-    product_number: str
-    quantity: Decimal
-    delivery_site: str = ""
-    cost_centre: str = ""
-    budget_account: str = ""
-    note: str = ""
-
-
 @dataclass
 class UploadResult:
-    rows: list[UploadRow] = field(default_factory=list)
+    rows: list[SheetLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -189,7 +176,7 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
 
 
 def _read_workbook(workbook, data: bytes, collector: _Collector, *, round_code: str, member_ags: str,
-                   limits: UploadLimits) -> list[UploadRow]:
+                   limits: UploadLimits) -> list[SheetLine]:
     sheets = {ws.title: ws for ws in workbook.worksheets}
     for name, ws in sheets.items():
         if name not in KNOWN_SHEETS:
@@ -257,7 +244,7 @@ def _check_info(ws, collector: _Collector, *, round_code: str, member_ags: str) 
     return True
 
 
-def _read_demand(ws, collector: _Collector, limits: UploadLimits) -> list[UploadRow]:
+def _read_demand(ws, collector: _Collector, limits: UploadLimits) -> list[SheetLine]:
     # A forged or stale <dimension> would hide rows or blow the sheet up; ignore it.
     ws.reset_dimensions()
     max_columns = max(limits.max_columns, LAST_COLUMN)
@@ -284,7 +271,7 @@ def _read_demand(ws, collector: _Collector, limits: UploadLimits) -> list[Upload
     if not header_ok:
         return []
 
-    rows: list[UploadRow] = []
+    rows: list[SheetLine] = []
     keys: dict[str, int] = {}
     for row_number, cells in enumerate(rows_iter, start=2):
         parsed = _read_row(row_number, cells, keys, collector)
@@ -298,7 +285,7 @@ def _is_empty(cell) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_row(row: int, cells: Sequence, keys: dict[str, int], collector: _Collector) -> UploadRow | None:
+def _read_row(row: int, cells: Sequence, keys: dict[str, int], collector: _Collector) -> SheetLine | None:
     def at(header: str):
         index = COL[header] - 1
         return cells[index] if index < len(cells) else None
@@ -369,7 +356,7 @@ def _read_row(row: int, cells: Sequence, keys: dict[str, int], collector: _Colle
         collector.add("Bitte geben Sie die Artikel-Nr. an (oder leeren Sie die Menge).", sheet=SHEET_DEMAND, row=row,
                       column=LETTER["Artikel-Nr."])
         return None
-    return UploadRow(row=row, key=key, product_number=number, quantity=quantity,
+    return SheetLine(row=row, key=key, product_number=number, quantity=quantity,
                      delivery_site=texts["Lieferstelle"], cost_centre=texts["Kostenstelle"],
                      budget_account=texts["Sachkonto"], note=texts["Bemerkung"])
 

@@ -25,15 +25,9 @@ from einkauf.db import utcnow
 from einkauf.demand import excel_layout, excel_reader, excel_writer
 from einkauf.demand.excel_reader import Problem
 from einkauf.demand.models import DemandLine
-from einkauf.demand.services import (
-    InvalidLines,
-    LineInput,
-    ensure_editable,
-    get_submission,
-    replace_draft_lines,
-    submission_totals,
-    validate_lines,
-)
+from einkauf.demand.queries import get_submission, submission_totals
+from einkauf.demand.services import InvalidLines, LineInput, replace_draft_lines, validate_lines
+from einkauf.demand.state import ensure_editable
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, UploadLimits
 from einkauf.errors import ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round
@@ -91,11 +85,11 @@ def build_demand_template(session: Session, rnd: Round, member: Member, *, now: 
             .order_by(Category.sort_order, Category.name, Product.number)
         )
     ]
-    lines: list[excel_writer.PrefilledLine] = []
+    lines: list[excel_layout.SheetLine] = []
     submission = get_submission(session, rnd.id, member.id)
     if submission is not None:
         lines = [
-            excel_writer.PrefilledLine(product_number=number, quantity=quantity, delivery_site=site,
+            excel_layout.SheetLine(product_number=number, quantity=quantity, delivery_site=site,
                                 cost_centre=cost_centre, budget_account=budget_account, note=note)
             for number, quantity, site, cost_centre, budget_account, note in session.execute(
                 select(Product.number, DemandLine.quantity, DeliverySite.name, DemandLine.cost_centre,
@@ -120,7 +114,7 @@ def _site_key(name: str) -> str:
 
 
 def rows_to_lines(session: Session, member_id: int,
-                  rows: list[excel_reader.UploadRow]) -> tuple[list[LineInput], list[Problem], dict[str, int]]:
+                  rows: list[excel_layout.SheetLine]) -> tuple[list[LineInput], list[Problem], dict[str, int]]:
     """Map article numbers and delivery-site names of the parsed rows to ids.
 
     An empty delivery site is the member's only active site when it has exactly one.

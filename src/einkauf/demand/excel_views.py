@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 
-from einkauf.demand import excel_service, services
+from einkauf.demand import excel_service, queries, state
 from einkauf.demand.excel_reader import Problem
 from einkauf.demand.upload_checks import DEFAULT_LIMITS, file_too_large, megabytes
 from einkauf.errors import DeadlinePassed, InvalidState
@@ -65,7 +65,7 @@ def _actor():
 
 
 def _round_or_404(round_id: int):
-    return load_or_404(services.get_open_round, round_id)
+    return load_or_404(queries.get_open_round, round_id)
 
 
 def _member() -> Member:
@@ -133,9 +133,9 @@ def upload(round_id: int):
                               "%(value)s. Bitte prüfen Sie Ihren Bedarf und geben Sie ihn ab.",
                               lines=summary.lines, value=money(summary.estimated_value)), "success")
                 return redirect(_round_page(rnd))
-    submission = services.get_submission(db, rnd.id, member.id)
+    submission = queries.get_submission(db, rnd.id, member.id)
     try:
-        services.ensure_editable(rnd, submission)
+        state.ensure_editable(rnd, submission)
         closed_reason = None
     except (DeadlinePassed, InvalidState) as exc:
         closed_reason = exc.message

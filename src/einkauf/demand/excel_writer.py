@@ -38,6 +38,7 @@ from einkauf.demand.excel_layout import (
     SHEET_INFO,
     SHEET_LISTS,
     TEMPLATE_VERSION,
+    SheetLine,
 )
 
 # --- plain data in ---------------------------------------------------------------------------
@@ -63,21 +64,9 @@ class CatalogueItem:
     reference_price: Decimal
 
 
-@dataclass(frozen=True)
-class PrefilledLine:
-    """A demand line as it stands, written into the template."""
-
-    product_number: str
-    quantity: Decimal
-    delivery_site: str
-    cost_centre: str = ""
-    budget_account: str = ""
-    note: str = ""
-
-
 # --- writing ---------------------------------------------------------------------------------
 
-def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines: Iterable[PrefilledLine],
+def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines: Iterable[SheetLine],
                    delivery_sites: Sequence[str], *, extra_rows: int = EXTRA_ROWS) -> bytes:
     """The demand template of one member in one round as .xlsx bytes.
 
@@ -88,7 +77,7 @@ def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines
     import then names them as errors.
     """
     items = list(catalogue)
-    by_product: dict[str, list[PrefilledLine]] = {}
+    by_product: dict[str, list[SheetLine]] = {}
     for line in lines:
         by_product.setdefault(line.product_number, []).append(line)
     numbers = [item.number for item in items]
@@ -116,8 +105,8 @@ def build_template(info: TemplateInfo, catalogue: Iterable[CatalogueItem], lines
     return out.getvalue()
 
 
-def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[PrefilledLine]],
-                  orphans: list[PrefilledLine], extra_rows: int, has_sites: bool) -> int:
+def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[SheetLine]],
+                  orphans: list[SheetLine], extra_rows: int, has_sites: bool) -> int:
     for index, (header, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=index)
         put_text(cell, header)
@@ -129,7 +118,7 @@ def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[Pre
 
     row = 1
     for item in items:
-        group: list[PrefilledLine | None] = [*by_product.get(item.number, [])] or [None]
+        group: list[SheetLine | None] = [*by_product.get(item.number, [])] or [None]
         for n, line in enumerate(group, start=1):
             row += 1
             _write_row(ws, row, item, line, f"{item.number}#{n}", product_editable=False)
@@ -180,7 +169,7 @@ def _write_demand(ws, items: list[CatalogueItem], by_product: dict[str, list[Pre
     return last_row
 
 
-def _write_row(ws, row: int, item: CatalogueItem | None, line: PrefilledLine | None, key: str, *,
+def _write_row(ws, row: int, item: CatalogueItem | None, line: SheetLine | None, key: str, *,
                product_editable: bool) -> None:
     if item is not None:
         put_text(ws.cell(row=row, column=COL["Warengruppe"]), item.category)

@@ -19,8 +19,16 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from einkauf.db import utcnow
-from einkauf.demand import services
-from einkauf.demand.entry import FIELDS, MAX_ROWS_PER_PRODUCT, LineGrid, time_left
+from einkauf.demand import queries, services, state
+from einkauf.demand.category_page import (
+    InvalidGrid,
+    category_conflict,
+    category_page,
+    entry_grid,
+    posted_field_cap,
+    save_category_grid,
+)
+from einkauf.demand.entry import LineGrid, time_left
 from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
 from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion
 from einkauf.extensions import csrf
@@ -44,7 +52,7 @@ def _member_id() -> int:
 
 
 def _round(round_id: int):
-    return load_or_404(services.get_open_round, round_id)
+    return load_or_404(queries.get_open_round, round_id)
 
 
 def _back_to_round(round_id: int):
@@ -78,7 +86,7 @@ def time_left_filter(until) -> str:
 @bp.get("/bedarf")
 @officer_only
 def start():
-    summaries = services.officer_round_summaries(get_db(), _member_id())
+    summaries = queries.officer_round_summaries(get_db(), _member_id())
     return render_template("demand/start.html", summaries=summaries)
 
 
@@ -86,31 +94,13 @@ def start():
 @officer_only
 def submission(round_id: int):
     rnd = _round(round_id)
-    overview = services.submission_overview(get_db(), rnd, _member_id())
+    overview = queries.submission_overview(get_db(), rnd, _member_id())
     # The Excel round trip (demand_excel blueprint) is linked from here once it exists.
     excel = "demand_excel.upload" in current_app.view_functions
     return render_template("demand/submission.html", o=overview, excel=excel)
 
 
 # --- entry per category ------------------------------------------------------------------------
-
-FIELDS_PER_ROW = len(FIELDS)
-
-
-def rows_allowed(products: int, saved_lines: int) -> int:
-    """The most rows a category page can legitimately post: the rows the page offers per product
-    (MAX_ROWS_PER_PRODUCT) but no more than a submission may hold plus one empty row per product,
-    and in any case the saved lines (an import may have saved more per product) with room for
-    new ones. The form caps of the request follow from it (einkauf.boundary)."""
-    offered = min(products * MAX_ROWS_PER_PRODUCT, services.MAX_LINES_PER_SUBMISSION + products)
-    return max(offered, saved_lines + 2 * products)
-
-
-def _default_site(entry) -> str:
-    """A member with a single active delivery site gets it preselected in new rows."""
-    active = [s for s in entry.sites if s.active]
-    return str(active[0].id) if len(active) == 1 else ""
-
 
 def _money_text():
     """The money filter, but without Babel's pattern engine for German pages: the entry page
@@ -120,16 +110,17 @@ def _money_text():
     return money
 
 
+def _inactive_site(name: str) -> str:
+    return gettext("%(name)s (nicht mehr aktiv)", name=name)
+
+
 def _render_category(entry, grid: LineGrid, form: CategoryLinesForm, *, lock: str | None = None,
                      refused: bool = False, summary=None, error: str | None = None, conflict=None):
-    grid.compute_values({p.id: p.reference_price for p in entry.products})
-    sites = [(str(s.id), s.name if s.active else gettext("%(name)s (nicht mehr aktiv)", name=s.name))
-             for s in entry.sites]
+    page = category_page(entry, grid, inactive_site=_inactive_site)
     return render_template(
-        "demand/category.html", entry=entry, grid=grid, form=form, lock=lock, refused=refused,
-        summary=summary or [], error=error, conflict=conflict, totals=grid.totals(),
-        can_withdraw=services.can_withdraw(entry.round, entry.submission), money_text=_money_text(),
-        sites=sites, site_names=dict(sites),
+        "demand/category.html", entry=page.entry, grid=page.grid, form=form, lock=lock, refused=refused,
+        summary=summary or [], error=error, conflict=conflict, totals=page.totals,
+        can_withdraw=page.can_withdraw, money_text=_money_text(), sites=page.sites, site_names=dict(page.sites),
         action=url_for("demand.category", round_id=entry.round.id, category_id=entry.category.id),
     )
 
@@ -141,60 +132,42 @@ def category(round_id: int, category_id: int):
     db = get_db()
     rnd = _round(round_id)
     member_id = _member_id()
-    entry = load_or_404(services.category_entry, rnd, member_id, category_id)
-    lock = services.lock_reason(rnd, entry.submission)
-    product_ids = [p.id for p in entry.products]
-    default_site = _default_site(entry)
+    entry = load_or_404(queries.category_entry, rnd, member_id, category_id)
+    lock = state.lock_reason(rnd, entry.submission)
 
     if request.method == "GET":
-        grid = LineGrid.from_lines(product_ids, entry.lines, default_site)
         form = CategoryLinesForm(formdata=None, data={"version": str(entry.version)})
-        return _render_category(entry, grid, form, lock=lock)
+        return _render_category(entry, entry_grid(entry), form, lock=lock)
 
-    saved = sum(len(lines) for lines in entry.lines.values())
-    allow_form_fields(FIELDS_PER_ROW * rows_allowed(len(product_ids), saved) + 16, bytes_per_field=200)
+    allow_form_fields(posted_field_cap(entry), bytes_per_field=200)
     form = CategoryLinesForm()
-    grid = LineGrid.from_form(request.form, product_ids, default_site)
+    adding = "add_row" in request.form
+    grid = entry_grid(entry, request.form, add_row=request.form["add_row"] if adding and lock is None else None)
     if lock is not None:
         # After the deadline, when submitted or closed: nothing is saved; the typed input stays visible.
         return _render_category(entry, grid, form, lock=lock, refused=True), 409
-    if "add_row" in request.form:
+    if adding:
         # "Weitere Zeile": the same page with one more empty row for that product; nothing is saved.
-        try:
-            grid.add_row(int(request.form["add_row"]), default_site)
-        except ValueError:
-            pass
         return _render_category(entry, grid, form)
     if not form.validate_on_submit():
         expired = bool(form.csrf_token.errors) if hasattr(form, "csrf_token") else False
         messages = [gettext(CSRF_EXPIRED)] if expired else [e for errs in form.errors.values() for e in errs]
         return _render_category(entry, grid, form, error=" ".join(str(m) for m in messages))
-
-    numbers = {p.id: p.number for p in entry.products}
-    lines, problems = grid.line_inputs()
-    if problems:
-        # Numbers that are no numbers: report them together with everything the services would refuse.
-        _clean, more = services.validate_lines(db, member_id, lines, category_id=entry.category.id)
-        return _render_category(entry, grid, form, summary=grid.attach([*problems, *more], numbers))
     try:
-        services.save_category_lines(db, _actor(), rnd, member_id, entry.category.id, lines,
-                                     expected_version=form.expected_version)
-    except services.InvalidLines as exc:  # raised before anything was changed
+        count, value = save_category_grid(db, _actor(), rnd, member_id, entry, grid,
+                                          expected_version=form.expected_version)
+    except InvalidGrid as exc:  # nothing was changed
         refuse(exc)
-        return _render_category(entry, grid, form, summary=grid.attach(exc.problems, numbers))
+        return _render_category(entry, grid, form, summary=exc.summary)
     except StaleVersion as exc:  # 409: the request rolls back
         error = refuse(exc)
-        current = services.get_submission(db, rnd.id, member_id)
-        count, value = services.submission_totals(db, current.id if current else None).by_category.get(
-            entry.category.id, (0, None))
-        form.version.data = str(current.version if current else 0)
+        conflict = category_conflict(db, rnd.id, member_id, entry.category.id)
+        form.version.data = str(conflict.version)
         return _render_category(entry, grid, form, error=error,
-                                conflict={"lines": count, "value": value}), 409
+                                conflict={"lines": conflict.lines, "value": conflict.value}), 409
     except (DeadlinePassed, InvalidState) as exc:
-        return _render_category(entry, grid, form, lock=services.lock_reason(rnd, entry.submission) or "deadline",
+        return _render_category(entry, grid, form, lock=state.lock_reason(rnd, entry.submission) or "deadline",
                                 refused=True, error=refuse(exc)), 409
-    grid.compute_values({p.id: p.reference_price for p in entry.products})
-    count, value = grid.totals()
     flash(ngettext("„%(name)s“ gespeichert: %(num)s Position, geschätzter Wert %(value)s.",
                    "„%(name)s“ gespeichert: %(num)s Positionen, geschätzter Wert %(value)s.",
                    count, name=entry.category.name, value=money(value)), "success")
@@ -219,9 +192,9 @@ def participation(round_id: int, category_id: int):
     """GET: confirm leaving a category (its lines are removed). POST: take part or leave."""
     db = get_db()
     rnd = _round(round_id)
-    entry = load_or_404(services.category_entry, rnd, _member_id(), category_id)
+    entry = load_or_404(queries.category_entry, rnd, _member_id(), category_id)
     if request.method == "GET":
-        lock = services.lock_reason(rnd, entry.submission)
+        lock = state.lock_reason(rnd, entry.submission)
         if lock is not None:
             flash(gettext("Die Teilnahme kann nicht mehr geändert werden."), "error")
             return _back_to_round(round_id)
@@ -249,11 +222,11 @@ def copy_previous(round_id: int):
     db = get_db()
     rnd = _round(round_id)
     if request.method == "GET":
-        overview = services.submission_overview(db, rnd, _member_id())
+        overview = queries.submission_overview(db, rnd, _member_id())
         if overview.lock is not None or overview.previous is None:
             flash(gettext("Eine Übernahme aus einer früheren Bedarfsabfrage ist nicht möglich."), "error")
             return _back_to_round(round_id)
-        previous_totals = services.submission_totals(db, overview.previous.id)
+        previous_totals = queries.submission_totals(db, overview.previous.id)
         return render_template("demand/confirm_copy.html", o=overview, previous_totals=previous_totals)
     form = SubmissionActionForm()
     if not form.validate():
@@ -275,7 +248,7 @@ def submit(round_id: int):
     db = get_db()
     rnd = _round(round_id)
     if request.method == "GET":
-        overview = services.submission_overview(db, rnd, _member_id())
+        overview = queries.submission_overview(db, rnd, _member_id())
         if overview.lock is not None:
             flash(gettext("Die Bedarfsmeldung kann jetzt nicht abgegeben werden."), "error")
             return _back_to_round(round_id)

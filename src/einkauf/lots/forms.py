@@ -1,14 +1,18 @@
 """Forms of the lot plan page."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
+from einkauf.catalogue.models import Category
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, GermanDecimalField, select_choices
+from einkauf.lots.rules_page import CategoryRuleInput
 from einkauf.lots.services import NATIONAL_PROCEDURES
 from einkauf.rounds.forms import GermanDateField
 
@@ -74,6 +78,19 @@ class LotRulesForm(EinkaufForm):
     version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z", message=_l("Ungültige Versionsangabe. Bitte laden "
                                                                           "Sie die Seite neu."))])
     submit = SubmitField(_l("Losregeln speichern"))
+
+    def typed_rows(self) -> list[CategoryRuleInput]:
+        """The posted category rows as plain values."""
+        return [CategoryRuleInput(entry.form.category_id.data or "", entry.form.group.data or "",
+                                  bool(entry.form.region_split.data)) for entry in self.categories.entries]
+
+    def rows(self, categories: Sequence[Category]) -> list[tuple[Category, Any]]:
+        """(category, its row of the form) in category order; categories missing from a post get an empty row."""
+        entries = {entry.form.category_id.data: entry for entry in self.categories.entries}
+        for category in categories:
+            if str(category.id) not in entries and len(self.categories.entries) < MAX_CATEGORY_ROWS:
+                entries[str(category.id)] = self.categories.append_entry({"category_id": str(category.id)})
+        return [(category, entries[str(category.id)]) for category in categories if str(category.id) in entries]
 
 
 class RebuildForm(EinkaufForm):

@@ -5,16 +5,11 @@ GET pages never change anything; every POST answers 303 (or re-renders a form wi
 """
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
-from einkauf.catalogue.models import Category, Product
-from einkauf.db import in_chunks
-from einkauf.errors import DomainError, StaleVersion
+from einkauf.errors import DomainError, NotFound, StaleVersion
 from einkauf.i18n import day, money, number
 from einkauf.lots import services
 from einkauf.lots.forms import (
@@ -24,8 +19,9 @@ from einkauf.lots.forms import (
     RebuildForm,
     default_publication_date,
 )
-from einkauf.lots.planner import InvalidLotRules, LotRules
+from einkauf.lots.planner import InvalidLotRules
 from einkauf.lots.procedure import LotValue, decide_procedure
+from einkauf.lots.rules_page import UnknownProductNumbers, lot_rules_page, save_typed_lot_rules
 from einkauf.lots.values import ROUNDING_CAUSE
 from einkauf.roles import Role
 from einkauf.rounds.models import RoundStatus
@@ -81,78 +77,38 @@ def plan(round_id: int):
                            rounding_cause=ROUNDING_CAUSE)
 
 
-def _rules_form(db, row, formdata=None) -> tuple[LotRulesForm, list]:
-    """The rules form: from the stored rules (GET) or from the posted fields only (POST)."""
-    categories = list(db.scalars(select(Category).order_by(Category.sort_order, Category.name, Category.id)))
-    if formdata is not None:
-        return LotRulesForm(formdata=formdata), categories
-    rule_set = services.get_rule_set(db, row)
-    rules = rule_set.rules
-    group_of = {cid: str(index) for index, group in enumerate(rules.merge_groups, start=1) for cid in group}
-    excluded = sorted(number for chunk in in_chunks(rules.excluded_products)
-                      for number in db.scalars(select(Product.number).where(Product.id.in_(chunk))))
-    return LotRulesForm(data={
-        "categories": [{"category_id": str(c.id), "group": group_of.get(c.id, ""),
-                        "region_split": c.id in rules.region_split} for c in categories],
-        "excluded": "\n".join(excluded),
-        "split_value": rules.split_value,
-        "national_procedure": rule_set.national_procedure,
-        "version": str(rule_set.version),
-    }), categories
-
-
-def _rule_rows(form: LotRulesForm, categories: list) -> list:
-    """(category, its row of the form) in category order; categories missing from a post get an empty row."""
-    entries = {entry.form.category_id.data: entry for entry in form.categories.entries}
-    for category in categories:
-        if str(category.id) not in entries and len(form.categories.entries) < MAX_CATEGORY_ROWS:
-            entries[str(category.id)] = form.categories.append_entry({"category_id": str(category.id)})
-    return [(category, entries[str(category.id)]) for category in categories if str(category.id) in entries]
-
-
 @bp.route("/runden/<int:round_id>/lose/regeln", methods=["GET", "POST"])
 @long_form(3 * MAX_CATEGORY_ROWS + 16)  # three fields per category row; the form takes at most MAX_CATEGORY_ROWS
 @coordinator_only
 def rules(round_id: int):
     db = get_db()
     row = _round_or_404(round_id)
-    form, categories = _rules_form(db, row, request.form if request.method == "POST" else None)
+    posted = request.method == "POST"
+    page = lot_rules_page(db, row, with_stored_rules=not posted)
+    form = LotRulesForm(formdata=request.form) if posted else LotRulesForm(data=page.form_data)
     problems: list[str] = []
-    if request.method == "POST" and form.validate():
-        known = {c.id for c in categories}
-        groups: dict[str, list[int]] = {}
-        split: set[int] = set()
-        for entry in form.categories.entries:
-            category_id = int(entry.form.category_id.data or 0)
-            if category_id not in known:
-                abort(404)
-            if entry.form.group.data:
-                groups.setdefault(entry.form.group.data.lstrip("0") or "0", []).append(category_id)
-            if entry.form.region_split.data:
-                split.add(category_id)
-        wanted = [n for n in re.split(r"[\s,;]+", form.excluded.data or "") if n]
-        found = {number: pid for chunk in in_chunks(wanted)
-                 for number, pid in db.execute(select(Product.number, Product.id).where(Product.number.in_(chunk)))}
-        unknown = [n for n in wanted if n not in found]
-        if unknown:
+    if posted and form.validate():
+        try:
+            save_typed_lot_rules(db, current_user._get_current_object(), row.id, form.typed_rows(),
+                                 excluded=form.excluded.data or "", split_value=form.split_value.data,
+                                 national_procedure=form.national_procedure.data,
+                                 expected_version=int(form.version.data or 0))
+        except NotFound as exc:
+            refuse(exc)
+            abort(404)
+        except UnknownProductNumbers as exc:
+            refuse(exc)
             form.excluded.errors = [*form.excluded.errors, gettext("Diese Artikelnummern gibt es nicht: %(numbers)s",
-                                                                   numbers=", ".join(unknown[:20]))]
+                                                                   numbers=", ".join(exc.numbers[:20]))]
+        except InvalidLotRules as exc:
+            refuse(exc)
+            problems = exc.problems
+        except DomainError as exc:
+            problems = [refuse(exc)]
         else:
-            rules = LotRules(merge_groups=tuple(tuple(g) for g in groups.values() if len(g) > 1),
-                             region_split=frozenset(split), excluded_products=frozenset(found.values()),
-                             split_value=form.split_value.data)
-            try:
-                services.save_lot_rules(db, current_user._get_current_object(), row.id, rules,
-                                        form.national_procedure.data, expected_version=int(form.version.data or 0))
-            except InvalidLotRules as exc:
-                refuse(exc)
-                problems = exc.problems
-            except DomainError as exc:
-                problems = [refuse(exc)]
-            else:
-                flash(gettext("Losregeln gespeichert. Prüfen Sie die Vorschau und bilden Sie die Lose neu."), "success")
-                return redirect(url_for("lots.preview", round_id=row.id), 303)
-    return render_template("lots/rules.html", round=row, form=form, rows=_rule_rows(form, categories),
+            flash(gettext("Losregeln gespeichert. Prüfen Sie die Vorschau und bilden Sie die Lose neu."), "success")
+            return redirect(url_for("lots.preview", round_id=row.id), 303)
+    return render_template("lots/rules.html", round=row, form=form, rows=form.rows(page.categories),
                            problems=problems)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, SubmitField
@@ -9,8 +10,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from einkauf.forms import CleanStringField, CleanTextAreaField, EinkaufForm, select_choices
+from einkauf.lots.models import Lot
 from einkauf.rounds.forms import GermanDateField, GermanTimeField
 from einkauf.tenders.documents import MAX_TEXT_BLOCK
+from einkauf.tenders.new_page import TypedDates, TypedTender
 from einkauf.tenders.rules import (
     DEFAULT_DEADLINE_TIME,
     DEFAULT_PRICE_METHOD,
@@ -72,6 +75,22 @@ class TenderForm(EinkaufForm):
         description=_l("Pflicht, wenn die Angebotsfrist kürzer als die Mindestfrist ist (§ 15 Abs. 3 VgV): "
                        "20 bis 2.000 Zeichen; sie steht im Vergabevermerk."))
     submit = SubmitField(_l("Vergabeverfahren erstellen"))
+
+    def offer_lots(self, lots: Iterable[Lot]) -> None:
+        """The plan's lots as the small-lots choices."""
+        self.small_lots.choices = select_choices((lot.number, lot.number) for lot in lots)
+
+    def typed_dates(self) -> TypedDates:
+        return TypedDates(self.publication_date.data, self.deadline_date.data, self.deadline_time.data,
+                          self.question_date.data, self.question_time.data)
+
+    def typed_tender(self) -> TypedTender:
+        return TypedTender(
+            title=self.title.data or "", dates=self.typed_dates(),
+            electronic_submission=bool(self.electronic_submission.data),
+            award_criteria=self.award_criteria.data or "", small_lots=list(self.small_lots.data or []),
+            acknowledge_warnings=bool(self.acknowledge.data),
+            deadline_justification=self.deadline_justification.data or "", price_method=self.price_method.data)
 
 
 class CancelTenderForm(EinkaufForm):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
@@ -11,23 +10,16 @@ from flask_login import current_user
 from einkauf.errors import DomainError, NotFound
 from einkauf.exports.tender_data import DEFAULT_CONDITIONS_TEXT, default_invitation_text
 from einkauf.formatting import format_number_de
-from einkauf.forms import select_choices
 from einkauf.lots.forms import default_publication_date
 from einkauf.lots.procedure import InvalidSmallLots
-from einkauf.lots.services import current_plan_changes, get_plan, lot_members, plan_money
+from einkauf.lots.services import get_plan, lot_members, plan_money
 from einkauf.lots.values import ROUNDING_CAUSE
 from einkauf.roles import Role
 from einkauf.rounds.services import get_round
 from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
-from einkauf.tenders.rules import (
-    QUESTION_DEADLINE_TIME,
-    InvalidAwardCriteria,
-    InvalidQuestionDeadline,
-    default_deadline,
-    default_question_deadline,
-    parse_award_criteria,
-)
+from einkauf.tenders.new_page import freeze_typed_tender, new_tender_page
+from einkauf.tenders.rules import InvalidAwardCriteria, InvalidQuestionDeadline, default_deadline
 from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, refuse, roles_required
 
 bp = Blueprint("tenders", __name__)
@@ -43,20 +35,6 @@ def _tender_or_404(tender_id: int):
     return load_or_404(services.get_tender, tender_id)
 
 
-def _deadline(form: TenderForm) -> datetime | None:
-    if form.deadline_date.data is None:
-        return None
-    return default_deadline(form.publication_date.data, form.deadline_date.data, form.deadline_time.data)
-
-
-def _question_deadline(form: TenderForm) -> datetime | None:
-    """The Frist für Bieterfragen of the form; None lets the service propose one."""
-    if form.question_date.data is None:
-        return None
-    return default_deadline(form.publication_date.data, form.question_date.data,
-                            form.question_time.data or QUESTION_DEADLINE_TIME)
-
-
 @bp.route("/runden/<int:round_id>/vergabe/neu", methods=["GET", "POST"])
 @coordinator_only
 def tender_new(round_id: int):
@@ -67,78 +45,48 @@ def tender_new(round_id: int):
         flash(gettext("Für diese Bedarfsabfrage gibt es noch keine Lose; bitte zuerst die Lose bilden."), "error")
         return redirect(url_for("lots.plan", round_id=row.id), 303)
     publication = default_publication_date()
-    proposed: datetime = default_deadline(publication)
-    form = TenderForm(data={"title": row.title, "publication_date": publication, "deadline_date": proposed.date()}
-                      ) if request.method == "GET" else TenderForm()
-    form.small_lots.choices = select_choices((lot.number, lot.number) for lot in plan.lots)
-    # A stale plan is shown with what changed and cannot be frozen (the service refuses a post).
-    changes = current_plan_changes(db, plan)
+    posted = request.method == "POST"
+    form = TenderForm() if posted else TenderForm(data={
+        "title": row.title, "publication_date": publication, "deadline_date": default_deadline(publication).date()})
+    form.offer_lots(plan.lots)
     problems: list[str] = []
     warnings: list[str] = []
-    check = None
-    if request.method == "POST" and form.validate():
-        deadline = _deadline(form) or default_deadline(form.publication_date.data)  # the day is required
+    if posted and form.validate():
         try:
-            criteria = parse_award_criteria(form.award_criteria.data or "")
+            tender = freeze_typed_tender(db, current_user._get_current_object(), row.id, form.typed_tender(),
+                                         reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"))
         except InvalidAwardCriteria as exc:
             refuse(exc, form, field="award_criteria")
+        except services.DeadlineWarnings as exc:
+            refuse(exc)
+            warnings = exc.warnings
+        except services.MissingJustification as exc:
+            refuse(exc, form, field="deadline_justification")
+            warnings = exc.warnings
+        except InvalidQuestionDeadline as exc:
+            refuse(exc, form, field="question_date")
+        except InvalidSmallLots as exc:
+            refuse(exc)
+            form.small_lots.errors = [*form.small_lots.errors, *exc.problems]
+        except DomainError as exc:
+            problems.append(refuse(exc))
         else:
-            try:
-                proposal = services.check_freeze(db, row.id, publication_date=form.publication_date.data,
-                                                 submission_deadline=deadline,
-                                                 electronic_submission=form.electronic_submission.data)
-                chosen = list(form.small_lots.data or []) if proposal.decision.eu_wide else None
-                tender = services.freeze_tender(
-                    db, current_user._get_current_object(), row.id, publication_date=form.publication_date.data,
-                    submission_deadline=deadline, electronic_submission=form.electronic_submission.data,
-                    award_criteria=criteria, small_lots=chosen, title=form.title.data,
-                    acknowledge_warnings=bool(form.acknowledge.data),
-                    deadline_justification=form.deadline_justification.data or "",
-                    question_deadline=_question_deadline(form),
-                    reference_prefix=current_app.config.get("REFERENCE_PREFIX", "EK"),
-                    price_method=form.price_method.data)
-            except services.DeadlineWarnings as exc:
-                refuse(exc)
-                warnings = exc.warnings
-            except services.MissingJustification as exc:
-                refuse(exc, form, field="deadline_justification")
-                warnings = exc.warnings
-            except InvalidQuestionDeadline as exc:
-                refuse(exc, form, field="question_date")
-            except InvalidSmallLots as exc:
-                refuse(exc)
-                form.small_lots.errors = [*form.small_lots.errors, *exc.problems]
-            except DomainError as exc:
-                problems.append(refuse(exc))
-            else:
-                flash(gettext("Vergabeverfahren %(reference)s erstellt: %(procedure)s.", reference=tender.reference,
-                              procedure=tender.procedure), "success")
-                for warning in tender.warning_list:
-                    flash(warning, "warning")
-                return redirect(url_for("tenders.tender_detail", tender_id=tender.id), 303)
+            flash(gettext("Vergabeverfahren %(reference)s erstellt: %(procedure)s.", reference=tender.reference,
+                          procedure=tender.procedure), "success")
+            for warning in tender.warning_list:
+                flash(warning, "warning")
+            return redirect(url_for("tenders.tender_detail", tender_id=tender.id), 303)
     # The decision for the date in the form (or the default), shown beside the form.
-    try:
-        if changes:
-            raise services.StalePlan(changes)
-        when = form.publication_date.data or publication
-        deadline = _deadline(form) or default_deadline(when)
-        check = services.check_freeze(db, row.id, publication_date=when, submission_deadline=deadline,
-                                      electronic_submission=bool(form.electronic_submission.data))
-        proposed = _question_deadline(form) or default_question_deadline(when, deadline)
-        if (request.method == "POST" and not warnings and check.warnings
-                and (form.acknowledge.data or form.deadline_justification.data)):
-            warnings = list(check.warnings)  # another field failed: keep the warning, tick and justification
-        if request.method == "GET":
-            form.small_lots.data = list(check.decision.small_lots)
-    except services.StalePlan:
-        pass  # shown as the list of changes
-    except DomainError as exc:
-        if not problems:
-            problems.append(exc.message)
-    values = {lot.number: lot for lot in plan.lots}
-    return render_template("tenders/new.html", round=row, plan=plan, form=form, check=check, values=values,
-                           problems=problems, warnings=warnings, changes=changes,
-                           questions=proposed if check else None)
+    page = new_tender_page(db, row.id, form.typed_dates(), publication_default=publication,
+                           electronic_submission=bool(form.electronic_submission.data),
+                           keep_warnings=posted and bool(form.acknowledge.data or form.deadline_justification.data))
+    if page is None:
+        abort(404)  # the plan is gone: refused posts roll back, so this cannot happen after the check above
+    if not posted and page.small_lots is not None:
+        form.small_lots.data = page.small_lots
+    return render_template("tenders/new.html", round=row, plan=page.plan, form=form, check=page.check,
+                           values=page.values, problems=problems or ([page.problem] if page.problem else []),
+                           warnings=warnings or page.warnings, changes=page.changes, questions=page.questions)
 
 
 @bp.get("/vergaben")
