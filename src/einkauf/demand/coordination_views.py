@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from einkauf.demand import coordination, services
+from einkauf.demand import coordination, queries, services
 from einkauf.errors import DomainError, InvalidState
 from einkauf.extensions import csrf
 from einkauf.i18n import moment
@@ -45,7 +45,7 @@ def round_overview(round_id: int):
 def submission_reopen(round_id: int, member_id: int):
     row = load_or_404(get_round, round_id)
     member = load_or_404(get_member, member_id)
-    submission = services.get_submission(get_db(), row.id, member.id)
+    submission = queries.get_submission(get_db(), row.id, member.id)
     if request.method == "POST":
         form = ReopenSubmissionForm()
     else:
