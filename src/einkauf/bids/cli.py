@@ -15,6 +15,7 @@ from datetime import datetime
 import click
 
 from einkauf.errors import ValidationFailed
+from einkauf.formatting import format_money_de
 
 
 def parse_received(text: str) -> datetime:
@@ -178,3 +179,31 @@ def register(main: click.Group, pass_ctx) -> None:
             content = build_price_matrix(evaluation, reference=found.reference, title=found.title)
         write_atomically(output, content)
         click.echo(f"Preisspiegel {found.reference}: {len(evaluation.lots)} Lose → {output}")
+
+    @main.commands["tender"].command("award")  # type: ignore[attr-defined]  # a click.Group
+    @click.argument("tender")
+    @click.option("--lot", "lot_number", required=True, help="Losnummer, z. B. 3 oder 1.2.")
+    @click.option("--bid", "bid_id", type=int, default=None,
+                  help="Nummer des Angebots (siehe einkauf tender evaluate).")
+    @click.option("--cancel", is_flag=True, help="Das Los aufheben statt einen Zuschlag zu erteilen.")
+    @click.option("--reason", default="", help="Grund (anderes als das erstplatzierte Angebot, Aufhebung).")
+    @click.option("--clarification", default="", help="Aufklärung eines ungewöhnlich niedrigen Preises (§ 60 VgV).")
+    @pass_ctx
+    def tender_award(obj, tender: str, lot_number: str, bid_id: int | None, cancel: bool, reason: str,
+                     clarification: str) -> None:
+        """Über ein Los entscheiden: Zuschlag auf ein Angebot oder Aufhebung des Loses."""
+        from einkauf.bids.award import award_lot, cancel_lot
+
+        if cancel == (bid_id is not None):
+            raise ValidationFailed("Bitte entweder --bid NUMMER (Zuschlag) oder --cancel (Aufhebung) angeben.")
+        with obj.session() as session:
+            if cancel:
+                cancel_lot(session, "cli", tender, lot_number, reason)
+                message = f"Los {lot_number} aufgehoben."
+            else:
+                assert bid_id is not None
+                award = award_lot(session, "cli", tender, lot_number, bid_id, reason=reason,
+                                  clarification=clarification)
+                total = format_money_de(award.lot_total) if award.lot_total is not None else "–"
+                message = f"Zuschlag für Los {lot_number} auf Angebot Nr. {bid_id} (Rang {award.rank}, {total})."
+        click.echo(message)

@@ -63,7 +63,7 @@ def ranking_lines(evaluation: TenderEvaluation) -> list[str]:
             lines.append("  Keine wertbaren Angebote.")
         for bid in (*lot.ranking, *(b for b in lot.bids if b.rank is None)):
             place = f"{bid.rank}." if bid.rank is not None else "–"
-            text = f"  {place} {bid.bidder}: Losgesamtsumme {format_money_de(bid.total)}"
+            text = f"  {place} {bid.bidder} (Angebot Nr. {bid.bid_id}): Losgesamtsumme {format_money_de(bid.total)}"
             if bid.score is not None:
                 text += f", {format_number_de(bid.score)} Punkte"
             if bid.deviation_from_estimate is not None:

@@ -158,3 +158,33 @@ class BidOpening(Base):
     # What was opened: {"bids": [{"bid_id", "bidder", "received_at", "late", "lots": [...], "prices": n}],
     # "bid_count", "late_count", "lots": {number: count}} — counts, never prices.
     record: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AwardOutcome(str, enum.Enum):
+    AWARDED = "awarded"  # Zuschlag auf ein Angebot
+    CANCELLED = "cancelled"  # Los aufgehoben (kein wertbares Angebot, alle über dem Budget …)
+
+
+class LotAward(Base):
+    """The decision on one lot of a tender (issue 13, part 7): the award to one bid — the
+    first-ranked valid bid, another only with a recorded reason — or the lot's cancellation with
+    a reason. An abnormally low bid (R18) is awarded only with the recorded clarification of
+    § 60 VgV. One decision per lot; audited."""
+
+    __tablename__ = "lot_awards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    tender_lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lots.id"), unique=True)
+    outcome: Mapped[AwardOutcome] = mapped_column(_enum(AwardOutcome, "award_outcome"))
+    bid_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"), index=True)
+    # The lot total of the awarded bid at the decision (R16), for letters and the Vergabevermerk.
+    lot_total: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    # Why another than the first-ranked bid, or why the lot is cancelled.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The clarification of an abnormally low price (§ 60 VgV).
+    clarification: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_label: Mapped[str] = mapped_column(String(254), default="")
