@@ -100,3 +100,16 @@ def fill(data: bytes, prices: dict, *, offered: dict | None = None, edit=None) -
 
 
 FULL = {"1|P-1": Decimal("2.35"), "1|P-2": Decimal("7.1234"), "2|T-1": Decimal("39.90")}
+
+
+def two_coordinators(session) -> list:
+    """Two coordinator accounts (a@ and b@einkauf.example) for the opening in a command-line test."""
+    from einkauf.auth import passwords
+    from einkauf.auth.models import User
+    from einkauf.roles import Role
+
+    users = [User(email=email, role=Role.COORDINATOR, password_hash=passwords.hash_password("x" * 12))
+             for email in ("a@einkauf.example", "b@einkauf.example")]
+    session.add_all(users)
+    session.flush()
+    return users

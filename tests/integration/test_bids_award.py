@@ -11,8 +11,6 @@ from sqlalchemy import func, select
 
 from einkauf import clock
 from einkauf.audit.models import AuditEvent
-from einkauf.auth import passwords
-from einkauf.auth.models import User
 from einkauf.bids import services
 from einkauf.bids.award import award_lot, cancel_lot
 from einkauf.bids.evaluate import evaluate_bids
@@ -20,9 +18,8 @@ from einkauf.bids.models import AwardOutcome, LotAward
 from einkauf.cli import main
 from einkauf.db import session_scope
 from einkauf.errors import InvalidField, InvalidState
-from einkauf.roles import Role
 
-from bids_support import AFTER, BEFORE, create_bid_tender, fill, price_sheet_of
+from bids_support import AFTER, BEFORE, create_bid_tender, fill, price_sheet_of, two_coordinators
 
 # Near the estimates (4,99 / 9,50 / 40,00): nothing abnormal about them.
 GOOD = {"1|P-1": Decimal("4.50"), "1|P-2": Decimal("9.00"), "2|T-1": Decimal("39.90")}
@@ -108,12 +105,7 @@ def test_an_invalid_bid_cannot_be_awarded_and_a_lot_is_cancelled_with_a_reason(d
 def test_tender_award_on_the_command_line(cli_database):
     with session_scope(cli_database) as session:
         tender = create_bid_tender(session)
-        users = []
-        for email in ("a@einkauf.example", "b@einkauf.example"):
-            user = User(email=email, role=Role.COORDINATOR, password_hash=passwords.hash_password("x" * 12))
-            session.add(user)
-            users.append(user)
-        session.flush()
+        users = two_coordinators(session)
         ids = _bids(session, tender)
         with clock.fixed(AFTER):
             services.open_bids(session, users[0], users[1], tender.id)

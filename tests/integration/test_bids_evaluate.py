@@ -13,17 +13,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from einkauf import clock
-from einkauf.auth import passwords
-from einkauf.auth.models import User
 from einkauf.bids import services
 from einkauf.bids.evaluate import evaluate_bids
 from einkauf.cli import main
 from einkauf.db import session_scope
 from einkauf.errors import InvalidState
 from einkauf.lots.models import Lot, LotPosition
-from einkauf.roles import Role
 
-from bids_support import AFTER, BEFORE, FULL, create_bid_tender, fill, price_sheet_of
+from bids_support import AFTER, BEFORE, FULL, create_bid_tender, fill, price_sheet_of, two_coordinators
 
 CHEAPER = FULL  # 2,35 / 7,1234 / 39,90
 DEARER = {"1|P-1": Decimal("2.50"), "1|P-2": Decimal("6.00"), "2|T-1": Decimal("45.00")}
@@ -79,12 +76,7 @@ def test_after_the_opening_the_lot_totals_are_exact_and_the_cheaper_bid_ranks_fi
 def cli_world(cli_database):
     with session_scope(cli_database) as session:
         tender = create_bid_tender(session)
-        users = []
-        for email in ("a@einkauf.example", "b@einkauf.example"):
-            user = User(email=email, role=Role.COORDINATOR, password_hash=passwords.hash_password("x" * 12))
-            session.add(user)
-            users.append(user)
-        session.flush()
+        users = two_coordinators(session)
         _bid_and_open(session, tender, users=users)
         expected = _expected_totals(session, tender, CHEAPER)
         reference = tender.reference

@@ -29,7 +29,16 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from einkauf.demand.excel_reader import NOT_DEFUSED, UNREADABLE, Problem, clean_cell_text, shown, xml_is_defused
+from einkauf.demand.excel_reader import (
+    NOT_DEFUSED,
+    UNREADABLE,
+    Problem,
+    ProblemCollector,
+    TooManyProblems,
+    clean_cell_text,
+    shown,
+    xml_is_defused,
+)
 from einkauf.demand.upload_checks import UploadLimits, check_upload, thousands
 from einkauf.exports.price_sheet import (
     COL,
@@ -105,20 +114,6 @@ class PriceSheetResult:
         return sum(len(v) for v in self.prices.values())
 
 
-class _TooMany(Exception):
-    pass
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
-        self.problems.append(Problem(message, sheet, row, column))
-        if len(self.problems) >= MAX_PROBLEMS:
-            raise _TooMany
-
-
 def read_price_sheet(data: bytes, expected: ExpectedSheet,
                      limits: UploadLimits = PRICE_SHEET_LIMITS) -> PriceSheetResult:
     """Read a filled price sheet for the expected tender; never raises for a bad file."""
@@ -130,7 +125,7 @@ def read_price_sheet(data: bytes, expected: ExpectedSheet,
     if raw:
         result.problems = [Problem(p.replace("Vorlage", "Preisblatt")) for p in raw]
         return result
-    collector = _Collector()
+    collector = ProblemCollector(MAX_PROBLEMS)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except Exception as exc:
@@ -139,7 +134,7 @@ def read_price_sheet(data: bytes, expected: ExpectedSheet,
         return result
     try:
         prices = _read(workbook, data, expected, collector, limits)
-    except _TooMany:
+    except TooManyProblems:
         prices = {}
         collector.problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen."))
     except Exception as exc:
@@ -162,7 +157,7 @@ def expected_sheet_names(lot_numbers: Sequence[str]) -> list[str]:
     return [sheet_title(number, used) for number in lot_numbers]
 
 
-def _read(workbook, data: bytes, expected: ExpectedSheet, collector: _Collector,
+def _read(workbook, data: bytes, expected: ExpectedSheet, collector: ProblemCollector,
           limits: UploadLimits) -> dict[str, list[ReadPrice]]:
     sheets = {ws.title: ws for ws in workbook.worksheets}
     lot_sheets = dict(zip(expected_sheet_names([lot.number for lot in expected.lots]), expected.lots, strict=False))
@@ -201,7 +196,7 @@ def _read(workbook, data: bytes, expected: ExpectedSheet, collector: _Collector,
 META_LABELS = ("Format", "Layout-Version", "Vergabenummer", META_FINGERPRINT)
 
 
-def _check_meta(ws, expected: ExpectedSheet, collector: _Collector) -> bool:
+def _check_meta(ws, expected: ExpectedSheet, collector: ProblemCollector) -> bool:
     ws.reset_dimensions()
     found: dict[str, tuple[int, Any]] = {}
     for index, cells in enumerate(ws.iter_rows(min_row=1, max_row=12, min_col=1, max_col=2), start=1):
@@ -244,7 +239,7 @@ def _check_meta(ws, expected: ExpectedSheet, collector: _Collector) -> bool:
     return True
 
 
-def _read_lot(name: str, ws, lot: ExpectedLot, collector: _Collector, limits: UploadLimits) -> list[ReadPrice]:
+def _read_lot(name: str, ws, lot: ExpectedLot, collector: ProblemCollector, limits: UploadLimits) -> list[ReadPrice]:
     ws.reset_dimensions()
     max_columns = max(limits.max_columns, LAST_COLUMN)
     rows = ws.iter_rows(min_row=1, max_row=limits.max_rows, min_col=1, max_col=max_columns)
@@ -271,7 +266,7 @@ def _read_lot(name: str, ws, lot: ExpectedLot, collector: _Collector, limits: Up
     return [] if missing else prices
 
 
-def _no_formulas(name: str, row: int, cells: Sequence, collector: _Collector, allowed: Iterable[int]) -> bool:
+def _no_formulas(name: str, row: int, cells: Sequence, collector: ProblemCollector, allowed: Iterable[int]) -> bool:
     ok = True
     allowed = set(allowed)
     for index, cell in enumerate(cells, start=1):
@@ -282,7 +277,7 @@ def _no_formulas(name: str, row: int, cells: Sequence, collector: _Collector, al
     return ok
 
 
-def _check_header(name: str, cells: Sequence, collector: _Collector) -> None:
+def _check_header(name: str, cells: Sequence, collector: ProblemCollector) -> None:
     for index, header in enumerate(LOT_HEADERS, start=1):
         value = cells[index - 1].value if index - 1 < len(cells) else None
         found = value.strip() if isinstance(value, str) else value
@@ -306,7 +301,7 @@ def _empty(cell) -> bool:
 
 
 def _read_position(name: str, row: int, cells: Sequence, lot: ExpectedLot, expected_keys: dict,
-                   seen: dict[str, int], prices: list[ReadPrice], collector: _Collector) -> None:
+                   seen: dict[str, int], prices: list[ReadPrice], collector: ProblemCollector) -> None:
     def at(header: str):
         index = COL[header] - 1
         return cells[index] if index < len(cells) else None
@@ -503,7 +498,7 @@ def _scan(data: bytes, sheet_path: str | None) -> _Scan:
     return scan
 
 
-def _report_scan(name: str, scan: _Scan, collector: _Collector, limits: UploadLimits) -> None:
+def _report_scan(name: str, scan: _Scan, collector: ProblemCollector, limits: UploadLimits) -> None:
     for row in scan.hidden_rows[:20]:
         collector.add("Ausgeblendete Zeilen sind nicht erlaubt. Bitte blenden Sie die Zeile wieder ein.", sheet=name,
                       row=row)

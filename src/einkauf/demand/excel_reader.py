@@ -83,18 +83,22 @@ class UploadResult:
         return not self.problems
 
 
-class _TooManyProblems(Exception):
-    pass
+class TooManyProblems(Exception):
+    """Raised by ProblemCollector.add once the limit is reached: the check stops there."""
 
 
-class _Collector:
-    def __init__(self) -> None:
+class ProblemCollector:
+    """The problems of an uploaded workbook (demand template, bid price sheet), each with sheet,
+    row and column; raises TooManyProblems at `limit` so that a hostile file cannot flood the page."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
         self.problems: list[Problem] = []
+        self.limit = limit
 
     def add(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
         self.problems.append(Problem(message, sheet, row, column))
-        if len(self.problems) >= MAX_PROBLEMS:
-            raise _TooManyProblems
+        if len(self.problems) >= self.limit:
+            raise TooManyProblems
 
 
 UNREADABLE = ("Die Datei konnte nicht gelesen werden: sie ist beschädigt oder keine gültige Excel-Arbeitsmappe "
@@ -144,7 +148,7 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
     if raw_problems:
         result.problems = [Problem(p) for p in raw_problems]
         return result
-    collector = _Collector()
+    collector = ProblemCollector()
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except Exception as exc:
@@ -155,7 +159,7 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
     try:
         result.rows = _read_workbook(workbook, data, collector, round_code=round_code, member_ags=member_ags,
                                      limits=limits)
-    except _TooManyProblems:
+    except TooManyProblems:
         collector.problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen; bitte "
                                           "beheben Sie diese und laden Sie die Datei erneut hoch."))
     except Exception as exc:
@@ -175,7 +179,7 @@ def read_upload(data: bytes, *, round_code: str, member_ags: str,
     return result
 
 
-def _read_workbook(workbook, data: bytes, collector: _Collector, *, round_code: str, member_ags: str,
+def _read_workbook(workbook, data: bytes, collector: ProblemCollector, *, round_code: str, member_ags: str,
                    limits: UploadLimits) -> list[SheetLine]:
     sheets = {ws.title: ws for ws in workbook.worksheets}
     for name, ws in sheets.items():
@@ -202,7 +206,7 @@ def _read_workbook(workbook, data: bytes, collector: _Collector, *, round_code: 
     return _read_demand(demand, collector, limits)
 
 
-def _check_info(ws, collector: _Collector, *, round_code: str, member_ags: str) -> bool:
+def _check_info(ws, collector: ProblemCollector, *, round_code: str, member_ags: str) -> bool:
     ws.reset_dimensions()
     found: dict[str, tuple[int, Any]] = {}
     for index, cells in enumerate(ws.iter_rows(min_row=1, max_row=30, min_col=1, max_col=2), start=1):
@@ -244,7 +248,7 @@ def _check_info(ws, collector: _Collector, *, round_code: str, member_ags: str) 
     return True
 
 
-def _read_demand(ws, collector: _Collector, limits: UploadLimits) -> list[SheetLine]:
+def _read_demand(ws, collector: ProblemCollector, limits: UploadLimits) -> list[SheetLine]:
     # A forged or stale <dimension> would hide rows or blow the sheet up; ignore it.
     ws.reset_dimensions()
     max_columns = max(limits.max_columns, LAST_COLUMN)
@@ -285,7 +289,7 @@ def _is_empty(cell) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_row(row: int, cells: Sequence, keys: dict[str, int], collector: _Collector) -> SheetLine | None:
+def _read_row(row: int, cells: Sequence, keys: dict[str, int], collector: ProblemCollector) -> SheetLine | None:
     def at(header: str):
         index = COL[header] - 1
         return cells[index] if index < len(cells) else None
@@ -560,7 +564,7 @@ def _scan_sheet(data: bytes, sheet_path: str | None) -> SheetScan:
             return scan_sheet_xml(iter(lambda: fh.read(_SCAN_CHUNK), b""))
 
 
-def _report_scan(scan: SheetScan, collector: _Collector, limits: UploadLimits) -> None:
+def _report_scan(scan: SheetScan, collector: ProblemCollector, limits: UploadLimits) -> None:
     for first, last in scan.merged:
         m = _CELL_RE.match(first)
         row, column = (int(m.group(2)), m.group(1).upper()) if m else (None, None)
