@@ -6,9 +6,11 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from einkauf import clock
 from einkauf.bids import services
+from einkauf.bids.models import Bid, Bidder
 
 from bids_support import AFTER, BEFORE, FULL, HOSTILE, fill, price_sheet_of
 from support import text
@@ -77,3 +79,31 @@ def test_officers_and_finance_are_refused(client, db, bid_tender, as_role):
     for role in ("officer", "finance", "admin"):
         as_role(role)
         assert client.get(f"/vergaben/{bid_tender.id}/preisspiegel").status_code == 403
+
+
+def test_the_coordinator_awards_a_lot_on_its_page_and_the_decision_is_shown(client, db, bid_tender, coordinator,
+                                                                            make_user):
+    from einkauf.bids.models import LotAward
+
+    from support import csrf_token_from
+
+    _bids(db, bid_tender, names=("Papier Müller GmbH", "Büro Schulz KG"))
+    with clock.fixed(AFTER):
+        services.open_bids(db, make_user("coordinator"), make_user("coordinator"), bid_tender.id)
+        url = f"/vergaben/{bid_tender.id}/preisspiegel/los/1"
+        page = text(client.get(url))
+        assert "Entscheidung speichern" in page
+        dearer = db.scalars(select(Bid).join(Bidder).where(Bidder.name == "Büro Schulz KG")).one()
+        # Another than the first-ranked bid without a reason: refused at the field, nothing stored.
+        refused = client.post(url + "/entscheidung", data={"csrf_token": csrf_token_from(page), "decision": "award",
+                                                           "bid": str(dearer.id)})
+        assert refused.status_code == 422 and "mindestens 10 Zeichen" in text(refused)
+        assert db.scalar(select(func.count()).select_from(LotAward)) == 0
+        cheaper = db.scalars(select(Bid).join(Bidder).where(Bidder.name == "Papier Müller GmbH")).one()
+        done = client.post(url + "/entscheidung", data={"csrf_token": csrf_token_from(page), "decision": "award",
+                                                        "bid": str(cheaper.id),
+                                                        "clarification": "Preise nach Aufklärung bestätigt."})
+        assert done.status_code == 303
+        shown = text(client.get(url))
+    assert "Zuschlag auf das Angebot von Papier Müller GmbH (Rang 1" in shown
+    assert "Entscheidung speichern" not in shown

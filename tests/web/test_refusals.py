@@ -187,6 +187,8 @@ CASES: dict[str, Case] = {
     "bids.bid_lot": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/{w.extra['bid'].id}/lose/"
                                                   f"{w.tender.lots[0].id}",
                          lambda w: {"version": "kaputt"}, note="malformed version"),
+    "bids.award": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/entscheidung",
+                       lambda w: {"decision": "award", "bid": str(w.extra["bid"].id)}, note="before the opening"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }

@@ -83,3 +83,20 @@ class CheckForm(EinkaufForm):
                                     description=_l("Nur wenn ein unvollständiges Los zugelassen wird."))
     version = HiddenField(validators=[VERSION])
     submit = SubmitField(_l("Prüfung speichern"))
+
+
+AWARD_DECISIONS = (("award", _l("Zuschlag auf ein Angebot")), ("cancel", _l("Los aufheben")))
+
+
+class AwardForm(EinkaufForm):
+    """The decision on one lot; the bid choices (the lot's valid bids) are set by the view."""
+
+    decision = SelectField(_l("Entscheidung"), choices=select_choices(AWARD_DECISIONS))
+    bid = SelectField(_l("Angebot"), default="", validate_choice=False, choices=[])
+    reason = CleanTextAreaField(_l("Begründung"), validators=[Optional(), Length(max=2000)],
+                                description=_l("Pflicht, wenn nicht das erstplatzierte Angebot den Zuschlag erhält "
+                                               "oder das Los aufgehoben wird."))
+    clarification = CleanTextAreaField(_l("Aufklärung des Preises (§ 60 VgV)"),
+                                       validators=[Optional(), Length(max=2000)],
+                                       description=_l("Pflicht für ein ungewöhnlich niedriges Angebot."))
+    submit = SubmitField(_l("Entscheidung speichern"))

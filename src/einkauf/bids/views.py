@@ -20,7 +20,7 @@ from einkauf.bids import services
 from einkauf.bids.forms import BidderForm, BidReceiptForm, BidUploadForm, CheckForm, OpeningForm
 from einkauf.bids.price_sheet_import import PRICE_SHEET_LIMITS
 from einkauf.demand.upload_checks import file_too_large
-from einkauf.errors import DomainError, InvalidState, NotFound, StaleVersion
+from einkauf.errors import DomainError, InvalidField, InvalidState, NotFound, StaleVersion
 from einkauf.forms import format_decimal_de, parse_decimal_de, select_choices
 from einkauf.roles import Role
 from einkauf.tenders.services import get_tender
@@ -369,9 +369,62 @@ def price_matrix_lot(tender_id: int, index: int):
         return render_template("bids/price_matrix.html", tender=tender, evaluation=None, refusal=refusal), 409
     if not 1 <= index <= len(evaluation.lots):
         abort(404)
+    return _lot_page(tender, evaluation, index)
+
+
+def _lot_page(tender, evaluation, index: int, form=None, status: int = 200):
+    """One lot of the Preisspiegel with its decision, or the form to take it."""
+    from einkauf.bids.award import lot_awards
+    from einkauf.bids.forms import AwardForm
+
     lot = evaluation.lots[index - 1]
+    tender_lot = next(tl for tl in tender.lots if tl.number == lot.lot.number)
+    decision = lot_awards(get_db(), tender.id).get(tender_lot.id)
+    if form is None:
+        form = AwardForm()
+        if lot.first is not None:
+            form.bid.data = str(lot.first.bid_id)
+    form.bid.choices = [(str(bid.bid_id), f"Nr. {bid.bid_id} – {bid.bidder} (Rang {bid.rank})")
+                        for bid in lot.ranking]
+    awarded = next((bid for bid in lot.bids if decision is not None and bid.bid_id == decision.bid_id), None)
     return render_template("bids/price_matrix_lot.html", tender=tender, lot=lot, index=index,
-                           count=len(evaluation.lots))
+                           count=len(evaluation.lots), decision=decision, awarded=awarded, form=form), status
+
+
+@bp.post("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>/entscheidung")
+@coordinator_only
+def award(tender_id: int, index: int):
+    from einkauf.bids.award import award_lot, cancel_lot
+    from einkauf.bids.forms import AwardForm
+
+    tender = _tender_or_404(tender_id)
+    evaluation, refusal = _evaluation_or_refusal(tender)
+    if evaluation is None:
+        return render_template("bids/price_matrix.html", tender=tender, evaluation=None, refusal=refusal), 409
+    if not 1 <= index <= len(evaluation.lots):
+        abort(404)
+    number = evaluation.lots[index - 1].lot.number
+    form = AwardForm()
+    if not form.validate():
+        return _lot_page(tender, evaluation, index, form, 422)
+    try:
+        if form.decision.data == "cancel":
+            cancel_lot(get_db(), _actor(), tender.id, number, form.reason.data or "")
+            message = gettext("Los %(number)s aufgehoben.", number=number)
+        else:
+            bid_text = form.bid.data or ""
+            if not bid_text.isdigit() or len(bid_text) > 9:
+                raise InvalidField("bid", gettext("Bitte ein Angebot auswählen."))
+            award_lot(get_db(), _actor(), tender.id, number, int(bid_text), reason=form.reason.data or "",
+                      clarification=form.clarification.data or "")
+            message = gettext("Zuschlag für Los %(number)s gespeichert.", number=number)
+    except DomainError as exc:
+        error = refuse(exc, form)
+        if error:
+            form.decision.errors = [*form.decision.errors, error]
+        return _lot_page(tender, evaluation, index, form, 409 if isinstance(exc, InvalidState) else 422)
+    flash(message, "success")
+    return redirect(url_for("bids.price_matrix_lot", tender_id=tender.id, index=index), 303)
 
 
 @bp.get("/vergaben/<int:tender_id>/preisspiegel.xlsx")
