@@ -150,6 +150,15 @@ class Visitor:
         self.page.get_by_role("button", name="Abmelden").click()
         self.page.wait_for_load_state()
 
+    def check_refused(self, status: int):
+        """check() for a page the server answered with `status` on purpose (a refusal): the
+        browser's console line for that status is expected, any other is not."""
+        self.page.wait_for_load_state()
+        expected = [e for e in self.console_errors if f"status of {status}" in e]
+        assert expected, f"keine Antwort {status} auf {self.page.url}: {self.console_errors}"
+        self.console_errors = [e for e in self.console_errors if e not in expected]
+        self.check()
+
     def check(self):
         """axe-core reports no serious or critical violation; the page raised no CSP or script error."""
         page = self.page
