@@ -62,6 +62,25 @@ def test_after_the_opening_the_summary_and_the_lot_page_show_the_ranking(client,
     assert client.get(f"/vergaben/{bid_tender.id}/preisspiegel/los/3").status_code == 404
 
 
+def test_the_lot_page_shows_the_ranking_first_and_the_matrix_page_by_page(client, db, bid_tender, coordinator,
+                                                                          make_user, monkeypatch):
+    from einkauf.bids import views
+
+    _bids(db, bid_tender, names=("Papier Müller GmbH", "Büro Schulz KG"))
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)  # lot 1 has two positions: two pages
+    with clock.fixed(AFTER):
+        services.open_bids(db, make_user("coordinator"), make_user("coordinator"), bid_tender.id)
+        first = text(client.get(f"/vergaben/{bid_tender.id}/preisspiegel/los/1"))
+        second = text(client.get(f"/vergaben/{bid_tender.id}/preisspiegel/los/1?seite=2"))
+        beyond = text(client.get(f"/vergaben/{bid_tender.id}/preisspiegel/los/1?seite=99"))
+    ranking = first[first.index('id="lot-ranking"'):first.index('id="lot-matrix"')]
+    assert ranking.index("Papier Müller GmbH") < ranking.index("Büro Schulz KG")  # rank 1 first
+    assert "Positionen 1 bis 1 von 2 (Seite 1 von 2)" in first and "P-1 Kopierpapier A4" in first
+    assert "P-2" not in first[first.index('id="lot-matrix"'):]
+    assert "Positionen 2 bis 2 von 2 (Seite 2 von 2)" in second and "P-2 Kopierpapier A3" in second
+    assert "Seite 2 von 2" in beyond  # a page past the end shows the last one
+
+
 def test_the_workbook_download_has_the_summary_and_a_sheet_per_lot(client, db, bid_tender, coordinator, make_user):
     _bids(db, bid_tender)
     with clock.fixed(AFTER):

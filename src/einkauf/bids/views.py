@@ -387,8 +387,13 @@ def _lot_page(tender, evaluation, index: int, form=None, status: int = 200):
     form.bid.choices = [(str(bid.bid_id), f"Nr. {bid.bid_id} – {bid.bidder} (Rang {bid.rank})")
                         for bid in lot.ranking]
     awarded = next((bid for bid in lot.bids if decision is not None and bid.bid_id == decision.bid_id), None)
+    # The ranking comes first; the matrix is shown PAGE_SIZE positions at a time (a lot of 500
+    # positions × 8 bidders stays readable and light).
+    page, pages = _page_number(len(lot.rows))
     return render_template("bids/price_matrix_lot.html", tender=tender, lot=lot, index=index,
-                           count=len(evaluation.lots), decision=decision, awarded=awarded, form=form), status
+                           count=len(evaluation.lots), decision=decision, awarded=awarded, form=form,
+                           rows=lot.rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages,
+                           first_row=(page - 1) * PAGE_SIZE + 1), status
 
 
 @bp.post("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>/entscheidung")
