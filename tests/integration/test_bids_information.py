@@ -27,7 +27,7 @@ from einkauf.errors import InvalidField, InvalidState
 from einkauf.tenders.documents import read_document
 from einkauf.tenders.models import Document, DocumentKind
 
-from bids_support import AFTER, BEFORE, create_bid_tender, fill, price_sheet_of, two_coordinators
+from bids_support import AFTER, BEFORE, create_bid_tender, import_bids, two_coordinators
 
 GOOD = {"1|P-1": Decimal("4.50"), "1|P-2": Decimal("9.00"), "2|T-1": Decimal("39.90")}
 DEARER = {"1|P-1": Decimal("4.80"), "1|P-2": Decimal("9.40"), "2|T-1": Decimal("41.00")}
@@ -39,14 +39,7 @@ LATER = datetime(2027, 4, 20, 9, 0, tzinfo=BERLIN)
 
 def _bids(db, tender, make_user) -> dict[str, int]:
     """Three bids: the winner, a dearer one with a hostile name, and a late one; then opened."""
-    base = price_sheet_of(db, tender)
-    ids = {}
-    for name, table, received in ((WINNER, GOOD, BEFORE), (HOSTILE, DEARER, BEFORE), (LATE, GOOD, AFTER)):
-        with clock.fixed(received):
-            bidder = services.create_bidder(db, "test", name=name, address="Hauptstr. 1\n45127 Essen")
-            bid, _lots, _count = services.import_bid(db, "test", tender.id, bidder.id, fill(base, table),
-                                                     received_at=received)
-            ids[name] = bid.id
+    ids = import_bids(db, tender, ((WINNER, GOOD, BEFORE), (HOSTILE, DEARER, BEFORE), (LATE, GOOD, AFTER)))
     with clock.fixed(AFTER):
         services.open_bids(db, make_user("coordinator"), make_user("coordinator"), tender.id)
     return ids
@@ -187,14 +180,7 @@ def test_the_command_line_writes_the_letters_and_records_the_contract(cli_databa
         tender = create_bid_tender(session)
         tender.eu_wide = True
         reference = tender.reference
-        base = price_sheet_of(session, tender)
-        ids = {}
-        with clock.fixed(BEFORE):
-            for name, table in ((WINNER, GOOD), (HOSTILE, DEARER)):
-                bidder = services.create_bidder(session, "test", name=name)
-                bid, _l, _c = services.import_bid(session, "test", tender.id, bidder.id, fill(base, table),
-                                                  received_at=BEFORE)
-                ids[name] = bid.id
+        ids = import_bids(session, tender, ((WINNER, GOOD, BEFORE), (HOSTILE, DEARER, BEFORE)))
         first, second = two_coordinators(session)
         with clock.fixed(AFTER):
             services.open_bids(session, first, second, tender.id)

@@ -16,7 +16,7 @@ from einkauf.berlin import BERLIN
 from einkauf.bids import services
 from einkauf.bids.award import award_lot, cancel_lot
 
-from bids_support import AFTER, BEFORE, fill, price_sheet_of
+from bids_support import AFTER, BEFORE, import_bids
 from support import csrf_token_from, text
 
 WINNER = "Papier Müller GmbH"
@@ -34,14 +34,7 @@ def coordinator(as_role):
 
 def _opened(db, tender, make_user, *, eu_wide=True) -> dict[str, int]:
     tender.eu_wide = eu_wide
-    base = price_sheet_of(db, tender)
-    ids = {}
-    with clock.fixed(BEFORE):
-        for name, table in ((WINNER, GOOD), (HOSTILE, DEARER)):
-            bidder = services.create_bidder(db, "test", name=name)
-            bid, _lots, _count = services.import_bid(db, "test", tender.id, bidder.id, fill(base, table),
-                                                     received_at=BEFORE)
-            ids[name] = bid.id
+    ids = import_bids(db, tender, ((WINNER, GOOD, BEFORE), (HOSTILE, DEARER, BEFORE)))
     with clock.fixed(AFTER):
         services.open_bids(db, make_user("coordinator"), make_user("coordinator"), tender.id)
         award_lot(db, "test", tender.id, "1", ids[WINNER])
