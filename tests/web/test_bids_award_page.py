@@ -91,7 +91,8 @@ def test_letters_are_generated_downloaded_and_the_contract_waits(client, db, bid
     assert "Vertragsschluss für Los 1 erfasst" in html and "23.03.2027 (" in html
     # The cancelled lot has no contract form; the price matrix and the tender link here.
     assert f"/los/{bid_tender.lots[1].id}/vertrag" not in html
-    assert url in text(client.get(f"/vergaben/{bid_tender.id}/preisspiegel"))
+    summary = text(client.get(f"/vergaben/{bid_tender.id}/preisspiegel"))
+    assert url in summary and "Vertragsschluss frühestens am 23.03.2027" in summary
     assert url in text(client.get(f"/vergaben/{bid_tender.id}"))
 
 

@@ -356,10 +356,12 @@ def _evaluation_or_refusal(tender):
 @bp.get("/vergaben/<int:tender_id>/preisspiegel")
 @coordinator_only
 def price_matrix(tender_id: int):
+    from einkauf.bids.information import latest_information
+
     tender = _tender_or_404(tender_id)
     evaluation, refusal = _evaluation_or_refusal(tender)
-    return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation,
-                           refusal=refusal), 409 if refusal else 200
+    return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation, refusal=refusal,
+                           information=latest_information(get_db(), tender.id)), 409 if refusal else 200
 
 
 @bp.get("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>")
