@@ -113,3 +113,19 @@ def two_coordinators(session) -> list:
     session.add_all(users)
     session.flush()
     return users
+
+
+def import_bids(db, tender, tables) -> dict[str, int]:
+    """Bids of new bidders: ((name, prices by key, received at), ...) → bid id by bidder name."""
+    from einkauf import clock
+    from einkauf.bids import services
+
+    base = price_sheet_of(db, tender)
+    ids = {}
+    for name, table, received in tables:
+        with clock.fixed(received):
+            bidder = services.create_bidder(db, "test", name=name, address="Hauptstr. 1\n45127 Essen")
+            bid, _lots, _count = services.import_bid(db, "test", tender.id, bidder.id, fill(base, table),
+                                                     received_at=received)
+            ids[name] = bid.id
+    return ids

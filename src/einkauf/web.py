@@ -217,3 +217,15 @@ def allow_form_fields(fields: int, *, bytes_per_field: int = 200) -> None:
     memory = max(config["MAX_FORM_MEMORY_SIZE"], fields * bytes_per_field)
     limit = config.get("MAX_CONTENT_LENGTH")
     request.max_form_memory_size = min(memory, limit) if limit else memory
+
+
+def registered_file_response(content: bytes, content_type: str, file_name: str):
+    """A registered document as a download: never cached, never sniffed into another type."""
+    import io
+
+    from flask import send_file
+
+    response = send_file(io.BytesIO(content), mimetype=content_type, as_attachment=True, download_name=file_name,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -23,7 +23,7 @@ from einkauf.tenders.documents import (
     tender_document_data,
     update_tender_texts,
 )
-from einkauf.tenders.models import Document, DocumentKind
+from einkauf.tenders.models import TENDER_DOCUMENT_KINDS, Document, DocumentKind
 from einkauf.tenders.services import cancel_tender, freeze_tender
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -93,7 +93,7 @@ def test_generating_writes_three_registered_files_and_again_makes_new_versions(d
     first = generate(db, "koordination@example.org", frozen.id, tmp_path, cooperative_name="EK", now=NOW)
     second = generate(db, "koordination@example.org", frozen.reference, tmp_path, cooperative_name="EK")
 
-    assert sorted(d.kind for d in first) == sorted(DocumentKind)
+    assert sorted(d.kind for d in first) == sorted(TENDER_DOCUMENT_KINDS)
     assert {d.version for d in first} == {1} and {d.version for d in second} == {2}
     folder = tmp_path / frozen.reference
     names = sorted(p.name for p in folder.iterdir())

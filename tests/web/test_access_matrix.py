@@ -154,6 +154,14 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("bids.price_matrix_lot", "GET"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
     ("bids.price_matrix_download", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
     ("bids.award", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    # Award and information of the bidders (§ 134 GWB): sealed before the opening (409); the world's
+    # tender has no lots (a contract of lot 999999 is 404) and its document is no information letter.
+    ("bids.award_overview", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.inform", "POST"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.contract", "POST"): ({"tender_id": "tender", "tender_lot_id": 999999},
+                                (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("bids.letter_download", "GET"): ({"tender_id": "tender", "document_id": "document"},
+                                      (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -192,6 +200,9 @@ CROSS_RECORD = [
     ("bids.bid_detail", {"tender_id": "tender", "bid_id": 999999}),
     ("bids.bid_detail", {"tender_id": 999999, "bid_id": "bid"}),
     ("bids.bid_lot", {"tender_id": 999999, "bid_id": "bid", "tender_lot_id": 999999}),
+    ("bids.award_overview", {"tender_id": 999999}),
+    ("bids.letter_download", {"tender_id": 999999, "document_id": "document"}),
+    ("bids.letter_download", {"tender_id": "tender", "document_id": 999999}),
 ]
 
 

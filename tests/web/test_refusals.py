@@ -189,6 +189,12 @@ CASES: dict[str, Case] = {
                          lambda w: {"version": "kaputt"}, note="malformed version"),
     "bids.award": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/entscheidung",
                        lambda w: {"decision": "award", "bid": str(w.extra["bid"].id)}, note="before the opening"),
+    "bids.inform": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/zuschlag/information",
+                        lambda w: {"sent_on": "12.03.2027", "channel": "electronic"}, note="before the opening"),
+    "bids.contract": Case("coordinator",
+                          lambda w: f"/vergaben/{w.tender.id}/zuschlag/los/{w.tender.lots[0].id}/vertrag",
+                          lambda w: {f"lot{w.tender.lots[0].id}-contract_date": "12.03.2027"},
+                          note="no decision on the lot"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }

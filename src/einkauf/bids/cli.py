@@ -4,6 +4,8 @@
     einkauf bids import TENDER FILE.xlsx --bidder NAME [--received "TT.MM.JJJJ HH:MM"]
     einkauf bids open TENDER --by EMAIL --by EMAIL
     einkauf bids list TENDER
+    einkauf tender evaluate | award | inform | contract TENDER …  (the ranking, the decision per lot,
+        the information letters of § 134 GWB, the contract date after the waiting period)
 
 Output names counts, never a price: before the opening the command line is as sealed as the pages.
 """
@@ -207,3 +209,67 @@ def register(main: click.Group, pass_ctx) -> None:
                 total = format_money_de(award.lot_total) if award.lot_total is not None else "–"
                 message = f"Zuschlag für Los {lot_number} auf Angebot Nr. {bid_id} (Rang {award.rank}, {total})."
         click.echo(message)
+
+    @main.commands["tender"].command("inform")  # type: ignore[attr-defined]  # a click.Group
+    @click.argument("tender")
+    @click.option("--sent-on", "sent_on", default="",
+                  help="Tag des Versands (JJJJ-MM-TT oder TT.MM.JJJJ, deutsche Zeit); Standard: heute.")
+    @click.option("--channel", type=click.Choice(["elektronisch", "post"]), default="elektronisch",
+                  show_default=True, help="Versandweg: elektronisch (10 Tage Wartefrist) oder per Post (15 Tage).")
+    @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
+                  help="Ordner, in den die Schreiben geschrieben werden.")
+    @pass_ctx
+    def tender_inform(obj, tender: str, sent_on: str, channel: str, output: str) -> None:
+        """Informationsschreiben nach § 134 GWB erzeugen und ihren Versand erfassen (EU-Verfahren,
+        wenn über alle Lose entschieden ist)."""
+        from pathlib import Path
+
+        from einkauf import clock
+        from einkauf.berlin import parse_day
+        from einkauf.bids.information import inform_bidders
+        from einkauf.console import write_atomically
+        from einkauf.formatting import format_day_de
+        from einkauf.tenders.documents import staged_content
+
+        try:
+            day = parse_day(sent_on, "--sent-on") if sent_on else clock.today_berlin()
+        except ValueError as exc:
+            raise ValidationFailed(str(exc)) from None
+        target = Path(output)
+        config = obj.config
+        with obj.session() as session:
+            result = inform_bidders(session, "cli", tender, sent_on=day, channel=channel,
+                                    export_dir=config["EXPORT_DIR"], cooperative_name=config["COOPERATIVE_NAME"],
+                                    cooperative_address=config["COOPERATIVE_ADDRESS"])
+            files = [(d.file_name, staged_content(session, d)) for d in result.documents]
+            clashes = [name for name, _content in files if (target / name).exists()]
+            if clashes:  # raised inside the session: nothing is recorded
+                raise ValidationFailed(f"{target / clashes[0]} gibt es schon; es wurde nichts erzeugt und nichts "
+                                       "überschrieben. Bitte einen anderen Ordner angeben.")
+            target.mkdir(parents=True, exist_ok=True)
+            for name, content in files:
+                write_atomically(str(target / name), content)
+            earliest = result.information.earliest_contract_date
+        for name, _content in files:
+            click.echo(str(target / name))
+        click.echo(f"{len(files)} Informationsschreiben. Der Vertrag darf frühestens am {format_day_de(earliest)} "
+                   "geschlossen werden (§ 134 GWB).")
+
+    @main.commands["tender"].command("contract")  # type: ignore[attr-defined]  # a click.Group
+    @click.argument("tender")
+    @click.option("--lot", "lot_number", required=True, help="Losnummer, z. B. 3 oder 1.2.")
+    @click.option("--date", "day", required=True, help="Tag des Vertragsschlusses (JJJJ-MM-TT oder TT.MM.JJJJ).")
+    @pass_ctx
+    def tender_contract(obj, tender: str, lot_number: str, day: str) -> None:
+        """Den Vertragsschluss (Zuschlag) eines Loses erfassen; in EU-Verfahren erst nach der Wartefrist."""
+        from einkauf.berlin import parse_day
+        from einkauf.bids.information import record_contract_date
+        from einkauf.formatting import format_date_de
+
+        try:
+            contract_date = parse_day(day, "--date")
+        except ValueError as exc:
+            raise ValidationFailed(str(exc)) from None
+        with obj.session() as session:
+            record_contract_date(session, "cli", tender, lot_number, contract_date)
+        click.echo(f"Vertragsschluss für Los {lot_number} am {format_date_de(contract_date)} erfasst.")

@@ -100,3 +100,25 @@ class AwardForm(EinkaufForm):
                                        validators=[Optional(), Length(max=2000)],
                                        description=_l("Pflicht für ein ungewöhnlich niedriges Angebot."))
     submit = SubmitField(_l("Entscheidung speichern"))
+
+
+CHANNELS = (("electronic", _l("elektronisch (Wartefrist 10 Kalendertage)")),
+            ("post", _l("per Post (Wartefrist 15 Kalendertage)")))
+
+
+class InformationForm(EinkaufForm):
+    """Generate the information letters of § 134 GWB and record their sending."""
+
+    sent_on = GermanDateField(_l("Tag des Versands"), validators=[InputRequired(_l("Bitte den Tag des Versands "
+                                                                                 "angeben."))],
+                              description=_l("Deutsche Zeit; die Wartefrist beginnt am Tag danach."))
+    channel = SelectField(_l("Versandweg"), choices=select_choices(CHANNELS), default="electronic")
+    submit = SubmitField(_l("Informationsschreiben erzeugen und Versand erfassen"))
+
+
+class ContractForm(EinkaufForm):
+    """The conclusion of the contract of one awarded lot (prefixed per lot by the view)."""
+
+    contract_date = GermanDateField(_l("Tag des Vertragsschlusses (Zuschlag)"),
+                                    validators=[InputRequired(_l("Bitte den Tag des Vertragsschlusses angeben."))])
+    submit = SubmitField(_l("Vertragsschluss erfassen"))

@@ -10,10 +10,10 @@ check decision of each BidLot (R16), which is versioned (R11) and audited (R10).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from einkauf.db import Base, ScaledDecimal, UtcDateTime, utcnow
@@ -188,3 +188,31 @@ class LotAward(Base):
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_label: Mapped[str] = mapped_column(String(254), default="")
+    # The conclusion of the contract (Zuschlag/Vertragsschluss) of an awarded lot (R19): in EU
+    # procedures not before the waiting period of § 134 GWB after the information has run.
+    contract_date: Mapped[date | None] = mapped_column(Date)
+    contract_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    contract_recorded_by_label: Mapped[str] = mapped_column(String(254), default="", server_default="")
+
+
+class InformationChannel(str, enum.Enum):
+    ELECTRONIC = "electronic"  # 10 calendar days (§ 134 Abs. 2 Satz 2 GWB)
+    POST = "post"  # 15 calendar days
+
+
+class BidderInformation(Base):
+    """The information of the unsuccessful bidders of a tender (§ 134 GWB, R19): when and how the
+    letters were sent, and the first day the contract may be concluded. Recorded together with
+    the letters (document register, kind info_letter); a later sending starts the period again."""
+
+    __tablename__ = "bidder_informations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    sent_on: Mapped[date] = mapped_column(Date)  # German calendar day of the sending
+    channel: Mapped[InformationChannel] = mapped_column(_enum(InformationChannel, "information_channel"))
+    earliest_contract_date: Mapped[date] = mapped_column(Date)
+    letters: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_label: Mapped[str] = mapped_column(String(254), default="")

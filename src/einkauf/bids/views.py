@@ -21,6 +21,7 @@ from einkauf.bids.forms import BidderForm, BidReceiptForm, BidUploadForm, CheckF
 from einkauf.bids.price_sheet_import import PRICE_SHEET_LIMITS
 from einkauf.demand.upload_checks import file_too_large
 from einkauf.errors import DomainError, InvalidField, InvalidState, NotFound, StaleVersion
+from einkauf.formatting import format_day_de
 from einkauf.forms import format_decimal_de, parse_decimal_de, select_choices
 from einkauf.roles import Role
 from einkauf.tenders.services import get_tender
@@ -32,6 +33,7 @@ from einkauf.web import (
     long_form,
     reads_first,
     refuse,
+    registered_file_response,
     roles_required,
 )
 
@@ -354,10 +356,12 @@ def _evaluation_or_refusal(tender):
 @bp.get("/vergaben/<int:tender_id>/preisspiegel")
 @coordinator_only
 def price_matrix(tender_id: int):
+    from einkauf.bids.information import latest_information
+
     tender = _tender_or_404(tender_id)
     evaluation, refusal = _evaluation_or_refusal(tender)
-    return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation,
-                           refusal=refusal), 409 if refusal else 200
+    return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation, refusal=refusal,
+                           information=latest_information(get_db(), tender.id)), 409 if refusal else 200
 
 
 @bp.get("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>")
@@ -445,3 +449,104 @@ def price_matrix_download(tender_id: int):
     return send_file(io.BytesIO(content), as_attachment=True,
                      download_name=f"Preisspiegel_{tender.reference}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- award, information of the bidders (§ 134 GWB) and contract dates (issue 13, part 7; R19) ------
+
+def _award_page(tender, *, inform_form=None, contract_forms=None, error=None, status: int = 200):
+    from einkauf import clock
+    from einkauf.bids.forms import ContractForm, InformationForm
+    from einkauf.bids.information import award_rows, information_letters, latest_information
+
+    db = get_db()
+    if services.get_opening(db, tender.id) is None:
+        return render_template("bids/award.html", tender=tender, refusal=gettext(
+            "Die Angebote sind noch nicht geöffnet; Zuschlag und Information der Bieter folgen nach der Öffnung "
+            "und der Entscheidung über die Lose."), error=error), 409
+    rows = award_rows(db, tender)
+    forms = contract_forms or {}
+    for row in rows:
+        if row.award is not None and row.award.outcome.value == "awarded" and row.award.contract_date is None:
+            forms.setdefault(row.lot.id, ContractForm(formdata=None, prefix=f"lot{row.lot.id}"))
+    if inform_form is None:
+        inform_form = InformationForm(formdata=None)
+        inform_form.sent_on.data = clock.today_berlin()
+    return render_template("bids/award.html", tender=tender, refusal=None, rows=rows,
+                           forms=forms, undecided=[row.lot.number for row in rows if row.award is None],
+                           information=latest_information(db, tender.id), letters=information_letters(db, tender.id),
+                           inform_form=inform_form, error=error), status
+
+
+@bp.get("/vergaben/<int:tender_id>/zuschlag")
+@coordinator_only
+def award_overview(tender_id: int):
+    return _award_page(_tender_or_404(tender_id))
+
+
+@bp.post("/vergaben/<int:tender_id>/zuschlag/information")
+@coordinator_only
+def inform(tender_id: int):
+    from flask import current_app
+
+    from einkauf.bids.forms import InformationForm
+    from einkauf.bids.information import inform_bidders
+
+    tender = _tender_or_404(tender_id)
+    form = InformationForm()
+    if not form.validate():
+        return _award_page(tender, inform_form=form, status=422)
+    config = current_app.config
+    try:
+        result = inform_bidders(get_db(), _actor(), tender.id, sent_on=form.sent_on.data, channel=form.channel.data,
+                                export_dir=config["EXPORT_DIR"], cooperative_name=config["COOPERATIVE_NAME"],
+                                cooperative_address=config["COOPERATIVE_ADDRESS"])
+    except DomainError as exc:
+        error = refuse(exc, form)
+        return _award_page(_tender_or_404(tender_id), inform_form=form, error=error,
+                           status=409 if isinstance(exc, InvalidState) else 422)
+    flash(gettext("%(count)s Informationsschreiben erzeugt und Versand erfasst. Der Vertrag darf frühestens am "
+                  "%(day)s geschlossen werden.", count=len(result.documents),
+                  day=format_day_de(result.information.earliest_contract_date)), "success")
+    return redirect(url_for("bids.award_overview", tender_id=tender.id, _anchor="information"), 303)
+
+
+@bp.post("/vergaben/<int:tender_id>/zuschlag/los/<int:tender_lot_id>/vertrag")
+@coordinator_only
+def contract(tender_id: int, tender_lot_id: int):
+    from einkauf.bids.forms import ContractForm
+    from einkauf.bids.information import record_contract_date
+
+    tender = _tender_or_404(tender_id)
+    tender_lot = next((lot for lot in tender.lots if lot.id == tender_lot_id), None)
+    if tender_lot is None:
+        abort(404)
+    form = ContractForm(prefix=f"lot{tender_lot_id}")
+    if not form.validate():
+        return _award_page(tender, contract_forms={tender_lot_id: form}, status=422)
+    try:
+        record_contract_date(get_db(), _actor(), tender.id, tender_lot.number, form.contract_date.data)
+    except DomainError as exc:
+        error = refuse(exc, form)
+        return _award_page(_tender_or_404(tender_id), contract_forms={tender_lot_id: form}, error=error,
+                           status=409 if isinstance(exc, InvalidState) else 422)
+    flash(gettext("Vertragsschluss für Los %(number)s erfasst.", number=tender_lot.number), "success")
+    return redirect(url_for("bids.award_overview", tender_id=tender.id, _anchor=f"los-{tender_lot_id}"), 303)
+
+
+@bp.get("/vergaben/<int:tender_id>/zuschlag/schreiben/<int:document_id>")
+@coordinator_only
+def letter_download(tender_id: int, document_id: int):
+    from flask import current_app
+
+    from einkauf.tenders.documents import get_document, read_document
+    from einkauf.tenders.models import DocumentKind
+
+    tender = _tender_or_404(tender_id)
+    try:
+        document = get_document(get_db(), tender.id, document_id)
+        if document.kind != DocumentKind.INFO_LETTER:
+            raise NotFound("Dokument nicht gefunden.")
+        content = read_document(current_app.config["EXPORT_DIR"], document)
+    except NotFound:
+        abort(404)
+    return registered_file_response(content, document.content_type, document.file_name)

@@ -256,14 +256,15 @@ def _next_file_names(session, tender_ref: str) -> list[str]:
     from sqlalchemy import func, select
 
     from einkauf.tenders.documents import KINDS
-    from einkauf.tenders.models import Document
+    from einkauf.tenders.models import TENDER_DOCUMENT_KINDS, Document
     from einkauf.tenders.services import get_tender
 
     found = get_tender(session, tender_ref)
     versions = dict(session.execute(select(Document.kind, func.max(Document.version))
-                                    .where(Document.tender_id == found.id).group_by(Document.kind)).all())
-    return [f"{found.reference}_{info.label}_v{(versions.get(kind) or 0) + 1}.{info.suffix}"
-            for kind, info in KINDS.items()]
+                                    .where(Document.tender_id == found.id, Document.recipient == "")
+                                    .group_by(Document.kind)).all())
+    return [f"{found.reference}_{KINDS[kind].label}_v{(versions.get(kind) or 0) + 1}.{KINDS[kind].suffix}"
+            for kind in TENDER_DOCUMENT_KINDS]
 
 
 def _copy_all(target, files: list[tuple[str, bytes]]) -> None:

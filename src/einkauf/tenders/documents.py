@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ from einkauf.lots.procedure import EU_OPEN_PROCEDURE
 from einkauf.lots.services import lot_members, member_annual_shares
 from einkauf.lots.values import lot_money
 from einkauf.rounds.models import DeliverySite, Member
-from einkauf.tenders.models import Document, DocumentKind, Tender, TenderStatus
+from einkauf.tenders.models import TENDER_DOCUMENT_KINDS, Document, DocumentKind, Tender, TenderStatus
 from einkauf.tenders.rules import check_submission_deadline, describe_lot_rules
 from einkauf.tenders.services import award_criteria_of, get_tender
 from einkauf.texts import N_
@@ -59,6 +59,7 @@ KINDS: dict[DocumentKind, KindInfo] = {
     DocumentKind.RECORD_PDF: KindInfo(N_("Vergabevermerk"), "pdf", "application/pdf"),
     DocumentKind.PRICE_SHEET: KindInfo(N_("Preisblatt"), "xlsx",
                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    DocumentKind.INFO_LETTER: KindInfo(N_("Informationsschreiben"), "pdf", "application/pdf"),
 }
 
 
@@ -291,7 +292,7 @@ class RenderedDocuments:
 
 
 def render_documents(session: Session, tender_id_or_reference: int | str, *, cooperative_name: str,
-                     cooperative_address: str = "", kinds: Iterable[DocumentKind] = tuple(DocumentKind),
+                     cooperative_address: str = "", kinds: Iterable[DocumentKind] = TENDER_DOCUMENT_KINDS,
                      now: datetime | None = None) -> RenderedDocuments:
     """Render the tender's documents (the slow part) without writing anything, so that a web
     request can do it before its write transaction begins (issue 11)."""
@@ -339,26 +340,10 @@ def register_documents(session: Session, actor: Actor, rendered: RenderedDocumen
         raise StaleVersion("Das Vergabeverfahren wurde während des Erzeugens geändert. Bitte erzeugen Sie die "
                            "Unterlagen erneut, damit sie den aktuellen Stand zeigen.")
     now = rendered.generated_at
-    folder_name = _safe_reference(tender.reference)
-    folder = Path(export_dir) / folder_name
     documents = []
     for kind, content in rendered.files:
-        info = KINDS[kind]
-        version = int(session.scalar(select(func.max(Document.version))
-                                     .where(Document.tender_id == tender.id, Document.kind == kind)) or 0) + 1
-        file_name = f"{folder_name}_{info.label}_v{version}.{info.suffix}"
-        while (folder / file_name).exists():  # a file no row points to (see check_exports): never overwrite it
-            version += 1
-            file_name = f"{folder_name}_{info.label}_v{version}.{info.suffix}"
-        temporary = _write_temporary(folder, file_name, content)
-        _stage(session, temporary, folder / file_name)
-        document = Document(tender_id=tender.id, kind=kind, version=version, file_name=file_name,
-                            path=f"{folder_name}/{file_name}", content_type=info.content_type, size=len(content),
-                            sha256=hashlib.sha256(content).hexdigest(), created_at=now,
-                            created_by_id=getattr(actor, "id", None), created_by_label=actor_label(actor),
-                            request_key=request_key)
-        session.add(document)
-        documents.append(document)
+        documents.append(_add_document(session, actor, tender, export_dir, kind, content, now=now,
+                                       request_key=request_key))
     session.flush()
     record_event(session, actor, "tender.documents", "tender", tender.id,
                  summary=f"Unterlagen des Vergabeverfahrens {tender.reference} erzeugt: "
@@ -369,9 +354,77 @@ def register_documents(session: Session, actor: Actor, rendered: RenderedDocumen
     return documents
 
 
+def _add_document(session: Session, actor: Actor, tender: Tender, export_dir: str | Path, kind: DocumentKind,
+                  content: bytes, *, now: datetime, request_key: str | None = None, recipient: str = "",
+                  name_part: str = "") -> Document:
+    """A register row for `content` as the next version of (tender, kind, recipient); its file
+    is staged under a temporary name and takes its final name when the transaction commits."""
+    info = KINDS[kind]
+    folder_name = _safe_reference(tender.reference)
+    folder = Path(export_dir) / folder_name
+    version = int(session.scalar(select(func.max(Document.version))
+                                 .where(Document.tender_id == tender.id, Document.kind == kind,
+                                        Document.recipient == recipient)) or 0) + 1
+    stem = f"{folder_name}_{info.label}" + (f"_{name_part}" if name_part else "")
+    file_name = f"{stem}_v{version}.{info.suffix}"
+    while (folder / file_name).exists():  # a file no row points to (see check_exports): never overwrite it
+        version += 1
+        file_name = f"{stem}_v{version}.{info.suffix}"
+    temporary = _write_temporary(folder, file_name, content)
+    _stage(session, temporary, folder / file_name)
+    document = Document(tender_id=tender.id, kind=kind, recipient=recipient, version=version, file_name=file_name,
+                        path=f"{folder_name}/{file_name}", content_type=info.content_type, size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(), created_at=now,
+                        created_by_id=getattr(actor, "id", None), created_by_label=actor_label(actor),
+                        request_key=request_key)
+    session.add(document)
+    return document
+
+
+RECIPIENT_RE = re.compile(r"^[a-z]{1,20}:[A-Za-z0-9_-]{1,60}\Z")
+NAME_PART_RE = re.compile(r"^[A-Za-z0-9-]{1,60}\Z")
+
+
+@dataclass(frozen=True)
+class RecipientFile:
+    """A rendered document addressed to one recipient: `recipient` a stable key such as
+    "bidder:12" or "member:05913000", `name_part` its part of the file name ("Bieter-12")."""
+
+    recipient: str
+    name_part: str
+    content: bytes
+
+
+def register_recipient_documents(session: Session, actor: Actor, tender_id: int, kind: DocumentKind,
+                                 files: Sequence[RecipientFile], export_dir: str | Path, *,
+                                 now: datetime | None = None) -> list[Document]:
+    """Register documents addressed to single recipients (information letters, letters to members),
+    each as the next version of its (tender, kind, recipient); the files appear under their final
+    names when the transaction commits, like the tender's own documents. Audited."""
+    tender = get_tender(session, tender_id)
+    if session.get_bind().dialect.name != "sqlite":
+        session.refresh(tender, with_for_update=True)
+    _ensure_active(tender)
+    if kind in TENDER_DOCUMENT_KINDS:
+        raise ValueError(f"{kind} is a document of the tender itself, not of a recipient")
+    for file in files:
+        if not RECIPIENT_RE.match(file.recipient) or not NAME_PART_RE.match(file.name_part):
+            raise ValueError(f"unsuitable recipient {file.recipient!r} or file name part {file.name_part!r}")
+    now = now or utcnow()
+    documents = [_add_document(session, actor, tender, export_dir, kind, file.content, now=now,
+                               recipient=file.recipient, name_part=file.name_part) for file in files]
+    session.flush()
+    record_event(session, actor, "tender.documents", "tender", tender.id,
+                 summary=f"{KINDS[kind].label} zum Vergabeverfahren {tender.reference} erzeugt: "
+                         + ", ".join(d.file_name for d in documents),
+                 after={"documents": [{"file": d.file_name, "recipient": d.recipient, "sha256": d.sha256,
+                                       "size": d.size} for d in documents]})
+    return documents
+
+
 def generate_documents(session: Session, actor: Actor, tender_id_or_reference: int | str, export_dir: str | Path, *,
                        cooperative_name: str, cooperative_address: str = "",
-                       kinds: Iterable[DocumentKind] = tuple(DocumentKind), now: datetime | None = None,
+                       kinds: Iterable[DocumentKind] = TENDER_DOCUMENT_KINDS, now: datetime | None = None,
                        request_key: str | None = None) -> list[Document]:
     """Render and register the tender's documents; each generation is a new version.
 

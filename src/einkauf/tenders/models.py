@@ -128,20 +128,28 @@ class DocumentKind(str, enum.Enum):
     BIDDER_PDF = "bidder_pdf"  # Vergabeunterlagen (for bidders, R7: no prices or values)
     RECORD_PDF = "record_pdf"  # Vergabevermerk (internal)
     PRICE_SHEET = "price_sheet"  # Leistungsverzeichnis / Preisblatt (xlsx, for bidders)
+    INFO_LETTER = "info_letter"  # Informationsschreiben nach § 134 GWB (one per unsuccessful bidder)
+
+
+# The documents of a tender generated together ("Unterlagen erzeugen"); letters are per recipient.
+TENDER_DOCUMENT_KINDS = (DocumentKind.BIDDER_PDF, DocumentKind.RECORD_PDF, DocumentKind.PRICE_SHEET)
 
 
 class Document(Base):
     """A generated file of a tender (document register): every generation is a new version."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("tender_id", "kind", "version"),
-                      UniqueConstraint("tender_id", "kind", "request_key"))
+    __table_args__ = (UniqueConstraint("tender_id", "kind", "recipient", "version"),
+                      UniqueConstraint("tender_id", "kind", "recipient", "request_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(
         Enum(DocumentKind, name="document_kind", native_enum=False, length=20,
              values_callable=lambda e: [m.value for m in e]))
+    # Whom a per-recipient document is addressed to, e.g. "bidder:12" for an information letter
+    # ("" for the tender's own documents); versions count per tender, kind and recipient.
+    recipient: Mapped[str] = mapped_column(String(100), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer)
     file_name: Mapped[str] = mapped_column(String(200))
     # Relative to the export folder, always "<Vergabenummer>/<file_name>".

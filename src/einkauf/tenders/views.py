@@ -1,9 +1,7 @@
 """Tender pages for coordinators: freeze a round's lot plan, list and show tenders, cancel one."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -20,7 +18,16 @@ from einkauf.tenders import documents, services
 from einkauf.tenders.forms import CancelTenderForm, GenerateDocumentsForm, TenderForm, TenderTextsForm
 from einkauf.tenders.new_page import freeze_typed_tender, new_tender_page
 from einkauf.tenders.rules import InvalidAwardCriteria, InvalidQuestionDeadline, default_deadline
-from einkauf.web import begin_writing, get_db, load_or_404, paginate, reads_first, refuse, roles_required
+from einkauf.web import (
+    begin_writing,
+    get_db,
+    load_or_404,
+    paginate,
+    reads_first,
+    refuse,
+    registered_file_response,
+    roles_required,
+)
 
 bp = Blueprint("tenders", __name__)
 
@@ -155,10 +162,7 @@ def document_download(tender_id: int, document_id: int):
         content = documents.read_document(current_app.config["EXPORT_DIR"], document)
     except NotFound:
         abort(404)
-    response = send_file(io.BytesIO(content), mimetype=document.content_type, as_attachment=True,
-                         download_name=document.file_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return registered_file_response(content, document.content_type, document.file_name)
 
 
 @bp.post("/vergaben/<int:tender_id>/texte")
