@@ -1,9 +1,11 @@
-"""The coordinator carries a frozen tender from its bids to the award in the browser: registers
+"""The coordinator carries a frozen EU tender from its bids to the award in the browser: registers
 three bidders, reads in their filled price sheets, is refused a look at the prices before the
 deadline, opens the bids with a second coordinator, excludes one bid for a lot, compares the bids
-in the Preisspiegel and awards both lots (axe-core clean on every page)."""
+in the Preisspiegel, awards both lots, informs the unsuccessful bidders (§ 134 GWB), downloads a
+letter, is refused a contract date inside the waiting period (axe-core clean on every page)."""
 from __future__ import annotations
 
+import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -39,6 +41,7 @@ def bid_tender(live_database_url):
     try:
         with session_scope(make_session_factory(engine)) as session:
             tender = create_bid_tender(session)
+            tender.eu_wide = True  # EU-wide: the unsuccessful bidders are informed (§ 134 GWB)
             sheet = price_sheet_of(session, tender)
             session.add(User(email=SECOND, role=Role.COORDINATOR, name="Zweite Koordinatorin",
                              password_hash=passwords.hash_password(DEMO_PASSWORD)))
@@ -142,3 +145,33 @@ def test_coordinator_opens_compares_and_awards_the_bids(visitor, bid_tender):
         page.get_by_role("button", name="Entscheidung speichern").click()
         visitor.check()
         assert "Zuschlag auf das Angebot von Tinte & Co <b>West</b> KG (Rang 1" in page.inner_text("#decision-record")
+
+        # The information of the unsuccessful bidders: a letter each, the earliest contract date.
+        visitor.goto(f"/vergaben/{tender_id}/zuschlag")
+        page.get_by_role("button", name="Informationsschreiben erzeugen und Versand erfassen").click()
+        visitor.check()
+        assert "11.03.2027" in page.inner_text("#information-record")
+        # sent Thursday 11.03. electronically: 10 days from 12.03. end on Sunday 21.03., moved to
+        # Monday 22.03.; the contract may be concluded from 23.03.
+        assert page.inner_text("#earliest") == "23.03.2027"
+        assert page.locator("#letters tbody tr").count() == 3  # each bidder lost a lot it bid for
+        row = page.locator("#letters tbody tr", has_text="Papier Süd AG")
+        with page.expect_download() as download:
+            row.get_by_role("link").click()
+        letter = pdf_text(download.value.path())
+        assert "Papier Süd AG" in letter and "Büro Nord GmbH" in letter and "23.03.2027" in letter
+        assert "Preisblatt nicht unterschrieben" in letter  # the reason of its exclusion from lot 1
+
+        # Inside the waiting period no contract date is accepted (R19).
+        contract = page.locator("form", has=page.get_by_role("button", name="Vertragsschluss erfassen")).first
+        contract.get_by_label("Tag des Vertragsschlusses (Zuschlag)").fill("2027-03-11")
+        contract.get_by_role("button", name="Vertragsschluss erfassen").click()
+        visitor.check_refused(422)
+        assert "23.03.2027" in page.inner_text("main")
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    with open(path, "rb") as handle:
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
