@@ -189,6 +189,8 @@ CASES: dict[str, Case] = {
                          lambda w: {"version": "kaputt"}, note="malformed version"),
     "bids.award": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/entscheidung",
                        lambda w: {"decision": "award", "bid": str(w.extra["bid"].id)}, note="before the opening"),
+    "bids.record_regenerate": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/vergabevermerk",
+                                   note="before the opening"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }
