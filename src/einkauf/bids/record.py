@@ -11,7 +11,7 @@ award use (R22).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -57,9 +57,14 @@ def award_record(evaluation: TenderEvaluation, opening: td.OpeningRecord, checks
 def opening_record(opening: BidOpening) -> td.OpeningRecord:
     """The opening as it was recorded (its stored record: counts, never prices)."""
     record = opening.record or {}
+
+    def received(text: str) -> datetime:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # stored as UTC
+
     return td.OpeningRecord(
         opened_at=opening.opened_at, opened_by=(opening.first_by_label, opening.second_by_label),
-        bids=tuple(td.OpenedBid(bidder=entry["bidder"], received_at=datetime.fromisoformat(entry["received_at"]),
+        bids=tuple(td.OpenedBid(bidder=entry["bidder"], received_at=received(entry["received_at"]),
                                 late=bool(entry["late"]), lots=tuple(entry.get("lots") or ()),
                                 price_count=int(entry.get("price_count") or 0))
                    for entry in record.get("bids", [])))

@@ -282,7 +282,8 @@ def _matrix_parts(matrix: LotMatrix) -> list:
     for start in range(0, count, BIDDERS_PER_PART):
         columns = range(start, min(start + BIDDERS_PER_PART, count))
         if count > BIDDERS_PER_PART:
-            story.append(Heading(f"Bieter {start + 1}–{columns[-1] + 1} von {count}", "h2"))
+            which = f"{start + 1}–{columns[-1] + 1}" if len(columns) > 1 else f"{start + 1}"
+            story.append(Heading(f"Bieter {which} von {count}", "h2"))
         # Bidder names can be long: numbered in the header, named in the line above the table.
         story.append(para("; ".join(f"Bieter {c + 1} = {matrix.bidders[c]}" for c in columns), "body_left"))
         headers = [h for h, _w in ANNEX_FIXED]
