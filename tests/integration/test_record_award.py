@@ -30,6 +30,8 @@ ESCAPED_NAME = 'Büro <b>&"\' Schulz KG'
 GOOD = {"1|P-1": Decimal("4.4321"), "1|P-2": Decimal("8.8765"), "2|T-1": Decimal("38.1234")}
 LOW = {"1|P-1": Decimal("4.6543"), "1|P-2": Decimal("9.1357"), "2|T-1": Decimal("11.2345")}
 FORMAL = {"1|P-1": Decimal("4.2468"), "1|P-2": Decimal("8.6421"), "2|T-1": Decimal("39.8642")}
+GAP = {"1|P-1": Decimal("4.7531"), "2|T-1": Decimal("39.1357")}  # no price for P-2 (OZ 1.002)
+GAP_REASON = "Der Artikel wird vom Hersteller nicht mehr geliefert."
 EXCLUSION = "Formblatt 3 nicht unterschrieben"
 AWARD_REASON = "Das erstplatzierte Angebot wurde nach Aufklärung zurückgezogen."
 CLARIFICATION = "Die Kalkulation wurde mit Einkaufsbelegen nachvollziehbar begründet."
@@ -50,7 +52,8 @@ def _bids(db, tender) -> dict[str, int]:
     base = price_sheet_of(db, tender)
     ids = {}
     with clock.fixed(BEFORE):
-        for name, table in (("Papier Müller GmbH", GOOD), (ESCAPED_NAME, LOW), ("Formfehler OHG", FORMAL)):
+        for name, table in (("Papier Müller GmbH", GOOD), (ESCAPED_NAME, LOW), ("Formfehler OHG", FORMAL),
+                            ("Lücke GmbH", GAP)):
             bidder = services.create_bidder(db, "test", name=name)
             bid, _lots, _count = services.import_bid(db, "test", tender.id, bidder.id, fill(base, table),
                                                      received_at=BEFORE)
@@ -75,6 +78,9 @@ def decided(app, db, bid_tender, make_user):
         lot = formal.lots[0]
         services.decide_bid_lot(db, first, bid_tender.id, formal.id, lot.id, decision="excluded",
                                 reason_code="other", reason_text=EXCLUSION, expected_version=lot.version)
+        gap = services.get_bid(db, bid_tender.id, ids["Lücke GmbH"])
+        services.decide_bid_lot(db, second, bid_tender.id, gap.id, gap.lots[0].id, decision="admitted",
+                                gap_reason=GAP_REASON, expected_version=gap.lots[0].version)
         award_lot(db, first, bid_tender.id, "1", ids[ESCAPED_NAME], reason=AWARD_REASON)
         award_lot(db, first, bid_tender.id, "2", ids[ESCAPED_NAME], clarification=CLARIFICATION)
     return bid_tender, ids
@@ -89,14 +95,16 @@ def test_the_new_vergabevermerk_records_opening_checks_preisspiegel_scoring_and_
         assert chapter in text
     # The opening: who, and the late bid.
     assert "erste@einkauf.example und zweite@einkauf.example" in text
-    assert "Eingegangene Angebote 4, davon verspätet: 1" in text
+    assert "Eingegangene Angebote 5, davon verspätet: 1" in text
     assert "verspätet, ausgeschlossen (§ 57 Abs. 1 Nr. 1 VgV)" in text
-    # The check: the excluded lot with its reason.
+    # The checks: the excluded lot with its reason, the incomplete lot with its accepted gap.
     assert f"sonstiger Grund: {EXCLUSION}" in text
+    assert "unvollständig: 1 Position ohne Preis (1.002)" in text
+    assert f"unwesentliche Lücke akzeptiert: {GAP_REASON}" in text
     # Every lot total of every compared bid, to the cent as the evaluation has it (R22).
     _tender, evaluation = evaluate_bids(db, tender.id)
     totals = [bid.total for lot in evaluation.lots for bid in lot.bids]
-    assert len(totals) == 5  # lot 1: two bids (one excluded), lot 2: three
+    assert len(totals) == 7  # lot 1: three bids (one excluded, one late), lot 2: four (one late)
     for total in totals:
         assert format_money_de(total).replace("\xa0", " ") in text
     # The annex: unit prices of the bids with the lowest marked.
@@ -112,7 +120,7 @@ def test_before_the_opening_the_vergabevermerk_has_no_award_part_and_no_price_of
     with clock.fixed(AFTER):
         text = _plain(_record(db, bid_tender, tmp_path))
     assert "Angebotsöffnung" not in text and "Preisspiegel" not in text
-    for table in (GOOD, LOW, FORMAL):
+    for table in (GOOD, LOW, FORMAL, GAP):
         for price in table.values():
             assert format_price_de(price).replace("\xa0", " ") not in text
     assert "Papier Müller GmbH" not in text
