@@ -126,6 +126,21 @@ def test_before_the_opening_the_vergabevermerk_has_no_award_part_and_no_price_of
     assert "Papier Müller GmbH" not in text
 
 
+def test_a_check_saved_while_rendering_makes_the_rendered_vergabevermerk_stale(db, decided):
+    from einkauf.bids.record import award_state, ensure_award_state
+    from einkauf.errors import StaleVersion
+
+    tender, ids = decided
+    state = award_state(db, tender.id)
+    ensure_award_state(db, tender.id, state)  # nothing changed
+    bid = services.get_bid(db, tender.id, ids["Papier Müller GmbH"])
+    with clock.fixed(AFTER):
+        services.decide_bid_lot(db, "test", tender.id, bid.id, bid.lots[0].id, decision="admitted",
+                                expected_version=bid.lots[0].version)
+    with pytest.raises(StaleVersion, match="erneut"):
+        ensure_award_state(db, tender.id, state)
+
+
 def test_the_award_part_is_none_before_the_opening(db, bid_tender):
     _bids(db, bid_tender)
     assert award_record_part(db, bid_tender) is None

@@ -74,8 +74,11 @@ def test_the_tender_page_generation_after_the_opening_keeps_the_award_part(clien
     _open(db, bid_tender, make_user)
     with clock.fixed(AFTER):
         assert client.post(f"/vergaben/{bid_tender.id}/dokumente").status_code == 303
-    record = next(d for d in _records(db, bid_tender) if d.kind == DocumentKind.RECORD_PDF)
-    assert "Anlage: Preisspiegel je Los" in _pdf_text(client, bid_tender, record)
+    documents = {d.kind: d for d in _records(db, bid_tender)}
+    assert "Anlage: Preisspiegel je Los" in _pdf_text(client, bid_tender, documents[DocumentKind.RECORD_PDF])
+    # The bidder documents of the same generation carry nothing of the bids (R7, R15).
+    bidder_text = _pdf_text(client, bid_tender, documents[DocumentKind.BIDDER_PDF])
+    assert "Angebotsöffnung" not in bidder_text and "2,35 €" not in bidder_text and "<script>" not in bidder_text
 
 
 def test_before_the_opening_the_button_is_refused_and_nothing_is_generated(client, db, bid_tender, coordinator):

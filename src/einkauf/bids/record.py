@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from einkauf.bids.award import lot_awards
 from einkauf.bids.evaluate import evaluate_bids
 from einkauf.bids.evaluation import LotEvaluation, TenderEvaluation
-from einkauf.bids.models import Bid, Bidder, BidLot, BidOpening, BidPrice, CheckDecision
+from einkauf.bids.models import Bid, Bidder, BidLot, BidOpening, BidPrice, CheckDecision, LotAward
 from einkauf.bids.services import get_opening, tender_lots
-from einkauf.errors import InvalidState
+from einkauf.errors import InvalidState, StaleVersion
 from einkauf.exports import tender_data as td
 from einkauf.tenders.documents import RenderedDocuments, render_documents
 from einkauf.tenders.models import DocumentKind, Tender
@@ -150,3 +150,21 @@ def render_award_record(session: Session, tender_id: int, *, cooperative_name: s
                            "Angebotsöffnung, Preisspiegel und Zuschlag entsteht erst nach der Öffnung.")
     return render_documents(session, tender.id, cooperative_name=cooperative_name,
                             cooperative_address=cooperative_address, kinds=(DocumentKind.RECORD_PDF,), now=now)
+
+
+def award_state(session: Session, tender_id: int) -> tuple:
+    """What the award part is made of, to notice a change between rendering and registering (a
+    check or a decision saved meanwhile): the decisions and the checks with their versions."""
+    decisions = tuple(session.scalars(select(LotAward.id).where(LotAward.tender_id == tender_id)
+                                      .order_by(LotAward.id)))
+    checks = tuple(session.execute(select(BidLot.id, BidLot.version).join(Bid, Bid.id == BidLot.bid_id)
+                                   .where(Bid.tender_id == tender_id).order_by(BidLot.id)).tuples())
+    return decisions, checks
+
+
+def ensure_award_state(session: Session, tender_id: int, state: tuple) -> None:
+    """StaleVersion when the checks or decisions changed since `state` (award_state) was taken:
+    the rendered Vergabevermerk would not show them."""
+    if award_state(session, tender_id) != state:
+        raise StaleVersion("Während des Erzeugens wurde eine Prüfung oder Entscheidung gespeichert. Bitte erzeugen "
+                           "Sie den Vergabevermerk erneut, damit er den aktuellen Stand zeigt.")

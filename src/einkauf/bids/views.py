@@ -367,7 +367,7 @@ def price_matrix(tender_id: int):
 @coordinator_only
 def record_regenerate(tender_id: int):
     """A new version of the Vergabevermerk with opening, checks, Preisspiegel and award (issue 13)."""
-    from einkauf.bids.record import render_award_record
+    from einkauf.bids.record import award_state, ensure_award_state, render_award_record
     from einkauf.tenders.documents import register_documents
     from einkauf.tenders.forms import GenerateDocumentsForm
 
@@ -381,10 +381,13 @@ def record_regenerate(tender_id: int):
     config = current_app.config
     try:
         key = form.request_key.data if form.request_key.raw_data else None
-        # Render in the read transaction; hold the write lock only to register (issue 11).
+        # Render in the read transaction; hold the write lock only to register (issue 11) — and
+        # only what still shows the current checks and decisions.
+        state = award_state(db, tender.id)
         rendered = render_award_record(db, tender.id, cooperative_name=config["COOPERATIVE_NAME"],
                                        cooperative_address=config["COOPERATIVE_ADDRESS"])
         db = begin_writing()
+        ensure_award_state(db, tender.id, state)
         created = register_documents(db, _actor(), rendered, config["EXPORT_DIR"], request_key=key or None)
     except DomainError as exc:
         flash(refuse(exc), "error")
