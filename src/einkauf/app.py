@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from einkauf.db import make_engine, make_session_factory, write_intent
     from einkauf.extensions import babel, csrf, login_manager
     from einkauf.web import was_refused
+    from einkauf.wiring import provide_record_parts
 
     settings = load_config(config)
     app = EinkaufFlask(
@@ -195,6 +196,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_errors(app)
     _register_blueprints(app)
+    provide_record_parts()  # the award part of the Vergabevermerk (issue 13), as on the command line
     return app
 
 

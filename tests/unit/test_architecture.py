@@ -34,6 +34,7 @@ GENERATORS = [
     "exports.pdf.layout",
     "exports.pdf.sections",
     "exports.pdf.record",
+    "exports.pdf.record_award",
     "exports.pdf.bidder",
     "demand.excel_layout",
     "demand.excel_reader",

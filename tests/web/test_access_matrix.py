@@ -162,6 +162,9 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
                                 (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
     ("bids.letter_download", "GET"): ({"tender_id": "tender", "document_id": "document"},
                                       (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+
+    # The Vergabevermerk with the award part: refused before the opening (303 back with a message).
+    ("bids.record_regenerate", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY_SEE_OTHER),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.

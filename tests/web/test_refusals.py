@@ -195,6 +195,9 @@ CASES: dict[str, Case] = {
                           lambda w: f"/vergaben/{w.tender.id}/zuschlag/los/{w.tender.lots[0].id}/vertrag",
                           lambda w: {f"lot{w.tender.lots[0].id}-contract_date": "12.03.2027"},
                           note="no decision on the lot"),
+
+    "bids.record_regenerate": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/vergabevermerk",
+                                   note="before the opening"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }

@@ -11,7 +11,7 @@ import io
 import math
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -357,11 +357,48 @@ def _evaluation_or_refusal(tender):
 @coordinator_only
 def price_matrix(tender_id: int):
     from einkauf.bids.information import latest_information
+    from einkauf.tenders.forms import GenerateDocumentsForm
 
     tender = _tender_or_404(tender_id)
     evaluation, refusal = _evaluation_or_refusal(tender)
     return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation, refusal=refusal,
-                           information=latest_information(get_db(), tender.id)), 409 if refusal else 200
+                           information=latest_information(get_db(), tender.id),
+                           record_form=GenerateDocumentsForm()), 409 if refusal else 200
+
+
+@bp.post("/vergaben/<int:tender_id>/preisspiegel/vergabevermerk")
+@reads_first
+@coordinator_only
+def record_regenerate(tender_id: int):
+    """A new version of the Vergabevermerk with opening, checks, Preisspiegel and award (issue 13)."""
+    from einkauf.bids.record import award_state, ensure_award_state, render_award_record
+    from einkauf.tenders.documents import register_documents
+    from einkauf.tenders.forms import GenerateDocumentsForm
+
+    db = get_db()
+    tender = _tender_or_404(tender_id)
+    form = GenerateDocumentsForm()
+    back = redirect(url_for("bids.price_matrix", tender_id=tender.id, _anchor="vergabevermerk"), 303)
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return back
+    config = current_app.config
+    try:
+        key = form.request_key.data if form.request_key.raw_data else None
+        # Render in the read transaction; hold the write lock only to register (issue 11) — and
+        # only what still shows the current checks and decisions.
+        state = award_state(db, tender.id)
+        rendered = render_award_record(db, tender.id, cooperative_name=config["COOPERATIVE_NAME"],
+                                       cooperative_address=config["COOPERATIVE_ADDRESS"])
+        db = begin_writing()
+        ensure_award_state(db, tender.id, state)
+        created = register_documents(db, _actor(), rendered, config["EXPORT_DIR"], request_key=key or None)
+    except DomainError as exc:
+        flash(refuse(exc), "error")
+    else:
+        flash(gettext("Vergabevermerk erzeugt: %(files)s.", files=", ".join(d.file_name for d in created)),
+              "success")
+    return back
 
 
 @bp.get("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>")

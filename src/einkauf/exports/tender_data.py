@@ -13,13 +13,15 @@ Which fields reach the bidders: everything except `TenderPosition.reference_pric
 `TenderPosition.estimated_value`, `TenderLot.estimated_value`, `TenderLot.member_shares`, `TenderLot.annual_value`,
 `TenderLot.small_lot_quota` and the record fields of `TenderDocument` (procedure reasons,
 threshold, estimated total, deadline warnings and justification, national procedure, lot
-rules) — those appear only in the internal Vergabevermerk (R7).
+rules, and the award part `award` with every price of the bids) — those appear only in the
+internal Vergabevermerk (R7, R15).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from einkauf.errors import ValidationFailed
 from einkauf.formatting import format_number_de
@@ -338,6 +340,8 @@ class TenderDocument:
     lot_rules: tuple[str, ...] = ()
     maximum_total: Decimal | None = None
     value_basis: str = "maximum"
+    # Record only, after the opening of the bids (issue 13): opening, checks, Preisspiegel, award.
+    award: AwardRecord | None = None
 
     @property
     def decisive_total(self) -> Decimal:
@@ -376,3 +380,215 @@ class TenderDocument:
     @property
     def term_months_total(self) -> int:
         return self.contract_term_months + self.extension_months
+
+
+# --- the award part of the Vergabevermerk (issue 13: opening, checks, Preisspiegel, award) -------
+#
+# Filled by einkauf.bids.record after the opening (before it there is none, R15) and attached to
+# TenderDocument.award; only the Vergabevermerk prints it, never a bidder document (R7, R15).
+# Later stages add their records as new fields with defaults (e.g. the information letters sent
+# and the contract dates), so that existing builders and generators keep working.
+
+@dataclass(frozen=True)
+class OpenedBid:
+    """A bid as the opening recorded it: bidder, receipt, late or not, the lots it offers and how
+    many prices it holds (counts, never prices)."""
+
+    bidder: str
+    received_at: datetime
+    late: bool
+    lots: tuple[str, ...] = ()
+    price_count: int = 0
+
+    def __post_init__(self):
+        _tuples(self)
+        _aware(self.received_at, "OpenedBid.received_at")
+
+
+@dataclass(frozen=True)
+class OpeningRecord:
+    """The opening of the bids (§ 55 VgV): when, by whom (two different people), the bids."""
+
+    opened_at: datetime
+    opened_by: tuple[str, str]
+    bids: tuple[OpenedBid, ...]
+
+    def __post_init__(self):
+        _tuples(self)
+        _aware(self.opened_at, "OpeningRecord.opened_at")
+        if len(self.opened_by) != 2 or self.opened_by[0] == self.opened_by[1]:
+            raise ValueError("the opening is recorded by two different people")
+
+    @property
+    def late_count(self) -> int:
+        return sum(1 for bid in self.bids if bid.late)
+
+
+CHECK_DECISIONS = ("pending", "admitted", "excluded")
+
+
+@dataclass(frozen=True)
+class BidLotCheck:
+    """The check of one lot of one bid (R16): `decision` one of CHECK_DECISIONS; `missing` the OZ
+    of the positions without a price (empty: complete); `reason` the exclusion reason (German,
+    with the coordinator's text); `gap_reason` why an accepted gap is insignificant."""
+
+    bidder: str
+    lot_number: str
+    decision: str
+    missing: tuple[str, ...] = ()
+    reason: str = ""
+    gap_reason: str = ""
+    checked_at: datetime | None = None
+    checked_by: str = ""
+
+    def __post_init__(self):
+        _tuples(self)
+        if self.decision not in CHECK_DECISIONS:
+            raise ValueError(f"BidLotCheck.decision: one of {CHECK_DECISIONS}, not {self.decision!r}")
+        _aware(self.checked_at, "BidLotCheck.checked_at", optional=True)
+
+
+@dataclass(frozen=True)
+class BidStanding:
+    """A compared bid's result in one lot (Preisspiegel and Wertung, R16–R18): lot total (Σ of the
+    rounded position totals), status in German, valid (ranked) or not, rank (shared within an
+    unresolved tie), deviations in percent, points (None when the price alone decides), the
+    reasons it is abnormally low (empty: it is not)."""
+
+    bidder: str
+    total: Decimal
+    status: str
+    valid: bool
+    rank: int | None = None
+    tied: bool = False
+    deviation_from_lowest: Decimal | None = None
+    deviation_from_estimate: Decimal | None = None
+    price_points: Decimal | None = None
+    quality_points: tuple[tuple[str, Decimal], ...] = ()
+    score: Decimal | None = None
+    abnormal_reasons: tuple[str, ...] = ()
+    missing_count: int = 0
+
+    def __post_init__(self):
+        _tuples(self)
+        _decimal(self.total, "BidStanding.total", places=2)
+
+
+@dataclass(frozen=True)
+class LotStanding:
+    """One lot of the Preisspiegel summary: its compared bids in column order, the lowest valid lot
+    total, the ties still open (bidder names) and the draw recorded for a tie (bidder names in the
+    drawn order), problems that prevent scoring."""
+
+    number: str
+    title: str
+    estimated_value: Decimal | None
+    lowest_total: Decimal | None
+    bids: tuple[BidStanding, ...]
+    unresolved_ties: tuple[tuple[str, ...], ...] = ()
+    drawn: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        _tuples(self)
+        object.__setattr__(self, "unresolved_ties", tuple(tuple(t) for t in self.unresolved_ties))
+
+    @property
+    def ranking(self) -> tuple[BidStanding, ...]:
+        """The valid bids by rank (then in column order)."""
+        return tuple(sorted((b for b in self.bids if b.rank is not None), key=lambda b: b.rank or 0))
+
+
+AWARD_OUTCOMES = ("awarded", "cancelled")
+
+
+@dataclass(frozen=True)
+class LotDecision:
+    """The decision on a lot: awarded to `bidder` (its lot total and rank at the decision) or
+    cancelled; the reason (another than the first-ranked bid, or the cancellation) and the § 60 VgV
+    clarification of an abnormally low price; who decided when."""
+
+    lot_number: str
+    outcome: str
+    decided_at: datetime
+    decided_by: str
+    bidder: str = ""
+    lot_total: Decimal | None = None
+    rank: int | None = None
+    reason: str = ""
+    clarification: str = ""
+
+    def __post_init__(self):
+        if self.outcome not in AWARD_OUTCOMES:
+            raise ValueError(f"LotDecision.outcome: one of {AWARD_OUTCOMES}, not {self.outcome!r}")
+        _aware(self.decided_at, "LotDecision.decided_at")
+        if self.lot_total is not None:
+            _decimal(self.lot_total, "LotDecision.lot_total", places=2)
+
+
+class MatrixCell(NamedTuple):
+    """One bidder's price of one position: unit price and position total (None: no price); lowest:
+    the lowest unit price of the position; outlier: far above the median. (A named tuple, as the
+    evaluation's cells: 80,000 of them at 20 lots × 500 positions × 8 bidders.)"""
+
+    unit_price: Decimal | None
+    total: Decimal | None
+    lowest: bool = False
+    outlier: bool = False
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """A position of the Preisspiegel annex with one cell per bidder of its LotMatrix."""
+
+    oz: str
+    label: str
+    unit: str
+    quantity: Decimal
+    estimated_price: Decimal | None
+    cells: tuple[MatrixCell, ...]
+
+
+@dataclass(frozen=True)
+class LotMatrix:
+    """The Preisspiegel of one lot (annex): bidders in column order, positions × bidders, the lot
+    totals per bidder (Σ of the rounded position totals, the totals of LotStanding)."""
+
+    number: str
+    title: str
+    bidders: tuple[str, ...]
+    rows: tuple[MatrixRow, ...]
+    totals: tuple[Decimal, ...]
+
+    def __post_init__(self):
+        _tuples(self)
+        if len(self.totals) != len(self.bidders):
+            raise ValueError(f"lot {self.number}: one lot total per bidder")
+
+
+@dataclass(frozen=True)
+class AwardRecord:
+    """The award part of the Vergabevermerk: the opening, the checks per bid and lot, per lot the
+    Preisspiegel summary and the decisions, the annex matrices, and how the bids were scored
+    (price_method: the German description of the announced price method; price_only: the lowest
+    valid lot total wins; outlier_share_pct: the outlier mark of the annex)."""
+
+    opening: OpeningRecord
+    checks: tuple[BidLotCheck, ...]
+    standings: tuple[LotStanding, ...]
+    decisions: tuple[LotDecision, ...]
+    matrices: tuple[LotMatrix, ...]
+    price_only: bool = True
+    price_method: str = ""
+    abnormal_share_pct: Decimal = Decimal("20")
+    outlier_share_pct: Decimal = Decimal("50")
+
+    def __post_init__(self):
+        _tuples(self)
+
+    def standing(self, lot_number: str) -> LotStanding | None:
+        return next((s for s in self.standings if s.number == lot_number), None)
+
+    def decision(self, lot_number: str) -> LotDecision | None:
+        return next((d for d in self.decisions if d.lot_number == lot_number), None)

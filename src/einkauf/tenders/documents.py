@@ -18,9 +18,10 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -291,6 +292,33 @@ class RenderedDocuments:
     files: list[tuple[DocumentKind, bytes]]
 
 
+# --- the award part of the Vergabevermerk (issue 13) ----------------------------------------------
+#
+# After the opening the Vergabevermerk also records the opening, the checks, the Preisspiegel and
+# the award. Those live in einkauf.bids, which this package may not import (layers); the
+# composition root (einkauf.app.create_app and the `einkauf` command group) provides the builder
+# here once, so that every generation — the tender page, `einkauf tender documents`, the
+# Preisspiegel page — carries the part and a regeneration never drops it.
+
+AwardPartBuilder = Callable[[Session, Tender], Any]  # → einkauf.exports.tender_data.AwardRecord | None
+_award_part: list[AwardPartBuilder] = []
+
+
+def provide_award_part(builder: AwardPartBuilder) -> None:
+    """Use `builder(session, tender)` for the award part of every Vergabevermerk (None before the
+    opening). Providing it again replaces it."""
+    _award_part[:] = [builder]
+
+
+def _with_award_part(session: Session, tender: Tender, data):
+    if not _award_part:
+        log.warning("no award part provided (einkauf.tenders.documents.provide_award_part): the Vergabevermerk "
+                    "of %s shows no opening and award", tender.reference)
+        return data
+    award = _award_part[0](session, tender)
+    return data if award is None else replace(data, award=award)
+
+
 def render_documents(session: Session, tender_id_or_reference: int | str, *, cooperative_name: str,
                      cooperative_address: str = "", kinds: Iterable[DocumentKind] = TENDER_DOCUMENT_KINDS,
                      now: datetime | None = None) -> RenderedDocuments:
@@ -299,11 +327,15 @@ def render_documents(session: Session, tender_id_or_reference: int | str, *, coo
     tender = get_tender(session, tender_id_or_reference)
     _ensure_active(tender)
     now = now or utcnow()
+    kinds = tuple(kinds)
     data = tender_document_data(session, tender, cooperative_name=cooperative_name,
                                 cooperative_address=cooperative_address)
+    # Only the internal Vergabevermerk gets the award part (bid prices: R7, R15).
+    record = _with_award_part(session, tender, data) if DocumentKind.RECORD_PDF in kinds else data
     generators = _generators()
     return RenderedDocuments(tender_id=tender.id, tender_version=tender.version, generated_at=now,
-                             files=[(kind, generators[kind](data, generated_at=now)) for kind in kinds])
+                             files=[(kind, generators[kind](record if kind == DocumentKind.RECORD_PDF else data,
+                                                            generated_at=now)) for kind in kinds])
 
 
 def _ensure_active(tender: Tender) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
@@ -52,6 +52,11 @@ MARGIN_TOP = 24 * mm
 MARGIN_BOTTOM = 20 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 FRAME_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+# Landscape pages for wide tables (the Preisspiegel annex of the Vergabevermerk): switch with
+# NextPageTemplate(LANDSCAPE) before a PageBreak; header and footer follow the page size.
+LANDSCAPE = "landscape"
+LANDSCAPE_FRAME_WIDTH = PAGE_HEIGHT - 2 * MARGIN_X
+LANDSCAPE_FRAME_HEIGHT = PAGE_WIDTH - MARGIN_TOP - MARGIN_BOTTOM
 
 TABLE_FONT = CONDENSED
 TABLE_BOLD = CONDENSED_BOLD
@@ -444,33 +449,34 @@ class DocumentCanvas(Canvas):
 
     def _draw_frame(self, page: int, total: int) -> None:
         f = self._page_frame
+        page_width, page_height = self._pagesize  # type: ignore[attr-defined]  # portrait or landscape
         self.saveState()
-        top = PAGE_HEIGHT - 13 * mm
+        top = page_height - 13 * mm
         size = 8
         right = f"Vergabenummer {cut_text(f.header_right, 40)}"
         right_w = text_width(right, BOLD, size)
-        room = FRAME_WIDTH - right_w - 6 * mm
+        room = page_width - 2 * MARGIN_X - right_w - 6 * mm
         left = wrap_text(f.header_left, REGULAR, size, room, 1)[0][0] if room > 20 else ""
         self.setFillColor(GREY)
         self.setFont(REGULAR, size)
         self.drawString(MARGIN_X, top, left)
         self.setFillColor(colors.black)
         self.setFont(BOLD, size)
-        self.drawRightString(PAGE_WIDTH - MARGIN_X, top, right)
+        self.drawRightString(page_width - MARGIN_X, top, right)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.5)
-        self.line(MARGIN_X, top - 2.5 * mm, PAGE_WIDTH - MARGIN_X, top - 2.5 * mm)
+        self.line(MARGIN_X, top - 2.5 * mm, page_width - MARGIN_X, top - 2.5 * mm)
         bottom = 11 * mm
-        self.line(MARGIN_X, bottom + 4 * mm, PAGE_WIDTH - MARGIN_X, bottom + 4 * mm)
+        self.line(MARGIN_X, bottom + 4 * mm, page_width - MARGIN_X, bottom + 4 * mm)
         self.setFont(REGULAR, size)
         self.setFillColor(GREY)
         self.drawString(MARGIN_X, bottom, f.footer_left)
         self.setFillColor(colors.black)
-        self.drawRightString(PAGE_WIDTH - MARGIN_X, bottom, f"Seite {page} von {total}")
+        self.drawRightString(page_width - MARGIN_X, bottom, f"Seite {page} von {total}")
         if f.marking:
             self.setFillColor(MARK_RED)
             self.setFont(BOLD, size)
-            self.drawCentredString(PAGE_WIDTH / 2, bottom, f.marking)
+            self.drawCentredString(page_width / 2, bottom, f.marking)
         self.restoreState()
 
 
@@ -512,7 +518,10 @@ def build_pdf(story: list, meta: PdfMeta, page_frame: PageFrame, generated_at: d
     )
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_WIDTH, FRAME_HEIGHT, id="body", leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    wide = Frame(MARGIN_X, MARGIN_BOTTOM, LANDSCAPE_FRAME_WIDTH, LANDSCAPE_FRAME_HEIGHT, id="wide", leftPadding=0,
+                 rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=A4),
+                          PageTemplate(id=LANDSCAPE, frames=[wide], pagesize=landscape(A4))])
     frame_plain = PageFrame(plain(page_frame.header_left), plain(page_frame.header_right),
                             plain(page_frame.footer_left), page_frame.marking)
     doc.build(story, canvasmaker=partial(DocumentCanvas, page_frame=frame_plain, generated_at=generated_at))

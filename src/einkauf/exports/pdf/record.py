@@ -2,7 +2,9 @@
 the threshold applied, the estimated values per lot and per position with the reference
 prices (R3), per lot its annual value beside it with the rounding difference and its cause, each
 member's annual and term share per lot (R22), and who froze the tender when. Every page is marked
-"Intern – nicht zur Veröffentlichung".
+"Intern – nicht zur Veröffentlichung". After the opening of the bids (TenderDocument.award) it
+continues with the award part (einkauf.exports.pdf.record_award): opening, checks, Preisspiegel,
+scoring, award and cancellation, and the Preisspiegel per lot as a landscape annex.
 
 The figures must agree: a lot's value is the sum of its position values, the tender's
 estimated total the sum of the lot values (R1, § 3 Abs. 7 VgV), the members' annual shares the
@@ -19,6 +21,7 @@ from reportlab.platypus import PageBreak
 
 from einkauf.exports.pdf.layout import (CELL_PAD_X, TABLE_BOLD, TABLE_FONT, TABLE_SIZE, Cell, ContentsEntry, Heading,
                                         PageFrame, PdfMeta, block_cell, build_pdf, cell, data_table, facts_table, para)
+from einkauf.exports.pdf.record_award import award_entries, award_story, check_award_figures
 from einkauf.exports.pdf.sections import (contents, cover, generated, long_text, lot_key, lot_label, scoring_story,
                                           submission_text, term_text)
 from einkauf.exports.tender_data import TenderDocument, TenderLot, TenderPosition
@@ -390,6 +393,8 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     Raises ValueError when the values do not add up (check_record_figures) and FontMissing when
     the DejaVu fonts are not installed. Same tender and generated_at → same bytes."""
     check_record_figures(tender)
+    if tender.award is not None:
+        check_award_figures(tender, tender.award)
     moment = generated(generated_at)
     entries = [ContentsEntry(0, "Verfahrenswahl und Schwellenwert", "decision"),
                ContentsEntry(0, "Maßgeblicher Wert: geschätzter Wert und Höchstwert", "value-basis"),
@@ -397,11 +402,17 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
     entries += [ContentsEntry(0, title, key) for title, key in FREEZE_ENTRIES]
     entries += [ContentsEntry(1, lot_label(lot), lot_key(i)) for i, lot in enumerate(tender.lots, start=1)]
     entries.append(ContentsEntry(0, "Freigabe", "release"))
-
-    story = cover(tender, DOCUMENT_NAME, MARKING, extra=[
+    extra = [
         ("Geschätzter Auftragswert", f"{format_money_de(tender.estimated_total)} netto"),
         ("Eingefroren", f"{format_berlin(tender.frozen_at)} von {clean_text(tender.frozen_by, multiline=False)}"),
-    ])
+    ]
+    if tender.award is not None:
+        entries += award_entries(tender.award)
+        opening = tender.award.opening
+        extra.append(("Angebote geöffnet", f"{format_berlin(opening.opened_at)} von {opening.opened_by[0]} und "
+                                           f"{opening.opened_by[1]}"))
+
+    story = cover(tender, DOCUMENT_NAME, MARKING, extra=extra)
     story += contents(entries)
     story.append(Heading("Verfahrenswahl und Schwellenwert", "h1", "decision"))
     story += _decision(tender)
@@ -423,6 +434,8 @@ def build_record_pdf(tender: TenderDocument, *, generated_at: datetime | None = 
         para("Mit dem Einfrieren sind Lose, Positionen, Mengen und Mitglieder des Vergabeverfahrens festgeschrieben; "
              "dieser Vermerk und die Vergabeunterlagen beruhen auf demselben Stand.", "body_left"),
     ]
+    if tender.award is not None:
+        story += award_story(tender, tender.award)
     meta = PdfMeta(
         title=f"{DOCUMENT_NAME} {tender.reference} – {tender.title}",
         author=tender.cooperative_name,
