@@ -185,7 +185,7 @@ def _axis_label(chart: Chart):
 
 def _value_axis(axis: Any, chart: Chart) -> None:
     """From zero (bars and lines are read against zero), German labels, a light grid."""
-    axis.valueMin = 0
+    axis.valueMin = _value_min(chart)
     axis.valueMax = _value_max(chart)
     axis.labels.fontName = FONT
     axis.labels.fontSize = 8
@@ -199,10 +199,20 @@ def _numbers(values: tuple[Decimal | None, ...]) -> list[float | None]:
     return [None if v is None else float(v) for v in values]
 
 
+def _values(chart: Chart) -> list[float]:
+    return [float(v) for s in chart.series for v in s.values if v is not None] + [
+        float(r.value) for r in chart.references]
+
+
 def _value_max(chart: Chart) -> float:
-    values = [float(v) for s in chart.series for v in s.values if v is not None]
-    values += [float(r.value) for r in chart.references]
-    return max([*values, 1.0]) * 1.05
+    return max([*_values(chart), 1.0]) * 1.05
+
+
+def _value_min(chart: Chart) -> float:
+    """Zero — bars and lines are read against zero — or below it for negative values, with
+    room for the labels of negative bars."""
+    low = min([*_values(chart), 0.0])
+    return low - (_value_max(chart) - low) * 0.25 if low < 0 else 0.0
 
 
 def _legend(drawing: Drawing, chart: Chart, y: float, swatch) -> None:
@@ -222,7 +232,7 @@ def _bar_swatch(style: SeriesStyle, x: float, y: float) -> Group:
 def _bar_drawing(chart: Chart) -> Drawing:
     left = 16 + max([stringWidth(c, FONT, FONT_SIZE) for c in chart.categories] + [40])
     left = min(left, 200)
-    right = 30 + stringWidth(chart.format(Decimal("9999999.99")), FONT, 8)
+    right = 12 + max([stringWidth(chart.format(v), FONT, 8) for s in chart.series for v in s.values] + [0])
     band = 8 + 11 * len(chart.series)
     plot_height = max(band * len(chart.categories), 40)
     bottom, top = 30.0, 34.0
@@ -239,7 +249,7 @@ def _bar_drawing(chart: Chart) -> Drawing:
     bars.categoryAxis.labels.fontSize = FONT_SIZE
     bars.categoryAxis.labels.boxAnchor = "e"
     bars.categoryAxis.labels.dx = -4
-    bars.categoryAxis.reverseDirection = 0
+    bars.categoryAxis.joinAxisMode = "left"  # at the left edge, also when values are negative
     _value_axis(bars.valueAxis, chart)
     bars.barSpacing = 1
     bars.groupSpacing = 8
@@ -249,8 +259,8 @@ def _bar_drawing(chart: Chart) -> Drawing:
     bars.barLabelFormat = lambda value: chart.format(Decimal(str(value)))
     bars.barLabels.fontName = FONT
     bars.barLabels.fontSize = 8
-    bars.barLabels.boxAnchor = "w"
-    bars.barLabels.dx = 3
+    bars.barLabels.boxAnchor = "w"  # beyond the end of the bar (reportlab flips it for negative values)
+    bars.barLabels.nudge = 4
     bars.barLabels.fillColor = black
     drawing.add(bars)
     _legend(drawing, chart, drawing.height - 20, _bar_swatch)
@@ -285,36 +295,45 @@ def _marker(style: SeriesStyle, x: float, y: float) -> Rect | Polygon | Circle:
 
 def _line_drawing(chart: Chart) -> Drawing:
     value_label = _axis_label(chart)
-    left = 20 + stringWidth(value_label(_value_max(chart)), FONT, 8)
+    left = 20 + max(stringWidth(value_label(v), FONT, 8) for v in (_value_min(chart), _value_max(chart)))
     right = 20 + max([stringWidth(r.name, FONT, 8) for r in chart.references] + [0])
     bottom, top, plot_height = 40.0, 34.0, 220.0
     drawing = Drawing(WIDTH, bottom + plot_height + top)
     lines = HorizontalLineChart()
     lines.x, lines.y = round(left), round(bottom)
     lines.width, lines.height = round(WIDTH - left - right), round(plot_height)
-    lines.data = [_numbers(s.values) for s in chart.series]
+    # reportlab cannot draw a series without any value: such a series is left out of the plot
+    # (its column of the table shows "–"); with none at all an invisible zero line sets the axes.
+    drawn = [index for index, s in enumerate(chart.series) if any(v is not None for v in s.values)]
+    lines.data = ([_numbers(chart.series[index].values) for index in drawn]
+                  or [[0.0] * max(len(chart.categories), 1)])
     lines.joinedLines = 1
     lines.categoryAxis.categoryNames = list(chart.categories)
     lines.categoryAxis.labels.fontName = FONT
     lines.categoryAxis.labels.fontSize = 8
     lines.categoryAxis.labels.boxAnchor = "n"
+    lines.categoryAxis.joinAxisMode = "bottom"
     _value_axis(lines.valueAxis, chart)
-    for index in range(len(chart.series)):
+    for row, index in enumerate(drawn):
         style = STYLES[index]
-        lines.lines[index].strokeColor = style.color
-        lines.lines[index].strokeWidth = 1.6
-        lines.lines[index].strokeDashArray = style.dash
+        lines.lines[row].strokeColor = style.color
+        lines.lines[row].strokeWidth = 1.6
+        lines.lines[row].strokeDashArray = style.dash
+    if not drawn:
+        lines.lines[0].strokeColor = None
     drawing.add(lines)
     # markers and reference lines at the chart's own scale
-    scale = lines.height / lines.valueAxis.valueMax
+    low = lines.valueAxis.valueMin
+    scale = lines.height / (lines.valueAxis.valueMax - low)
     count = len(chart.categories)
     step = lines.width / max(count, 1)
     for index, series in enumerate(chart.series):
         for position, value in enumerate(series.values):
             if value is not None:
-                drawing.add(_marker(STYLES[index], lines.x + step * (position + 0.5), lines.y + float(value) * scale))
+                x, y = lines.x + step * (position + 0.5), lines.y + (float(value) - low) * scale
+                drawing.add(_marker(STYLES[index], x, y))
     for reference in chart.references:
-        y = lines.y + float(reference.value) * scale
+        y = lines.y + (float(reference.value) - low) * scale
         drawing.add(Line(lines.x, y, lines.x + lines.width, y, strokeColor=REFERENCE_COLOR, strokeWidth=1.2,
                          strokeDashArray=(1, 3)))
         drawing.add(String(lines.x + lines.width + 4, y - 3, reference.name, fontName=FONT, fontSize=8))
@@ -330,7 +349,9 @@ GEOMETRY = {"x", "y", "width", "height", "rx", "ry", "cx", "cy", "r", "x1", "y1"
 PRESENTATION = {"fill", "fill-rule", "fill-opacity", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin",
                 "stroke-dasharray", "stroke-opacity", "stroke-miterlimit", "font-family", "font-size",
                 "font-weight", "font-style", "text-anchor"}
-FONT_FAMILIES = {"Helvetica": "Helvetica, Arial, sans-serif", "Helvetica-Bold": "Helvetica, Arial, sans-serif"}
+# Helvetica as reportlab measures it; Arial, Liberation Sans and Arimo share its metrics.
+SANS = "Helvetica, Arial, 'Liberation Sans', Arimo, sans-serif"
+FONT_FAMILIES = {"Helvetica": SANS, "Helvetica-Bold": SANS}
 _IDENT = re.compile(r"[a-z][a-z0-9-]{0,40}")
 # Colours (#hex, rgb(…%)), numbers, lengths, dash lists, keywords and font names — never url(…).
 _VALUE = re.compile(r"(?!.*url)[#(),.%\w\s-]*", re.IGNORECASE)

@@ -11,11 +11,13 @@ import pytest
 from defusedxml import ElementTree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import SimpleDocTemplate
 
 from einkauf.charts import STYLES, bar_chart, line_chart, strict_svg
+from einkauf.exports.pdf.layout import FRAME_WIDTH
 
 SVG = "{http://www.w3.org/2000/svg}"
 NASTY = "Los <b>1</b> & \"Ö\" 'x' <script>alert(1)</script>"
@@ -120,8 +122,10 @@ def test_the_same_drawing_goes_into_a_pdf():
     buffer = io.BytesIO()
     drawing = _bars().drawing()
     assert isinstance(drawing, Drawing)
+    assert drawing.width <= FRAME_WIDTH - 12  # fits the text frame of the project's documents
     SimpleDocTemplate(buffer, pagesize=A4).build([drawing, _line().drawing()])
-    assert buffer.getvalue().startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+    assert "120.000,00 €" in text and "Geschätzter Wert" in text and "Höchstmenge <max>" in text
 
 
 def test_wrong_input_is_refused():
@@ -142,3 +146,13 @@ def test_anything_not_allowed_is_dropped_from_svg():
     assert "script" not in svg and "onload" not in svg and "onclick" not in svg and "javascript" not in svg
     assert "foreignObject" not in svg and "behavior" not in svg and "clip" not in svg.lower()
     assert re.search(r'<rect width="2" height="2" stroke="rgb\(0%,0%,0%\)" ?/>', svg)
+
+
+def test_a_series_without_values_and_negative_values_are_drawn():
+    lines = line_chart("T", "D", "Monat", ["Jan.", "Feb."],
+                       [("Verbrauch", [None, None]), ("Plan", [Decimal(-5), Decimal(5)])])
+    assert "Verbrauch" in [element.text for element in _parsed(str(lines.svg("c"))).iter(f"{SVG}text")]
+    assert lines.table().rows[0] == ("Jan.", ("–", "-5,00 €"))
+    bars = bar_chart("T", "D", "Los", ["A", "B"], [("Ersparnis", [Decimal(-200), Decimal(100)])])
+    lengths = _bar_lengths(str(bars.svg("c")))
+    assert lengths[0] == pytest.approx(2 * lengths[1])
