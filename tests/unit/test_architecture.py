@@ -42,6 +42,7 @@ GENERATORS = [
     "exports.finance_csv",
     "exports.finance_xlsx",
     "bids.price_matrix",
+    "charts",
 ]
 
 # The probe imports one module in a fresh interpreter and prints the top-level packages it loaded.

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from einkauf.berlin import NonexistentLocalTime, berlin_to_utc
 from einkauf.bids import services
+from einkauf.bids.charts import lots_chart
 from einkauf.bids.forms import BidderForm, BidReceiptForm, BidUploadForm, CheckForm, OpeningForm
 from einkauf.bids.price_sheet_import import PRICE_SHEET_LIMITS
 from einkauf.demand.upload_checks import file_too_large
@@ -361,8 +362,9 @@ def price_matrix(tender_id: int):
 
     tender = _tender_or_404(tender_id)
     evaluation, refusal = _evaluation_or_refusal(tender)
+    chart = lots_chart(get_db(), tender, evaluation, gettext) if evaluation is not None else None
     return render_template("bids/price_matrix.html", tender=tender, evaluation=evaluation, refusal=refusal,
-                           information=latest_information(get_db(), tender.id),
+                           information=latest_information(get_db(), tender.id), chart=chart,
                            record_form=GenerateDocumentsForm()), 409 if refusal else 200
 
 
