@@ -2,7 +2,8 @@
 three bidders, reads in their filled price sheets, is refused a look at the prices before the
 deadline, opens the bids with a second coordinator, excludes one bid for a lot, compares the bids
 in the Preisspiegel, awards both lots, informs the unsuccessful bidders (§ 134 GWB), downloads a
-letter, is refused a contract date inside the waiting period (axe-core clean on every page)."""
+letter, is refused a contract date inside the waiting period and downloads the new Vergabevermerk
+(axe-core clean on every page)."""
 from __future__ import annotations
 
 import io
@@ -168,6 +169,23 @@ def test_coordinator_opens_compares_and_awards_the_bids(visitor, bid_tender):
         contract.get_by_role("button", name="Vertragsschluss erfassen").click()
         visitor.check_refused(422)
         assert "23.03.2027" in page.inner_text("main")
+
+
+        # A new version of the Vergabevermerk with the opening, the checks, the Preisspiegel and the award.
+        visitor.goto(f"/vergaben/{tender_id}/preisspiegel")
+        page.get_by_role("button", name="Vergabevermerk neu erzeugen").click()
+        visitor.check()
+        assert "Vergabevermerk erzeugt" in page.inner_text("main")
+        page.get_by_role("link", name="Zu den Unterlagen des Vergabeverfahrens").click()
+        visitor.check()
+        with page.expect_download() as download:
+            page.locator("#dokumente ~ * a, section[aria-labelledby=dokumente] a").filter(
+                has_text=re.compile("Vergabevermerk")).first.click()
+        record = " ".join(pdf_text(download.value.path()).split())
+        assert "Angebotsöffnung" in record and SECOND in record
+        assert "Preisblatt nicht unterschrieben" in record
+        assert "Restposten zu Einkaufspreisen" in record  # the § 60 clarification
+        assert lot_total(quantities, BIDS["Büro Nord GmbH"], "1").replace("\u00a0", " ") in record
 
 
 def pdf_text(path) -> str:
