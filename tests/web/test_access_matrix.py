@@ -154,6 +154,12 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("bids.price_matrix_lot", "GET"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
     ("bids.price_matrix_download", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
     ("bids.award", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    # Contracts after the award: officers their own member's; finance and coordinators choose a
+    # member, a member-bound user is sent to its own (302) and gets 404 for another member.
+    # Contents, tenant isolation and sealing: tests/web/test_contracts_pages.py.
+    ("contracts.officer_contracts", "GET"): ({}, OFFICERS),
+    ("contracts.finance_index", "GET"): ({}, (SIGN_IN_FIRST, 302, 302, 200, 200, 403)),
+    ("contracts.member_contracts", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -192,6 +198,7 @@ CROSS_RECORD = [
     ("bids.bid_detail", {"tender_id": "tender", "bid_id": 999999}),
     ("bids.bid_detail", {"tender_id": 999999, "bid_id": "bid"}),
     ("bids.bid_lot", {"tender_id": 999999, "bid_id": "bid", "tender_lot_id": 999999}),
+    ("contracts.member_contracts", {"member_id": 999999}),
 ]
 
 
