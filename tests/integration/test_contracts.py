@@ -108,3 +108,39 @@ def test_a_term_share_split_over_positions_adds_up():
     assert sum(parts.values()) == Decimal("100.01")
     assert split_over_positions(Decimal("1039.68"), {1: Decimal("236.18"), 2: Decimal("23.74")}) == {
         1: Decimal("944.72"), 2: Decimal("94.96")}
+
+
+def test_a_position_without_a_price_in_the_awarded_bid_is_marked_and_left_out_of_every_value(db, bid_tender,
+                                                                                           make_user):
+    from einkauf.bids.models import BidLot
+    from einkauf.bids.services import decide_bid_lot
+
+    gap = {"1|P-1": Decimal("2.35"), "2|T-1": Decimal("39.90")}  # no price for P-2
+    ids = open_bids_of(db, bid_tender, make_user, (("Papier Müller GmbH", gap),))
+    bid_lot = db.scalars(select(BidLot).where(BidLot.bid_id == ids["Papier Müller GmbH"],
+                                              BidLot.lot_number == "1")).one()
+    decide_bid_lot(db, "test", bid_tender.id, bid_lot.bid_id, bid_lot.id, decision="admitted",
+                   gap_reason="Artikel P-2 wird kaum abgerufen.", expected_version=bid_lot.version)
+    award = award_lot(db, "test", bid_tender.id, "1", ids["Papier Müller GmbH"], clarification=CLARIFIED)
+    [tender] = member_contracts(db, cities_of(db)["Essen"].id)
+    lot = tender.lots[0]
+    p1, p2 = lot.positions
+    assert (p2.product_number, p2.unit_price, p2.annual_value, p2.term_value) == ("P-2", None, None, None)
+    assert p2.annual_quantity == Decimal("3.333") and lot.unpriced == (p2,)
+    assert (lot.annual_value, lot.term_value) == (p1.annual_value, p1.term_value) == (Decimal("236.18"),
+                                                                                      Decimal("944.72"))
+    # The lot total has P-2 at 0 (R16, gap accepted); the members' rows likewise leave it out.
+    assert lot.money is not None and lot.money.term_value == award.lot_total == Decimal("1898.80")
+    assert lot.money.annual_term_value == (Decimal("236.18") + Decimal("238.53")) * 4
+    assert lot.money.rounding_difference == Decimal("-0.04")
+
+
+def test_a_cancelled_tender_shows_no_contracts(db, bid_tender, make_user):
+    from einkauf.tenders.services import cancel_tender
+
+    ids = _tendered(db, bid_tender, make_user)
+    award_lot(db, "test", bid_tender.id, "1", ids["Papier Müller GmbH"], clarification=CLARIFIED)
+    essen = cities_of(db)["Essen"]
+    assert len(member_contracts(db, essen.id)) == 1
+    cancel_tender(db, "test", bid_tender.id, "Wesentliche Änderung der Grundlagen des Verfahrens.")
+    assert member_contracts(db, essen.id) == []

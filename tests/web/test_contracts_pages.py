@@ -110,3 +110,13 @@ def test_a_large_lot_is_folded(client, db, bid_tender, opened, cities, as_role, 
     monkeypatch.setattr(views, "OPEN_UP_TO", 1)
     html = _html(client, "/bedarf/vertraege")
     assert '<details class="contracts-positions">' in html and "2 Positionen" in html
+
+
+def test_the_page_speaks_english_after_the_language_button(client, db, bid_tender, opened, cities, as_role):
+    _award(db, bid_tender, opened)
+    as_role("officer", member=cities["Essen"])
+    assert client.post("/sprache", data={"lang": "en", "next": "/bedarf/vertraege"}).status_code == 302
+    html = _html(client, "/bedarf/vertraege")
+    assert 'href="/bedarf/vertraege"' in html and ">Contracts<" in html
+    assert "Awarded price (net)" in html and "Cancelled lots" in html and "rounding difference" in html
+    assert "Zuschlagspreis netto" not in html
