@@ -20,7 +20,8 @@ DATABASE = ("sqlalchemy",)
 CORE = ["money", "formatting", "berlin", "clock", "errors", "texts"]
 # The rules: pure functions over plain data, fed by the services.
 RULES = ["thresholds.rules", "lots.values", "lots.planner", "lots.diff", "lots.procedure", "tenders.rules",
-         "tenders.periods", "rounds.rules", "catalogue.codes", "demand.upload_checks", "bids.evaluation"]
+         "tenders.periods", "rounds.rules", "catalogue.codes", "demand.upload_checks", "bids.evaluation",
+         "contracts.values"]
 # The generators of documents and exports: plain data in, bytes out.
 GENERATORS = [
     "cells",
@@ -174,7 +175,7 @@ def find_cycle(graph: dict[str, dict]) -> list[str] | None:
 
 # The layers, lowest first: a package imports only packages before it in this list — no exceptions.
 LAYERS = ["audit", "rounds", "auth", "catalogue", "demand", "thresholds", "lots", "exports", "tenders", "bids",
-          "finance", "demo", "cli"]
+          "contracts", "finance", "demo", "cli"]
 
 
 def _describe(graph, a: str, b: str) -> str:

@@ -165,6 +165,13 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
 
     # The Vergabevermerk with the award part: refused before the opening (303 back with a message).
     ("bids.record_regenerate", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY_SEE_OTHER),
+
+    # Contracts after the award: officers their own member's; finance and coordinators choose a
+    # member, a member-bound user is sent to its own (302) and gets 404 for another member.
+    # Contents, tenant isolation and sealing: tests/web/test_contracts_pages.py.
+    ("contracts.officer_contracts", "GET"): ({}, OFFICERS),
+    ("contracts.finance_index", "GET"): ({}, (SIGN_IN_FIRST, 302, 302, 200, 200, 403)),
+    ("contracts.member_contracts", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -206,6 +213,8 @@ CROSS_RECORD = [
     ("bids.award_overview", {"tender_id": 999999}),
     ("bids.letter_download", {"tender_id": 999999, "document_id": "document"}),
     ("bids.letter_download", {"tender_id": "tender", "document_id": 999999}),
+
+    ("contracts.member_contracts", {"member_id": 999999}),
 ]
 
 
