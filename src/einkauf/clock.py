@@ -3,7 +3,8 @@
 Services take an explicit `now` where it matters; when they do not get one they ask this module
 (through einkauf.db.utcnow). Tests that depend on "today" — a publication "in 14 days", the
 threshold in force then — fix the clock (see the `fixed_clock` fixture), so that the suite gives
-the same result in any year. Production never sets it.
+the same result in any year. Production never sets it; the demo does, to replay the tender of
+its previous round at that round's own dates (einkauf.demo.tender).
 """
 from __future__ import annotations
 

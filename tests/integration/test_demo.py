@@ -118,12 +118,13 @@ def test_one_officer_per_city_and_one_account_per_cooperative_role(db, demo):
     staff = {u.email: (u.role, u.member_id) for u in users if u.role != Role.OFFICER}
     assert staff == {
         "koordination@einkauf.example": (Role.COORDINATOR, None),
+        "vergabe@einkauf.example": (Role.COORDINATOR, None),
         "finanzen@einkauf.example": (Role.FINANCE, None),
         "admin@einkauf.example": (Role.ADMIN, None),
     }
-    assert [s.email for s in demo.sign_ins][:3] == ["koordination@einkauf.example", "finanzen@einkauf.example",
-                                                     "admin@einkauf.example"]
-    assert len(demo.sign_ins) == len(users) == 16
+    assert [s.email for s in demo.sign_ins][:4] == ["koordination@einkauf.example", "vergabe@einkauf.example",
+                                                     "finanzen@einkauf.example", "admin@einkauf.example"]
+    assert len(demo.sign_ins) == len(users) == 17
 
 
 def test_demo_accounts_sign_in_with_the_given_password_only(db, demo):
@@ -153,8 +154,12 @@ def test_without_a_given_time_the_deadline_lies_in_the_future(db):
     assert summary.round_deadline > utcnow()
 
 
+def _round_2027(db):
+    return select(Round.id).where(Round.code == "2027").scalar_subquery()
+
+
 def test_most_cities_submitted_one_drafts_and_two_have_not_started(db, demo):
-    submissions = db.scalars(select(Submission)).all()
+    submissions = db.scalars(select(Submission).where(Submission.round_id == _round_2027(db))).all()
     submitted = [s for s in submissions if s.status == SubmissionStatus.SUBMITTED]
     drafts = [s for s in submissions if s.status == SubmissionStatus.DRAFT]
     assert (len(submitted), len(drafts), 13 - len(submissions)) == (10, 1, 2)
@@ -168,7 +173,9 @@ def test_most_cities_submitted_one_drafts_and_two_have_not_started(db, demo):
 
 
 def test_demand_lines_use_only_the_members_own_delivery_sites(db, demo):
-    total = db.scalar(select(func.count()).select_from(DemandLine))
+    total = db.scalar(select(func.count()).select_from(DemandLine)
+                      .join(Submission, Submission.id == DemandLine.submission_id)
+                      .where(Submission.round_id == _round_2027(db)))
     assert total == demo.demand_lines >= 1000
     foreign = db.scalar(
         select(func.count()).select_from(DemandLine)
@@ -253,3 +260,47 @@ def test_loading_twice_with_the_same_time_gives_identical_data(db):
         assert database_is_empty(db)
     assert len(dumps[0]["demand"]) > 1000
     assert dumps[0] == dumps[1]
+
+
+# --- the finished tender of the round 2025 (issue 13, part 9) ----------------------------------
+
+def test_the_2025_tender_is_opened_by_two_people_checked_and_every_lot_awarded(db, demo):
+    from einkauf.bids.evaluate import evaluate_bids
+    from einkauf.bids.models import AwardOutcome, BidLot, BidOpening, CheckDecision, ExclusionReason, LotAward
+    from einkauf.tenders.models import Tender
+
+    tender = db.scalar(select(Tender).join(Round).where(Round.code == "2025"))
+    assert demo.finished.reference == tender.reference and tender.eu_wide
+    assert tender.round.status == RoundStatus.CLOSED
+    opening = db.scalar(select(BidOpening).where(BidOpening.tender_id == tender.id))
+    assert opening.first_by_label != opening.second_by_label
+    assert opening.opened_at > tender.submission_deadline
+    assert opening.record["bid_count"] == 4 and opening.record["late_count"] == 0
+
+    excluded = db.scalars(select(BidLot).where(BidLot.decision == CheckDecision.EXCLUDED)).all()
+    assert [(b.bid.bidder.name, b.reason_code) for b in excluded] == [("Schreibwaren Krämer e. K.",
+                                                                      ExclusionReason.INCOMPLETE)]
+    assert not db.scalars(select(BidLot).where(BidLot.decision == CheckDecision.PENDING)).all()
+
+    _tender, evaluation = evaluate_bids(db, tender.id)
+    awards = {a.tender_lot_id: a for a in db.scalars(select(LotAward).where(LotAward.tender_id == tender.id))}
+    assert len(awards) == len(tender.lots) == len(evaluation.lots) >= 10
+    by_number = {lot.number: lot.id for lot in tender.lots}
+    winners = set()
+    for lot in evaluation.lots:
+        award = awards[by_number[lot.lot.number]]
+        assert award.outcome == AwardOutcome.AWARDED and award.bid_id == lot.first.bid_id
+        assert award.lot_total == lot.first.total  # to the cent, as the Preisspiegel shows it
+        assert bool(award.clarification) == lot.first.abnormally_low
+        winners.add(lot.first.bidder)
+    abnormal = [lot for lot in evaluation.lots if lot.first.abnormally_low]
+    assert [lot.first.bidder for lot in abnormal] == ["Office Direkt Nord AG"]
+    assert len(winners) >= 3  # not one supplier for everything
+
+
+def test_the_2025_round_does_not_touch_the_open_round_2027(db, demo):
+    from einkauf.tenders.models import Tender
+
+    demand_round = db.scalar(select(Round).where(Round.code == "2027"))
+    assert demand_round.status == RoundStatus.OPEN and demand_round.closed_at is None
+    assert db.scalar(select(func.count()).select_from(Tender).where(Tender.round_id == demand_round.id)) == 0

@@ -60,7 +60,7 @@ def test_a_second_load_is_refused_and_duplicates_nothing(migrated):
     assert again.exit_code == 1
     assert "bereits Daten" in again.stderr
     assert _count(migrated["EINKAUF_DATABASE_URL"], Member) == 13
-    assert _count(migrated["EINKAUF_DATABASE_URL"], User) == 16
+    assert _count(migrated["EINKAUF_DATABASE_URL"], User) == 17
 
 
 def test_if_empty_leaves_a_loaded_database_alone_and_still_shows_the_sign_ins(migrated):

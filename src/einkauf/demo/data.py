@@ -154,6 +154,7 @@ def accounts() -> tuple[Account, ...]:
     """Every demo account: the cooperative's staff first, then one officer per city."""
     staff = (
         Account(f"koordination@{MAIL_DOMAIN}", "coordinator", "Koordinierungsstelle der Einkaufskooperation", None),
+        Account(f"vergabe@{MAIL_DOMAIN}", "coordinator", "Vergabestelle der Einkaufskooperation", None),
         Account(f"finanzen@{MAIL_DOMAIN}", "finance", "Finanzen der Einkaufskooperation", None),
         Account(f"admin@{MAIL_DOMAIN}", "admin", "Administration", None),
     )
@@ -597,3 +598,55 @@ def planned_demand() -> tuple[PlannedLine, ...]:
                     lines.append(PlannedLine(city.ags, product_number(category.prefix, position), site.name,
                                              quantity, site.cost_centre, category.budget_account))
     return tuple(lines)
+
+
+# --- the finished tender of the previous round 2025 (issue 13) ----------------------------------
+# The round 2025 is closed; its lots were tendered EU-wide, the bids opened by both coordinators,
+# checked, evaluated and every lot awarded — the whole cycle, for newcomers and for the contracts.
+
+PREVIOUS_ROUND_CODE = "2025"
+PREVIOUS_ROUND_TITLE = "Bedarfsabfrage 2025"
+PREVIOUS_OPENS_ON = date(2024, 11, 4)
+PREVIOUS_DEADLINE = (2025, 1, 15, 12, 0)          # Europe/Berlin
+PREVIOUS_CLOSED = (2025, 1, 16, 9, 0)
+PREVIOUS_LOTS_BUILT = (2025, 1, 20, 10, 0)
+PREVIOUS_PUBLICATION = date(2025, 2, 3)
+PREVIOUS_SUBMISSION_DEADLINE = (2025, 3, 14, 12, 0)
+PREVIOUS_OPENING = (2025, 3, 14, 14, 0)
+PREVIOUS_DECISION = (2025, 3, 24, 10, 0)
+# 2025's demand: the cities that submitted in 2027, each line at 90 % of its 2027 quantity.
+PREVIOUS_QUANTITY_SHARE = Decimal("0.90")
+PRICE_SEED = 2025
+
+
+class BidderData(NamedTuple):
+    name: str
+    address: str
+    vat_digits: str           # the first eight digits of a German USt-IdNr.; the check digit is computed
+    email: str
+    price_level: int          # % of the reference price, before the jitter per position and lot
+    lots: str                 # "all", or the first N lots as "first:N"
+    note: str                 # what the demo shows with this bidder
+
+
+BIDDERS = (
+    BidderData("Bürowelt Rhein-Ruhr GmbH", "Hafenstraße 12\n47119 Duisburg", "81234567",
+               "ausschreibung@buerowelt-rhein-ruhr.example", 95, "all", "wins most lots"),
+    BidderData("Papierhaus Westfalen KG", "Ludgeristraße 40\n48143 Münster", "12398765",
+               "angebote@papierhaus-westfalen.example", 97, "all", "a close second"),
+    BidderData("Schreibwaren Krämer e. K.", "Elberfelder Straße 8\n58095 Hagen", "27461538",
+               "info@kraemer-hagen.example", 94, "first:2", "incomplete in its first lot: excluded"),
+    BidderData("Office Direkt Nord AG", "Am Bahnhof 3\n33602 Bielefeld", "30571929",
+               "vertrieb@office-direkt-nord.example", 104, "all", "abnormally low in one lot"),
+)
+# The bidder and lot (1-based lot index) with the abnormally low offer, and its price level (%):
+# more than 20 % below the next bid (R18). It is awarded with the recorded clarification.
+ABNORMAL_BIDDER = "Office Direkt Nord AG"
+ABNORMAL_LOT_INDEX = 3
+ABNORMAL_PRICE_LEVEL = 68
+ABNORMAL_CLARIFICATION = ("Aufklärung nach § 60 VgV: Der Bieter hat seine Kalkulation vorgelegt. Er räumt ein "
+                          "Auslaufsortiment zu Einstandspreisen und bindet die Preise vertraglich für die "
+                          "gesamte Laufzeit; die Lieferfähigkeit ist durch Lagerbestände belegt. Der Preis ist "
+                          "auskömmlich, das Angebot wird gewertet.")
+INCOMPLETE_BIDDER = "Schreibwaren Krämer e. K."
+INCOMPLETE_MISSING = 3            # positions without a price in its first lot

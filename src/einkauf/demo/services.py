@@ -23,6 +23,7 @@ from einkauf.catalogue.seed import load_curated
 from einkauf.db import Base, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo import data
+from einkauf.demo.tender import FinishedTender, add_finished_tender
 from einkauf.errors import InvalidState, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round
 
@@ -52,6 +53,7 @@ class DemoSummary:
     drafts: int
     demand_lines: int
     sign_ins: tuple[SignIn, ...]
+    finished: FinishedTender | None = None
 
 
 def demo_sign_ins() -> tuple[SignIn, ...]:
@@ -85,7 +87,8 @@ def demo_deadline(now: datetime) -> datetime:
 def load_demo(session: Session, password: str, *, now: datetime | None = None) -> DemoSummary:
     """Load the demo into an empty database: 13 NRW cities with delivery sites, the curated
     CPV codes and units, a catalogue of about 150 products, one account per role and city
-    (all with `password`), and the open round 2027 with most cities' demand submitted.
+    (all with `password`), the open round 2027 with most cities' demand submitted, and the closed
+    round 2025 with its tender opened, checked and awarded (einkauf.demo.tender).
 
     Raises ValidationFailed for an unacceptable password and InvalidState when the database
     already holds data. Does not commit.
@@ -105,6 +108,7 @@ def load_demo(session: Session, password: str, *, now: datetime | None = None) -
     users = _add_users(session, password)
     demand_round = _add_round(session, now)
     submitted, drafts, lines = _add_demand(session, demand_round, members, products, users, now)
+    finished = add_finished_tender(session, members, products, users)
 
     summary = DemoSummary(
         members=len(members),
@@ -118,6 +122,7 @@ def load_demo(session: Session, password: str, *, now: datetime | None = None) -
         drafts=drafts,
         demand_lines=lines,
         sign_ins=demo_sign_ins(),
+        finished=finished,
     )
     record_event(
         session, data.DEMO_ACTOR, "demo.load", "demo", demand_round.code,
