@@ -2,7 +2,7 @@
 (axe-core clean on every page); the files hold the round's rows and add up to the plan.
 
 The demo round 2027 is still open (other browser tests enter demand there), so a closed round
-"2025" with Münster's demand and a built lot plan is added behind the live server's back;
+"2024" with Münster's demand and a built lot plan is added behind the live server's back;
 Münster takes part in no other browser test.
 """
 from __future__ import annotations
@@ -33,10 +33,10 @@ def closed_round(live_database_url):
     engine = make_engine(live_database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            existing = session.scalar(select(Round).where(Round.code == "2025"))
+            existing = session.scalar(select(Round).where(Round.code == "2024"))
             if existing is None:
                 now = datetime.now(UTC)
-                rnd = Round(code="2025", title="Bedarfsabfrage 2025", opens_on=date.today() - timedelta(days=90),
+                rnd = Round(code="2024", title="Bedarfsabfrage 2024", opens_on=date.today() - timedelta(days=90),
                             deadline=now - timedelta(days=30), contract_term_months=24, extension_months=24,
                             max_quantity_buffer_pct=Decimal("10.00"), opened_at=now - timedelta(days=90),
                             closed_at=now - timedelta(days=29))
@@ -55,7 +55,7 @@ def closed_round(live_database_url):
                                            cost_centre="0815-Schule", budget_account="=5210"))
                 session.flush()
                 build_lots(session, "browser-test", rnd.id)
-            round_id = session.scalar(select(Round.id).where(Round.code == "2025"))
+            round_id = session.scalar(select(Round.id).where(Round.code == "2024"))
     finally:
         engine.dispose()
     return round_id
@@ -77,19 +77,19 @@ def test_finance_downloads_the_cost_allocation_as_excel_and_csv(visitor, closed_
     page.wait_for_load_state()
     visitor.check()
     assert page.get_by_role("heading", level=1, name="Finanzexporte").is_visible()
-    row = page.get_by_role("row").filter(has_text="2025 – Bedarfsabfrage 2025")
+    row = page.get_by_role("row").filter(has_text="2024 – Bedarfsabfrage 2024")
     assert row.is_visible()
 
-    name, data = download(page, "Kostenaufteilung 2025 als Excel-Datei herunterladen")
-    assert name == "Kostenaufteilung_2025.xlsx"
+    name, data = download(page, "Kostenaufteilung 2024 als Excel-Datei herunterladen")
+    assert name == "Kostenaufteilung_2024.xlsx"
     wb = load_workbook(io.BytesIO(data))
     header, *rows = list(wb["Kostenaufteilung"].iter_rows(values_only=True))
     assert len(rows) == 3 and {r[header.index("AGS")] for r in rows} == {MUENSTER}
     assert {r[header.index("Sachkonto")] for r in rows} == {"=5210"}  # text, not a formula
     net_xlsx = sum(Decimal(repr(r[header.index("Gesamt netto")])) for r in rows)
 
-    name, data = download(page, "Kostenaufteilung 2025 als CSV-Datei herunterladen")
-    assert name == "Kostenaufteilung_2025.csv"
+    name, data = download(page, "Kostenaufteilung 2024 als CSV-Datei herunterladen")
+    assert name == "Kostenaufteilung_2024.csv"
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     records = list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"), newline=""), delimiter=";"))
     assert len(records) == 3
