@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from einkauf.catalogue.models import Category
 from einkauf.cli import main
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
-from einkauf.lots.models import Allocation, Lot
+from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition
+from einkauf.rounds.models import Round
 
 
 def test_json_describes_the_lots_built_from_the_demo_round(closed_demo_round):
@@ -23,13 +24,16 @@ def test_json_describes_the_lots_built_from_the_demo_round(closed_demo_round):
     assert data["value_basis"] == "maximum"
     assert data["round"] == "2027"
     with closed_demo_round() as session:
+        round_2027 = select(Round.id).where(Round.code == "2027").scalar_subquery()
         submitted = (select(DemandLine).join(Submission, Submission.id == DemandLine.submission_id)
-                     .where(Submission.status == SubmissionStatus.SUBMITTED))
+                     .where(Submission.status == SubmissionStatus.SUBMITTED, Submission.round_id == round_2027))
         lines = session.scalar(select(func.count()).select_from(submitted.subquery()))
         members = session.scalar(select(func.count(func.distinct(Submission.member_id)))
-                                 .where(Submission.status == SubmissionStatus.SUBMITTED))
+                                 .where(Submission.status == SubmissionStatus.SUBMITTED,
+                                        Submission.round_id == round_2027))
         categories = session.scalars(select(Category.name).order_by(Category.sort_order, Category.name)).all()
-        assert session.scalar(select(func.count()).select_from(Allocation)) == lines
+        assert session.scalar(select(func.count()).select_from(Allocation).join(LotPosition).join(LotPlan)
+                              .where(LotPlan.round_id == round_2027, LotPlan.superseded_at.is_(None))) == lines
     assert data["members"] == members == 10  # Hagen's draft and the two cities without demand are not in it
     assert data["demand_lines"] == lines
     assert [lot["number"] for lot in data["lots"]] == [str(i) for i in range(1, len(data["lots"]) + 1)]
@@ -47,7 +51,10 @@ def test_json_describes_the_lots_built_from_the_demo_round(closed_demo_round):
     assert Decimal(data["estimated_total"]) == sum(Decimal(lot["estimated_value"]) for lot in data["lots"])
     assert Decimal(data["maximum_total"]) == sum(Decimal(lot["maximum_value"]) for lot in data["lots"])
     with closed_demo_round() as session:  # stored at build time, the same figures as the JSON (R22)
-        assert sum(lot.maximum_value for lot in session.scalars(select(Lot))) == Decimal(data["maximum_total"])
+        current = (select(Lot).join(LotPlan, LotPlan.id == Lot.plan_id)
+                   .join(Round, Round.id == LotPlan.round_id)
+                   .where(Round.code == "2027", LotPlan.superseded_at.is_(None)))
+        assert sum(lot.maximum_value for lot in session.scalars(current)) == Decimal(data["maximum_total"])
 
 
 def test_building_twice_prints_the_same_json(closed_demo_round):
