@@ -116,17 +116,22 @@ def test_the_question_deadline_option_is_checked_and_stored(built, cli_database)
     assert done.exit_code == 0, done.output
     assert f"Frist für Bieterfragen: {day:%d.%m.%Y}, 09:30 Uhr" in done.stdout
     with cli_database() as session:
-        stored = session.scalar(select(Tender.question_deadline).where(Tender.reference.like("%-2027-%"))).astimezone(BERLIN)
+        stored = session.scalar(select(Tender.question_deadline).where(Tender.reference.like("%-2027-%"))).astimezone(
+            BERLIN
+        )
     assert (stored.date(), stored.hour, stored.minute) == (day, 9, 30)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--publication-date", "31.02.2027"], "kein Datum"),
-    (["--publication-date", "2020-01-01"], "Vergangenheit"),
-    (["--deadline", "morgen"], "kein Datum"),
-    (["--small-lots", "99"], "Los 99 gibt es nicht"),
-    (["--award", "Preis: 60; Qualität: 30"], "genau 100 %"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--publication-date", "31.02.2027"], "kein Datum"),
+        (["--publication-date", "2020-01-01"], "Vergangenheit"),
+        (["--deadline", "morgen"], "kein Datum"),
+        (["--small-lots", "99"], "Los 99 gibt es nicht"),
+        (["--award", "Preis: 60; Qualität: 30"], "genau 100 %"),
+    ],
+)
 def test_bad_options_fail_with_one_german_line_and_create_nothing(built, args, message):
     runner = CliRunner()
     result = runner.invoke(main, ["tender", "create", "2027", *args])
@@ -158,8 +163,13 @@ def test_tender_documents_writes_the_registered_files_into_the_folder(built, tmp
 
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == sorted([f"{reference}_Vergabeunterlagen_v1.pdf", f"{reference}_Vergabevermerk_v1.pdf",
-                            f"{reference}_Preisblatt_v1.xlsx"])
+    assert files == sorted(
+        [
+            f"{reference}_Vergabeunterlagen_v1.pdf",
+            f"{reference}_Vergabevermerk_v1.pdf",
+            f"{reference}_Preisblatt_v1.xlsx",
+        ]
+    )
     for name in files:
         content = (tmp_path / "out" / name).read_bytes()
         assert content == (tmp_path / "exports" / reference / name).read_bytes()
@@ -210,11 +220,21 @@ def test_a_merged_lot_keeps_every_cpv_code_in_both_json_objects(built, cli_datab
     with cli_database() as session:
         plan = session.scalar(select(LotPlan).where(LotPlan.superseded_at.is_(None)))
         first, second = session.execute(
-            select(Category.id, Category.cpv_code).join(Lot, Lot.category_id == Category.id)
-            .where(Lot.plan_id == plan.id).order_by(Lot.sort_key).limit(2)).all()
+            select(Category.id, Category.cpv_code)
+            .join(Lot, Lot.category_id == Category.id)
+            .where(Lot.plan_id == plan.id)
+            .order_by(Lot.sort_key)
+            .limit(2)
+        ).all()
         assert first.cpv_code != second.cpv_code
-        save_lot_rules(session, "test", get_round_by_code(session, "2027").id,
-                       LotRules(merge_groups=[(first.id, second.id)]), NATIONAL_PROCEDURES[0], expected_version=0)
+        save_lot_rules(
+            session,
+            "test",
+            get_round_by_code(session, "2027").id,
+            LotRules(merge_groups=[(first.id, second.id)]),
+            NATIONAL_PROCEDURES[0],
+            expected_version=0,
+        )
         session.commit()
     runner = CliRunner()
 
@@ -257,7 +277,8 @@ def test_tender_documents_into_a_folder_with_a_clashing_file_changes_nothing(fro
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         f"Fehler: {out / f'{frozen}_Vergabevermerk_v1.pdf'} gibt es schon; es wurde nichts erzeugt und nichts "
-        "überschrieben. Bitte einen anderen Ordner angeben."]
+        "überschrieben. Bitte einen anderen Ordner angeben."
+    ]
     assert sorted(p.name for p in out.iterdir()) == [f"{frozen}_Vergabevermerk_v1.pdf"]
     assert (out / f"{frozen}_Vergabevermerk_v1.pdf").read_bytes() == b"mine"
     assert _documents(cli_database) == 0  # no version registered
@@ -309,26 +330,46 @@ def test_thresholds_list_and_add_on_the_command_line(cli_database, fixed_clock):
     assert listed.exit_code == 0, listed.output
     rows = json.loads(listed.stdout)["thresholds"]
     assert [(r["amount"], r["valid_from"], r["valid_to"], r["in_use"]) for r in rows] == [
-        ("221000.00", "2024-01-01", "2025-12-31", False), ("216000.00", "2026-01-01", "2027-12-31", False)]
+        ("221000.00", "2024-01-01", "2025-12-31", False),
+        ("216000.00", "2026-01-01", "2027-12-31", False),
+    ]
     assert {r["kind"] for r in rows} == {"supplies_services_subcentral"}
 
-    added = runner.invoke(main, ["thresholds", "add", "--amount", "230.000,00", "--from", "2028-01-01",
-                                 "--to", "31.12.2029", "--source", "Delegierte Verordnung (EU) 2027/1"])
+    added = runner.invoke(
+        main,
+        [
+            "thresholds",
+            "add",
+            "--amount",
+            "230.000,00",
+            "--from",
+            "2028-01-01",
+            "--to",
+            "31.12.2029",
+            "--source",
+            "Delegierte Verordnung (EU) 2027/1",
+        ],
+    )
     assert added.exit_code == 0, added.output
     assert "230.000,00 €" in added.stdout and "01.01.2028–31.12.2029" in added.stdout
     plain = runner.invoke(main, ["thresholds", "list"])
     assert "01.01.2028–31.12.2029: 230.000,00 €" in plain.stdout
 
-    overlap = runner.invoke(main, ["thresholds", "add", "--amount", "1000", "--from", "2029-06-01",
-                                   "--to", "2031-12-31"])
+    overlap = runner.invoke(
+        main, ["thresholds", "add", "--amount", "1000", "--from", "2029-06-01", "--to", "2031-12-31"]
+    )
     assert overlap.exit_code == 1
     assert "überschneidet sich" in overlap.stderr and len(overlap.stderr.strip().splitlines()) == 1
-    for args, message in ((["--amount", "abc"], "kein Betrag"), (["--amount", "0"], "größer als 0,00 €"),
-                          (["--amount", "1000.001"], "zwei Nachkommastellen")):
+    for args, message in (
+        (["--amount", "abc"], "kein Betrag"),
+        (["--amount", "0"], "größer als 0,00 €"),
+        (["--amount", "1000.001"], "zwei Nachkommastellen"),
+    ):
         bad = runner.invoke(main, ["thresholds", "add", *args, "--from", "2032-01-01", "--to", "2033-12-31"])
         assert bad.exit_code == 1 and message in bad.stderr, bad.output
-    backwards = runner.invoke(main, ["thresholds", "add", "--amount", "1000", "--from", "2033-01-01",
-                                     "--to", "2032-12-31"])
+    backwards = runner.invoke(
+        main, ["thresholds", "add", "--amount", "1000", "--from", "2033-01-01", "--to", "2032-12-31"]
+    )
     assert backwards.exit_code == 1 and "liegt vor" in backwards.stderr
     assert len(json.loads(runner.invoke(main, ["thresholds", "list", "--json"]).stdout)["thresholds"]) == 3
     with cli_database() as session:
@@ -348,8 +389,9 @@ def test_the_price_method_option_is_stored_with_the_tender(built, cli_database):
     runner = CliRunner()
     bad = runner.invoke(main, ["tender", "create", "2027", "--price-method", "guess"])
     assert bad.exit_code != 0
-    done = runner.invoke(main, ["tender", "create", "2027", "--award", "Preis: 70; Qualität: 30",
-                                "--price-method", "interpolation"])
+    done = runner.invoke(
+        main, ["tender", "create", "2027", "--award", "Preis: 70; Qualität: 30", "--price-method", "interpolation"]
+    )
     assert done.exit_code == 0, done.output
     with cli_database() as session:
         tender = session.scalars(select(Tender).where(Tender.reference.like("%-2027-%"))).one()
