@@ -154,6 +154,8 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("bids.price_matrix_lot", "GET"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
     ("bids.price_matrix_download", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
     ("bids.award", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.quality", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.draw", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.

@@ -189,6 +189,10 @@ CASES: dict[str, Case] = {
                          lambda w: {"version": "kaputt"}, note="malformed version"),
     "bids.award": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/entscheidung",
                        lambda w: {"decision": "award", "bid": str(w.extra["bid"].id)}, note="before the opening"),
+    "bids.quality": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/qualitaet",
+                         lambda w: {f"q-{w.extra['bid'].id}-0": "50"}, note="before the opening"),
+    "bids.draw": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/losentscheid",
+                      lambda w: {"tie": "0", "draw-note": "Gezogen von A, Zeugin B."}, note="before the opening"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }

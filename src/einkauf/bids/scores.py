@@ -195,3 +195,33 @@ def record_draw(session: Session, actor: Actor, tender_id_or_reference: int | st
                          + ", ".join(f"{place}. {names[b]}" for place, b in enumerate(order, start=1)),
                  after={"lot": tender_lot.number, "order": order, "note": text})
     return draw
+
+
+def record_lot_quality(session: Session, actor: Actor, tender_id_or_reference: int | str, lot_number: str,
+                       ratings: Mapping[int, Mapping[str, Decimal | str]],
+                       versions: Mapping[int, int] | None = None) -> LotEvaluation:
+    """Record the ratings of several bids of one lot at once (the lot page's form): bid id →
+    criterion → percent, each checked against its version token (quality_version). Errors at a
+    value: InvalidField("q-<bid id>-<k>"); a bid that is not valid: InvalidField("q-<bid id>")."""
+    tender = get_tender(session, tender_id_or_reference)
+    tender_lot = _open_lot(session, tender, lot_number)
+    if not scoring_of(tender).quality_criteria:
+        raise InvalidState(f"Das Vergabeverfahren {tender.reference} wird allein nach dem Preis gewertet; es gibt "
+                           "keine Qualitätskriterien zu bewerten.")
+    if not ratings:
+        raise InvalidField("ratings", "Bitte für mindestens ein Angebot alle Qualitätskriterien bewerten.")
+    lot: LotEvaluation | None = None
+    for bid_id, values in ratings.items():
+        try:
+            lot = record_quality(session, actor, tender.id, tender_lot.number, bid_id, values,
+                                 expected_version=(versions or {}).get(bid_id))
+        except InvalidField as exc:
+            suffix = exc.field.removeprefix("criterion").removeprefix("bid")
+            raise InvalidField(f"q-{bid_id}{suffix}", exc.message) from None
+    assert lot is not None
+    return lot
+
+
+def lot_draws(session: Session, tender_lot_id: int) -> list[LotDraw]:
+    """The draws recorded for one lot, in the order recorded (places in the drawn order)."""
+    return list(session.scalars(select(LotDraw).where(LotDraw.tender_lot_id == tender_lot_id).order_by(LotDraw.id)))
