@@ -213,3 +213,27 @@ def test_score_and_draw_on_the_command_line(cli_database):
     assert again.exit_code == 1 and "keinen offenen Gleichstand" in again.stderr
     listing = runner.invoke(main, ["tender", "evaluate", reference])
     assert "1. Zander AG" in listing.stdout and "Platz durch Losentscheid" in listing.stdout
+
+
+def test_the_workbook_shows_the_missing_ratings_and_then_the_points(db, scored):
+    import io
+
+    from openpyxl import load_workbook
+
+    from einkauf.bids.price_matrix import build_price_matrix
+
+    tender, ids = scored
+
+    def lot_sheet() -> dict:
+        found, evaluation = evaluate_bids(db, tender.id)
+        book = load_workbook(io.BytesIO(build_price_matrix(evaluation, reference=found.reference)))
+        return {row[1]: row[6:] for row in book["Los 1"].iter_rows(values_only=True) if len(row) > 6}
+
+    before = lot_sheet()
+    assert any(isinstance(label, str) and label.startswith("Qualitätswertung fehlt") for label in before)
+    record_quality(db, "k", tender.id, "1", ids["Papier Müller GmbH"], {"Qualität": "50", "Service": "0"})
+    record_quality(db, "k", tender.id, "1", ids["Büro Schulz KG"], {"Qualität": "100", "Service": "87,5"})
+    after = lot_sheet()
+    assert not any(isinstance(label, str) and label.startswith("Qualitätswertung fehlt") for label in after)
+    service = [value for value in after["Punkte Service"] if value is not None]
+    assert sorted(Decimal(str(v)) for v in service) == [D("0"), D("8.75")]
