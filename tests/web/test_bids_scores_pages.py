@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from einkauf import clock
 from einkauf.bids.models import LotDraw, QualityScore
 
-from bids_support import AFTER, QUALITY_CRITERIA, create_bid_tender, open_tender, submit_bids
+from bids_support import AFTER, HOSTILE, QUALITY_CRITERIA, create_bid_tender, open_tender, submit_bids
 from support import csrf_token_from, text
 
 D = Decimal
@@ -44,15 +44,15 @@ def _form(page: str, ids: dict, values: dict) -> dict:
 
 
 def test_the_coordinator_rates_the_bids_and_sees_the_points(client, db, coordinator, make_user):
-    tender, ids = _tender(db, make_user, (("Papier Müller GmbH", CHEAP), ("Büro Schulz KG", DEAR)))
+    tender, ids = _tender(db, make_user, (("Papier Müller GmbH", CHEAP), (HOSTILE, DEAR)))
     url = f"/vergaben/{tender.id}/preisspiegel/los/1"
     with clock.fixed(AFTER):
         page = text(client.get(url))
-        assert "Qualitätswertung fehlt für das Angebot von Büro Schulz KG" in page
+        assert "Qualitätswertung fehlt für das Angebot von Papier Müller GmbH" in page
         assert "Qualitätswertung speichern" in page and "Qualität – Papier Müller GmbH, Erfüllungsgrad" in page
         # Errors at their fields, in German, nothing stored.
         refused = client.post(url + "/qualitaet", data=_form(page, ids, {"Papier Müller GmbH": ("101", "87,125"),
-                                                                         "Büro Schulz KG": ("gut", "")}))
+                                                                         HOSTILE: ("gut", "")}))
         html = text(refused)
         assert refused.status_code == 422
         assert "Der Erfüllungsgrad muss zwischen 0 und 100 % liegen." in html
@@ -62,7 +62,7 @@ def test_the_coordinator_rates_the_bids_and_sees_the_points(client, db, coordina
         assert 'value="87,125"' in html  # what was typed is kept
         assert db.scalar(select(func.count()).select_from(QualityScore)) == 0
         done = client.post(url + "/qualitaet", data=_form(page, ids, {"Papier Müller GmbH": ("50", "0"),
-                                                                      "Büro Schulz KG": ("100", "87,5")}))
+                                                                      HOSTILE: ("100", "87,5")}))
         assert done.status_code == 303 and done.headers["Location"].endswith("#quality")
         shown = text(client.get(url))
         # A stale form (the versions of before) is refused.
@@ -72,6 +72,8 @@ def test_the_coordinator_rates_the_bids_and_sees_the_points(client, db, coordina
     assert "Qualitätswertung fehlt" not in shown
     assert 'value="87,50"' in shown and "30,00 Punkte" in shown and "8,75 Punkte" in shown
     assert "Qualitätswertung für Los 1 gespeichert." in shown
+    # Bidder names are text, never markup (table, labels, error summary).
+    assert "<script>alert(1)</script>" not in shown + html and "&lt;script&gt;" in html
 
 
 def test_a_price_only_tender_has_no_quality_form_and_refuses_ratings(client, db, coordinator, make_user):
