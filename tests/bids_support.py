@@ -24,8 +24,9 @@ def bid_tender(db):
     return create_bid_tender(db)
 
 
-def create_bid_tender(db, code: str = "BID"):
-    """The frozen tender of `bid_tender` in any session (also the command line's database)."""
+def create_bid_tender(db, code: str = "BID", award_criteria=None):
+    """The frozen tender of `bid_tender` in any session (also the command line's database);
+    award_criteria: [(name, weight)] (default: price only, see QUALITY_CRITERIA)."""
     from einkauf.catalogue.models import Category, CpvCode, Product, Unit
     from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
     from einkauf.lots.services import build_lots
@@ -69,7 +70,7 @@ def create_bid_tender(db, code: str = "BID"):
     db.flush()
     build_lots(db, "test", rnd.id)
     return freeze_tender(db, "koordination@example.org", rnd.id, publication_date=date(2027, 2, 1),
-                         submission_deadline=DEADLINE, now=NOW)
+                         submission_deadline=DEADLINE, now=NOW, award_criteria=award_criteria)
 
 
 def price_sheet_of(db, tender) -> bytes:
@@ -98,6 +99,9 @@ def fill(data: bytes, prices: dict, *, offered: dict | None = None, edit=None) -
     book.save(out)
     return out.getvalue()
 
+
+# Price and two quality criteria, for the scoring of part 5 (R17).
+QUALITY_CRITERIA = (("Preis", Decimal(60)), ("Qualität", Decimal(30)), ("Service", Decimal(10)))
 
 FULL = {"1|P-1": Decimal("2.35"), "1|P-2": Decimal("7.1234"), "2|T-1": Decimal("39.90")}
 
@@ -129,3 +133,17 @@ def import_bids(db, tender, tables) -> dict[str, int]:
                                                      received_at=received)
             ids[name] = bid.id
     return ids
+
+
+def submit_bids(db, tender, tables) -> dict:
+    """Bids from filled price sheets before the deadline: [(bidder name, prices by key)] → {name: bid id}."""
+    return import_bids(db, tender, [(name, table, BEFORE) for name, table in tables])
+
+
+def open_tender(db, tender, first, second) -> None:
+    """Record the opening (after the deadline) by two coordinators."""
+    from einkauf import clock
+    from einkauf.bids import services
+
+    with clock.fixed(AFTER):
+        services.open_bids(db, first, second, tender.id)

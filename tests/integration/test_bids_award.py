@@ -19,7 +19,7 @@ from einkauf.cli import main
 from einkauf.db import session_scope
 from einkauf.errors import InvalidField, InvalidState
 
-from bids_support import AFTER, BEFORE, create_bid_tender, fill, price_sheet_of, two_coordinators
+from bids_support import AFTER, BEFORE, create_bid_tender, open_tender, submit_bids, two_coordinators
 
 # Near the estimates (4,99 / 9,50 / 40,00): nothing abnormal about them.
 GOOD = {"1|P-1": Decimal("4.50"), "1|P-2": Decimal("9.00"), "2|T-1": Decimal("39.90")}
@@ -28,20 +28,11 @@ LOW = {"1|P-1": Decimal("4.80"), "1|P-2": Decimal("9.40"), "2|T-1": Decimal("10.
 
 
 def _bids(db, tender, tables=(("Papier Müller GmbH", GOOD), ("Büro Schulz KG", LOW))):
-    base = price_sheet_of(db, tender)
-    ids = {}
-    with clock.fixed(BEFORE):
-        for name, table in tables:
-            bidder = services.create_bidder(db, "test", name=name)
-            bid, _lots, _count = services.import_bid(db, "test", tender.id, bidder.id, fill(base, table),
-                                                     received_at=BEFORE)
-            ids[name] = bid.id
-    return ids
+    return submit_bids(db, tender, tables)
 
 
 def _open(db, tender, make_user):
-    with clock.fixed(AFTER):
-        services.open_bids(db, make_user("coordinator"), make_user("coordinator"), tender.id)
+    open_tender(db, tender, make_user("coordinator"), make_user("coordinator"))
 
 
 def test_no_decision_before_the_opening(db, bid_tender):

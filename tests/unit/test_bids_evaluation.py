@@ -177,7 +177,7 @@ def test_missing_quality_ratings_prevent_a_ranking_and_are_named():
     bids = (LotBid(1, "A", {"p": D("100")}, quality={"Qualität": D("50")}), LotBid(2, "B", {"p": D("110")}))
     result = evaluate_lot(LotInput("1", "Los", (position("p"),), bids), PRICE_AND_QUALITY)
     assert result.ranking == () and result.first is None
-    assert result.problems == ("Für das Angebot von B fehlt die Bewertung des Kriteriums „Qualität“.",)
+    assert result.problems == ("Qualitätswertung fehlt für das Angebot von B (Nr. 2): „Qualität“.",)
 
 
 # --- ties ------------------------------------------------------------------------------------

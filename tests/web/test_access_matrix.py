@@ -172,6 +172,9 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("contracts.officer_contracts", "GET"): ({}, OFFICERS),
     ("contracts.finance_index", "GET"): ({}, (SIGN_IN_FIRST, 302, 302, 200, 200, 403)),
     ("contracts.member_contracts", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
+
+    ("bids.quality", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("bids.draw", "POST"): ({"tender_id": "tender", "index": 1}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.

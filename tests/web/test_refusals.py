@@ -198,6 +198,11 @@ CASES: dict[str, Case] = {
 
     "bids.record_regenerate": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/vergabevermerk",
                                    note="before the opening"),
+
+    "bids.quality": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/qualitaet",
+                         lambda w: {f"q-{w.extra['bid'].id}-0": "50"}, note="before the opening"),
+    "bids.draw": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/losentscheid",
+                      lambda w: {"tie": "0", "draw-note": "Gezogen von A, Zeugin B."}, note="before the opening"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }

@@ -3,7 +3,8 @@
 A lot is awarded to its first-ranked valid bid; another valid bid only with a recorded reason.
 An abnormally low bid (R18, § 60 VgV) is awarded only with the recorded clarification. A lot
 with an unresolved tie has no first-ranked bid: the draw must be recorded first, or a bid is
-chosen with a reason. A lot is cancelled with a reason (no valid bid, all bids above the budget
+chosen with a reason. While quality ratings of valid bids are missing (R17) the lot has no
+ranking and is not awarded. A lot is cancelled with a reason (no valid bid, all bids above the budget
 …). One decision per lot, refused before the opening (R15) and for a cancelled tender; audited,
 without prices of other bids.
 """
@@ -60,6 +61,9 @@ def award_lot(session: Session, actor: Actor, tender_id_or_reference: int | str,
     """Award a lot to a valid bid (see the module docstring for the rules)."""
     tender = get_tender(session, tender_id_or_reference)
     tender_lot, lot = _decidable(session, tender, lot_number)
+    if lot.problems:  # quality ratings missing (R17): no ranking yet, so no award
+        raise InvalidState(f"Los {lot_number} ist noch nicht vollständig gewertet; erst die Qualitätswertung "
+                           f"erfassen. {' '.join(lot.problems)}")
     chosen: BidResult | None = next((bid for bid in lot.bids if bid.bid_id == bid_id), None)
     if chosen is None or not chosen.valid:
         raise InvalidField("bid", f"Angebot Nr. {bid_id} ist für Los {lot_number} kein wertbares Angebot.")

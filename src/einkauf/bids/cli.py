@@ -6,6 +6,8 @@
     einkauf bids list TENDER
     einkauf tender evaluate | award | inform | contract TENDER …  (the ranking, the decision per lot,
         the information letters of § 134 GWB, the contract date after the waiting period)
+    einkauf bids score TENDER --lot N --bid NR --criterion NAME=PROZENT [--criterion …]
+    einkauf bids draw TENDER --lot N --order NR --order NR … --note TEXT
 
 Output names counts, never a price: before the opening the command line is as sealed as the pages.
 """
@@ -41,7 +43,7 @@ def parse_received(text: str) -> datetime:
 def register(main: click.Group, pass_ctx) -> None:
     @main.group("bids")
     def bids_group() -> None:
-        """Bieter und Angebote: Preisblätter einlesen, Angebote öffnen."""
+        """Bieter und Angebote: Preisblätter einlesen, Angebote öffnen, Qualität werten, Losentscheid."""
 
     @bids_group.command("bidder")
     @click.argument("name")
@@ -141,6 +143,61 @@ def register(main: click.Group, pass_ctx) -> None:
                 lines.append(f"Noch nicht geöffnet (Angebotsfrist {format_berlin(found.submission_deadline)}).")
         for line in lines or ["Keine Angebote."]:
             click.echo(line)
+
+    @bids_group.command("score")
+    @click.argument("tender")
+    @click.option("--lot", "lot_number", required=True, help="Losnummer, z. B. 3 oder 1.2.")
+    @click.option("--bid", "bid_id", type=int, required=True,
+                  help="Nummer des Angebots (siehe einkauf tender evaluate).")
+    @click.option("--criterion", "criteria", multiple=True, required=True,
+                  help="KRITERIUM=PROZENT, Erfüllungsgrad 0 bis 100 (z. B. \"Qualität=87,5\"); "
+                       "alle Qualitätskriterien auf einmal.")
+    @pass_ctx
+    def bids_score(obj, tender: str, lot_number: str, bid_id: int, criteria: tuple[str, ...]) -> None:
+        """Die Qualitätswertung eines Angebots für ein Los erfassen (nach der Öffnung, vor dem Zuschlag)."""
+        from einkauf.bids.scores import record_quality
+        from einkauf.formatting import format_number_de
+
+        values: dict[str, str] = {}
+        for item in criteria:
+            name, sep, percent = item.rpartition("=")
+            if not sep or not name.strip():
+                raise ValidationFailed(f"--criterion „{item[:60]}“: bitte als KRITERIUM=PROZENT angeben, "
+                                       "z. B. \"Qualität=87,5\".")
+            if name.strip() in values:
+                raise ValidationFailed(f"--criterion: das Kriterium „{name.strip()[:60]}“ steht zweimal da.")
+            values[name.strip()] = percent
+        with obj.session() as session:
+            lot = record_quality(session, "cli", tender, lot_number, bid_id, values)
+            bid = next(b for b in lot.bids if b.bid_id == bid_id)
+            points = "; ".join(f"{name} {format_number_de(p)}" for name, p in bid.quality_points)
+            line = (f"Qualitätswertung für Angebot Nr. {bid_id} ({bid.bidder}), Los {lot.lot.number} gespeichert: "
+                    f"{points}")
+            if bid.score is not None:
+                line += f"; zusammen mit dem Preis {format_number_de(bid.score)} Punkte"
+                line += f", Rang {bid.rank}" if bid.rank is not None else ""
+            lines = [line + "."]
+            if lot.problems:
+                lines += [f"Hinweis: {problem}" for problem in lot.problems]
+        for text in lines:
+            click.echo(text)
+
+    @bids_group.command("draw")
+    @click.argument("tender")
+    @click.option("--lot", "lot_number", required=True, help="Losnummer, z. B. 3 oder 1.2.")
+    @click.option("--order", "order", type=int, multiple=True, required=True,
+                  help="Nummer eines gleichplatzierten Angebots; in der gezogenen Reihenfolge wiederholen.")
+    @click.option("--note", required=True, help="Wer gezogen hat und wer Zeuge war.")
+    @pass_ctx
+    def bids_draw(obj, tender: str, lot_number: str, order: tuple[int, ...], note: str) -> None:
+        """Den Losentscheid bei Gleichstand in einem Los erfassen (die gleichplatzierten Angebote in gezogener
+        Reihenfolge)."""
+        from einkauf.bids.scores import record_draw
+
+        with obj.session() as session:
+            record_draw(session, "cli", tender, lot_number, order, note)
+        click.echo(f"Losentscheid für Los {lot_number} erfasst: " + ", ".join(
+            f"{place}. Angebot Nr. {bid}" for place, bid in enumerate(order, start=1)) + ".")
 
     # --- the evaluation (issue 13, parts 4 and 5): on the tender and export groups -------------
 

@@ -487,13 +487,16 @@ def _evaluate_lot(lot: LotInput, scoring: Scoring) -> LotEvaluation:
             if not valid[c]:
                 continue
             points: list[tuple[str, Decimal]] = []
+            unrated: list[str] = []
             for name, weight in scoring.quality_criteria:
                 percent = bids[c].quality.get(name)
                 if percent is None:
-                    problems.append(f"Für das Angebot von {bids[c].bidder} fehlt die Bewertung des Kriteriums "
-                                    f"„{name}“.")
+                    unrated.append(f"„{name}“")
                     continue
                 points.append((name, quality_points(percent, weight)))
+            if unrated:
+                problems.append(f"Qualitätswertung fehlt für das Angebot von {bids[c].bidder} "
+                                f"(Nr. {bids[c].bid_id}): {', '.join(unrated)}.")
             quality_pts[c] = tuple(points)
             if price_weight and lowest_total is not None:
                 price_pts[c] = price_points(totals[c], lowest_total, price_weight, scoring.price_method)

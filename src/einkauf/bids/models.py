@@ -216,3 +216,55 @@ class BidderInformation(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_by_label: Mapped[str] = mapped_column(String(254), default="")
+
+
+
+class QualityScore(Base):
+    """The fulfilment of one quality criterion by one bid for one lot (R17): a percentage from
+    0 to 100 with at most two places, entered by the coordinator after the opening for the
+    criteria other than the price frozen with the tender. One row per bid lot and criterion
+    (the criterion's name as frozen); versioned (R11) and audited (R10)."""
+
+    __tablename__ = "quality_scores"
+    __table_args__ = (UniqueConstraint("bid_lot_id", "criterion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_lot_id: Mapped[int] = mapped_column(ForeignKey("bid_lots.id", ondelete="CASCADE"))
+    criterion: Mapped[str] = mapped_column(String(100))
+    percent: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_label: Mapped[str] = mapped_column(String(254), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LotDraw(Base):
+    """The recorded lot draw (Losentscheid) that decides a tie of one lot (R17): the tied bids in
+    the drawn order (LotDrawPlace) and a note on who drew and who witnessed it. A lot may have
+    several draws, one per tie; each bid is drawn at most once per lot."""
+
+    __tablename__ = "lot_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    tender_lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lots.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_label: Mapped[str] = mapped_column(String(254), default="")
+
+    places: Mapped[list[LotDrawPlace]] = relationship(order_by="LotDrawPlace.place", cascade="all, delete-orphan",
+                                                        passive_deletes=True)
+
+
+class LotDrawPlace(Base):
+    """One bid's place in a lot draw (1 = drawn first)."""
+
+    __tablename__ = "lot_draw_places"
+    __table_args__ = (UniqueConstraint("draw_id", "place"), UniqueConstraint("tender_lot_id", "bid_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("lot_draws.id", ondelete="CASCADE"))
+    tender_lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lots.id"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), index=True)
+    place: Mapped[int] = mapped_column(Integer)

@@ -415,14 +415,31 @@ def price_matrix_lot(tender_id: int, index: int):
     return _lot_page(tender, evaluation, index)
 
 
-def _lot_page(tender, evaluation, index: int, form=None, status: int = 200):
-    """One lot of the Preisspiegel with its decision, or the form to take it."""
+def _lot_page(tender, evaluation, index: int, form=None, status: int = 200, *, quality: dict | None = None,
+              draw: dict | None = None):
+    """One lot of the Preisspiegel with its decision, or the form to take it; the quality ratings
+    and the lot draw (R17). quality / draw: what was typed and the errors by field id, when a
+    form is shown again."""
     from einkauf.bids.award import lot_awards
+    from einkauf.bids.evaluate import scoring_of
     from einkauf.bids.forms import AwardForm
+    from einkauf.bids.scores import lot_draws, quality_version
 
+    db = get_db()
     lot = evaluation.lots[index - 1]
     tender_lot = next(tl for tl in tender.lots if tl.number == lot.lot.number)
-    decision = lot_awards(get_db(), tender.id).get(tender_lot.id)
+    decision = lot_awards(db, tender.id).get(tender_lot.id)
+    criteria = [name for name, _weight in scoring_of(tender).quality_criteria]
+    draws = lot_draws(db, tender_lot.id)
+    rated = [bid for bid in lot.bids if bid.valid]
+    quality = quality or {"typed": {}, "errors": {}}
+    for bid in rated:  # the stored ratings, unless typed
+        for k, name in enumerate(criteria):
+            stored = bid.bid.quality.get(name)
+            quality["typed"].setdefault(f"q-{bid.bid_id}-{k}", format_decimal_de(stored, 2) if stored is not None
+                                        else "")
+    versions = {bid.bid_id: quality_version(db, tender_lot.id, bid.bid_id) for bid in rated} if criteria else {}
+    names = {bid.bid_id: bid.bidder for bid in lot.bids}
     if form is None:
         form = AwardForm()
         if lot.first is not None:
@@ -436,7 +453,115 @@ def _lot_page(tender, evaluation, index: int, form=None, status: int = 200):
     return render_template("bids/price_matrix_lot.html", tender=tender, lot=lot, index=index,
                            count=len(evaluation.lots), decision=decision, awarded=awarded, form=form,
                            rows=lot.rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages,
-                           first_row=(page - 1) * PAGE_SIZE + 1), status
+                           first_row=(page - 1) * PAGE_SIZE + 1,
+                           criteria=criteria, rated=rated, versions=versions, quality=quality, draws=draws,
+                           names=names, draw=draw or {"typed": {}, "errors": {}}), status
+
+
+def _lot_of(tender, index: int):
+    """(evaluation, None) for an existing lot index after the opening, else (None, the refusal page)."""
+    evaluation, refusal = _evaluation_or_refusal(tender)
+    if evaluation is None:
+        return None, (render_template("bids/price_matrix.html", tender=tender, evaluation=None, refusal=refusal), 409)
+    if not 1 <= index <= len(evaluation.lots):
+        abort(404)
+    return evaluation, None
+
+
+def _save_scoring(tender, index: int, save, errors: dict, fallback: str, message: str, anchor: str, **state):
+    """Run `save` unless the form has errors: then the lot page at `anchor` with `message`; else
+    the lot page again with what was typed and the errors (a refusal's message at its field or at
+    `fallback`); state: quality= or draw= for _lot_page."""
+    status = 422
+    if not errors:
+        try:
+            save()
+        except DomainError as exc:
+            errors[getattr(exc, "field", None) or fallback] = refuse(exc)
+            status = 409 if isinstance(exc, (InvalidState, StaleVersion)) else 422
+        else:
+            flash(message, "success")
+            return redirect(url_for("bids.price_matrix_lot", tender_id=tender.id, index=index, _anchor=anchor), 303)
+    evaluation, _page = _lot_of(tender, index)
+    return _lot_page(tender, evaluation, index, status=status, **state)
+
+
+@bp.post("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>/qualitaet")
+@long_form(1000)
+@coordinator_only
+def quality(tender_id: int, index: int):
+    """The quality ratings of the lot's valid bids (percent per criterion, German comma)."""
+    from einkauf.bids.evaluate import scoring_of
+    from einkauf.bids.scores import parse_percent, record_lot_quality
+
+    tender = _tender_or_404(tender_id)
+    evaluation, refused_page = _lot_of(tender, index)
+    if evaluation is None:
+        return refused_page
+    lot = evaluation.lots[index - 1]
+    criteria = [name for name, _weight in scoring_of(tender).quality_criteria]
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    ratings: dict[int, dict[str, Decimal]] = {}
+    versions: dict[int, int] = {}
+    for bid in (b for b in lot.bids if b.valid):
+        fields = {k: f"q-{bid.bid_id}-{k}" for k in range(len(criteria))}
+        for field in fields.values():
+            typed[field] = (request.form.get(field) or "")[:40]
+        if not any(typed[field].strip() for field in fields.values()):
+            continue  # a bid left empty is not rated now
+        values: dict[str, Decimal] = {}
+        for k, field in fields.items():
+            try:
+                values[criteria[k]] = parse_percent(typed[field])
+            except ValueError as exc:
+                errors[field] = str(exc)
+        version = request.form.get(f"v-{bid.bid_id}", "")
+        if not version.isdigit() or len(version) > 9:
+            errors["ratings"] = gettext("Ungültige Versionsangabe. Bitte laden Sie die Seite neu.")
+            continue
+        ratings[bid.bid_id], versions[bid.bid_id] = values, int(version)
+    return _save_scoring(
+        tender, index, lambda: record_lot_quality(get_db(), _actor(), tender.id, lot.lot.number, ratings, versions),
+        errors, "ratings", gettext("Qualitätswertung für Los %(number)s gespeichert.", number=lot.lot.number),
+        "quality", quality={"typed": typed, "errors": errors})
+
+
+@bp.post("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>/losentscheid")
+@coordinator_only
+def draw(tender_id: int, index: int):
+    """The lot draw of an unresolved tie: the tied bids in the drawn order and the note."""
+    from einkauf.bids.scores import record_draw
+
+    tender = _tender_or_404(tender_id)
+    evaluation, refused_page = _lot_of(tender, index)
+    if evaluation is None:
+        return refused_page
+    lot = evaluation.lots[index - 1]
+    tie_text = request.form.get("tie", "")
+    tie = int(tie_text) if tie_text.isdigit() and len(tie_text) < 4 else -1
+    places = len(lot.unresolved_ties[tie]) if 0 <= tie < len(lot.unresolved_ties) else 0
+    typed = {f"draw-place-{p}": (request.form.get(f"draw-place-{p}") or "")[:12] for p in range(1, places + 1)}
+    typed["draw-note"] = (request.form.get("draw-note") or "")[:2100]
+    errors: dict[str, str] = {}
+    order = []
+    for field, value in typed.items():
+        if field.startswith("draw-place-"):
+            if value.isdigit() and len(value) < 10:
+                order.append(int(value))
+            else:
+                errors[field] = gettext("Bitte ein Angebot wählen.")
+
+    def save() -> None:
+        try:
+            record_draw(get_db(), _actor(), tender.id, lot.lot.number, order, typed["draw-note"])
+        except InvalidField as exc:  # the order at the first place, the note at its field
+            raise InvalidField({"order": "draw-place-1", "note": "draw-note"}.get(exc.field, "draw"),
+                               exc.message) from None
+
+    return _save_scoring(tender, index, save, errors, "draw",
+                         gettext("Losentscheid für Los %(number)s erfasst.", number=lot.lot.number), "draw",
+                         draw={"typed": typed, "errors": errors, "tie": tie})
 
 
 @bp.post("/vergaben/<int:tender_id>/preisspiegel/los/<int:index>/entscheidung")

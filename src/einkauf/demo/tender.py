@@ -176,7 +176,9 @@ def _award(session: Session, actor: User, tender: Tender) -> int:
         first = lot.first
         if first is None:
             continue
-        award_lot(session, actor, tender.id, lot.lot.number, int(first.bid_id),
+        bid_id = first.bid_id
+        assert isinstance(bid_id, int)  # the stored bids' ids (einkauf.bids.evaluate)
+        award_lot(session, actor, tender.id, lot.lot.number, bid_id,
                   clarification=data.ABNORMAL_CLARIFICATION if first.abnormally_low else "")
         awarded += 1
     return awarded
