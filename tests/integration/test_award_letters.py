@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -155,3 +156,33 @@ def test_the_command_writes_one_letter_per_member(cli_database, tmp_path, monkey
     assert SUPPLIER in _text(files[0].read_bytes())
     again = runner.invoke(main, ["tender", "letters", reference, "-o", str(tmp_path / "out")])
     assert again.exit_code == 0 and len(list((tmp_path / "out").iterdir())) == 4
+
+
+def test_every_demo_members_letter_carries_its_contract_figures(demo_database, tmp_path):
+    """The demo's awarded tender: per member and lot, the letter's annual and term values and
+    every position's awarded price and term value are the contract page's, to the cent (R22)."""
+    from einkauf.rounds.models import Member
+    from einkauf.tenders.models import Tender
+
+    with session_scope(demo_database) as session:
+        tender = session.scalar(select(Tender).where(Tender.reference == "EK-2025-01"))
+        documents = generate_award_letters(session, "test", tender.id, export_dir=tmp_path,
+                                           cooperative_name="Einkaufskooperation")
+        tender_id, recipients = tender.id, {d.recipient for d in documents}
+    assert len(recipients) == 10
+    with session_scope(demo_database) as session:
+        for recipient in sorted(recipients):
+            member = session.get(Member, int(recipient.split(":")[1]))
+            flat = _flat(_text(read_document(tmp_path, newest_letter(session, tender_id, member.id))))
+            [contracts] = member_contracts(session, member.id, tender_id=tender_id)
+            assert member.name in flat
+            for lot in contracts.with_outcome("awarded"):
+                assert lot.supplier is not None and lot.supplier.name in flat
+                assert f"Summe Los {lot.number} {format_money_de(lot.annual_value)} {format_money_de(lot.term_value)}" \
+                    in flat, (member.name, lot.number)
+                for position in lot.positions:
+                    assert position.unit_price is not None and position.term_value is not None
+                    assert (f"{format_number_de(position.unit_price, 4)} € "
+                            f"{format_quantity_de(position.estimated_quantity)}") in flat
+            total = sum((lot.term_value for lot in contracts.with_outcome("awarded")), Decimal("0.00"))
+            assert format_money_de(total) in flat

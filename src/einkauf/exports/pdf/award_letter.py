@@ -101,11 +101,10 @@ class AwardLetter:
         return sum((lot.term_value for lot in self.awarded), Decimal("0.00"))
 
 
-INTRO = ("in dem oben genannten Vergabeverfahren hat die Genossenschaft als zentrale Beschaffungsstelle für ihre "
-         "Mitglieder Rahmenvereinbarungen geschlossen bzw. den Zuschlag erteilt. Wir teilen Ihnen mit, welche Lose "
-         "Sie betreffen: Sie sind berechtigt, die unten genannten Positionen beim jeweiligen Auftragnehmer zu den "
-         "Zuschlagspreisen abzurufen, bis zu Ihrer Höchstmenge über die Laufzeit. Mit Erreichen der Höchstmenge "
-         "endet die Wirkung der Rahmenvereinbarung für die Position.")
+INTRO = ("in dem oben genannten Vergabeverfahren haben wir als zentrale Beschaffungsstelle für unsere Mitglieder über "
+         "die Lose entschieden, an denen Sie beteiligt sind. Aus den Rahmenvereinbarungen mit den unten genannten "
+         "Auftragnehmern sind Sie berechtigt, die aufgeführten Positionen zu den Zuschlagspreisen abzurufen, bis zu "
+         "Ihrer Höchstmenge über die Laufzeit.")
 VALUES_NOTE = ("Alle Beträge netto. Jahreswert = Summe Ihrer Bedarfszeilen × Zuschlagspreis, je Zeile auf Cent "
                "gerundet; Wert Laufzeit = Ihr Anteil am Loswert über die Laufzeit (wie auf der Seite „Verträge“).")
 
