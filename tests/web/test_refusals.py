@@ -196,6 +196,8 @@ CASES: dict[str, Case] = {
                           lambda w: {f"lot{w.tender.lots[0].id}-contract_date": "12.03.2027"},
                           note="no decision on the lot"),
 
+    "contracts.letters_generate": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/zuschlag/mitteilungen",
+                                       note="no lot decided yet"),
     "bids.record_regenerate": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/vergabevermerk",
                                    note="before the opening"),
 

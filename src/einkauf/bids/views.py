@@ -621,6 +621,7 @@ def _award_page(tender, *, inform_form=None, contract_forms=None, error=None, st
     from einkauf import clock
     from einkauf.bids.forms import ContractForm, InformationForm
     from einkauf.bids.information import award_rows, information_letters, latest_information
+    from einkauf.tenders.forms import GenerateDocumentsForm
 
     db = get_db()
     if services.get_opening(db, tender.id) is None:
@@ -638,7 +639,25 @@ def _award_page(tender, *, inform_form=None, contract_forms=None, error=None, st
     return render_template("bids/award.html", tender=tender, refusal=None, rows=rows,
                            forms=forms, undecided=[row.lot.number for row in rows if row.award is None],
                            information=latest_information(db, tender.id), letters=information_letters(db, tender.id),
-                           inform_form=inform_form, error=error), status
+                           inform_form=inform_form, error=error, member_letters=_member_letters(tender.id),
+                           member_letters_form=GenerateDocumentsForm()), status
+
+
+def _member_letters(tender_id: int) -> list:
+    """The newest award letter of each member (generated on the contracts side), by member name."""
+    from sqlalchemy import select
+
+    from einkauf.rounds.models import Member
+    from einkauf.tenders.documents import newest_recipient_documents
+    from einkauf.tenders.models import DocumentKind
+
+    db = get_db()
+    newest = newest_recipient_documents(db, tender_id, DocumentKind.AWARD_LETTER)
+    ids = {int(key.split(":", 1)[1]): document for key, document in newest.items() if key.startswith("member:")}
+    if not ids:
+        return []
+    members = db.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.name, Member.ags))
+    return [(member, ids[member.id]) for member in members]
 
 
 @bp.get("/vergaben/<int:tender_id>/zuschlag")

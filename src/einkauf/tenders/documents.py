@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +61,7 @@ KINDS: dict[DocumentKind, KindInfo] = {
     DocumentKind.PRICE_SHEET: KindInfo(N_("Preisblatt"), "xlsx",
                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     DocumentKind.INFO_LETTER: KindInfo(N_("Informationsschreiben"), "pdf", "application/pdf"),
+    DocumentKind.AWARD_LETTER: KindInfo(N_("Zuschlagsmitteilung"), "pdf", "application/pdf"),
 }
 
 
@@ -428,23 +429,27 @@ class RecipientFile:
 
 
 def register_recipient_documents(session: Session, actor: Actor, tender_id: int, kind: DocumentKind,
-                                 files: Sequence[RecipientFile], export_dir: str | Path, *,
+                                 files: Iterable[RecipientFile], export_dir: str | Path, *,
                                  now: datetime | None = None) -> list[Document]:
     """Register documents addressed to single recipients (information letters, letters to members),
     each as the next version of its (tender, kind, recipient); the files appear under their final
-    names when the transaction commits, like the tender's own documents. Audited."""
+    names when the transaction commits, like the tender's own documents. Audited.
+
+    `files` may be a generator: each file is staged (written under its temporary name) before
+    the next is taken, so that many large letters never sit in memory together."""
     tender = get_tender(session, tender_id)
     if session.get_bind().dialect.name != "sqlite":
         session.refresh(tender, with_for_update=True)
     _ensure_active(tender)
     if kind in TENDER_DOCUMENT_KINDS:
         raise ValueError(f"{kind} is a document of the tender itself, not of a recipient")
+    now = now or utcnow()
+    documents = []
     for file in files:
         if not RECIPIENT_RE.match(file.recipient) or not NAME_PART_RE.match(file.name_part):
             raise ValueError(f"unsuitable recipient {file.recipient!r} or file name part {file.name_part!r}")
-    now = now or utcnow()
-    documents = [_add_document(session, actor, tender, export_dir, kind, file.content, now=now,
-                               recipient=file.recipient, name_part=file.name_part) for file in files]
+        documents.append(_add_document(session, actor, tender, export_dir, kind, file.content, now=now,
+                                       recipient=file.recipient, name_part=file.name_part))
     session.flush()
     record_event(session, actor, "tender.documents", "tender", tender.id,
                  summary=f"{KINDS[kind].label} zum Vergabeverfahren {tender.reference} erzeugt: "
@@ -584,6 +589,15 @@ def tender_documents(session: Session, tender_id: int) -> list[Document]:
     """The register of a tender: newest first per kind."""
     return list(session.scalars(select(Document).where(Document.tender_id == tender_id)
                                 .order_by(Document.created_at.desc(), Document.kind, Document.version.desc())))
+
+
+def newest_recipient_documents(session: Session, tender_id: int, kind: DocumentKind) -> dict[str, Document]:
+    """The newest version of a per-recipient document kind of a tender, by recipient."""
+    newest: dict[str, Document] = {}
+    for document in session.scalars(select(Document).where(Document.tender_id == tender_id, Document.kind == kind)
+                                    .order_by(Document.recipient, Document.version)):
+        newest[document.recipient] = document
+    return newest
 
 
 def get_document(session: Session, tender_id: int, document_id: int) -> Document:

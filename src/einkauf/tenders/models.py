@@ -129,6 +129,7 @@ class DocumentKind(str, enum.Enum):
     RECORD_PDF = "record_pdf"  # Vergabevermerk (internal)
     PRICE_SHEET = "price_sheet"  # Leistungsverzeichnis / Preisblatt (xlsx, for bidders)
     INFO_LETTER = "info_letter"  # Informationsschreiben nach § 134 GWB (one per unsuccessful bidder)
+    AWARD_LETTER = "award_letter"  # Zuschlagsmitteilung / Abrufberechtigung (one per member, issue 14)
 
 
 # The documents of a tender generated together ("Unterlagen erzeugen"); letters are per recipient.

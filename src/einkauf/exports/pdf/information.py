@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
-
-from einkauf.exports.pdf.layout import Heading, PageFrame, PdfMeta, build_pdf, facts_table, para
+from einkauf.exports.pdf.layout import Heading, facts_table, para
+from einkauf.exports.pdf.letter import address, build_letter, letter_close, letter_head
 from einkauf.exports.pdf.sections import generated
 from einkauf.formatting import format_date_de, format_day_de
 
@@ -62,10 +60,6 @@ LEGAL = ("Ein Vertrag darf erst nach Ablauf der Wartefrist des § 134 Abs. 2 GWB
          "(§ 160 Abs. 3 Satz 1 Nr. 4 GWB).")
 
 
-def _address(name: str, address: str) -> str:
-    return "\n".join(part for part in (name.strip(), address.strip()) if part)
-
-
 def _lot_story(lot: LetterLot) -> list:
     rows = [("Ergebnis", lot.outcome)]
     if not lot.won:
@@ -77,11 +71,9 @@ def build_information_letter(letter: InformationLetter, *, generated_at: datetim
     """The letter as PDF bytes; the same letter and generated_at give the same bytes."""
     moment = generated(generated_at)
     story: list = [
-        para(_address(letter.cooperative_name, letter.cooperative_address), "small"),
-        Spacer(1, 4 * mm),
-        para(_address(letter.bidder_name, letter.bidder_address), "body_left"),
-        Spacer(1, 8 * mm),
-        para(f"Datum: {format_date_de(letter.sent_on)} (Versand {letter.channel})", "body_left"),
+        *letter_head(address(letter.cooperative_name, letter.cooperative_address),
+                     address(letter.bidder_name, letter.bidder_address),
+                     f"Datum: {format_date_de(letter.sent_on)} (Versand {letter.channel})"),
         Heading(f"{DOCUMENT_NAME}: Vergabenummer {letter.reference} – {letter.title}", "h1"),
         para("Sehr geehrte Damen und Herren,", "body_left"),
         para(INTRO.format(procedure=letter.procedure)),
@@ -94,14 +86,8 @@ def build_information_letter(letter: InformationLetter, *, generated_at: datetim
         para(f"Der Vertrag wird frühestens am {format_day_de(letter.earliest_contract_date)} geschlossen.", "body_left"),
         para(letter.waiting_text),
         para(LEGAL),
-        Spacer(1, 4 * mm),
-        para("Mit freundlichen Grüßen", "body_left"),
-        para(letter.cooperative_name, "body_left"),
-        para("Dieses Schreiben wurde maschinell erstellt und ist ohne Unterschrift gültig.", "small"),
+        *letter_close(letter.cooperative_name),
     ]
-    meta = PdfMeta(title=f"{DOCUMENT_NAME} {letter.reference} – {letter.bidder_name}",
-                   author=letter.cooperative_name, subject=f"{DOCUMENT_NAME}: {letter.title}",
-                   keywords=(letter.reference, "§ 134 GWB", "Informationsschreiben"))
-    frame = PageFrame(header_left=letter.cooperative_name, header_right=letter.reference,
-                      footer_left=f"{DOCUMENT_NAME} – {letter.bidder_name}")
-    return build_pdf(story, meta, frame, moment)
+    return build_letter(story, document_name=DOCUMENT_NAME, cooperative_name=letter.cooperative_name,
+                        reference=letter.reference, title=letter.title, recipient=letter.bidder_name,
+                        keywords=("§ 134 GWB", "Informationsschreiben"), generated_at=moment)
