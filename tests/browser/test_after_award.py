@@ -60,7 +60,8 @@ def test_members_receive_their_contracts_and_letters(visitor, tender):
     visitor.check()
     main = page.inner_text("main").replace("\xa0", " ")
     assert REFERENCE in main and supplier in main
-    assert format_money_de(annual_value).replace("\xa0", " ") in main  # Köln's annual value of its first lot at awarded prices
+    # Köln's annual value of its first awarded lot at awarded prices:
+    assert format_money_de(annual_value).replace("\xa0", " ") in main
     assert "Düsseldorf" not in main and "Essen" not in main  # only Köln's own contracts
     with page.expect_download() as download:
         page.get_by_role("link", name="Zuschlagsmitteilung herunterladen").first.click()
