@@ -172,6 +172,11 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("contracts.officer_contracts", "GET"): ({}, OFFICERS),
     ("contracts.finance_index", "GET"): ({}, (SIGN_IN_FIRST, 302, 302, 200, 200, 403)),
     ("contracts.member_contracts", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
+
+    # Savings (issue 14 part 4): a round's for coordinators; a member's like its contracts.
+    # Contents and tenant isolation: tests/web/test_savings_pages.py.
+    ("savings.round_savings", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("savings.member_savings", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -215,6 +220,8 @@ CROSS_RECORD = [
     ("bids.letter_download", {"tender_id": "tender", "document_id": 999999}),
 
     ("contracts.member_contracts", {"member_id": 999999}),
+    ("savings.round_savings", {"round_id": 999999}),
+    ("savings.member_savings", {"member_id": 999999}),
 ]
 
 
