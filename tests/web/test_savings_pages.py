@@ -53,6 +53,7 @@ def test_the_start_page_and_the_award_page_link_to_the_savings(client, awarded, 
 def test_an_officer_sees_only_its_own_members_savings(client, db, awarded, as_role):
     cities = cities_of(db)
     as_role("officer", member=cities["Essen"])
+    assert f"/finanzen/vertraege/{cities['Essen'].id}/einsparungen" in _html(client, "/bedarf/vertraege")
     html = _html(client, f"/finanzen/vertraege/{cities['Essen'].id}/einsparungen")
     # Essen: 533,16 € estimated, 259,92 € awarded, 273,24 € saved (51,25 %).
     for text in ("533,16", "259,92", "273,24", "51,25"):
