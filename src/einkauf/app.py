@@ -217,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.auth.views import bp as auth_bp
     from einkauf.bids.views import bp as bids_bp
     from einkauf.catalogue.views import bp as catalogue_bp
+    from einkauf.contracts.savings_views import bp as savings_bp
     from einkauf.contracts.views import bp as contracts_bp
     from einkauf.demand.coordination_views import bp as demand_coordination_bp
     from einkauf.demand.excel_views import bp as demand_excel_bp
@@ -229,7 +230,7 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.thresholds.views import bp as thresholds_bp
 
     for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, demand_bp, demand_coordination_bp, demand_excel_bp, lots_bp,
-               tenders_bp, finance_bp, audit_bp, thresholds_bp, bids_bp, contracts_bp):
+               tenders_bp, finance_bp, audit_bp, thresholds_bp, bids_bp, contracts_bp, savings_bp):
         app.register_blueprint(bp)
 
 

@@ -58,7 +58,12 @@ def index():
         # Officers see their member's open rounds at once (the same rows as demand.start).
         summaries = [s for s in officer_round_summaries(get_db(), current_user.member_id)
                      if s.round.status.value == "open"]
-    return render_template("home/index.html", summaries=summaries)
+    savings = None
+    if current_user.role == Role.COORDINATOR:
+        from einkauf.contracts.savings import cooperative_saving
+
+        savings = cooperative_saving(get_db())
+    return render_template("home/index.html", summaries=summaries, savings=savings)
 
 
 @bp.post("/sprache")

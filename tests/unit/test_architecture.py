@@ -21,7 +21,7 @@ CORE = ["money", "formatting", "berlin", "clock", "errors", "texts"]
 # The rules: pure functions over plain data, fed by the services.
 RULES = ["thresholds.rules", "lots.values", "lots.planner", "lots.diff", "lots.procedure", "tenders.rules",
          "tenders.periods", "rounds.rules", "catalogue.codes", "demand.upload_checks", "bids.evaluation",
-         "contracts.values"]
+         "contracts.values", "contracts.savings_values"]
 # The generators of documents and exports: plain data in, bytes out.
 GENERATORS = [
     "cells",
@@ -45,6 +45,7 @@ GENERATORS = [
     "demand.excel_writer",
     "exports.finance_csv",
     "exports.finance_xlsx",
+    "exports.savings_xlsx",
     "bids.price_matrix",
     "charts",
 ]

@@ -183,6 +183,11 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("contracts.letters_generate", "POST"): ({"tender_id": "tender"}, COORDINATOR_ONLY_SEE_OTHER),
     ("contracts.letter_download", "GET"): ({"member_id": "own_member", "tender_id": "tender"},
                                            (SIGN_IN_FIRST, 404, 404, 404, 404, 403)),
+
+    # Savings (issue 14 part 4): a round's for coordinators; a member's like its contracts.
+    # Contents and tenant isolation: tests/web/test_savings_pages.py.
+    ("savings.round_savings", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("savings.member_savings", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -228,6 +233,9 @@ CROSS_RECORD = [
     ("contracts.member_contracts", {"member_id": 999999}),
     ("contracts.letter_download", {"member_id": 999999, "tender_id": "tender"}),
     ("contracts.letter_download", {"member_id": "own_member", "tender_id": 999999}),
+
+    ("savings.round_savings", {"round_id": 999999}),
+    ("savings.member_savings", {"member_id": 999999}),
 ]
 
 
