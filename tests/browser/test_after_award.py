@@ -71,3 +71,18 @@ def test_members_receive_their_contracts_and_letters(visitor, tender):
     response = page.goto(f"{visitor.base_url}/finanzen/vertraege/{other_member}/zuschlagsmitteilung/{tender_id}")
     assert response.status == 404
     visitor.check_refused(404)
+
+
+def test_the_coordinator_sees_the_savings_with_chart_and_table(visitor):
+    page = visitor.page
+    visitor.sign_in("koordination@einkauf.example")
+    line = page.inner_text("#cooperative-saving")
+    assert "Einsparung der Bedarfsabfrage 2025" in line
+    page.get_by_role("link", name="Einsparungen ansehen").click()
+    visitor.check()
+    summary = page.inner_text("#savings-summary")
+    assert "€" in summary and "%" in summary
+    chart = page.get_by_role("img", name="Schätzwert und Zuschlag je Los")
+    assert chart.is_visible()
+    # The chart's data as a table, for screen readers and for checking the bars.
+    assert page.locator("figure table").count() >= 1
