@@ -66,12 +66,12 @@ def _child(target, *args):
     return result
 
 
-def _export(url: str, fmt: str, folder: str):
+def _export(url: str, fmt: str, folder: str, prices: str = "estimated"):
     factory = make_session_factory(make_engine(url))
     path = os.path.join(folder, f"export.{fmt}")
     write_intent.set(False)
     with session_scope(factory) as session:
-        prepared = services.prepare_round_export(session, get_round_by_code(session, ROUND).id)
+        prepared = services.prepare_round_export(session, get_round_by_code(session, ROUND).id, prices=prices)
         started = time.perf_counter()
         with open(path, "wb") as stream:
             totals = services.write_export(session, prepared, fmt, stream)
@@ -128,25 +128,35 @@ def _floor(url: str, fmt: str, limit: int, folder: str):
     return elapsed, len(values)
 
 
+def built_round(folder: str, scale: float, products: int, then=None) -> str:
+    """The bench round of bench_lots.py in a SQLite file in folder, its lots built (then, if
+    given, then(session, round_id) in a transaction of its own); its URL."""
+    import sqlite3
+
+    print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
+    url = f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
+    engine, factory, _rows, _submitted = _prepare(url, max(1, round(MEMBERS * scale)), products, postgres=False)
+    del _rows
+    started = time.perf_counter()
+    with session_scope(factory) as session:
+        round_id = get_round_by_code(session, ROUND).id
+        build_lots(session, "bench", round_id)
+    if then is not None:
+        with session_scope(factory) as session:
+            then(session, round_id)
+    print(f"  lots built{' and prepared' if then else ''} in {time.perf_counter() - started:.1f} s")
+    engine.dispose()
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 400 members (default 1.0)")
     parser.add_argument("--products", type=int, default=PRODUCTS)
     parser.add_argument("--sample", type=int, default=200_000, help="rows the floors write (default 200,000)")
     args = parser.parse_args()
-    members = max(1, round(MEMBERS * args.scale))
-    import sqlite3
-
-    print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
-        engine, factory, _rows, _submitted = _prepare(url, members, args.products, postgres=False)
-        del _rows
-        started = time.perf_counter()
-        with session_scope(factory) as session:
-            build_lots(session, "bench", get_round_by_code(session, ROUND).id)
-        print(f"  lots built in {time.perf_counter() - started:.1f} s")
-        engine.dispose()
+        url = built_round(folder, args.scale, args.products)
         for fmt in ("csv", "xlsx"):
             (elapsed, rows, size, net), export_rss = _child(_export, url, fmt, folder)
             (floor_elapsed, floor_rows), floor_rss = _child(_floor, url, fmt, args.sample, folder)

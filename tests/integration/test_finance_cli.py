@@ -106,3 +106,25 @@ def test_tender_option_exports_the_frozen_plan_with_its_vergabenummer(runner, bu
                                  "-o", str(out / "w.csv")])
     assert wrong.exit_code == 1 and "gehört nicht zur Bedarfsabfrage 2026" in wrong.stderr
     assert not (out / "w.csv").exists()
+
+
+def test_awarded_prices_of_the_demos_awarded_tender(runner, demo_database, out):
+    """The demo's round 2025 has its tender awarded: every row with supplier and awarded amounts,
+    and the sums equal the contract pages' annual values (issue 14)."""
+    from einkauf.contracts.queries import member_contracts
+    from einkauf.rounds.models import Member
+
+    target = out / "z.csv"
+    result = runner.invoke(main, ["export", "finance", "2025", "--format", "csv", "-o", str(target),
+                                  "--prices", "awarded"])
+    assert result.exit_code == 0, result.output
+    assert "Kostenaufteilung 2025 (csv, Profil standard):" in result.stdout
+    rows = read_csv(target)
+    assert rows and {r["Preisbasis"] for r in rows} == {"Zuschlagspreis"}
+    assert {r["Vergabestatus"] for r in rows} == {"vergeben"} and all(r["Lieferant"] for r in rows)
+    net = sum(Decimal(r["Gesamt netto"].replace(",", ".")) for r in rows)
+    with demo_database() as session:
+        contracts = sum((lot.annual_value for member in session.query(Member)
+                         for tender in member_contracts(session, member.id) for lot in tender.lots
+                         if lot.outcome == "awarded"), Decimal("0.00"))
+    assert net == contracts > 0

@@ -75,7 +75,11 @@ class ExportInfo:
     # The plan's annual net total for the same selection, to reconcile against (R1); None if unknown.
     plan_net_total: Decimal | None = None
     # Per lot: annual and term values for the reconciliation of the rows (R22); () if unknown.
+    # At awarded prices: the annual value is the members' annual value at awarded prices (as on
+    # the contract pages), the term value the lot's awarded total (None in a member's export).
     lots: tuple[LotValues, ...] = ()
+    # At awarded prices: what the difference between the awarded total and the rows means (R22).
+    award_notes: tuple[str, ...] = ()
 
     @property
     def generated_on(self) -> date:
@@ -118,8 +122,13 @@ class ExportTotals:
     def lots(self) -> int:
         return len({key[2] for key in self.by_member_lot})
 
+    unpriced_rows: int = 0  # at awarded prices: rows of lots not awarded (no amounts)
+
     def add(self, row: Sequence[Any]) -> None:
         net, vat, gross = row[_NET], row[_VAT], row[_GROSS]
+        if net is None:  # at awarded prices, a row of a lot not awarded: counted, not priced
+            self.unpriced_rows += 1
+            net = vat = gross = 0
         self.rows += 1
         self.net_cents += net
         self.vat_cents += vat
@@ -178,6 +187,15 @@ RECONCILIATION_HEADERS = ("Los", "Los-Titel", "Zeilen", "Zeilen netto (Summe, j�
                           "Rundungsdifferenz")
 
 
+AWARDED_RECONCILIATION_HEADERS = ("Los", "Los-Titel", "Zeilen", "Zeilen netto zu Zuschlagspreisen (Summe, jährlich)",
+                                  "Jahreswert zu Zuschlagspreisen (Verträge)", "Abweichung", "Laufzeit (Monate)",
+                                  "Jahreswert × Laufzeit", "Zuschlagssumme des Loses", "Rundungsdifferenz")
+
+
+def reconciliation_headers(price_basis: str) -> tuple[str, ...]:
+    return AWARDED_RECONCILIATION_HEADERS if price_basis == "awarded" else RECONCILIATION_HEADERS
+
+
 def rows_by_lot(totals: ExportTotals) -> dict[str, tuple[int, int]]:
     """Rows and Σ net cents of the export per lot number (summed over its members)."""
     result: dict[str, tuple[int, int]] = {}
@@ -187,8 +205,10 @@ def rows_by_lot(totals: ExportTotals) -> dict[str, tuple[int, int]]:
     return result
 
 
-def reconciliation_notes(member_export: bool) -> list[str]:
+def reconciliation_notes(member_export: bool, info: ExportInfo | None = None) -> list[str]:
     """What the reconciliation columns mean, in German (Info sheet and README, R22)."""
+    if info is not None and info.price_basis == "awarded":
+        return awarded_reconciliation_notes(member_export, info.award_notes)
     notes = [
         "Zeilen netto: Summe der Detailzeilen (je Bedarfsposition Menge × Preis, auf Cent gerundet) – ein "
         "Jahresbetrag. Jahreswert laut Losplan: " + ("der Jahresanteil des Mitglieds (Summe seiner Zuordnungen)"
@@ -202,4 +222,27 @@ def reconciliation_notes(member_export: bool) -> list[str]:
         notes.append("Der geschätzte Wert nach § 3 VgV und die Rundungsdifferenz stehen im Export aller Mitglieder.")
     else:
         notes.append(ROUNDING_CAUSE)
+    return notes
+
+
+def awarded_reconciliation_notes(member_export: bool, award_notes: Sequence[str]) -> list[str]:
+    """The notes of the reconciliation at awarded prices (R20, R22): how the rows, the members'
+    annual values on the contract pages and the lot's awarded total relate."""
+    notes = [
+        "Zeilen netto zu Zuschlagspreisen: Summe der Detailzeilen (je Bedarfsposition Menge × Zuschlagspreis, "
+        "einmal kaufmännisch auf Cent gerundet) – ein Jahresbetrag. Jahreswert zu Zuschlagspreisen: "
+        + ("der Jahreswert des Mitglieds auf seiner Vertragsseite" if member_export
+           else "die Summe der Jahreswerte aller Mitglieder auf den Vertragsseiten")
+        + "; beide sind Summen derselben gerundeten Zeilen, die Abweichung ist 0,00 €.",
+        "Lose ohne Zuschlag (nicht vergeben oder aufgehoben) haben Zeilen ohne Beträge; sie zählen in keiner "
+        "Summe zu Zuschlagspreisen.",
+        "Jahreswert × Laufzeit: Jahreswert × Laufzeit in Monaten / 12, einmal auf Cent gerundet"
+        + ("; der Anteil des Mitglieds über die Laufzeit, wie auf seiner Vertragsseite." if member_export
+           else "; die Anteile der Mitglieder über die Laufzeit ergeben zusammen genau diesen Betrag."),
+    ]
+    if member_export:
+        notes.append("Die Zuschlagssumme des Loses und die Rundungsdifferenz stehen im Export aller Mitglieder.")
+    else:
+        notes.append("Rundungsdifferenz = Zuschlagssumme des Loses − Jahreswert × Laufzeit.")
+        notes.extend(award_notes)
     return notes

@@ -42,6 +42,15 @@ class FinanceRow(NamedTuple):
     price_basis: str
     round_code: str
     unit_code: str
+    # At awarded prices (issue 14): the awarded bidder, the lot's award status, the awarded unit
+    # price (1/10,000 €, None where the lot is not awarded or the bid has no price) and the row's
+    # value at the reference price. In an export at estimated prices: "", "", None and net_cents.
+    # At awarded prices net/VAT/gross above are the awarded ones (None where not priced) and
+    # unit_price_cents stays the reference price.
+    supplier: str = ""
+    award_status: str = ""
+    awarded_unit_price: int | None = None
+    estimated_net_cents: int = 0
 
 
 FIELD_INDEX = {name: index for index, name in enumerate(FinanceRow._fields)}
@@ -54,10 +63,11 @@ class Kind(str, enum.Enum):
     MONEY = "money"
     PERCENT = "percent"
     DATE = "date"
+    UNIT_PRICE = "unit_price"  # a bid's unit price, four decimal places
 
 
 # Decimal places of the scaled kinds: the stored value is an integer number of 10**-places.
-PLACES = {Kind.QUANTITY: 3, Kind.MONEY: 2, Kind.PERCENT: 2}
+PLACES = {Kind.QUANTITY: 3, Kind.MONEY: 2, Kind.PERCENT: 2, Kind.UNIT_PRICE: 4}
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,24 @@ OPTIONAL_COLUMNS: tuple[Column, ...] = (
     Column("Belegdatum", Kind.DATE, None, 12, "Tag der Erstellung des Exports (deutsche Zeit)"),
 )
 
+# The columns of the export at awarded prices (issue 14). In that export "Einzelpreis netto"
+# of a profile is the awarded unit price (AWARDED_UNIT_PRICE under the profile's header) and
+# "Gesamt netto", "USt" and "Gesamt brutto" are the awarded amounts; the columns below follow
+# the profile's columns unless the profile names them itself. Any profile may choose them.
+AWARDED_UNIT_PRICE = Column("Zuschlagspreis netto", Kind.UNIT_PRICE, "awarded_unit_price", 14,
+                            "Zuschlagspreis je Einheit netto in Euro, vier Nachkommastellen; leer, wenn das Los "
+                            "nicht vergeben oder aufgehoben ist")
+AWARD_COLUMNS: tuple[Column, ...] = (
+    Column("Lieferant", Kind.TEXT, "supplier", 28, "Bieter, der den Zuschlag für das Los erhalten hat"),
+    Column("Vergabestatus", Kind.TEXT, "award_status", 15,
+           "„vergeben“, „nicht vergeben“ (noch keine Entscheidung) oder „aufgehoben“; nicht vergebene und "
+           "aufgehobene Lose haben keine Beträge zu Zuschlagspreisen"),
+    Column("Schätzpreis netto", Kind.MONEY, "unit_price_cents", 14, "Schätzpreis (Referenzpreis) je Einheit netto"),
+    Column("Schätzwert netto", Kind.MONEY, "estimated_net_cents", 15,
+           "Menge × Schätzpreis, kaufmännisch auf Cent gerundet (der Betrag des Exports zu Schätzpreisen)"),
+)
+OPTIONAL_COLUMNS += (AWARDED_UNIT_PRICE, *AWARD_COLUMNS)
+
 ALL_COLUMNS: tuple[Column, ...] = DEFAULT_COLUMNS + OPTIONAL_COLUMNS
 COLUMN_BY_HEADER: dict[str, Column] = {column.header: column for column in ALL_COLUMNS}
 
@@ -120,4 +148,5 @@ KIND_LABELS = {
     Kind.MONEY: "Betrag in Euro, 2 Nachkommastellen",
     Kind.PERCENT: "Prozent, 2 Nachkommastellen",
     Kind.DATE: "Datum",
+    Kind.UNIT_PRICE: "Betrag in Euro, 4 Nachkommastellen",
 }

@@ -11,7 +11,8 @@ from operator import itemgetter
 from typing import Any, BinaryIO, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 
 from einkauf.cells import FORMULA_TRIGGERS
-from einkauf.exports.finance import RECONCILIATION_HEADERS, ExportInfo, ExportTotals, LotValues, _euro, fiscal_year
+from einkauf.exports.finance import (AWARDED_RECONCILIATION_HEADERS, RECONCILIATION_HEADERS, ExportInfo, ExportTotals,
+                                     LotValues, _euro, fiscal_year)
 from einkauf.exports.finance_columns import FIELD_INDEX, PLACES, Kind
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 
@@ -23,10 +24,12 @@ from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 MEMBER_FIELDS = ("member_name", "ags")
 SITE_FIELDS = ("delivery_site",)
 POSITION_FIELDS = ("lot_number", "lot_title", "position", "product_number", "short_text", "cpv_code", "unit",
-                   "unit_price_cents", "vat_rate_hundredths", "unit_code")
+                   "unit_price_cents", "vat_rate_hundredths", "unit_code", "supplier", "award_status",
+                   "awarded_unit_price")
 EXPORT_FIELDS = ("fiscal_year", "reference", "price_basis", "round_code")
 # The values of a line after its three keys, in this order.
-LINE_FIELDS = ("cost_centre", "budget_account", "quantity_thousandths", "net_cents", "vat_cents", "gross_cents")
+LINE_FIELDS = ("cost_centre", "budget_account", "quantity_thousandths", "net_cents", "vat_cents", "gross_cents",
+               "estimated_net_cents")
 _LINE_SLOT = {name: 3 + i for i, name in enumerate(LINE_FIELDS)}  # str.format argument of each line value
 _ENTITY_FIELDS = ((0, MEMBER_FIELDS), (1, SITE_FIELDS), (2, POSITION_FIELDS))
 _BATCH_LINES = 2000  # lines joined into one write
@@ -37,9 +40,11 @@ _REMEMBERED_TEXTS = 100_000  # distinct cost centres and budget accounts whose C
 class FinanceLines:
     """The detail rows of one export in compact form.
 
-    `lines` yields (member key, site key, position key, *LINE_FIELDS) in export order; the
+    `lines` yields (member key, site key, position key, *LINE_FIELDS) in export order (at
+    estimated prices the last, estimated_net_cents, may be left out: it is net_cents); the
     mappings give each key's values in the order of MEMBER_FIELDS, SITE_FIELDS and
     POSITION_FIELDS; `export` holds the values of EXPORT_FIELDS, the same for every row.
+    `unpriced`: net, VAT and gross of a line may be None (at awarded prices, a lot not awarded).
     """
 
     lines: Iterable[Sequence[Any]]
@@ -47,6 +52,7 @@ class FinanceLines:
     sites: Mapping[Any, Sequence[Any]]
     positions: Mapping[Any, Sequence[Any]]
     export: Sequence[Any]
+    unpriced: bool = False
 
 
 class _KeyIsValue(dict):
@@ -79,7 +85,7 @@ def finance_lines(rows: Iterable[Sequence[Any]]) -> FinanceLines:
                                  "(Haushaltsjahr, Vergabenummer, Preisbasis und Code sind in jeder Zeile gleich).")
             yield (member(row), (row[site],), position(row), *line(row))
 
-    return FinanceLines(lines(), _KeyIsValue(), _KeyIsValue(), _KeyIsValue(), constants)
+    return FinanceLines(lines(), _KeyIsValue(), _KeyIsValue(), _KeyIsValue(), constants, unpriced=True)
 
 
 def _scaled_formatter(places: int, decimal: str, thousands: str) -> Callable[[int], str]:
@@ -103,6 +109,20 @@ def _scaled_formatter(places: int, decimal: str, thousands: str) -> Callable[[in
         return f"{whole:,}".replace(",", thousands) + decimal + str(fraction).rjust(places, "0")
 
     return grouped
+
+
+def _nullable(fmt: Callable[[int], str]) -> Callable[[int | None], str]:
+    return lambda value: "" if value is None else fmt(value)
+
+
+def _unused(_extra: Any, _net: Any) -> str:
+    return ""
+
+
+def _estimate(money: Callable[[int], str]) -> Callable[[Sequence[int], int], str]:
+    """The row's estimated net: the line's last value at awarded prices; at estimated prices
+    the line has none and its net is the estimate."""
+    return lambda extra, net: money(extra[0] if extra else net)
 
 
 def _guarded(value: str) -> str:
@@ -135,6 +155,8 @@ class _CsvFields:
         """A value of a column of this kind: guarded if text, formatted if a scaled number."""
         if kind is Kind.TEXT:
             return self.quoted(_guarded(value) if self._guard else value)
+        if value is None:  # not priced: an empty field
+            return self.quoted("")
         if kind in PLACES:
             return self.quoted(self.numbers[kind](value))
         return self.quoted(value)
@@ -218,6 +240,9 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
         fields = _CsvFields(profile)
         line, member_runs, site_runs, position_runs = _line_writer(profile, info, data.export, fields)
         quantity, money = fields.numbers[Kind.QUANTITY], fields.numbers[Kind.MONEY]
+        amount = _nullable(money) if data.unpriced else money
+        estimate = (_estimate(money) if any(c.column.field == "estimated_net_cents" for c in profile.columns)
+                    else _unused)
         members, sites, positions = data.members, data.sites, data.positions
         member_texts: dict[Hashable, tuple[str, ...]] = {}
         site_texts: dict[Hashable, tuple[str, ...]] = {}
@@ -237,7 +262,7 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
         by_member_lot = totals.by_member_lot
         group_member: Any = object()
         group_lot: Any = None
-        count = net_sum = vat_sum = gross_sum = 0
+        count = net_sum = vat_sum = gross_sum = unpriced = 0
 
         def close_group() -> None:
             if count:
@@ -252,7 +277,7 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
         batch: list[str] = []
         append = batch.append
         write = text.write
-        for member, site, position, cost_centre, budget_account, quantity_value, net, vat, gross in data.lines:
+        for member, site, position, cost_centre, budget_account, quantity_value, net, vat, gross, *extra in data.lines:
             member_text = member_texts.get(member)
             if member_text is None:
                 member_text = member_texts[member] = member_runs(members[member])
@@ -268,15 +293,18 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
             cost_centre_text = code_texts.get(cost_centre) or code_text(cost_centre)
             budget_account_text = code_texts.get(budget_account) or code_text(budget_account)
             append(line(member_text, site_text, position_text, cost_centre_text, budget_account_text,
-                        quantity(quantity_value), money(net), money(vat), money(gross)))
+                        quantity(quantity_value), amount(net), amount(vat), amount(gross), estimate(extra, net)))
             if lot is not group_lot or member != group_member:
                 close_group()
                 group_member, group_lot = member, lot
                 count = net_sum = vat_sum = gross_sum = 0
             count += 1
-            net_sum += net
-            vat_sum += vat
-            gross_sum += gross
+            if net is None:  # a lot not awarded: counted, not priced
+                unpriced += 1
+            else:
+                net_sum += net
+                vat_sum += vat
+                gross_sum += gross
             if len(batch) >= _BATCH_LINES:
                 write("".join(batch))
                 batch.clear()
@@ -285,6 +313,7 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
         text.flush()
     finally:
         text.detach()
+    totals.unpriced_rows = unpriced
     for rows, net, vat, gross in by_member_lot.values():
         totals.rows += rows
         totals.net_cents += net
@@ -301,14 +330,19 @@ def write_finance_csv_lines(data: FinanceLines, stream: BinaryIO, profile: Profi
 RECONCILIATION_CSV_HEADERS = RECONCILIATION_HEADERS + ("Ursache",)
 ROUNDING_CAUSE_SHORT = ("Rundung: § 3 VgV rundet je Position einmal (Jahresmenge × Schätzpreis × Jahre), die "
                         "Jahreszeilen werden je Bedarfsposition gerundet und danach mit der Laufzeit multipliziert")
+AWARD_ROUNDING_CAUSE_SHORT = ("Rundung: die Zuschlagssumme rundet je Position einmal (geschätzte Menge über die "
+                              "Laufzeit × Zuschlagspreis), die Jahreszeilen werden je Bedarfsposition gerundet und "
+                              "danach mit der Laufzeit multipliziert")
 
 
 def write_reconciliation_csv(lots: Sequence[LotValues], by_lot: Mapping[str, tuple[int, int]], stream: BinaryIO,
-                             profile: Profile = DEFAULT_PROFILE) -> None:
+                             profile: Profile = DEFAULT_PROFILE, *, awarded: bool = False) -> None:
     """Write the reconciliation per lot (RECONCILIATION_CSV_HEADERS) and a total row as CSV in the
     profile's delimiter, decimal separator, BOM and formula guard. `by_lot`: lot number →
     (rows, Σ net cents) of the export's detail rows. The stream is left open."""
     money = _scaled_formatter(2, profile.decimal_separator, profile.thousands_separator)
+    headers = (AWARDED_RECONCILIATION_HEADERS if awarded else RECONCILIATION_HEADERS) + ("Ursache",)
+    cause = AWARD_ROUNDING_CAUSE_SHORT if awarded else ROUNDING_CAUSE_SHORT
 
     def amount(value: Decimal | None) -> str:
         return "" if value is None else money(int(value.scaleb(2)))
@@ -319,7 +353,7 @@ def write_reconciliation_csv(lots: Sequence[LotValues], by_lot: Mapping[str, tup
     wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig" if profile.bom else "utf-8", newline="")
     try:
         writer = csv.writer(wrapper, **_dialect(profile))
-        writer.writerow(RECONCILIATION_CSV_HEADERS)
+        writer.writerow(headers)
         member_export = any(lot.term_value is None for lot in lots)
         rows_total, cents_total = 0, 0
         annual = annual_term = term = difference = Decimal("0.00")
@@ -329,7 +363,7 @@ def write_reconciliation_csv(lots: Sequence[LotValues], by_lot: Mapping[str, tup
             writer.writerow([text(lot.number), text(lot.title), rows, amount(row_sum), amount(lot.annual_value),
                              amount(row_sum - lot.annual_value), lot.term_months_total,
                              amount(lot.annual_term_value), amount(lot.term_value), amount(lot.rounding_difference),
-                             ROUNDING_CAUSE_SHORT if lot.rounding_difference else ""])
+                             cause if lot.rounding_difference else ""])
             rows_total += rows
             cents_total += cents
             annual += lot.annual_value
@@ -339,7 +373,7 @@ def write_reconciliation_csv(lots: Sequence[LotValues], by_lot: Mapping[str, tup
         writer.writerow(["Summe", "", rows_total, amount(_euro(cents_total)), amount(annual),
                          amount(_euro(cents_total) - annual), "", amount(annual_term),
                          "" if member_export else amount(term), "" if member_export else amount(difference),
-                         ROUNDING_CAUSE_SHORT if difference and not member_export else ""])
+                         cause if difference and not member_export else ""])
         wrapper.flush()
     finally:
         wrapper.detach()

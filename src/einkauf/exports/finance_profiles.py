@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from einkauf.errors import ValidationFailed
-from einkauf.exports.finance_columns import ALL_COLUMNS, COLUMN_BY_HEADER, DEFAULT_COLUMNS, Column
+from einkauf.exports.finance_columns import (ALL_COLUMNS, AWARD_COLUMNS, AWARDED_UNIT_PRICE, COLUMN_BY_HEADER,
+                                             DEFAULT_COLUMNS, Column)
 
 PROFILE_FOLDER = "export_profiles"
 DEFAULT_PROFILE_NAME = "standard"
@@ -98,6 +99,22 @@ class Profile:
 
 
 DEFAULT_PROFILE = Profile()
+_UNIT_PRICE = COLUMN_BY_HEADER["Einzelpreis netto"]
+
+
+def for_price_basis(profile: Profile, price_basis: str) -> Profile:
+    """The profile's columns for an export at this price basis. At awarded prices the profile's
+    "Einzelpreis netto" is the awarded unit price (under the profile's header), and the columns
+    of einkauf.exports.finance_columns.AWARD_COLUMNS (supplier, award status, the estimate beside
+    it) follow unless the profile names them itself; at estimated prices the profile unchanged."""
+    if price_basis != "awarded":
+        return profile
+    columns = [ProfileColumn(AWARDED_UNIT_PRICE, spec.header) if spec.column is _UNIT_PRICE else spec
+               for spec in profile.columns]
+    chosen = {spec.column.header for spec in profile.columns} | {spec.header.casefold() for spec in columns}
+    columns += [ProfileColumn(column, column.header) for column in AWARD_COLUMNS
+                if column.header not in chosen and column.header.casefold() not in chosen]
+    return replace(profile, columns=tuple(columns))
 
 
 def _fail(source: str, message: str) -> NoReturn:

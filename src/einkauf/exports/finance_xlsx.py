@@ -17,8 +17,8 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from einkauf.cells import TextCells, excel_text, text_cell
-from einkauf.exports.finance import (DETAIL_SHEET, EXCEL_MAX_ROWS, INFO_SHEET, RECONCILIATION_HEADERS, SUMMARY_SHEET,
-                                     ExportInfo, ExportTotals, _euro, reconciliation_notes, rows_by_lot)
+from einkauf.exports.finance import (DETAIL_SHEET, EXCEL_MAX_ROWS, INFO_SHEET, SUMMARY_SHEET, ExportInfo, ExportTotals,
+                                     _euro, reconciliation_headers, reconciliation_notes, rows_by_lot)
 from einkauf.exports.finance_columns import PLACES, Kind
 from einkauf.exports.finance_profiles import DEFAULT_PROFILE, Profile
 from einkauf.berlin import BERLIN
@@ -30,6 +30,7 @@ TABLE_STYLE = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True, show
                              showFirstColumn=False, showLastColumn=False)
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 INTEGER_FORMAT = "0"
+UNIT_PRICE_FORMAT = '#,##0.0000 "€"'
 
 SUMMARY_HEADERS = ("Mitglied", "AGS", "Los", "Los-Titel", "Zeilen", "Gesamt netto", "USt", "Gesamt brutto")
 
@@ -102,12 +103,16 @@ class _DetailSheets:
                 getters.append(itemgetter(index))
             else:
                 number_format = {Kind.MONEY: profile.money_format, Kind.QUANTITY: profile.quantity_format,
-                                 Kind.PERCENT: profile.percent_format}[column.kind]
+                                 Kind.PERCENT: profile.percent_format,
+                                 Kind.UNIT_PRICE: UNIT_PRICE_FORMAT}[column.kind]
                 cell = _styled_cell(ws, number_format)
                 places = -PLACES[column.kind]
 
                 def number(row, i=index, cell=cell, places=places):
-                    cell.value = Decimal(row[i]).scaleb(places)
+                    value = row[i]
+                    if value is None:  # not priced (a lot not awarded): an empty cell, never 0
+                        return None
+                    cell.value = Decimal(value).scaleb(places)
                     return cell
 
                 getters.append(number)
@@ -247,8 +252,13 @@ def _write_info(wb: Workbook, profile: Profile, info: ExportInfo | None, totals:
     line("Summe USt", _euro(totals.vat_cents), profile.money_format)
     line("Summe Gesamt brutto", _euro(totals.gross_cents), profile.money_format)
     if info is not None and info.plan_net_total is not None:
-        line("Jahreswert netto laut Losplan", Decimal(info.plan_net_total), profile.money_format)
-        line("Abweichung zum Losplan", totals.net - Decimal(info.plan_net_total), profile.money_format)
+        awarded = info.price_basis == "awarded"
+        line("Jahreswert netto zu Zuschlagspreisen (Verträge)" if awarded else "Jahreswert netto laut Losplan",
+             Decimal(info.plan_net_total), profile.money_format)
+        line("Abweichung zu den Verträgen" if awarded else "Abweichung zum Losplan",
+             totals.net - Decimal(info.plan_net_total), profile.money_format)
+    if info is not None and info.price_basis == "awarded":
+        line("Zeilen ohne Zuschlagspreis", totals.unpriced_rows, INTEGER_FORMAT)
     ws.append([])
     ws.append([text_cell(ws, "Alle Summen sind Summen der auf Cent gerundeten Zeilenwerte; die Summen je Mitglied "
                              "und Los (Blatt „Summen“) ergeben die Summen der Detailzeilen centgenau.")])
@@ -262,7 +272,7 @@ def _write_reconciliation(ws, profile: Profile, info: ExportInfo, totals: Export
     ws.append([])
     member_export = any(lot.term_value is None for lot in info.lots)
     ws.append([_header_cell(ws, "Abstimmung je Los: Jahreswerte und Werte über die Laufzeit")])
-    ws.append([_header_cell(ws, h) for h in RECONCILIATION_HEADERS])
+    ws.append([_header_cell(ws, h) for h in reconciliation_headers(info.price_basis)])
     by_lot = rows_by_lot(totals)
 
     def money(value: Decimal | None) -> Cell | None:
@@ -290,5 +300,5 @@ def _write_reconciliation(ws, profile: Profile, info: ExportInfo, totals: Export
                money(annual_term), None if member_export else money(term),
                None if member_export else money(difference)])
     ws.append([])
-    for note in reconciliation_notes(member_export):
+    for note in reconciliation_notes(member_export, info):
         ws.append([text_cell(ws, note)])

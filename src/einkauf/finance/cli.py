@@ -96,4 +96,7 @@ def register(main: click.Group, pass_ctx) -> None:
         click.echo(f"Kostenaufteilung {export.round.code} ({fmt}, Profil {profile.name}): "
                    f"{format_decimal_de(Decimal(totals.rows), 0)} Zeilen, netto {format_decimal_de(totals.net, 2)} €, "
                    f"USt {format_decimal_de(totals.vat, 2)} €, "
-                   f"brutto {format_decimal_de(totals.gross, 2)} € → {output}")
+                   f"brutto {format_decimal_de(totals.gross, 2)} €"
+                   + (f", {format_decimal_de(Decimal(totals.unpriced_rows), 0)} Zeilen ohne Zuschlagspreis"
+                      if prices == "awarded" else "")
+                   + f" → {output}")

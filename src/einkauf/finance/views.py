@@ -5,6 +5,10 @@ officer (always bound) get only their own member's rows (R8) — the member come
 signed-in user, never from the request. A round that does not exist, is not closed or has no
 plan is 404 for everyone, as is a profile name that is not offered. Administrators have no
 business with the cooperative's money: 403.
+
+The price basis is a query argument: `preise=zuschlag` exports at the awarded prices (issue 14),
+offered for rounds and tenders with at least one awarded lot; without an award, or with an
+unknown value, the download is 404 like any export that does not exist.
 """
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetm
 IN_MEMORY_BYTES = 8 * 1024 * 1024
 
 exporters = roles_required(Role.FINANCE, Role.COORDINATOR, Role.OFFICER)
+# The query values of the price basis (German, in links) → the services' names.
+PRICE_ARGS = {"schaetzung": "estimated", "zuschlag": "awarded"}
 
 
 def _own_member_id() -> int | None:
@@ -53,10 +59,18 @@ def index():
     chosen = request.args.get("profil") or DEFAULT_PROFILE_NAME
     if chosen not in {p.name for p in profiles}:
         chosen = DEFAULT_PROFILE_NAME
+    prices = request.args.get("preise") or "schaetzung"
+    if prices not in PRICE_ARGS:
+        prices = "schaetzung"
+    arguments = {} if chosen == DEFAULT_PROFILE_NAME else {"profil": chosen}
+    if prices != "schaetzung":
+        arguments["preise"] = prices
     return render_template("finance/index.html", rounds=services.exportable_rounds(db),
                            tenders=services.exportable_tenders(db), member=member,
-                           profiles=profiles, profile_problems=problems, chosen=chosen,
-                           profile_arg={} if chosen == DEFAULT_PROFILE_NAME else {"profil": chosen})
+                           profiles=profiles, profile_problems=problems, chosen=chosen, prices=prices,
+                           awarded_plans=services.awarded_plan_ids(db) if prices == "zuschlag" else set(),
+                           awarded_tenders=services.awarded_tender_ids(db) if prices == "zuschlag" else set(),
+                           profile_arg=arguments)
 
 
 def _profile_or_404():
@@ -66,6 +80,13 @@ def _profile_or_404():
     if profile is None:
         abort(404)
     return profile
+
+
+def _prices_or_404() -> str:
+    prices = PRICE_ARGS.get(request.args.get("preise") or "schaetzung")
+    if prices is None:
+        abort(404)
+    return prices
 
 
 def _send(export, fmt: str, profile):
@@ -92,10 +113,11 @@ def _send(export, fmt: str, profile):
 @exporters
 def round_export(round_id: int, fmt: str):
     profile = _profile_or_404()
+    prices = _prices_or_404()
     try:
-        export = services.prepare_round_export(get_db(), round_id, member_id=_own_member_id())
+        export = services.prepare_round_export(get_db(), round_id, member_id=_own_member_id(), prices=prices)
     except DomainError:
-        abort(404)  # unknown, open, or without plan: nothing to see here
+        abort(404)  # unknown, open, without plan, or (at awarded prices) without award: nothing to see here
     return _send(export, fmt, profile)
 
 
@@ -105,8 +127,9 @@ def round_export(round_id: int, fmt: str):
 def tender_export(tender_id: int, fmt: str):
     """A tender's frozen plan, with its Vergabenummer in every row (or its reconciliation per lot)."""
     profile = _profile_or_404()
+    prices = _prices_or_404()
     try:
-        export = services.prepare_tender_export(get_db(), tender_id, member_id=_own_member_id())
+        export = services.prepare_tender_export(get_db(), tender_id, member_id=_own_member_id(), prices=prices)
     except DomainError:
         abort(404)
     return _send(export, fmt, profile)
