@@ -86,3 +86,28 @@ def test_the_coordinator_sees_the_savings_with_chart_and_table(visitor):
     assert chart.is_visible()
     # The chart's data as a table, for screen readers and for checking the bars.
     assert page.locator("figure table").count() >= 1
+
+
+def test_finance_downloads_the_cost_allocation_at_awarded_prices(visitor):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    page = visitor.page
+    visitor.sign_in("finanzen@einkauf.example")
+    visitor.goto("/finanzen")
+    page.get_by_label("Preisbasis").select_option(label="Zuschlagspreise (nach Zuschlag)")
+    page.get_by_role("button", name="Profil wählen").click()
+    visitor.check()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Kostenaufteilung 2025 als Excel-Datei herunterladen").click()
+    with open(download.value.path(), "rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()), read_only=True)
+    header, *rows = list(book["Kostenaufteilung"].iter_rows(values_only=True))
+    supplier, price, basis = header.index("Lieferant"), header.index("Einzelpreis netto"), header.index("Preisbasis")
+    assert rows and {row[basis] for row in rows} == {"Zuschlagspreis"}
+    # Every lot of EK-2025-01 is awarded: every row has its supplier and a price.
+    assert {row[supplier] for row in rows} >= {"Bürowelt Rhein-Ruhr GmbH", "Office Direkt Nord AG"}
+    assert all(row[price] is not None and Decimal(str(row[price])) >= 0 for row in rows)
+    estimate = header.index("Schätzpreis netto")
+    assert any(row[price] != row[estimate] for row in rows)  # the awarded prices, the estimate beside
