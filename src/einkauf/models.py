@@ -2,6 +2,7 @@
 from einkauf.audit.models import AuditEvent  # noqa: F401
 from einkauf.auth.models import SignInFailure, User  # noqa: F401
 from einkauf.bids.models import Bid, Bidder, BidLot, BidOpening, BidPrice  # noqa: F401
+from einkauf.calloffs.models import CallOff, CustomerNumber, Framework, FrameworkOption, SalesReport  # noqa: F401
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: F401
 from einkauf.db import Base  # noqa: F401
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus  # noqa: F401

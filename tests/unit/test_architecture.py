@@ -179,7 +179,7 @@ def find_cycle(graph: dict[str, dict]) -> list[str] | None:
 
 # The layers, lowest first: a package imports only packages before it in this list — no exceptions.
 LAYERS = ["audit", "rounds", "auth", "catalogue", "demand", "thresholds", "lots", "exports", "tenders", "bids",
-          "contracts", "finance", "demo", "cli"]
+          "contracts", "calloffs", "finance", "demo", "cli"]
 
 
 def _describe(graph, a: str, b: str) -> str:
