@@ -216,6 +216,8 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.audit.views import bp as audit_bp
     from einkauf.auth.views import bp as auth_bp
     from einkauf.bids.views import bp as bids_bp
+    from einkauf.calloffs.monitoring_views import bp as monitoring_bp
+    from einkauf.calloffs.views import bp as calloffs_bp
     from einkauf.catalogue.views import bp as catalogue_bp
     from einkauf.contracts.savings_views import bp as savings_bp
     from einkauf.contracts.views import bp as contracts_bp
@@ -230,7 +232,8 @@ def _register_blueprints(app: Flask) -> None:
     from einkauf.thresholds.views import bp as thresholds_bp
 
     for bp in (home_bp, auth_bp, catalogue_bp, rounds_bp, demand_bp, demand_coordination_bp, demand_excel_bp, lots_bp,
-               tenders_bp, finance_bp, audit_bp, thresholds_bp, bids_bp, contracts_bp, savings_bp):
+               tenders_bp, finance_bp, audit_bp, thresholds_bp, bids_bp, contracts_bp, savings_bp,
+               calloffs_bp, monitoring_bp):
         app.register_blueprint(bp)
 
 

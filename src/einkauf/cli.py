@@ -173,6 +173,7 @@ def user_add(obj: CliContext, email: str, role: str, member_ags: str | None, nam
 
 def _register_domain_commands() -> None:
     from einkauf.bids import cli as bids_cli
+    from einkauf.calloffs import cli as calloffs_cli
     from einkauf.catalogue import cli as catalogue_cli
     from einkauf.contracts import cli as contracts_cli
     from einkauf.demand import cli as demand_cli
@@ -184,7 +185,7 @@ def _register_domain_commands() -> None:
     from einkauf.thresholds import cli as thresholds_cli
 
     for module in (catalogue_cli, rounds_cli, demand_cli, demo_cli, lots_cli, tenders_cli, finance_cli,
-                   thresholds_cli, bids_cli, contracts_cli):
+                   thresholds_cli, bids_cli, contracts_cli, calloffs_cli):
         module.register(main, pass_ctx)
 
 
