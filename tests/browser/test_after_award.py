@@ -77,8 +77,8 @@ def test_the_coordinator_sees_the_savings_with_chart_and_table(visitor):
     page = visitor.page
     visitor.sign_in("koordination@einkauf.example")
     line = page.inner_text("#cooperative-saving")
-    assert "Einsparung der Bedarfsabfrage 2025" in line
-    page.get_by_role("link", name="Einsparungen ansehen").click()
+    assert "Einsparung der Kooperation insgesamt" in line and "€" in line
+    page.locator("#cooperative-saving-rounds").get_by_role("link", name="2025").click()
     visitor.check()
     summary = page.inner_text("#savings-summary")
     assert "€" in summary and "%" in summary

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from einkauf.bids.award import award_lot, cancel_lot
-from einkauf.contracts.savings import report_sheets, savings_report
+from einkauf.contracts.savings import cooperative_saving, report_sheets, rounds_with_awards, savings_report
 from einkauf.exports.savings_xlsx import write_savings_xlsx
 from einkauf.lots.models import LotPosition
 from einkauf.rounds.models import Round
@@ -109,3 +109,30 @@ def test_the_demo_tender_of_2025_saves_money(db):
     assert report.total.saving > 0 and report.total.pct is not None and report.total.pct > 0
     assert report.total.saving == sum((lot.saving for lot in report.lots), Decimal(0))
     assert report.total.awarded == sum((m.awarded for m in report.members), Decimal(0))
+
+
+def _two_awarded_rounds(db, bid_tender, make_user):
+    earlier = create_bid_tender(db, code="ALTE")
+    db.get(Round, earlier.round_id).opens_on = date(2025, 9, 1)
+    for position in db.scalars(select(LotPosition).where(LotPosition.plan_id == earlier.plan_id)):
+        position.product_number = position.product_number.removeprefix("ALTE-")
+    db.flush()
+    ids = open_bids_of(db, earlier, make_user, (("Schulz Vorjahr KG", DEARER),))
+    award_lot(db, "test", earlier.id, "1", ids["Schulz Vorjahr KG"])
+    _awarded(db, bid_tender, make_user)
+    return earlier
+
+
+def test_the_cooperative_saving_adds_up_every_awarded_round(db, bid_tender, make_user):
+    assert cooperative_saving(db) is None
+    earlier = _two_awarded_rounds(db, bid_tender, make_user)
+    later_report, earlier_report = savings_report(db, bid_tender.round_id), savings_report(db, earlier.round_id)
+    saving = cooperative_saving(db)
+    assert saving is not None
+    # Newest round first, each with the figures of its own savings report, and their sum.
+    assert [(round_id, f.label, f.estimated, f.awarded) for round_id, f in saving.rounds] == [
+        (bid_tender.round_id, later_report.round_code, later_report.total.estimated, later_report.total.awarded),
+        (earlier.round_id, "ALTE", earlier_report.total.estimated, earlier_report.total.awarded)]
+    assert saving.total.estimated == later_report.total.estimated + earlier_report.total.estimated
+    assert saving.total.saving == later_report.total.saving + earlier_report.total.saving
+    assert rounds_with_awards(db) == [(bid_tender.round_id, later_report.round_code), (earlier.round_id, "ALTE")]

@@ -46,6 +46,7 @@ def test_the_start_page_and_the_award_page_link_to_the_savings(client, awarded, 
     as_role("coordinator")
     home = _html(client, "/")
     assert 'id="cooperative-saving"' in home and "549,12" in home and "51,26" in home
+    assert "Einsparung der Kooperation insgesamt" in home and 'id="cooperative-saving-rounds"' in home
     assert f"/runden/{awarded.round_id}/einsparungen" in home
     assert f"/runden/{awarded.round_id}/einsparungen" in _html(client, f"/vergaben/{awarded.id}/zuschlag")
 
@@ -69,3 +70,39 @@ def test_before_any_award_the_page_says_so(client, db, bid_tender, make_user, as
     html = _html(client, f"/runden/{bid_tender.round_id}/einsparungen")
     assert 'id="no-savings"' in html and "<svg" not in html
     assert 'id="cooperative-saving"' not in _html(client, "/")
+
+
+def test_the_start_page_adds_up_the_rounds_and_a_member_picks_a_round(client, db, awarded, make_user, as_role):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from einkauf.lots.models import LotPosition
+    from einkauf.rounds.models import Round
+
+    from bids_support import create_bid_tender
+    from contracts_support import DEARER
+
+    earlier = create_bid_tender(db, code="ALTE")
+    db.get(Round, earlier.round_id).opens_on = date(2025, 9, 1)
+    for position in db.scalars(select(LotPosition).where(LotPosition.plan_id == earlier.plan_id)):
+        position.product_number = position.product_number.removeprefix("ALTE-")  # the prices' keys
+    ids = open_bids_of(db, earlier, make_user, (("Schulz Vorjahr KG", DEARER),))
+    award_lot(db, "test", earlier.id, "1", ids["Schulz Vorjahr KG"])
+    db.commit()
+    as_role("coordinator")
+    home = _html(client, "/")
+    table = home[home.index('id="cooperative-saving-rounds"'):]
+    assert table.index(f"/runden/{awarded.round_id}/einsparungen") < table.index(f"/runden/{earlier.round_id}/")
+    assert "549,12" in table  # the later round's own saving, beside the earlier one's
+    round_page = _html(client, f"/runden/{awarded.round_id}/einsparungen")
+    assert 'id="savings-rounds"' in round_page and f"/runden/{earlier.round_id}/einsparungen" in round_page
+
+    essen = cities_of(db)["Essen"]
+    as_role("officer", member=essen)
+    newest = _html(client, f"/finanzen/vertraege/{essen.id}/einsparungen")
+    assert 'id="savings-round-picker"' in newest and "273,24" in newest
+    picked = _html(client, f"/finanzen/vertraege/{essen.id}/einsparungen?runde={earlier.round_id}")
+    assert "Bedarfsabfrage ALTE" in picked and "273,24" not in picked
+    for wrong in ("999999", "abc", ""):
+        assert client.get(f"/finanzen/vertraege/{essen.id}/einsparungen?runde={wrong}").status_code == 404, wrong

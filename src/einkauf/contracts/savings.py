@@ -19,7 +19,7 @@ from einkauf.bids.models import AwardOutcome, BidPrice, LotAward
 from einkauf.catalogue.models import Category
 from einkauf.cells import PRICE_FORMAT
 from einkauf.contracts.queries import _awarded_prices, _big, awarded_row_cents
-from einkauf.contracts.savings_values import Figure, OpenLot, PriceChange, SavingsReport, total
+from einkauf.contracts.savings_values import CooperativeSaving, Figure, OpenLot, PriceChange, SavingsReport, total
 from einkauf.errors import NotFound
 from einkauf.exports.savings_xlsx import PERCENT_FORMAT, UNIT_PRICE_FORMAT, Sheet
 from einkauf.lots.models import Allocation, LotPosition
@@ -152,13 +152,16 @@ def savings_report(session: Session, round_id: int, *, member_id: int | None = N
                          prices=_price_development(session, round_, member_id), not_counted=not_counted)
 
 
-def newest_round_with_awards(session: Session) -> int | None:
-    """The round of the newest active tender with an awarded lot (for the start page)."""
-    return session.scalar(
-        select(Tender.round_id).join(TenderLot, TenderLot.tender_id == Tender.id)
-        .join(LotAward, LotAward.tender_lot_id == TenderLot.id)
-        .where(Tender.status == TenderStatus.ACTIVE, LotAward.outcome == AwardOutcome.AWARDED)
-        .order_by(Tender.submission_deadline.desc()).limit(1))
+def rounds_with_awards(session: Session) -> list[tuple[int, str]]:
+    """(id, code) of every round with an active tender with an awarded lot, newest first (the
+    round picker of the member's savings page)."""
+    statement = (select(Round.id, Round.code, Round.opens_on)
+                 .join(Tender, Tender.round_id == Round.id)
+                 .join(TenderLot, TenderLot.tender_id == Tender.id)
+                 .join(LotAward, LotAward.tender_lot_id == TenderLot.id)
+                 .where(Tender.status == TenderStatus.ACTIVE, LotAward.outcome == AwardOutcome.AWARDED)
+                 .distinct().order_by(Round.opens_on.desc(), Round.id.desc()))
+    return [(round_id, code) for round_id, code, _opens_on in session.execute(statement)]
 
 
 def _figure_rows(figures: Iterable[Figure], *, detail: bool = False) -> tuple[tuple, ...]:
@@ -190,7 +193,23 @@ def report_sheets(report: SavingsReport) -> list[Sheet]:
     ]
 
 
-def cooperative_saving(session: Session) -> tuple[int, SavingsReport] | None:
-    """The newest round with an awarded lot and its savings report (the start page's line)."""
-    round_id = newest_round_with_awards(session)
-    return None if round_id is None else (round_id, savings_report(session, round_id))
+def cooperative_saving(session: Session) -> CooperativeSaving | None:
+    """The cooperative's saving over every round with an awarded lot, and per round (the
+    coordinator's start page): the same sums as each round's savings report, in one query."""
+    statement = _awarded_prices(
+        select(Round.id, Round.code, Round.opens_on,
+               cast(func.sum(_big(Allocation.net_value)), BigInteger),
+               cast(func.sum(awarded_row_cents(Allocation.quantity, BidPrice.unit_price)), BigInteger))
+        .select_from(Allocation)
+        .join(LotPosition, LotPosition.id == Allocation.position_id)
+        .join(TenderLot, TenderLot.lot_id == LotPosition.lot_id)
+        .join(Tender, Tender.id == TenderLot.tender_id)
+        .join(Round, Round.id == Tender.round_id))
+    statement = (statement.where(Tender.status == TenderStatus.ACTIVE, BidPrice.id.is_not(None))
+                 .group_by(Round.id, Round.code, Round.opens_on)
+                 .order_by(Round.opens_on.desc(), Round.id.desc()))
+    rounds = tuple((round_id, Figure(code, cents_to_euro(int(estimated or 0)), cents_to_euro(int(awarded or 0))))
+                   for round_id, code, _opens_on, estimated, awarded in session.execute(statement))
+    if not rounds:
+        return None
+    return CooperativeSaving(rounds, total("", (figure for _round_id, figure in rounds)))

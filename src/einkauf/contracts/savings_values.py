@@ -98,3 +98,12 @@ class SavingsReport:
     def has_awards(self) -> bool:
         return bool(self.lots)
 
+
+
+@dataclass(frozen=True)
+class CooperativeSaving:
+    """The cooperative's saving: per round with awards (newest first: round id and its figure,
+    labelled with the round's code) and over all of them."""
+
+    rounds: tuple[tuple[int, Figure], ...]
+    total: Figure
