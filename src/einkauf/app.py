@@ -70,7 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from einkauf.db import make_engine, make_session_factory, write_intent
     from einkauf.extensions import babel, csrf, login_manager
     from einkauf.web import was_refused
-    from einkauf.wiring import provide_record_parts
+    from einkauf.wiring import wire
 
     settings = load_config(config)
     app = EinkaufFlask(
@@ -196,7 +196,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_errors(app)
     _register_blueprints(app)
-    provide_record_parts()  # the award part of the Vergabevermerk (issue 13), as on the command line
+    wire()  # the award part of the Vergabevermerk, the consumption for copying a round: as in the CLI
     return app
 
 

@@ -76,10 +76,10 @@ class DomainErrorGroup(click.Group):
 def main(ctx: click.Context) -> None:
     """einkauf – gebündelte öffentliche Beschaffung."""
     from einkauf.logs import configure_logging
-    from einkauf.wiring import provide_record_parts
+    from einkauf.wiring import wire
 
     configure_logging()  # EINKAUF_LOG_LEVEL, EINKAUF_LOG_FORMAT; on stderr, stdout stays for --json
-    provide_record_parts()  # the award part of the Vergabevermerk, as in the web application
+    wire()  # the award part of the Vergabevermerk, the consumption for copying a round: as on the web
     ctx.ensure_object(CliContext)
 
 

@@ -10,3 +10,18 @@ def provide_record_parts() -> None:
     from einkauf.tenders.documents import provide_award_part
 
     provide_award_part(award_record_part)
+
+
+def provide_consumption() -> None:
+    """The reported consumption under the frameworks (issue 15 part 4) for copying the previous
+    round: demand may not import calloffs, so the query is handed to einkauf.demand.consumption."""
+    from einkauf.calloffs.consumption import member_consumption
+    from einkauf.demand.consumption import provide_consumption as provide
+
+    provide(member_consumption)
+
+
+def wire() -> None:
+    """Everything later stages hand to earlier ones (create_app and the `einkauf` command group)."""
+    provide_record_parts()
+    provide_consumption()

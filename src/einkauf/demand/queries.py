@@ -11,8 +11,9 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from einkauf.catalogue.models import Category, Product
+from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import line_value_cents_sql
+from einkauf.demand.consumption import Consumption, consumption_of
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission
 from einkauf.demand.state import can_withdraw, lock_reason
 from einkauf.errors import NotFound
@@ -79,6 +80,39 @@ def previous_submission(session: Session, rnd: Round, member_id: int) -> Submiss
                Round.opens_on <= rnd.opens_on)
         .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1)
     )
+
+
+@dataclass(frozen=True)
+class PreviousArticle:
+    """One article of the member's previous submission as the copy page offers it: its declared
+    quantity (Σ of its lines) beside the consumption reported under that round's frameworks."""
+
+    product_id: int
+    number: str
+    short_text: str
+    unit_label: str
+    lines: int
+    declared: Decimal
+    consumption: Consumption | None
+
+
+def previous_articles(session: Session, previous: Submission, member_id: int) -> list[PreviousArticle]:
+    """The articles the copy would take (active products and delivery sites), by article number,
+    each with the member's reported consumption where there is any."""
+    rows = session.execute(
+        select(Product.id, Product.number, Product.short_text, Unit.label, func.count(DemandLine.id),
+               func.sum(DemandLine.quantity))
+        .select_from(DemandLine)
+        .join(Product, DemandLine.product_id == Product.id)
+        .join(Unit, Unit.code == Product.unit_code)
+        .join(DeliverySite, DemandLine.delivery_site_id == DeliverySite.id)
+        .where(DemandLine.submission_id == previous.id, Product.active.is_(True), DeliverySite.active.is_(True))
+        .group_by(Product.id, Product.number, Product.short_text, Unit.label)
+        .order_by(Product.number))
+    reported = consumption_of(session, previous.round_id, member_id)
+    return [PreviousArticle(product_id, number, short_text, unit_label, count, Decimal(declared or 0),
+                            reported.get(product_id))
+            for product_id, number, short_text, unit_label, count, declared in rows]
 
 
 def _user_label(session: Session, user_id: int | None) -> str | None:

@@ -8,7 +8,7 @@ caller passes the member the user is bound to, R8), compare versions before ever
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from einkauf.actor import Actor
 from einkauf.audit.services import record_event
 from einkauf.catalogue.models import Category, Product
 from einkauf.db import in_chunks, utcnow
+from einkauf.demand import consumption
 from einkauf.demand.models import CategoryExclusion, DemandLine, Submission, SubmissionStatus
 from einkauf.demand.queries import get_submission, previous_submission, submission_totals
 from einkauf.demand.state import ensure_editable
@@ -338,11 +339,15 @@ def replace_draft_lines(
 
 
 def copy_previous_round(session: Session, actor: Actor, rnd: Round, member_id: int, *,
-                        expected_version: int | None, now: datetime | None = None) -> tuple[Submission, int]:
+                        expected_version: int | None, now: datetime | None = None,
+                        choices: Mapping[int, str] | None = None) -> tuple[Submission, int]:
     """Copy the member's lines of its most recent earlier round into this round's draft.
 
     Lines of products that are no longer active, or of delivery sites no longer active, are
-    left out. Existing lines of this round are replaced.
+    left out. Existing lines of this round are replaced. `choices` (product id → "declared" or
+    "actual") takes, per article, the annualised consumption reported under the earlier round's
+    frameworks instead of the declared quantity (einkauf.demand.consumption); a line that ends at
+    zero is left out.
     """
     previous = previous_submission(session, rnd, member_id)
     if previous is None:
@@ -353,10 +358,22 @@ def copy_previous_round(session: Session, actor: Actor, rnd: Round, member_id: i
         .where(DemandLine.submission_id == previous.id, Product.active.is_(True), DeliverySite.active.is_(True))
         .order_by(DemandLine.id)
     ).scalars().all()
-    lines = [LineInput(product_id=r.product_id, delivery_site_id=r.delivery_site_id, quantity=r.quantity,
-                       cost_centre=r.cost_centre, budget_account=r.budget_account, note=r.note) for r in rows]
+    source = f"Übernahme aus {previous.round.code}"
+    quantities = [r.quantity for r in rows]
+    actual = {product_id for product_id, choice in (choices or {}).items() if choice == consumption.ACTUAL}
+    if actual:
+        reported = consumption.consumption_of(session, previous.round_id, member_id)
+        if actual - set(reported):
+            raise InvalidState("Für einen gewählten Artikel ist kein Verbrauch gemeldet; bitte die Auswahl "
+                               "neu laden.")
+        quantities = consumption.chosen_quantities([(r.product_id, r.quantity) for r in rows], reported,
+                                                   dict.fromkeys(actual, consumption.ACTUAL))
+        source += f", Verbrauch bei {len(actual)} Artikel{'n' if len(actual) != 1 else ''}"
+    lines = [LineInput(product_id=r.product_id, delivery_site_id=r.delivery_site_id, quantity=quantity,
+                       cost_centre=r.cost_centre, budget_account=r.budget_account, note=r.note)
+             for r, quantity in zip(rows, quantities, strict=True) if quantity > 0]
     submission = replace_draft_lines(session, actor, rnd, member_id, lines, expected_version=expected_version,
-                                     source=f"Übernahme aus {previous.round.code}", now=now)
+                                     source=source, now=now)
     return submission, len(lines)
 
 

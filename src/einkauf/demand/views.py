@@ -19,7 +19,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from einkauf.db import utcnow
-from einkauf.demand import queries, services, state
+from einkauf.demand import consumption, queries, services, state
 from einkauf.demand.category_page import (
     InvalidGrid,
     category_conflict,
@@ -30,7 +30,7 @@ from einkauf.demand.category_page import (
 )
 from einkauf.demand.entry import LineGrid, time_left
 from einkauf.demand.forms import CategoryLinesForm, ParticipationForm, SubmissionActionForm
-from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion
+from einkauf.errors import DeadlinePassed, DomainError, InvalidState, StaleVersion, ValidationFailed
 from einkauf.extensions import csrf
 from einkauf.formatting import format_decimal_de
 from einkauf.forms import CSRF_EXPIRED
@@ -218,27 +218,55 @@ def participation(round_id: int, category_id: int):
 @bp.route("/bedarf/<int:round_id>/uebernehmen", methods=["GET", "POST"])
 @officer_only
 def copy_previous(round_id: int):
-    """GET: confirm replacing the current lines with those of the previous round. POST: do it."""
+    """GET: confirm replacing the current lines with those of the previous round; where the
+    previous round's frameworks reported consumption, per article the declared quantity or the
+    annualised consumption side by side (issue 15 part 4). POST: do it with the choices."""
     db = get_db()
     rnd = _round(round_id)
+    overview = queries.submission_overview(db, rnd, _member_id())
     if request.method == "GET":
-        overview = queries.submission_overview(db, rnd, _member_id())
         if overview.lock is not None or overview.previous is None:
             flash(gettext("Eine Übernahme aus einer früheren Bedarfsabfrage ist nicht möglich."), "error")
             return _back_to_round(round_id)
         previous_totals = queries.submission_totals(db, overview.previous.id)
-        return render_template("demand/confirm_copy.html", o=overview, previous_totals=previous_totals)
+        articles = queries.previous_articles(db, overview.previous, _member_id())
+        return render_template("demand/confirm_copy.html", o=overview, previous_totals=previous_totals,
+                               reported=[a for a in articles if a.consumption is not None],
+                               unreported=sum(1 for a in articles if a.consumption is None))
+    if overview.previous is not None:  # one choice per article of the previous round, and the buttons
+        allow_form_fields(queries.submission_totals(db, overview.previous.id).products + 10, bytes_per_field=40)
     form = SubmissionActionForm()
     if not form.validate():
         return _version_problem(round_id, form)
     try:
+        choices = _consumption_choices(db, overview)
         _submission, count = services.copy_previous_round(db, _actor(), rnd, _member_id(),
-                                                          expected_version=form.expected_version)
+                                                          expected_version=form.expected_version, choices=choices)
     except DomainError as exc:
         return _refused(round_id, exc)
     flash(ngettext("%(num)s Position aus der früheren Bedarfsabfrage übernommen.",
                    "%(num)s Positionen aus der früheren Bedarfsabfrage übernommen.", count), "success")
     return _back_to_round(round_id)
+
+
+def _consumption_choices(db, overview) -> dict[int, str]:
+    """The per-article choices of the copy form (artikel-<product id> = declared|actual); the
+    button "alle" takes the consumption of every article with a report. A malformed field is
+    refused in German, nothing is copied."""
+    if request.form.get("alle") == consumption.ACTUAL:
+        if overview.previous is None:
+            return {}
+        return {a.product_id: consumption.ACTUAL
+                for a in queries.previous_articles(db, overview.previous, _member_id()) if a.consumption}
+    choices: dict[int, str] = {}
+    for key, value in request.form.items():
+        if not key.startswith("artikel-"):
+            continue
+        product_id = key.removeprefix("artikel-")
+        if not product_id.isdigit() or len(product_id) > 12 or value not in consumption.CHOICES:
+            raise ValidationFailed(gettext("Ungültige Auswahl zwischen Menge der Vorrunde und Verbrauch."))
+        choices[int(product_id)] = value
+    return choices
 
 
 @bp.route("/bedarf/<int:round_id>/abgeben", methods=["GET", "POST"])
