@@ -182,7 +182,7 @@ def _prepare(url: str, members: int, products: int, postgres: bool):
     else:
         _insert_lines_sqlite(url[len("sqlite:///"):], rows)
     with session_scope(factory) as session:
-        close_round(session, "bench", get_round_by_code(session, ROUND).id)
+        close_round(session, "bench", get_round_by_code(session, ROUND).id, early=True)
     print(f"  data: {members} members × {products} products → {submitted:,} submitted demand lines "
           f"(+{len(rows) - submitted:,} in a draft), generated in {time.perf_counter() - started:.1f} s")
     return engine, factory, rows, submitted

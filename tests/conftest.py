@@ -140,7 +140,7 @@ def closed_demo_round(demo_database):
     from einkauf.rounds.services import close_round, get_round_by_code
 
     with demo_database() as session:
-        close_round(session, "test", get_round_by_code(session, "2027").id)
+        close_round(session, "test", get_round_by_code(session, "2027").id, early=True)
         session.commit()
     return demo_database
 

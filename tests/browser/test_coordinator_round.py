@@ -42,8 +42,20 @@ def test_coordinator_creates_and_opens_a_round(visitor):
     page.get_by_role("button", name="Bedarfsabfrage öffnen").click()
     page.wait_for_load_state()
     visitor.check()
-    assert page.get_by_role("button", name="Bedarfsabfrage schließen").is_visible()
+    page.get_by_role("link", name="Bedarfsabfrage schließen …").click()
+    page.wait_for_load_state()
+    visitor.check()
+    # The deadline lies ahead: the confirmation page says so and wants the explicit confirmation.
+    assert page.get_by_role("heading", name="Die Abgabefrist läuft noch").is_visible()
+    page.get_by_role("button", name="Ja, Bedarfsabfrage jetzt schließen").click()
+    assert page.get_by_label("Ich schließe die Bedarfsabfrage vor Ablauf der Abgabefrist", exact=False).is_visible()
+    assert page.url.endswith("/schliessen")  # the browser's own check of the required box stopped it
+    page.get_by_label("Ich schließe die Bedarfsabfrage vor Ablauf der Abgabefrist", exact=False).check()
+    page.get_by_role("button", name="Ja, Bedarfsabfrage jetzt schließen").click()
+    page.wait_for_load_state()
+    visitor.check()
+    assert page.get_by_role("link", name="Nächster Schritt: die Lose bilden").is_visible()
 
     visitor.goto("/runden")
     row = page.get_by_role("row").filter(has_text="Bedarfsabfrage 2028")
-    assert row.get_by_text("geöffnet").is_visible()
+    assert row.get_by_text("geschlossen").is_visible()

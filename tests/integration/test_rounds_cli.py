@@ -44,7 +44,7 @@ def run(*args: str):
 
 
 def test_round_close_closes_an_open_round_and_confirms_in_german(database, add_round):
-    add_round("2027", opened=True)
+    add_round("2027", opened=True, deadline=datetime.now(UTC) - timedelta(hours=1))
     result = run("round", "close", "2027")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Bedarfsabfrage 2027 geschlossen."
@@ -52,6 +52,18 @@ def test_round_close_closes_an_open_round_and_confirms_in_german(database, add_r
     with session_scope(database) as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "round.close"))
         assert (event.actor_label, event.actor_id) == ("cli", None)
+
+
+def test_round_close_before_the_deadline_needs_early(database, add_round):
+    add_round("2027", opened=True)
+    refused = run("round", "close", "2027")
+    assert refused.exit_code == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert "läuft noch bis" in refused.stderr and "einkauf round close 2027 --early" in refused.stderr
+    assert load(database, "2027").status == RoundStatus.OPEN
+    result = run("round", "close", "2027", "--early")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Bedarfsabfrage 2027 geschlossen (vor Ablauf der Abgabefrist)."
+    assert load(database, "2027").status == RoundStatus.CLOSED
 
 
 def test_round_close_of_an_unknown_code_fails_with_one_german_line(database, add_round):

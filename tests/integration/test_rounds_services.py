@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from einkauf.audit.models import AuditEvent
 from einkauf.berlin import berlin_to_utc
-from einkauf.errors import DeadlinePassed, InvalidState, NotFound, StaleVersion, ValidationFailed
+from einkauf.errors import DeadlinePassed, InvalidField, InvalidState, NotFound, StaleVersion, ValidationFailed
 from einkauf.rounds import services
 from einkauf.rounds.models import DeliverySite, Member, Round, RoundStatus
 
@@ -326,12 +326,25 @@ def test_only_an_open_round_can_be_closed(db, actor, make_round):
         services.close_round(db, actor, draft.id)
     with pytest.raises(InvalidState, match="bereits geschlossen"):
         services.close_round(db, actor, closed.id)
-    services.close_round(db, actor, open_.id)
+    # Its deadline lies ahead: closing now needs the explicit confirmation (issue 16 part 6).
+    with pytest.raises(InvalidField, match="nur mit ausdrücklicher Bestätigung") as caught:
+        services.close_round(db, actor, open_.id)
+    assert caught.value.field == "early" and open_.status == RoundStatus.OPEN
+    services.close_round(db, actor, open_.id, early=True)
     assert open_.status == RoundStatus.CLOSED
     assert draft.status == RoundStatus.DRAFT
     [event] = events(db, "round.close")
     assert event.before == {"closed_at": None}
-    assert event.after["closed_at"] is not None
+    assert event.after["closed_at"] is not None and event.after["early"] is True
+    assert "vorzeitig" in event.summary
+
+
+def test_after_the_deadline_a_round_closes_without_confirmation(db, actor, make_round):
+    row = make_round(opened=True, deadline=datetime.now(UTC) - timedelta(minutes=1))
+    services.close_round(db, actor, row.id)
+    assert row.status == RoundStatus.CLOSED
+    [event] = events(db, "round.close")
+    assert event.after["early"] is False and "vorzeitig" not in event.summary
 
 
 def test_rounds_are_found_by_id_or_by_code(db, make_round):

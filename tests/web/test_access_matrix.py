@@ -80,8 +80,9 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("rounds.round_edit", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("rounds.round_edit", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("rounds.round_open", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
-    ("rounds.round_close", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
+    ("coordination.round_close", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("coordination.round_overview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("coordination.round_close", "GET"): ({"round_id": "open_round"}, COORDINATOR_ONLY),
     # An empty post is refused with a message on the round page (303).
     ("rounds.round_value_basis", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     # Thresholds: admins maintain them, coordinators read them; an empty post re-renders the form.
@@ -203,6 +204,7 @@ CROSS_RECORD = [
     ("rounds.member_edit", {"member_id": 999999}),
     ("rounds.round_detail", {"round_id": 999999}),
     ("coordination.round_overview", {"round_id": 999999}),
+    ("coordination.round_close", {"round_id": 999999}),
     ("rounds.round_extend", {"round_id": 999999}),
     ("coordination.submission_reopen", {"round_id": 999999, "member_id": "own_member"}),
     ("coordination.submission_reopen", {"round_id": "draft_round", "member_id": 999999}),

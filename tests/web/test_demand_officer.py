@@ -607,6 +607,25 @@ def test_a_closed_round_is_read_only(client, db, w, officer):
     assert "Abgeschlossene Bedarfsabfragen" in html
 
 
+def test_an_officer_whose_draft_was_not_handed_in_is_told_why_it_is_not_in_the_lots(client, db, w, officer):
+    save_lines(db, w, (w.pen, w.site, "10"))
+    w.rnd.closed_at = datetime(2027, 1, 25, 9, 0, tzinfo=UTC)
+    db.flush()
+    html = text(client.get(url(w)))
+    alert = html[html.index('id="draft-not-in-lots"'):]
+    assert "Ihr Bedarf ist nicht in den Losen" in alert and "25.01.2027" in alert
+    assert "Ihre 1 Position" in alert and "Entwürfe fließen nicht in die Lose ein" in alert
+
+
+def test_a_submitted_demand_of_a_closed_round_has_no_such_notice(client, db, w, officer):
+    save_lines(db, w, (w.pen, w.site, "10"))
+    submission = submission_of(db, w)
+    services.submit_demand(db, w.officer, w.rnd, w.member.id, expected_version=submission.version)
+    w.rnd.closed_at = datetime.now(UTC)
+    db.flush()
+    assert 'id="draft-not-in-lots"' not in text(client.get(url(w)))
+
+
 def test_a_reopened_submission_can_be_changed_again(client, db, w, officer):
     save_lines(db, w, (w.pen, w.site, "10"))
     set_deadline(db, w, datetime.now(UTC) - timedelta(hours=1))

@@ -134,7 +134,7 @@ CASES: dict[str, Case] = {
     "rounds.round_value_basis": Case("coordinator", lambda w: f"/runden/{w.draft.id}/massgeblicher-wert",
                                      lambda w: {"value_basis": "estimate", "version": "999"}, note="stale version"),
     "rounds.round_open": Case("coordinator", lambda w: f"/runden/{w.open.id}/oeffnen", note="already open"),
-    "rounds.round_close": Case("coordinator", lambda w: f"/runden/{w.draft.id}/schliessen", note="not open"),
+    "coordination.round_close": Case("coordinator", lambda w: f"/runden/{w.draft.id}/schliessen", note="not open"),
     "rounds.round_extend": Case("coordinator", lambda w: f"/runden/{w.open.id}/frist-verlaengern", lambda w: {
         "deadline_date": "01.01.2020", "deadline_time": "12:00", "version": str(w.open.version)},
         note="a deadline in the past"),

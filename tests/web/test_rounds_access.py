@@ -13,6 +13,7 @@ def urls(make_member, make_round):
     member = make_member()
     site = member.delivery_sites[0]
     draft = make_round()
+    running = make_round(code="OFFEN", opened=True)
     return {
         "rounds.member_list": ("GET", "/mitglieder"),
         "rounds.member_new": ("GET", "/mitglieder/neu"),
@@ -24,7 +25,7 @@ def urls(make_member, make_round):
         "rounds.round_detail": ("GET", f"/runden/{draft.id}"),
         "rounds.round_edit": ("GET", f"/runden/{draft.id}/bearbeiten"),
         "rounds.round_open": ("POST", f"/runden/{draft.id}/oeffnen"),
-        "rounds.round_close": ("POST", f"/runden/{draft.id}/schliessen"),
+        "coordination.round_close": ("GET", f"/runden/{running.id}/schliessen"),
         "coordination.round_overview": ("GET", f"/runden/{draft.id}/uebersicht"),
         "coordination.submission_reopen": ("GET", f"/runden/{draft.id}/mitglieder/{member.id}/wieder-oeffnen"),
         "rounds.round_extend": ("GET", f"/runden/{draft.id}/frist-verlaengern"),

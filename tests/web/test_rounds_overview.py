@@ -365,32 +365,55 @@ def test_only_an_open_round_can_be_extended(client, coordinator, make_round, db,
 
 # --- closing -------------------------------------------------------------------------------------
 
-def test_the_overview_offers_closing_with_a_warning_and_shows_the_closed_round(client, coordinator, open_round,
-                                                                              make_member, db):
+def test_the_overview_leads_to_the_confirmation_that_lists_drafts_and_missing_members(
+        client, coordinator, open_round, make_member, make_product, db, submit):
     make_member(name="Hamm")
+    draft = make_member(name="Dorsten")
+    submit(open_round, draft, [(make_product(price="2.50"), "10")], "draft")
+    db.commit()
     html = text(client.get(f"/runden/{open_round.id}/uebersicht"))
-    form = re.search(rf'<form method="post" action="/runden/{open_round.id}/schliessen".*?</form>', html, re.S)
-    assert form and 'name="return_to" value="overview"' in form.group(0)
-    assert "1 Mitglied hat noch nicht abgegeben." in html
-    assert "nicht rückgängig" in html
+    assert f'href="/runden/{open_round.id}/schliessen"' in html and "nicht rückgängig" in html
+    assert "2 Mitglieder haben noch nicht abgegeben." in html
 
-    response = client.post(f"/runden/{open_round.id}/schliessen", data={"return_to": "overview"})
+    page = text(client.get(f"/runden/{open_round.id}/schliessen"))
+    # The deadline runs five more days: the page says so and asks for the explicit confirmation.
+    assert 'id="close-early"' in page and "Die Abgabefrist läuft noch" in page
+    assert 'name="vorzeitig"' in page
+    drafts = page[page.index('id="close-drafts"'):]
+    drafts = drafts[:drafts.index("</table>")]
+    assert "Dorsten" in drafts and "25,00" in drafts and "Hamm" not in drafts
+    assert "Hamm" in page[page.index('id="close-without"'):]
+
+
+def test_closing_before_the_deadline_needs_the_confirmation(client, coordinator, open_round, db):
+    refused = client.post(f"/runden/{open_round.id}/schliessen")
+    assert refused.status_code == 303 and refused.headers["Location"] == f"/runden/{open_round.id}/schliessen"
+    db.expire_all()
+    assert open_round.status == RoundStatus.OPEN and events(db, "round.close") == []
+    assert "nur mit ausdrücklicher Bestätigung" in text(client.get(refused.headers["Location"]))
+
+    response = client.post(f"/runden/{open_round.id}/schliessen", data={"vorzeitig": "ja"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/runden/{open_round.id}/uebersicht"
     db.expire_all()
     assert open_round.status == RoundStatus.CLOSED
-    assert len(events(db, "round.close")) == 1
+    [event] = events(db, "round.close")
+    assert event.after["early"] is True and "vorzeitig" in event.summary
     html = text(client.get(response.headers["Location"]))
-    assert "ist geschlossen" in html and "geschlossen" in html
+    assert "ist geschlossen" in html and 'id="next-step-lots"' in html
     assert "wieder-oeffnen" not in html and "/schliessen" not in html and "frist-verlaengern" not in html
+    # A closed round has no confirmation page any more.
+    assert client.get(f"/runden/{open_round.id}/schliessen").status_code == 303
 
 
-def test_closing_from_the_detail_page_still_returns_there(client, coordinator, open_round):
-    response = client.post(f"/runden/{open_round.id}/schliessen")
+def test_after_the_deadline_closing_needs_no_extra_confirmation(client, coordinator, late_round, db):
+    page = text(client.get(f"/runden/{late_round.id}/schliessen"))
+    assert 'id="close-early"' not in page and 'name="vorzeitig"' not in page
+    response = client.post(f"/runden/{late_round.id}/schliessen")
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/runden/{open_round.id}"
-    other = client.post(f"/runden/{open_round.id}/schliessen", data={"return_to": "https://evil.example/"})
-    assert other.headers["Location"] == f"/runden/{open_round.id}"
+    db.expire_all()
+    assert late_round.status == RoundStatus.CLOSED
+    assert events(db, "round.close")[0].after["early"] is False
 
 
 def test_dates_in_the_forms_are_read_in_berlin_time_around_the_clock_change(client, coordinator, make_round, db):

@@ -269,9 +269,9 @@ def test_a_round_with_a_past_deadline_is_not_opened(client, coordinator, make_ro
 def test_an_open_round_offers_the_close_button_and_closing_works(client, coordinator, make_round, db):
     row = make_round(opened=True)
     html = text(client.get(f"/runden/{row.id}"))
-    assert f'action="/runden/{row.id}/schliessen"' in html
+    assert f'href="/runden/{row.id}/schliessen"' in html  # the confirmation page
     assert f'action="/runden/{row.id}/oeffnen"' not in html
-    response = client.post(f"/runden/{row.id}/schliessen")
+    response = client.post(f"/runden/{row.id}/schliessen", data={"vorzeitig": "ja"})
     assert response.status_code == 303
     db.refresh(row)
     assert row.status == RoundStatus.CLOSED
@@ -281,7 +281,8 @@ def test_an_open_round_offers_the_close_button_and_closing_works(client, coordin
 def test_a_draft_cannot_be_closed(client, coordinator, make_round, db):
     row = make_round()
     response = client.post(f"/runden/{row.id}/schliessen", follow_redirects=True)
-    assert response.request.path == f"/runden/{row.id}"
+    # Refused: back to the confirmation page, which sends a round that is not open to its overview.
+    assert response.request.path == f"/runden/{row.id}/uebersicht"
     assert "noch nicht geöffnet" in text(response)
     db.refresh(row)
     assert row.closed_at is None
@@ -297,10 +298,12 @@ def test_a_closed_round_offers_no_buttons_and_cannot_be_reopened(client, coordin
     assert row.status == RoundStatus.CLOSED
 
 
-def test_open_and_close_are_not_reachable_by_get(client, coordinator, make_round):
-    row = make_round()
+def test_open_is_not_reachable_by_get_and_close_by_get_only_confirms(client, coordinator, make_round, db):
+    row = make_round(opened=True)
     assert client.get(f"/runden/{row.id}/oeffnen").status_code == 405
-    assert client.get(f"/runden/{row.id}/schliessen").status_code == 405
+    assert client.get(f"/runden/{row.id}/schliessen").status_code == 200
+    db.refresh(row)
+    assert row.status == RoundStatus.OPEN
 
 
 # --- value basis of the threshold test (Art. 5 Abs. 5 RL 2014/24/EU) -----------------------------

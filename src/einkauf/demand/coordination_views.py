@@ -18,7 +18,7 @@ from einkauf.extensions import csrf
 from einkauf.i18n import moment
 from einkauf.roles import Role
 from einkauf.rounds.forms import ReopenSubmissionForm
-from einkauf.rounds.services import get_member, get_round
+from einkauf.rounds.services import close_round, get_member, get_round
 from einkauf.web import get_db, load_or_404, refuse, roles_required
 
 bp = Blueprint("coordination", __name__)
@@ -37,6 +37,33 @@ def round_overview(round_id: int):
     overview = coordination.round_overview(get_db(), row)
     return render_template("demand/round_overview.html", round=row, overview=overview,
                            deadline_passed=row.deadline_passed())
+
+
+@bp.route("/runden/<int:round_id>/schliessen", methods=["GET", "POST"])
+@coordinator_only
+def round_close(round_id: int):
+    """GET: confirm closing the round (issue 16 part 6) — whether the deadline is still running,
+    the drafts and the members without a submission with their values (none of them will be in
+    the lots). POST: close it; before the deadline only with the confirmation "vorzeitig"
+    (einkauf.rounds.services.close_round). A refusal comes back to the confirmation."""
+    row = load_or_404(get_round, round_id)
+    if request.method == "POST":
+        try:
+            close_round(get_db(), _actor(), row.id, early=request.form.get("vorzeitig") == "ja")
+        except DomainError as exc:
+            flash(refuse(exc), "error")
+            return redirect(url_for("coordination.round_close", round_id=round_id), 303)
+        flash(gettext("Bedarfsabfrage %(code)s ist geschlossen. Bedarfe können nicht mehr geändert werden. Als "
+                      "Nächstes: die Lose bilden.", code=row.code), "success")
+        return redirect(url_for("coordination.round_overview", round_id=round_id), 303)
+    if row.status.value != "open":
+        flash(gettext("Nur eine geöffnete Bedarfsabfrage kann geschlossen werden."), "error")
+        return redirect(url_for("coordination.round_overview", round_id=row.id), 303)
+    overview = coordination.round_overview(get_db(), row)
+    drafts = [m for m in overview.members if m.active and m.status in (coordination.DRAFT, coordination.REOPENED)]
+    without = [m for m in overview.members if m.active and m.status == coordination.NO_SUBMISSION]
+    return render_template("demand/close_confirm.html", round=row, overview=overview, drafts=drafts,
+                           without=without, early=not row.deadline_passed())
 
 
 @bp.route("/runden/<int:round_id>/mitglieder/<int:member_id>/wieder-oeffnen", methods=["GET", "POST"])

@@ -44,12 +44,24 @@ def register(main: click.Group, pass_ctx) -> None:
 
     @round_group.command("close")
     @click.argument("round_code")
+    @click.option("--early", is_flag=True,
+                  help="Vor Ablauf der Abgabefrist schließen (ausdrückliche Bestätigung); Entwürfe und Mitglieder "
+                       "ohne Abgabe fließen nicht in die Lose ein.")
     @pass_ctx
-    def round_close(obj, round_code: str) -> None:
-        """Eine geöffnete Bedarfsabfrage schließen."""
+    def round_close(obj, round_code: str, early: bool) -> None:
+        """Eine geöffnete Bedarfsabfrage schließen (vor Ablauf der Frist nur mit --early)."""
+        from einkauf.console import fail
+        from einkauf.errors import InvalidField
         from einkauf.rounds.services import close_round, get_round_by_code
 
-        with obj.session() as session:
-            row = close_round(session, "cli", get_round_by_code(session, round_code).id)
-            message = f"Bedarfsabfrage {row.code} geschlossen."
+        try:
+            with obj.session() as session:
+                row = close_round(session, "cli", get_round_by_code(session, round_code).id, early=early)
+                message = f"Bedarfsabfrage {row.code} geschlossen"
+                closed_early = row.closed_at is not None and row.closed_at < row.deadline
+                message += " (vor Ablauf der Abgabefrist)." if closed_early else "."
+        except InvalidField as exc:
+            if exc.field != "early":
+                raise
+            fail(f"Fehler: {exc.message} Zum Bestätigen: einkauf round close {round_code} --early")
         click.echo(message)  # only after the commit succeeded

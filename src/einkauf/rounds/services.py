@@ -396,17 +396,29 @@ def open_round(session: Session, actor: Actor, round_id: int, *, now: datetime |
     return row
 
 
-def close_round(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None) -> Round:
-    """Close an open round: from now on no member can change or submit demand in it."""
+def close_round(session: Session, actor: Actor, round_id: int, *, now: datetime | None = None,
+                early: bool = False) -> Round:
+    """Close an open round: from now on no member can change or submit demand in it. Before the
+    deadline only with `early` — the coordinator's explicit confirmation that the round closes
+    before its deadline (issue 16 part 6); the audit event says so."""
     row = get_round(session, round_id)
     if row.status == RoundStatus.DRAFT:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist noch nicht geöffnet und kann nicht geschlossen werden.")
     if row.status == RoundStatus.CLOSED:
         raise InvalidState(f"Die Bedarfsabfrage {row.code} ist bereits geschlossen.")
+    now = now or utcnow()
+    before_deadline = now < row.deadline
+    if before_deadline and not early:
+        raise InvalidField("early", f"Die Abgabefrist der Bedarfsabfrage {row.code} läuft noch bis "
+                                    f"{format_berlin(row.deadline)}. Vor Ablauf der Frist wird sie nur mit "
+                                    "ausdrücklicher Bestätigung geschlossen.")
     before = snapshot(row, ROUND_FIELDS)
     claim_version(session, Round, row, row.version)
-    row.closed_at = now or utcnow()
+    row.closed_at = now
     session.flush()
-    record_event(session, actor, "round.close", "round", row.id, summary=f"Bedarfsabfrage {row.code} geschlossen",
-                 before=before, after=snapshot(row, ROUND_FIELDS))
+    summary = f"Bedarfsabfrage {row.code} geschlossen"
+    if before_deadline:
+        summary += f", vorzeitig vor Ablauf der Frist am {format_berlin(row.deadline)}"
+    record_event(session, actor, "round.close", "round", row.id, summary=summary,
+                 before=before, after={**snapshot(row, ROUND_FIELDS), "early": before_deadline})
     return row

@@ -255,13 +255,6 @@ def round_open(round_id: int):
                          N_("Bedarfsabfrage %(code)s ist geöffnet. Die Mitglieder können jetzt Bedarfe melden."))
 
 
-@bp.post("/runden/<int:round_id>/schliessen")
-@coordinator_only
-def round_close(round_id: int):
-    return _round_action(round_id, services.close_round,
-                         N_("Bedarfsabfrage %(code)s ist geschlossen. Bedarfe können nicht mehr geändert werden."))
-
-
 # --- extending the deadline (the demand overview and reopening: einkauf.demand.coordination_views)
 
 @bp.route("/runden/<int:round_id>/frist-verlaengern", methods=["GET", "POST"])
