@@ -108,7 +108,10 @@ def test_coordinator_builds_reviews_a_rule_change_and_freezes_the_tender(visitor
     assert page.get_by_role("heading", name="Vorschau der Lose der Bedarfsabfrage 2027-L").is_visible()
     assert page.get_by_text("Los 1 entfällt").is_visible()
     assert page.get_by_text("Los 1.1 neu").is_visible()
-    page.get_by_role("button", name="Änderungen übernehmen und Lose neu bilden").click()
+    # The accept button above the changes and below the lots: the same form.
+    accept = page.get_by_role("button", name="Änderungen übernehmen und Lose neu bilden")
+    assert accept.count() == 2
+    accept.first.click()
     page.wait_for_load_state()
     visitor.check()
     assert page.locator("#los-1\\.1").is_visible()

@@ -402,3 +402,27 @@ def test_the_price_method_is_chosen_on_the_freeze_page_and_explained_on_the_tend
     tender = db.scalar(select(Tender).where(Tender.round_id == rnd.id))
     assert tender.price_method == "interpolation"
     assert "nach der Interpolationsmethode" in text(client.get(response.headers["Location"]))
+
+
+def test_the_preview_matches_lots_by_content_and_shows_renumbering(client, as_role, db, round_with_demand):
+    rnd, cats, _products, submission = round_with_demand
+    build_lots(db, "test", rnd.id)
+    # The furniture demand goes: lot 1 disappears, paper and ink move up from 2 and 3 to 1 and 2.
+    for line in list(submission.lines):
+        if line.product.category_id == cats[0].id:
+            db.delete(line)
+    submission.version += 1
+    db.flush()
+    as_role("coordinator")
+    preview = text(client.get(f"/runden/{rnd.id}/lose/vorschau"))
+    start = preview.index('id="change-summary"')
+    summary = preview[start:preview.index("</table>", start)]
+    assert "Los 2 → Los 1" in summary and "Los 3 → Los 2" in summary and "nur neu nummeriert" in summary
+    assert "entfällt" in summary and "200.000,00 €" in summary
+    assert "0 Lose neu, 1 Los entfällt, 0 Lose geändert, 2 Lose nur neu nummeriert." in preview
+    # The accept button at the top and at the bottom, both for the same form; the details folded.
+    assert preview.count('form="build-form"') == 1 and 'id="build-form"' in preview
+    assert preview.index('id="accept-top"') < preview.index('id="change-summary"')
+    # Each block has its own anchor: the removed lot 1 and the lot now numbered 1.
+    assert '<details class="lot-change" id="aenderung-los-1">' in preview
+    assert '<details class="lot-change" id="aenderung-entfaellt-1">' in preview

@@ -53,7 +53,7 @@ from einkauf.catalogue.models import Category, Product, Unit
 from einkauf.db import claim_version, in_chunks, line_value_cents_sql, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.errors import InvalidState, NotFound, StaleVersion, ValidationFailed
-from einkauf.lots.diff import LotChange, LotSnapshot, PositionSnapshot, diff_plans
+from einkauf.lots.diff import DiffSummary, LotChange, LotSnapshot, PositionSnapshot, diff_plans
 from einkauf.lots.models import Allocation, Lot, LotPlan, LotPosition, LotRuleSet
 from einkauf.lots.planner import (
     CategoryInput,
@@ -139,6 +139,10 @@ class PlanPreview:
     @property
     def unchanged(self) -> bool:
         return self.has_plan and not self.changes and not self.reasons
+
+    @property
+    def summary(self) -> DiffSummary:
+        return DiffSummary.of(self.changes)
 
 
 def _int(value: int) -> Any:
@@ -311,9 +315,12 @@ def preview_lots(session: Session, round_id: int) -> PlanPreview:
     planned_ids = {p.product_id for lot in planned for p in lot.positions}
     names = dict(session.execute(select(Product.id, Product.short_text)
                                  .where(Product.id.in_(planned_ids))).tuples().all())
+    # A lot's content for the matching: the categories of its positions and its region (the stored
+    # plan knows its categories only through its positions).
     new = [LotSnapshot(lot.number, lot.title, lot.estimated_value,
                        tuple(PositionSnapshot(p.product_id, p.product_number, names.get(p.product_id, ""),
-                                              p.annual_quantity, p.estimated_value) for p in lot.positions))
+                                              p.annual_quantity, p.estimated_value) for p in lot.positions),
+                       category_ids=frozenset(p.category_id for p in lot.positions), region=lot.region)
            for lot in planned]
     old = plan_snapshot(session, current.id) if current is not None else []
     return PlanPreview(lots=planned, changes=diff_plans(old, new), stamp=stamp, has_plan=current is not None,
@@ -324,16 +331,20 @@ def preview_lots(session: Session, round_id: int) -> PlanPreview:
 
 def plan_snapshot(session: Session, plan_id: int) -> list[LotSnapshot]:
     """A stored plan's lots and positions as the diff compares them."""
-    lots = session.execute(select(Lot.id, Lot.number, Lot.title, Lot.estimated_value)
+    lots = session.execute(select(Lot.id, Lot.number, Lot.title, Lot.estimated_value, Lot.region)
                            .where(Lot.plan_id == plan_id).order_by(Lot.sort_key)).all()
     positions: dict[int, list[PositionSnapshot]] = {lot.id: [] for lot in lots}
+    categories: dict[int, set[int]] = {lot.id: set() for lot in lots}
     for row in session.execute(
             select(LotPosition.lot_id, LotPosition.product_id, LotPosition.product_number, LotPosition.short_text,
-                   LotPosition.annual_quantity, LotPosition.estimated_value)
+                   LotPosition.annual_quantity, LotPosition.estimated_value, LotPosition.category_id)
             .where(LotPosition.plan_id == plan_id).order_by(LotPosition.lot_id, LotPosition.number)):
         positions[row.lot_id].append(PositionSnapshot(row.product_id, row.product_number, row.short_text,
                                                       row.annual_quantity, row.estimated_value))
-    return [LotSnapshot(lot.number, lot.title, lot.estimated_value, tuple(positions[lot.id])) for lot in lots]
+        if row.category_id is not None:
+            categories[row.lot_id].add(row.category_id)
+    return [LotSnapshot(lot.number, lot.title, lot.estimated_value, tuple(positions[lot.id]),
+                        category_ids=frozenset(categories[lot.id]), region=lot.region) for lot in lots]
 
 
 # --- the build ------------------------------------------------------------------------------------
