@@ -47,7 +47,21 @@ def navigation():
     def role_label(role):
         return _(ROLE_LABELS.get(Role(role), str(role)))
 
-    return {"nav_items": nav_items, "role_label": role_label}
+    return {"nav_items": nav_items, "role_label": role_label, "nav_current": nav_current}
+
+
+def nav_current(items) -> dict[str, str]:
+    """Which navigation item the page belongs to (issue 16 part 2): the item whose page this is
+    ("page"), or else the item whose address is the longest prefix of the page's ("true": the
+    section, e.g. a round's lot page under "Bedarfsabfragen"); the start page only as itself."""
+    path = request.path
+    urls = {endpoint: url_for(endpoint) for endpoint, _label in items}
+    for endpoint, url in urls.items():
+        if path == url:
+            return {endpoint: "page"}
+    sections = [(len(url), endpoint) for endpoint, url in urls.items()
+                if url != "/" and path.startswith(url.rstrip("/") + "/")]
+    return {max(sections)[1]: "true"} if sections else {}
 
 
 @bp.get("/")

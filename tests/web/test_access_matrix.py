@@ -116,6 +116,7 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("lots.rules", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("lots.rules", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("lots.preview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
+    ("lots.lot_detail", "GET"): ({"round_id": "lot_round", "lot_id": "lot"}, COORDINATOR_ONLY),
     # Tenders: a round without lots sends the coordinator back to the lot plan (303).
     ("tenders.tender_new", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("tenders.tender_new", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
@@ -211,6 +212,8 @@ CROSS_RECORD = [
     ("lots.plan", {"round_id": 999999}),
     ("lots.rules", {"round_id": 999999}),
     ("lots.preview", {"round_id": 999999}),
+    ("lots.lot_detail", {"round_id": "lot_round", "lot_id": 999999}),
+    ("lots.lot_detail", {"round_id": "draft_round", "lot_id": "lot"}),
     ("tenders.tender_new", {"round_id": 999999}),
     ("tenders.tender_detail", {"tender_id": 999999}),
     ("tenders.document_download", {"tender_id": 999999, "document_id": "document"}),
@@ -273,7 +276,22 @@ def world(db, make_member, make_user, make_category, make_product, make_round):
         "open_round": make_round(opened=True).id,
         "threshold": _threshold(db),
         **_tender(db, make_round(closed=True)),
+        **_lot(db, make_round(closed=True), category),
     } | _bid(db)
+
+
+def _lot(db, rnd, category) -> dict:
+    """A current lot plan of a closed round with one (empty) lot: the lot detail page."""
+    from einkauf.lots.models import Lot, LotPlan
+
+    plan = LotPlan(round_id=rnd.id)
+    db.add(plan)
+    db.flush()
+    lot = Lot(plan_id=plan.id, number="1", sort_key=1, title="Matrixlos", category_id=category.id,
+              cpv_code=category.cpv_code)
+    db.add(lot)
+    db.flush()
+    return {"lot_round": rnd.id, "lot": lot.id}
 
 
 def _bid(db) -> dict:

@@ -50,7 +50,7 @@ def closed_round(db, make_round, make_member, make_category, make_product, make_
             db.add(DemandLine(submission_id=draft.id, product_id=product.id,
                               delivery_site_id=other.delivery_sites[0].id, quantity=Decimal(draft_quantity)))
         db.flush()
-        close_round(db, make_user("coordinator"), rnd.id)
+        close_round(db, make_user("coordinator"), rnd.id, early=True)
         db.flush()
         return rnd
 

@@ -19,6 +19,7 @@ from einkauf.lots.forms import (
     RebuildForm,
     default_publication_date,
 )
+from einkauf.lots.lot_page import POSITIONS_PER_PAGE, lot_page
 from einkauf.lots.planner import InvalidLotRules
 from einkauf.lots.procedure import LotValue, decide_procedure
 from einkauf.lots.rules_page import UnknownProductNumbers, lot_rules_page, save_typed_lot_rules
@@ -27,7 +28,7 @@ from einkauf.roles import Role
 from einkauf.rounds.models import RoundStatus
 from einkauf.rounds.services import get_round
 from einkauf.thresholds.services import threshold_table
-from einkauf.web import get_db, load_or_404, long_form, refuse, roles_required
+from einkauf.web import Page, get_db, load_or_404, long_form, refuse, roles_required
 
 bp = Blueprint("lots", __name__)
 
@@ -75,6 +76,18 @@ def plan(round_id: int):
                            decision_problem=decision_problem,
                            money=services.plan_money(lot_plan) if lot_plan is not None else None,
                            rounding_cause=ROUNDING_CAUSE)
+
+
+@bp.get("/runden/<int:round_id>/lose/<int:lot_id>")
+@coordinator_only
+def lot_detail(round_id: int, lot_id: int):
+    """One lot of the current plan: positions (100 a page), members with region and shares,
+    delivery sites (issue 16 part 2)."""
+    row = _round_or_404(round_id)
+    page_number = request.args.get("page", 1, type=int) or 1
+    data = load_or_404(lot_page, row, lot_id, max(1, min(page_number, 100_000)))
+    pager = Page(items=list(data.positions), page=data.page, per_page=POSITIONS_PER_PAGE, total=data.position_count)
+    return render_template("lots/lot_detail.html", round=row, data=data, page=pager, rounding_cause=ROUNDING_CAUSE)
 
 
 @bp.route("/runden/<int:round_id>/lose/regeln", methods=["GET", "POST"])
