@@ -1,6 +1,6 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests, create_all)."""
 from einkauf.audit.models import AuditEvent  # noqa: F401
-from einkauf.auth.models import SignInFailure, User  # noqa: F401
+from einkauf.auth.models import SignInFailure, User, UserSession  # noqa: F401
 from einkauf.bids.models import Bid, Bidder, BidLot, BidOpening, BidPrice  # noqa: F401
 from einkauf.calloffs.models import CallOff, CustomerNumber, Framework, FrameworkOption, SalesReport  # noqa: F401
 from einkauf.catalogue.models import Category, CpvCode, Product, Unit  # noqa: F401

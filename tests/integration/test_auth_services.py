@@ -152,11 +152,12 @@ def _failures(db, email) -> int:
     return db.scalar(select(func.count()).select_from(SignInFailure).where(SignInFailure.email == email))
 
 
-def test_sign_in_rotates_the_token_and_records_the_time(db, make_user):
+def test_sign_in_keeps_the_other_sessions_and_records_the_time(db, make_user):
     user = make_user("coordinator")
     token = user.session_token
     signed_in = services.authenticate(db, user.email.upper(), PASSWORD, "127.0.0.1")
-    assert signed_in.id == user.id and signed_in.session_token != token
+    # Several sessions at once (issue 16 part 9): signing in elsewhere ends none of them.
+    assert signed_in.id == user.id and signed_in.session_token == token
     assert signed_in.last_sign_in_at is not None
     assert len(_events(db, "user.sign_in", user)) == 1
 
@@ -238,12 +239,33 @@ def test_the_address_limit_stays_a_hard_limit_within_the_window(db, make_user):
 
 def test_a_stale_session_id_loads_no_user(db, make_user):
     user = make_user("coordinator")
+    key = services.start_session(db, user, address="127.0.0.1", user_agent="Test")
     assert services.load_user_by_session_id(db, user.get_id()).id == user.id
-    for session_id in (f"{user.id}:falsch", f"{user.id}:", "abc:def", "", f"{user.id}"):
-        assert services.load_user_by_session_id(db, session_id) is None
+    generation = user.session_token
+    forged = (f"{user.id}:falsch", f"{user.id}:", "abc:def", "", f"{user.id}", f"{user.id}:{generation}",
+              f"{user.id}:{generation}:falsch", f"{user.id}:falsch:{key}", f"{user.id + 1}:{generation}:{key}")
+    for session_id in forged:
+        assert services.load_user_by_session_id(db, session_id) is None, session_id
     user.active = False
     db.flush()
     assert services.load_user_by_session_id(db, user.get_id()) is None
+
+
+def test_sessions_are_listed_ended_one_by_one_and_all_by_a_new_password(db, make_user, admin):
+    user = make_user("finance")
+    first = services.start_session(db, user, address="10.0.0.1", user_agent="Firefox")
+    second = services.start_session(db, user, address="10.0.0.2", user_agent="Edge")
+    assert [s.user_agent for s in services.open_sessions(db, user)] == ["Edge", "Firefox"]
+    ended = services.revoke_session(db, user, services.open_sessions(db, user)[1].id)
+    assert ended.user_agent == "Firefox"
+    assert services.load_user_by_session_id(db, f"{user.id}:{user.session_token}:{first}") is None
+    assert services.load_user_by_session_id(db, f"{user.id}:{user.session_token}:{second}") is not None
+    assert len(_events(db, "user.session_end", user)) == 1
+    with pytest.raises(NotFound):
+        services.revoke_session(db, admin, services.open_sessions(db, user)[0].id)  # not the admin's own
+    services.set_password(db, admin, user.id, "neues-geheimnis-7", must_change=True)
+    assert services.open_sessions(db, user) == [] and user.must_change_password
+    assert services.load_user_by_session_id(db, f"{user.id}:{user.session_token}:{second}") is None
 
 
 # --- list -------------------------------------------------------------------------------------

@@ -44,6 +44,9 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("auth.sign_out", "POST"): ({}, SIGNED_IN_REDIRECT),
     ("auth.change_password", "GET"): ({}, SIGNED_IN),
     ("auth.change_password", "POST"): ({}, SIGNED_IN),
+    ("auth.account", "GET"): ({}, SIGNED_IN),
+    # Only one's own sessions can be ended: any other id is 404 for everybody signed in.
+    ("auth.session_end", "POST"): ({"session_id": 999999}, (SIGN_IN_FIRST, 404, 404, 404, 404, 404)),
     ("auth.user_list", "GET"): ({}, ADMIN_ONLY),
     ("auth.user_new", "GET"): ({}, ADMIN_ONLY),
     ("auth.user_new", "POST"): ({}, ADMIN_ONLY),

@@ -96,6 +96,7 @@ CASES: dict[str, Case] = {
     "auth.change_password": Case("coordinator", lambda w: "/konto/passwort", lambda w: {
         "current_password": "falsch-falsch-1", "new_password": "ganz-neu-geheim-7", "confirm": "ganz-neu-geheim-7"},
         note="InvalidField current_password"),
+    "auth.session_end": Case("coordinator", lambda w: "/konto/sitzungen/1/beenden", csrf_enabled=True),
     "auth.user_new": Case("admin", lambda w: "/zugaenge/neu", lambda w: {
         "email": w.coordinator.email, "role": "coordinator", "password": "anfang-geheim-9",
         "confirm": "anfang-geheim-9", "name": "Doppelt"}, note="duplicate e-mail"),

@@ -100,21 +100,82 @@ def test_a_cookie_fixed_before_sign_in_does_not_become_signed_in(app, client, ma
     assert _is_sent_to_sign_in(attacker.get("/"))
 
 
-def test_signing_in_again_ends_the_earlier_session(app, make_user):
-    """Each sign-in rotates the user's token: one session per user, an older cookie stops working."""
+def test_several_sessions_at_once_are_listed_and_each_can_be_ended(app, make_user):
+    """Each sign-in is a session of its own: the earlier browser stays signed in; the account page
+    lists both, this one marked; ending the other signs only that browser out."""
     user = make_user("coordinator")
     first = _signed_in_browser(app, user)
-    _signed_in_browser(app, user)
+    second = _signed_in_browser(app, user)
+    assert first.get("/").status_code == 200 and second.get("/").status_code == 200
+    page = second.get("/konto").get_data(as_text=True)
+    assert "2 angemeldete Sitzungen" in page and 'id="this-session"' in page
+    import re
+    ids = re.findall(r'action="/konto/sitzungen/(\d+)/beenden"', page)
+    this = re.search(r'id="this-session".*?action="/konto/sitzungen/(\d+)/beenden"', page, re.S).group(1)
+    other = next(i for i in ids if i != this)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert second.post(f"/konto/sitzungen/{other}/beenden", data={"csrf_token": token}).status_code == 303
     assert _is_sent_to_sign_in(first.get("/"))
+    assert second.get("/").status_code == 200
+    # Another user's session, or one already ended: 404, nothing changes.
+    assert second.post(f"/konto/sitzungen/{other}/beenden", data={"csrf_token": token}).status_code == 404
+    # Ending this very session signs this browser out.
+    response = second.post(f"/konto/sitzungen/{this}/beenden", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/anmelden")
+    assert _is_sent_to_sign_in(second.get("/"))
+
+
+def test_another_users_session_cannot_be_ended(app, make_user, db):
+    from sqlalchemy import select
+
+    from einkauf.auth.models import UserSession
+
+    owner, intruder = make_user("finance"), make_user("finance")
+    _signed_in_browser(app, owner)
+    browser = _signed_in_browser(app, intruder)
+    foreign = db.scalar(select(UserSession.id).where(UserSession.user_id == owner.id))
+    page = browser.get("/konto").get_data(as_text=True)
+    import re
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert browser.post(f"/konto/sitzungen/{foreign}/beenden", data={"csrf_token": token}).status_code == 404
+    db.expire_all()
+    assert db.get(UserSession, foreign).revoked_at is None
+
+
+def test_a_password_set_by_an_administrator_must_be_replaced_at_the_next_sign_in(app, client, make_user, as_role,
+                                                                                  make_member):
+    user = make_user("officer", member=make_member())
+    as_role("admin")
+    response = client.post(f"/zugaenge/{user.id}/passwort", data={"new_password": "vom-admin-gesetzt-1",
+                                                                  "confirm": "vom-admin-gesetzt-1"})
+    assert response.status_code == 302
+    browser = _signed_in_browser_to(app, user, "vom-admin-gesetzt-1")
+    for path in ("/", "/bedarf", "/konto"):
+        page = browser.get(path)
+        assert page.status_code == 303 and page.headers["Location"] == "/konto/passwort", path
+    assert "Bitte wählen Sie zuerst ein eigenes Passwort" in browser.get("/konto/passwort").get_data(as_text=True)
+    changed = browser.post("/konto/passwort", data={"current_password": "vom-admin-gesetzt-1",
+                                                    "new_password": "selbst-gewaehlt-22",
+                                                    "confirm": "selbst-gewaehlt-22"})
+    assert changed.status_code == 302
+    assert browser.get("/").status_code == 200
+
+
+def _signed_in_browser_to(app, user, password: str):
+    browser = app.test_client()
+    assert browser.post("/anmelden", data={"email": user.email, "password": password}).status_code == 302
+    return browser
 
 
 def test_a_forged_session_id_is_not_accepted(app, make_user):
     user = make_user("admin")
     browser = app.test_client()
     browser.get("/anmelden")
-    with browser.session_transaction() as session:
-        session["_user_id"] = f"{user.id}:geratenes-token"
-    assert _is_sent_to_sign_in(browser.get("/"))
+    # The old two-part form, and the right generation with a guessed session key.
+    for forged in (f"{user.id}:geratenes-token", f"{user.id}:{user.session_token}:geratener-schluessel"):
+        with browser.session_transaction() as session:
+            session["_user_id"] = forged
+        assert _is_sent_to_sign_in(browser.get("/"))
 
 
 def test_the_language_choice_survives_sign_in(client, make_user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from einkauf.db import Base, UtcDateTime, utcnow
@@ -34,8 +34,11 @@ class User(Base):
     )
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    # Rotated at logout, password change and deactivation: old session cookies stop working.
+    # The generation of the user's sessions: rotated at a password change, deactivation or a change
+    # of role or member binding — every session of an older generation stops working at once.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Set when an administrator set or reset the password: the next sign-in must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     locale: Mapped[str] = mapped_column(String(5), default="de")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -57,7 +60,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login's session id: user, generation and this browser's session key (UserSession)."""
+        return f"{self.id}:{self.session_token}:{getattr(self, 'session_key', '')}"
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role.value in {Role(r).value for r in roles}
@@ -76,3 +80,20 @@ class SignInFailure(Base):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class UserSession(Base):
+    """One signed-in browser of a user (issue 16 part 9): several at once, each listed on the
+    account page and revocable; only the SHA-256 of its key is stored. A session of an older
+    generation (User.session_token) is over, like a revoked one."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

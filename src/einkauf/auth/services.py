@@ -1,7 +1,9 @@
 """Sign-in, users and roles."""
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, or_, select
@@ -10,7 +12,8 @@ from sqlalchemy.orm import Session
 from einkauf.actor import Actor
 from einkauf.audit.services import record_event, snapshot
 from einkauf.auth import passwords, throttle
-from einkauf.auth.models import SignInFailure, User, new_session_token
+from einkauf.auth.models import SignInFailure, User, UserSession, new_session_token
+from einkauf.berlin import format_berlin
 from einkauf.db import unique_or, utcnow
 from einkauf.errors import InvalidField, NotFound, StaleVersion, ValidationFailed
 from einkauf.roles import Role
@@ -91,28 +94,79 @@ def authenticate(
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     session.execute(delete(SignInFailure).where(SignInFailure.email == email))
-    # A fresh token at every sign-in: no session from before survives (session fixation).
-    user.session_token = new_session_token()
+    # The browser gets a new session of its own (start_session); other browsers stay signed in.
     user.last_sign_in_at = utcnow()
     record_event(session, user, "user.sign_in", "user", user.id, summary=f"Anmeldung {user.email}")
     return user
 
 
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, *, address: str = "", user_agent: str = "") -> str:
+    """A new session for one browser of the user (after sign-in or an own password change); the
+    key goes into the browser's cookie (User.get_id), only its hash is stored."""
+    key = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user.id, key_hash=_key_hash(key), generation=user.session_token,
+                            address=(address or "")[:64], user_agent=(user_agent or "")[:200]))
+    session.flush()
+    user.session_key = key  # type: ignore[attr-defined]  # read by User.get_id for Flask-Login
+    return key
+
+
+def _current_session(session: Session, user: User) -> UserSession | None:
+    key = getattr(user, "session_key", "")
+    if not key:
+        return None
+    return session.scalar(select(UserSession).where(UserSession.key_hash == _key_hash(key),
+                                                    UserSession.user_id == user.id))
+
+
 def sign_out(session: Session, user: User) -> None:
-    """Invalidate every session of the user on the server side."""
-    user.session_token = new_session_token()
+    """End this browser's session on the server side (the user's other sessions go on)."""
+    current = _current_session(session, user)
+    if current is not None and current.revoked_at is None:
+        current.revoked_at = utcnow()
     record_event(session, user, "user.sign_out", "user", user.id, summary=f"Abmeldung {user.email}")
 
 
 def load_user_by_session_id(session: Session, session_id: str) -> User | None:
-    """Flask-Login's user loader: '<id>:<token>' must match an active user's current token."""
-    user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    """Flask-Login's user loader: '<id>:<generation>:<key>' must name an active user, its current
+    generation and a session of it that is not revoked."""
+    user_id, _, rest = (session_id or "").partition(":")
+    generation, _, key = rest.partition(":")
+    if not user_id.isdigit() or not generation or not key:
         return None
     user = session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    if user is None or not user.active or user.session_token != generation:
         return None
+    found = session.scalar(select(UserSession.id).where(
+        UserSession.key_hash == _key_hash(key), UserSession.user_id == user.id, UserSession.generation == generation,
+        UserSession.revoked_at.is_(None)))
+    if found is None:
+        return None
+    user.session_key = key  # type: ignore[attr-defined]
+    user.session_id = found  # type: ignore[attr-defined]
     return user
+
+
+def open_sessions(session: Session, user: User) -> list[UserSession]:
+    """The user's sessions that still work, newest first (the account page)."""
+    return list(session.scalars(select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.generation == user.session_token,
+        UserSession.revoked_at.is_(None)).order_by(UserSession.created_at.desc(), UserSession.id.desc())))
+
+
+def revoke_session(session: Session, user: User, session_id: int) -> UserSession:
+    """End one of the user's own sessions (NotFound for another user's or an ended one). Audited."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None or row.generation != user.session_token:
+        raise NotFound("Diese Sitzung gibt es nicht (mehr).")
+    row.revoked_at = utcnow()
+    record_event(session, user, "user.session_end", "user", user.id,
+                 summary=f"Sitzung vom {format_berlin(row.created_at)} beendet ({row.user_agent[:60] or 'unbekannt'})")
+    return row
 
 
 def user_query(*, text: str | None = None, role: Role | str | None = None) -> Select:
@@ -168,8 +222,10 @@ def create_user(
     *,
     member_ags: str | None = None,
     name: str = "",
+    must_change: bool = False,
 ) -> User:
-    """Create a user; the e-mail address must be new, the password acceptable."""
+    """Create a user; the e-mail address must be new, the password acceptable. `must_change`: the
+    user chooses a new password at the first sign-in (an administrator set this one)."""
     email = validate_email(email)
     role = Role(role)
     problem = passwords.password_problem(password)
@@ -185,6 +241,7 @@ def create_user(
         member_id=member.id if member else None,
         password_hash=passwords.hash_password(password),
         active=True,
+        must_change_password=must_change,
     )
     # Two "Zugang anlegen" at once: the second insert meets the unique e-mail (issue 11).
     with unique_or(session, ValidationFailed(f"Es gibt bereits einen Zugang für {email}.")):
@@ -239,12 +296,15 @@ def update_user(
 
 
 def set_password(
-    session: Session, actor: Actor, user_id: int, new_password: str, *, current_password: str | None = None
+    session: Session, actor: Actor, user_id: int, new_password: str, *, current_password: str | None = None,
+    must_change: bool = False,
 ) -> User:
     """Set a new password; every existing session of that user ends.
 
     With current_password (a user changing their own password) the old one must match;
-    without it (an administrator resetting it) no check is made.
+    without it (an administrator resetting it) no check is made. `must_change`: the user has to
+    choose a new password at the next sign-in (an administrator set this one); otherwise that
+    demand is lifted.
     """
     user = _lock_user(session, user_id)
     if current_password is not None and not passwords.verify_password(user.password_hash, current_password):
@@ -254,6 +314,7 @@ def set_password(
         raise InvalidField("new_password", problem)
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = new_session_token()
+    user.must_change_password = must_change
     user.version += 1
     # A new password ends any sign-in delay of the account (e.g. an administrator's reset after an attack).
     session.execute(delete(SignInFailure).where(SignInFailure.email == user.email))

@@ -62,6 +62,7 @@ def sign_in():
             error = refuse(exc, keep_records=True)  # the recorded failure counts towards throttling
         else:
             _fresh_session()  # a new session at sign-in: nothing planted before survives
+            _start_session(user)
             login_user(user)
             flash(gettext("Willkommen, %(name)s.", name=user.name or user.email), "success")
             return redirect(safe_next(form.next.data, url_for("home.index")))
@@ -93,10 +94,58 @@ def change_password():
         except DomainError as exc:
             refuse(exc, form, field=None if isinstance(exc, InvalidField) else "new_password")
         else:
-            login_user(user)  # the old token is gone; keep this browser signed in with the new one
+            _start_session(user)  # every session ended; this browser goes on with a new one
+            login_user(user)
             flash(gettext("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+def _start_session(user) -> None:
+    services.start_session(get_db(), user, address=client_address(), user_agent=request.user_agent.string)
+
+
+# Where a user who must choose a new password may still go (issue 16 part 9).
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.sign_out", "static", "kern_asset", "home.set_language",
+                           "home.health"}
+
+
+@bp.before_app_request
+def _demand_a_new_password():
+    """After an administrator set or reset the password, every page leads to the password change
+    until the user has chosen their own."""
+    if (request.endpoint not in PASSWORD_CHANGE_ALLOWED and current_user.is_authenticated
+            and current_user.must_change_password):
+        flash(gettext("Bitte wählen Sie zuerst ein eigenes Passwort: Ihr Passwort wurde von der Administration "
+                      "gesetzt."), "info")
+        return redirect(url_for("auth.change_password"), 303)
+    return None
+
+
+@bp.get("/konto")
+@signed_in
+def account():
+    """The user's own account: open sessions (this one marked), each can be ended; the password."""
+    return render_template("auth/account.html", sessions=services.open_sessions(get_db(), current_user),
+                           current_id=getattr(current_user, "session_id", None))
+
+
+@bp.post("/konto/sitzungen/<int:session_id>/beenden")
+@signed_in
+def session_end(session_id: int):
+    """End one of the user's sessions (another user's or an ended one: 404). Ending this one
+    signs this browser out."""
+    try:
+        services.revoke_session(get_db(), current_user._get_current_object(), session_id)
+    except NotFound:
+        abort(404)
+    if session_id == getattr(current_user, "session_id", None):
+        logout_user()
+        _fresh_session()
+        flash(gettext("Diese Sitzung wurde beendet. Bitte melden Sie sich wieder an."), "success")
+        return redirect(url_for("auth.sign_in"), 303)
+    flash(gettext("Die Sitzung wurde beendet."), "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 # --- administration of users ----------------------------------------------------------------
@@ -139,6 +188,7 @@ def user_new():
                 get_db(), current_user._get_current_object(), form.email.data or "", form.role.data,
                 form.password.data or "",
                 member_ags=form.member_ags.data or None, name=form.name.data or "",
+                must_change=True,  # the administrator knows this password: the user chooses their own
             )
         except DomainError as exc:
             error = refuse(exc)
@@ -193,12 +243,14 @@ def user_password(user_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            services.set_password(get_db(), current_user._get_current_object(), user.id, form.new_password.data or "")
+            services.set_password(get_db(), current_user._get_current_object(), user.id, form.new_password.data or "",
+                                  must_change=user.id != current_user.id)
         except DomainError as exc:
             error = refuse(exc)
         else:
             if user.id == current_user.id:
-                login_user(user)  # an admin resetting their own password stays signed in here
+                _start_session(user)  # an admin resetting their own password stays signed in here
+                login_user(user)
             flash(gettext("Das Passwort für %(email)s wurde neu gesetzt. Alle Sitzungen dieses Zugangs wurden beendet.",
                           email=user.email), "success")
             return redirect(url_for("auth.user_list"))
