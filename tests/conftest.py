@@ -25,6 +25,19 @@ from support import FIXED_NOW, PASSWORD, csrf_token_from  # noqa: F401 - re-expo
 passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
 
 POSTGRES_URL = os.environ.get("EINKAUF_TEST_POSTGRES_URL")
+# The comment the suite puts on the public schema of its PostgreSQL database: the suite empties that
+# database, so it refuses one that holds tables without this mark (somebody's real data).
+TEST_DATABASE_MARK = "einkauf-Testdatenbank: wird von den Tests geleert"
+
+
+def _refuse_a_foreign_database(eng) -> None:
+    with eng.connect() as conn:
+        tables = conn.execute(text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))
+        mark = conn.execute(text("SELECT obj_description('public'::regnamespace, 'pg_namespace')")).scalar()
+        if tables.scalar() and mark != TEST_DATABASE_MARK:
+            pytest.exit("Fehler: EINKAUF_TEST_POSTGRES_URL nennt eine Datenbank mit Tabellen, die nicht von den "
+                        "Tests stammen. Die Tests leeren ihre Datenbank – bitte eine eigene, leere Testdatenbank "
+                        "angeben (z. B. einkauf_test).", returncode=2)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -39,9 +52,11 @@ def engine(request, tmp_path_factory):
                 pytest.fail("EINKAUF_REQUIRE_POSTGRES ist gesetzt, aber EINKAUF_TEST_POSTGRES_URL fehlt")
             pytest.skip("PostgreSQL-Tests übersprungen: EINKAUF_TEST_POSTGRES_URL ist nicht gesetzt")
         eng = make_engine(POSTGRES_URL)
+        _refuse_a_foreign_database(eng)
         with eng.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"COMMENT ON SCHEMA public IS '{TEST_DATABASE_MARK}'"))
     with eng.connect() as conn:
         upgrade(connection=conn)
         conn.commit()

@@ -2,6 +2,7 @@
 one-line German reason on stderr and a non-zero code."""
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -125,11 +126,22 @@ def _ensure_sqlite_folder(url: str) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Die Webanwendung mit einem Produktions-WSGI-Server (waitress) bereitstellen."""
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     from einkauf.app import create_app
 
     app = create_app()
+    # waitress drops X-Forwarded-* headers by default; with EINKAUF_TRUSTED_PROXIES they are passed
+    # on to the app, where ProxyFix believes exactly the configured number of hops. The socket is
+    # bound first: a port in use ends with one German line, and "läuft" is said only once it listens.
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="einkauf",
+                               clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXIES"])
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            fail(f"Fehler: Port {port} auf {host} ist schon belegt – läuft einkauf bereits? "
+                 "Anderen Port wählen: einkauf serve --port …")
+        fail(f"Fehler: einkauf kann nicht auf {host}:{port} lauschen ({exc.strerror or exc}).")
     # --- issue 11 (h6): orphans of killed document generations ---
     from einkauf.tenders.documents import sweep_exports_at_start
 
@@ -140,10 +152,10 @@ def serve(host: str, port: int, threads: int) -> None:
                    "Einzelheiten mit „einkauf exports check“.", err=True)
     # --- end issue 11 (h6) ---
     click.echo(f"einkauf läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
-    # waitress drops X-Forwarded-* headers by default; with EINKAUF_TRUSTED_PROXIES they are passed
-    # on to the app, where ProxyFix believes exactly the configured number of hops.
-    waitress_serve(app, host=host, port=port, threads=threads, ident="einkauf",
-                   clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXIES"])
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("einkauf beendet.")
 
 
 @main.group()

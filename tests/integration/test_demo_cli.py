@@ -73,6 +73,25 @@ def test_if_empty_leaves_a_loaded_database_alone_and_still_shows_the_sign_ins(mi
     assert _count(migrated["EINKAUF_DATABASE_URL"], Member) == 13
 
 
+def test_another_password_on_a_loaded_database_is_not_set_and_not_printed(migrated):
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "--password", "xyz12345"], env=migrated).exit_code == 0
+    again = runner.invoke(main, ["demo", "--if-empty", "--password", "anderes-passwort-9"], env=migrated)
+    assert again.exit_code == 0, again.output
+    assert "Das Passwort der Demo-Zugänge wurde nicht geändert" in again.output
+    assert "anderes-passwort-9" not in again.output and "beschaffung-muenster@einkauf.example" in again.output
+    # The first password still signs in.
+    from sqlalchemy import create_engine, select
+
+    from einkauf.auth.passwords import verify_password
+
+    engine = create_engine(migrated["EINKAUF_DATABASE_URL"])
+    with engine.connect() as conn:
+        stored = conn.execute(select(User.password_hash).where(User.email == "beschaffung-muenster@einkauf.example"))
+        assert verify_password(stored.scalar_one(), "xyz12345")
+    engine.dispose()
+
+
 def test_if_empty_on_an_empty_database_loads_the_demo(migrated):
     result = CliRunner().invoke(main, ["demo", "--if-empty", "--password", "xyz12345"], env=migrated)
     assert result.exit_code == 0, result.output

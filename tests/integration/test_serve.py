@@ -117,3 +117,21 @@ def test_serve_believes_forwarded_headers_only_with_a_trusted_proxy(tmp_path, pr
         proc.terminate()
         proc.communicate(timeout=10)
     assert ("Strict-Transport-Security" in headers) is (proxies == "1")
+
+
+def test_a_port_in_use_ends_with_one_german_line_and_never_says_it_runs(tmp_path):
+    """Issue 16 part 10: the socket is bound before anything is announced."""
+    url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
+    upgrade(url)
+    env = {**os.environ, "EINKAUF_DATABASE_URL": url, "EINKAUF_INSTANCE_PATH": str(tmp_path / "instance"),
+           "EINKAUF_EXPORT_DIR": str(tmp_path / "exports")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-c", "from einkauf.cli import main; main()", "serve", "--host",
+                               "127.0.0.1", "--port", str(port)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "läuft auf" not in done.stdout
+    assert done.stderr.strip().splitlines() == [
+        f"Fehler: Port {port} auf 127.0.0.1 ist schon belegt – läuft einkauf bereits? "
+        "Anderen Port wählen: einkauf serve --port …"]

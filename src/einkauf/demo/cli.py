@@ -7,6 +7,8 @@ from einkauf.berlin import BERLIN
 from einkauf.demo.data import DEFAULT_PASSWORD
 
 ALREADY_LOADED = "Datenbank enthält bereits Daten – Demo nicht geladen."
+PASSWORD_KEPT = ("Das Passwort der Demo-Zugänge wurde nicht geändert: Es gilt weiterhin das Passwort, mit dem die "
+                 "Demo geladen wurde. Demo-Zugänge:")
 NOT_MIGRATED = ("Fehler: Die Datenbank ist nicht eingerichtet (es fehlen Tabellen). "
                 "Bitte zuerst „einkauf db upgrade“ ausführen.")
 
@@ -26,6 +28,7 @@ def register(main: click.Group, pass_ctx) -> None:
         from sqlalchemy.exc import OperationalError
 
         from einkauf.auth.models import User
+        from einkauf.auth.passwords import verify_password
         from einkauf.demo.services import database_is_empty, demo_sign_ins, load_demo, missing_tables
 
         try:
@@ -39,11 +42,19 @@ def register(main: click.Group, pass_ctx) -> None:
                     click.echo(ALREADY_LOADED)
                     emails = [s.email for s in demo_sign_ins()]
                     present = session.scalar(select(func.count()).select_from(User).where(User.email.in_(emails)))
-                    if present:
-                        click.echo("")
+                    if not present:
+                        click.echo("Die Demo-Zugänge gibt es in dieser Datenbank nicht.")
+                        return
+                    # The password is never changed on a filled database: print it only if it is the
+                    # one the demo sign-ins have (checked against the first of them).
+                    first = session.scalar(select(User).where(User.email.in_(emails)).order_by(User.id).limit(1))
+                    click.echo("")
+                    if first is not None and verify_password(first.password_hash, password):
                         _print_sign_ins(demo_sign_ins(), password)
                     else:
-                        click.echo("Die Demo-Zugänge gibt es in dieser Datenbank nicht.")
+                        click.echo(PASSWORD_KEPT)
+                        for sign_in in demo_sign_ins():
+                            click.echo(f"  {sign_in.email}")
                     return
                 summary = load_demo(session, password)
         except OperationalError as exc:
