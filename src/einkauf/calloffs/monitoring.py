@@ -1,0 +1,288 @@
+"""The monitoring of a tender's frameworks (issue 15 part 3, R21): per framework position and in
+total — and per member where it called off — called off vs expected to date vs maximum, the
+level, the overcharges, the off-contract spend; the warnings first. The rules are in
+einkauf.calloffs.monitoring_rules; every sum over the call-off rows is one GROUP BY in SQL
+(5,000,000 rows at national scale), Python only walks the grouped rows.
+
+Member rows are made only where a member reported a purchase: a member without call-offs is
+on track by definition and adds nothing to a warning (its figures are its contract's, see
+einkauf.contracts).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy.orm import Session
+
+from einkauf.bids.models import Bidder, BidLot, BidPrice, LotAward
+from einkauf.calloffs.models import CallOff, Framework, FrameworkOption, SalesReport
+from einkauf.calloffs.monitoring_rules import LEVEL_RANK, Level, expected_to_date, level_of
+from einkauf.calloffs.terms import add_months, elapsed_share, term_end
+from einkauf.contracts.queries import awarded_row_cents
+from einkauf.contracts.values import member_term_quantities
+from einkauf.lots.models import Allocation, Lot, LotPosition
+from einkauf.money import cents_to_euro
+from einkauf.rounds.models import Member, Round
+from einkauf.tenders.models import Tender, TenderLot
+from einkauf.tenders.services import get_tender
+
+THOUSANDTH = Decimal("0.001")
+
+
+def _big(column: Any) -> Any:
+    return type_coerce(column, BigInteger)
+
+
+def _quantity(thousandths: int | None) -> Decimal:
+    return (Decimal(int(thousandths or 0)) * THOUSANDTH).quantize(THOUSANDTH)
+
+
+@dataclass(frozen=True)
+class Use:
+    """Called off against the quantities of one position — of one member, or of all."""
+
+    called: Decimal
+    expected: Decimal  # pro rata to date
+    estimated: Decimal  # over the planned term
+    maximum: Decimal
+    level: Level
+    overcharge: Decimal  # €, Σ over the overcharged rows
+    overcharged_rows: int
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.maximum - self.called
+
+
+@dataclass(frozen=True)
+class MemberUse:
+    member_id: int
+    ags: str
+    name: str
+    use: Use
+
+
+@dataclass(frozen=True)
+class PositionStatus:
+    position_id: int
+    number: int
+    product_number: str
+    short_text: str
+    unit_label: str
+    awarded_price: Decimal | None
+    total: Use
+    members: tuple[MemberUse, ...]
+
+
+@dataclass(frozen=True)
+class FrameworkStatus:
+    framework_id: int
+    lot_number: str
+    lot_title: str
+    supplier: str
+    starts_on: date
+    ends_on: date  # the current end (base term and exercised options)
+    planned_end: date  # the end of the planned term the estimates were computed for
+    elapsed_days: int
+    total_days: int
+    months_reported: tuple[date, ...]
+    positions: tuple[PositionStatus, ...]
+    off_contract: tuple[tuple[str, Decimal, int], ...]  # (member name, net €, rows)
+
+    @property
+    def overcharge(self) -> Decimal:
+        return sum((p.total.overcharge for p in self.positions), Decimal("0.00"))
+
+    def count(self, level: Level) -> int:
+        return sum(1 for p in self.positions if p.total.level == level)
+
+
+@dataclass(frozen=True)
+class Warning:
+    level: str  # a Level value, or "overcharge"
+    lot_number: str
+    product_number: str
+    short_text: str
+    member: str  # "" for the position over all members
+    called: Decimal
+    expected: Decimal
+    maximum: Decimal
+    overcharge: Decimal
+
+
+WARNING_RANK = {Level.MAXIMUM_REACHED.value: 0, Level.NEAR_MAXIMUM.value: 1, "overcharge": 2,
+                Level.ABOVE_ESTIMATE.value: 3}
+
+
+@dataclass(frozen=True)
+class TenderMonitoring:
+    tender_id: int
+    reference: str
+    title: str
+    today: date
+    frameworks: tuple[FrameworkStatus, ...]
+    warnings: tuple[Warning, ...] = field(default=())
+    member_id: int | None = None  # the view of one member
+
+
+def _current_end(framework: Framework, options: list[FrameworkOption]) -> date:
+    """The last day of the base term, moved by every exercised option's months."""
+    end = framework.base_ends_on
+    for option in options:
+        if option.exercised:
+            end = add_months(end + timedelta(days=1), option.months) - timedelta(days=1)
+    return end
+
+
+def tender_monitoring(session: Session, tender_id_or_reference: int | str, *, today: date,
+                      member_id: int | None = None) -> TenderMonitoring:
+    """The monitoring of every framework of the tender at `today` (all members, or one: then only
+    its positions and figures, and the position totals it shares). NotFound for an unknown tender."""
+    tender = get_tender(session, tender_id_or_reference)
+    rnd = session.get(Round, tender.round_id)
+    assert rnd is not None
+    planned_months = rnd.contract_term_months + rnd.extension_months
+    frameworks = list(session.execute(
+        select(Framework, TenderLot.number, Lot.title, TenderLot.lot_id, Bidder.name, TenderLot.id)
+        .join(TenderLot, TenderLot.id == Framework.tender_lot_id)
+        .join(Lot, Lot.id == TenderLot.lot_id)
+        .join(Bidder, Bidder.id == Framework.bidder_id)
+        .where(Framework.tender_id == tender.id).order_by(TenderLot.sort_key)))
+    options: dict[int, list[FrameworkOption]] = defaultdict(list)
+    for option in session.scalars(select(FrameworkOption).where(
+            FrameworkOption.framework_id.in_([f.id for f, *_ in frameworks])).order_by(FrameworkOption.number)):
+        options[option.framework_id].append(option)
+    members = {m.id: m for m in session.scalars(select(Member))} if frameworks else {}
+    statuses = []
+    for framework, lot_number, lot_title, lot_id, supplier, tender_lot_id in frameworks:
+        statuses.append(_framework_status(session, framework, lot_number, lot_title, lot_id, tender_lot_id,
+                                          supplier, options[framework.id], rnd, planned_months, today, members,
+                                          member_id))
+    return TenderMonitoring(tender.id, tender.reference, tender.title, today, tuple(statuses),
+                            _warnings(tuple(statuses), member_id), member_id)
+
+
+def _framework_status(session: Session, framework: Framework, lot_number: str, lot_title: str, lot_id: int,
+                      tender_lot_id: int, supplier: str, options: list[FrameworkOption], rnd: Round,
+                      planned_months: int, today: date, members: dict[int, Member],
+                      member_id: int | None) -> FrameworkStatus:
+    planned_end = term_end(framework.starts_on, planned_months)
+    elapsed, days = elapsed_share(framework.starts_on, planned_end, today)
+    award = session.scalar(select(LotAward).where(LotAward.id == framework.award_id))
+    assert award is not None and award.bid_id is not None
+    prices = dict(session.execute(
+        select(BidPrice.position_id, BidPrice.unit_price).join(BidLot, BidLot.id == BidPrice.bid_lot_id)
+        .where(BidLot.bid_id == award.bid_id, BidLot.tender_lot_id == tender_lot_id)).tuples().all())
+    positions = list(session.execute(
+        select(LotPosition.id, LotPosition.number, LotPosition.product_number, LotPosition.short_text,
+               LotPosition.unit_label, LotPosition.estimated_quantity, LotPosition.maximum_quantity)
+        .where(LotPosition.lot_id == lot_id).order_by(LotPosition.number)))
+    # Σ per position and member: quantity (credit notes negative), overcharge in cents, its rows.
+    price = (select(BidPrice.unit_price).join(BidLot, BidLot.id == BidPrice.bid_lot_id)
+             .where(BidLot.bid_id == award.bid_id, BidLot.tender_lot_id == tender_lot_id,
+                    BidPrice.position_id == CallOff.position_id).scalar_subquery())
+    excess = _big(CallOff.net_amount) - awarded_row_cents(CallOff.quantity, price)
+    overcharged = and_(CallOff.credit_note.is_(False), _big(CallOff.quantity) > 0, excess > 0)
+    statement = (select(CallOff.position_id, CallOff.member_id, cast(func.sum(_big(CallOff.quantity)), BigInteger),
+                        cast(func.sum(case((overcharged, excess), else_=literal(0, BigInteger))), BigInteger),
+                        func.sum(case((overcharged, 1), else_=0)))
+                 .where(CallOff.framework_id == framework.id, CallOff.position_id.is_not(None))
+                 .group_by(CallOff.position_id, CallOff.member_id))
+    called: dict[int, dict[int, tuple[Decimal, int, int]]] = defaultdict(dict)
+    for position_id, row_member, quantity, excess_cents, rows in session.execute(statement):
+        called[position_id][row_member] = (_quantity(quantity), int(excess_cents or 0), int(rows or 0))
+    annual = _member_annual(session, lot_id, called, member_id)
+    shown = []
+    for position_id, number, product_number, short_text, unit_label, estimated, maximum in positions:
+        per_member = called.get(position_id, {})
+        if member_id is not None and member_id not in per_member and (position_id, member_id) not in annual:
+            continue
+        total_called = sum((q for q, _e, _r in per_member.values()), Decimal("0.000"))
+        total = Use(total_called, expected_to_date(estimated, elapsed, days), estimated, maximum,
+                    level_of(total_called, expected_to_date(estimated, elapsed, days), maximum),
+                    cents_to_euro(sum(e for _q, e, _r in per_member.values())),
+                    sum(r for _q, _e, r in per_member.values()))
+        member_rows = []
+        for row_member, (quantity, excess_cents, rows) in per_member.items():
+            if member_id is not None and row_member != member_id:
+                continue
+            member_estimated, member_maximum = member_term_quantities(
+                annual.get((position_id, row_member), Decimal("0")), planned_months, rnd.max_quantity_buffer_pct)
+            expected = expected_to_date(member_estimated, elapsed, days)
+            member = members.get(row_member)
+            member_rows.append(MemberUse(row_member, member.ags if member else "", member.name if member else "?",
+                                         Use(quantity, expected, member_estimated, member_maximum,
+                                             level_of(quantity, expected, member_maximum),
+                                             cents_to_euro(excess_cents), rows)))
+        if member_id is not None and not member_rows:
+            member_estimated, member_maximum = member_term_quantities(
+                annual.get((position_id, member_id), Decimal("0")), planned_months, rnd.max_quantity_buffer_pct)
+            member = members.get(member_id)
+            expected = expected_to_date(member_estimated, elapsed, days)
+            member_rows.append(MemberUse(member_id, member.ags if member else "", member.name if member else "?",
+                                         Use(Decimal("0.000"), expected, member_estimated, member_maximum,
+                                             Level.ON_TRACK, Decimal("0.00"), 0)))
+        member_rows.sort(key=lambda m: (LEVEL_RANK[m.use.level], m.name))
+        shown.append(PositionStatus(position_id, number, product_number, short_text, unit_label,
+                                    prices.get(position_id), total, tuple(member_rows)))
+    off_statement = (select(CallOff.member_id, cast(func.sum(_big(CallOff.net_amount)), BigInteger), func.count())
+                     .where(CallOff.framework_id == framework.id, CallOff.position_id.is_(None))
+                     .group_by(CallOff.member_id))
+    if member_id is not None:
+        off_statement = off_statement.where(CallOff.member_id == member_id)
+    off_contract = tuple(sorted(
+        ((members[m].name if m in members else "?", cents_to_euro(int(cents or 0)), int(rows))
+         for m, cents, rows in session.execute(off_statement)), key=lambda row: row[0]))
+    months = tuple(session.scalars(select(SalesReport.period).where(SalesReport.framework_id == framework.id)
+                                   .order_by(SalesReport.period)))
+    return FrameworkStatus(framework.id, lot_number, lot_title, supplier, framework.starts_on,
+                           _current_end(framework, options), planned_end, elapsed, days, months, tuple(shown),
+                           off_contract)
+
+
+def _member_annual(session: Session, lot_id: int, called: dict[int, dict[int, tuple]],
+                   member_id: int | None) -> dict[tuple[int, int], Decimal]:
+    """The members' annual quantities (Σ of their allocations) of the lot's positions, for the
+    members that called off there (or for the one member shown)."""
+    statement = (select(Allocation.position_id, Allocation.member_id,
+                        cast(func.sum(_big(Allocation.quantity)), BigInteger))
+                 .join(LotPosition, LotPosition.id == Allocation.position_id)
+                 .where(LotPosition.lot_id == lot_id)
+                 .group_by(Allocation.position_id, Allocation.member_id))
+    if member_id is not None:
+        statement = statement.where(Allocation.member_id == member_id)
+    wanted = {(p, m) for p, by_member in called.items() for m in by_member}
+    return {(p, m): _quantity(q) for p, m, q in session.execute(statement)
+            if member_id is not None or (p, m) in wanted}
+
+
+def _warnings(frameworks: tuple[FrameworkStatus, ...], member_id: int | None) -> tuple[Warning, ...]:
+    """Every position total and member row that is not on track, and every overcharge of a member,
+    most urgent first (for one member: only its own rows)."""
+    warnings = []
+    for framework in frameworks:
+        for position in framework.positions:
+            entries = [("", position.total)] if member_id is None else []
+            entries += [(m.name, m.use) for m in position.members]
+            for who, use in entries:
+                if use.level != Level.ON_TRACK:
+                    warnings.append(Warning(use.level.value, framework.lot_number, position.product_number,
+                                            position.short_text, who, use.called, use.expected, use.maximum,
+                                            use.overcharge))
+                if use.overcharge > 0 and who:
+                    warnings.append(Warning("overcharge", framework.lot_number, position.product_number,
+                                            position.short_text, who, use.called, use.expected, use.maximum,
+                                            use.overcharge))
+    warnings.sort(key=lambda w: (WARNING_RANK[w.level], w.lot_number, w.product_number, w.member))
+    return tuple(warnings)
+
+
+def monitored_tenders(session: Session) -> list[Tender]:
+    """Tenders with frameworks, newest first (the monitoring's entry list)."""
+    return list(session.scalars(select(Tender).where(Tender.id.in_(select(Framework.tender_id)))
+                                .order_by(Tender.submission_deadline.desc())))
