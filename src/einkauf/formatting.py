@@ -35,6 +35,11 @@ def format_date_de(value: date) -> str:
 WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
+def format_month_de(value: date) -> str:
+    """A month as German tables write it: 03/2027."""
+    return f"{value.month:02d}/{value.year}"
+
+
 def format_day_de(value: date) -> str:
     """date(2027, 3, 30) → "Dienstag, 30.03.2027"."""
     return f"{WEEKDAYS_DE[value.weekday()]}, {format_date_de(value)}"

@@ -51,7 +51,7 @@ def test_the_positions_and_members_against_estimate_and_maximum(db, bid_tender, 
     assert by_name["Bochum BID"].level == Level.MAXIMUM_REACHED
     assert (by_name["Bochum BID"].estimated, by_name["Bochum BID"].maximum) == (Decimal("406.000"), Decimal("488"))
     assert by_name["Essen BID"].called == Decimal("84.000") and by_name["Essen BID"].level == Level.ABOVE_ESTIMATE
-    assert [m.name for m in p1.members][0] == "Bochum BID"  # the most urgent first
+    assert p1.members[0].name == "Bochum BID"  # the most urgent first
     # Essen's 7 units of an article outside the framework: off-contract spend, at 2 € a unit.
     assert framework.off_contract == (("Essen BID", Decimal("14.00"), 1),)
     assert framework.months_reported == (date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1))
@@ -87,3 +87,35 @@ def test_before_the_term_nothing_is_expected_yet(db, bid_tender, make_user):
     _next, _essen, tender = reported_framework(db, bid_tender, make_user)
     framework = tender_monitoring(db, tender.id, today=date(2026, 12, 31)).frameworks[0]
     assert framework.elapsed_days == 0 and all(p.total.expected == 0 for p in framework.positions)
+
+
+def test_einkauf_calloffs_status_prints_the_warnings_and_json(cli_database):
+    import json
+
+    from click.testing import CliRunner
+
+    from einkauf.cli import main
+    from einkauf.db import session_scope
+
+    from bids_support import create_bid_tender, two_coordinators
+
+    with session_scope(cli_database) as session:
+        tender = create_bid_tender(session)
+        coordinators = iter(two_coordinators(session))
+        reported_framework(session, tender, lambda role: next(coordinators))
+        reference = tender.reference
+    runner = CliRunner()
+    text = runner.invoke(main, ["calloffs", "status", reference, "--date", "2027-04-01"])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[0].startswith(f"{reference} – Stand 01.04.2027: 1 Rahmenverträge")
+    assert lines[1].startswith("  Höchstmenge erreicht: Los 1 P-1 (Bochum BID) – abgerufen 500,000")
+    result = runner.invoke(main, ["calloffs", "status", reference, "--json", "--date", "2027-04-01"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    p1 = next(p for p in data["frameworks"][0]["positions"] if p["article"] == "P-1")
+    assert (p1["called"], p1["expected_to_date"], p1["maximum"], p1["level"]) == ("584.000", "50.327", "970.000",
+                                                                                    "above_estimate")
+    assert data["warnings"][0]["member"] == "Bochum BID"
+    bad = runner.invoke(main, ["calloffs", "status", reference, "--date", "1.4.2027"])
+    assert bad.exit_code == 1 and "JJJJ-MM-TT" in bad.stderr

@@ -120,6 +120,13 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("lots.rules", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("lots.preview", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("lots.lot_detail", "GET"): ({"round_id": "lot_round", "lot_id": "lot"}, COORDINATOR_ONLY),
+    # Call-off monitoring (issue 15): coordinators per tender; officers their own member's view of
+    # a tender it takes part in (the world's tender has no frameworks: 404 for every officer).
+    ("monitoring.index", "GET"): ({}, (SIGN_IN_FIRST, 200, 200, 200, 403, 403)),
+    ("monitoring.tender_page", "GET"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    ("monitoring.tender_report", "GET"): ({"tender_id": "tender"}, COORDINATOR_ONLY),
+    ("monitoring.officer_page", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 404, 404, 403, 403, 403)),
+    ("monitoring.officer_report", "GET"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 404, 404, 403, 403, 403)),
     # Tenders: a round without lots sends the coordinator back to the lot plan (303).
     ("tenders.tender_new", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
     ("tenders.tender_new", "POST"): ({"round_id": "draft_round"}, COORDINATOR_ONLY_SEE_OTHER),
@@ -216,6 +223,8 @@ CROSS_RECORD = [
     ("lots.rules", {"round_id": 999999}),
     ("lots.preview", {"round_id": 999999}),
     ("lots.lot_detail", {"round_id": "lot_round", "lot_id": 999999}),
+    ("monitoring.tender_page", {"tender_id": 999999}),
+    ("monitoring.tender_report", {"tender_id": 999999}),
     ("lots.lot_detail", {"round_id": "draft_round", "lot_id": "lot"}),
     ("tenders.tender_new", {"round_id": 999999}),
     ("tenders.tender_detail", {"tender_id": 999999}),

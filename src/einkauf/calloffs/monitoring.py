@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, select, type_coerce
@@ -282,7 +282,62 @@ def _warnings(frameworks: tuple[FrameworkStatus, ...], member_id: int | None) ->
     return tuple(warnings)
 
 
-def monitored_tenders(session: Session) -> list[Tender]:
-    """Tenders with frameworks, newest first (the monitoring's entry list)."""
-    return list(session.scalars(select(Tender).where(Tender.id.in_(select(Framework.tender_id)))
-                                .order_by(Tender.submission_deadline.desc())))
+def monitored_tenders(session: Session, *, member_id: int | None = None) -> list[Tender]:
+    """Tenders with frameworks, newest first (the monitoring's entry list); for a member only
+    those with a framework whose lot it takes part in."""
+    statement = select(Tender).where(Tender.id.in_(select(Framework.tender_id)))
+    if member_id is not None:
+        taking_part = (select(Framework.tender_id)
+                       .join(TenderLot, TenderLot.id == Framework.tender_lot_id)
+                       .join(LotPosition, LotPosition.lot_id == TenderLot.lot_id)
+                       .join(Allocation, Allocation.position_id == LotPosition.id)
+                       .where(Allocation.member_id == member_id))
+        statement = statement.where(Tender.id.in_(taking_part))
+    return list(session.scalars(statement.order_by(Tender.submission_deadline.desc())))
+
+
+@dataclass(frozen=True)
+class ConsumptionPoint:
+    month: date  # the first day of the month
+    called: Decimal  # cumulative net € reported under the frameworks (off-contract left out)
+    expected: Decimal  # cumulative pro-rata estimate at awarded prices by the month's end
+
+
+@dataclass(frozen=True)
+class ConsumptionSeries:
+    points: tuple[ConsumptionPoint, ...]
+    maximum: Decimal  # Σ maximum quantity × awarded unit price of the frameworks' positions
+    estimated: Decimal  # Σ estimated quantity × awarded unit price over the planned term
+
+
+def consumption_series(session: Session, monitoring: TenderMonitoring) -> ConsumptionSeries:
+    """Month by month from the first framework's start to the last reported month (at most to
+    `today`): the cumulative reported net spend against the pro-rata estimate, both in € at the
+    awarded prices, and the value at the maximum quantities (the chart of the monitoring page)."""
+    frameworks = monitoring.frameworks
+    if not frameworks:
+        return ConsumptionSeries((), Decimal("0.00"), Decimal("0.00"))
+    by_month = dict(session.execute(
+        select(CallOff.period, cast(func.sum(_big(CallOff.net_amount)), BigInteger))
+        .where(CallOff.framework_id.in_([f.framework_id for f in frameworks]), CallOff.position_id.is_not(None))
+        .group_by(CallOff.period)).tuples().all())
+    values = {f.framework_id: sum((p.total.estimated * p.awarded_price for p in f.positions
+                                   if p.awarded_price is not None), Decimal(0)) for f in frameworks}
+    maximum = sum((p.total.maximum * p.awarded_price for f in frameworks for p in f.positions
+                   if p.awarded_price is not None), Decimal(0))
+    first = min(f.starts_on for f in frameworks).replace(day=1)
+    last = max([*by_month, first])
+    last = min(last, monitoring.today.replace(day=1)) if by_month else first
+    points, month, running = [], first, 0
+    while month <= last:
+        running += int(by_month.get(month, 0) or 0)
+        month_end = add_months(month, 1) - timedelta(days=1)
+        expected = Decimal(0)
+        for framework in frameworks:
+            elapsed, days = elapsed_share(framework.starts_on, framework.planned_end, month_end)
+            expected += values[framework.framework_id] * elapsed / days
+        points.append(ConsumptionPoint(month, cents_to_euro(running),
+                                       expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+        month = add_months(month, 1)
+    total_estimated = sum(values.values(), Decimal(0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return ConsumptionSeries(tuple(points), maximum.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), total_estimated)

@@ -9,7 +9,7 @@ Per framework position — for each member and for all members together:
   thousandths; on the first day of the term one day has elapsed, from the last day on all;
 - the level, checked from the highest down with exact decimals: "Höchstmenge erreicht" when the
   called-off quantity is at least the maximum (C‑23/20: the framework has no effect beyond it),
-  "80 % der Höchstmenge" from 80 % of the maximum, "über Schätzmenge" above the expected
+  "Höchstmenge zu 80 % ausgeschöpft" from 80 % of the maximum, "über Schätzmenge" above the expected
   quantity to date, otherwise "im Plan". The position's maximum over all members binds (R21);
   a member's own maximum (its share, einkauf.contracts.values) is shown beside it.
 Overcharges: a reported row (not a credit note) whose net amount exceeds its quantity × the
@@ -39,7 +39,7 @@ class Level(str, enum.Enum):
 LEVEL_LABELS = {
     Level.ON_TRACK: N_("im Plan"),
     Level.ABOVE_ESTIMATE: N_("über Schätzmenge"),
-    Level.NEAR_MAXIMUM: N_("80 % der Höchstmenge"),
+    Level.NEAR_MAXIMUM: N_("Höchstmenge zu 80 % ausgeschöpft"),
     Level.MAXIMUM_REACHED: N_("Höchstmenge erreicht"),
 }
 # Most urgent first.
