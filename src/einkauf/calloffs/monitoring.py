@@ -183,36 +183,47 @@ def _framework_status(session: Session, framework: Framework, lot_number: str, l
                LotPosition.unit_label, LotPosition.estimated_quantity, LotPosition.maximum_quantity)
         .where(LotPosition.lot_id == lot_id).order_by(LotPosition.number)))
     # Σ per position and member: quantity (credit notes negative), overcharge in cents, its rows.
-    price = (select(BidPrice.unit_price).join(BidLot, BidLot.id == BidPrice.bid_lot_id)
-             .where(BidLot.bid_id == award.bid_id, BidLot.tender_lot_id == tender_lot_id,
-                    BidPrice.position_id == CallOff.position_id).scalar_subquery())
-    excess = _big(CallOff.net_amount) - awarded_row_cents(CallOff.quantity, price)
-    overcharged = and_(CallOff.credit_note.is_(False), _big(CallOff.quantity) > 0, excess > 0)
+    bid_lot_id = session.scalar(select(BidLot.id).where(BidLot.bid_id == award.bid_id,
+                                                        BidLot.tender_lot_id == tender_lot_id))
+    excess = _big(CallOff.net_amount) - awarded_row_cents(CallOff.quantity, BidPrice.unit_price)
+    overcharged = and_(CallOff.credit_note.is_(False), _big(CallOff.quantity) > 0, BidPrice.id.is_not(None),
+                       excess > 0)
     statement = (select(CallOff.position_id, CallOff.member_id, cast(func.sum(_big(CallOff.quantity)), BigInteger),
                         cast(func.sum(case((overcharged, excess), else_=literal(0, BigInteger))), BigInteger),
                         func.sum(case((overcharged, 1), else_=0)))
+                 .outerjoin(BidPrice, and_(BidPrice.bid_lot_id == bid_lot_id,
+                                           BidPrice.position_id == CallOff.position_id))
                  .where(CallOff.framework_id == framework.id, CallOff.position_id.is_not(None))
                  .group_by(CallOff.position_id, CallOff.member_id))
     called: dict[int, dict[int, tuple[Decimal, int, int]]] = defaultdict(dict)
     for position_id, row_member, quantity, excess_cents, rows in session.execute(statement):
         called[position_id][row_member] = (_quantity(quantity), int(excess_cents or 0), int(rows or 0))
     annual = _member_annual(session, lot_id, called, member_id)
+    # A member's quantities over the term depend on its annual quantity only: worked out once each.
+    term_quantities: dict[Decimal, tuple[Decimal, Decimal]] = {}
+
+    def quantities_of(position_id: int, row_member: int) -> tuple[Decimal, Decimal]:
+        annual_quantity = annual.get((position_id, row_member), Decimal("0"))
+        if annual_quantity not in term_quantities:
+            term_quantities[annual_quantity] = member_term_quantities(annual_quantity, planned_months,
+                                                                      rnd.max_quantity_buffer_pct)
+        return term_quantities[annual_quantity]
+
     shown = []
     for position_id, number, product_number, short_text, unit_label, estimated, maximum in positions:
         per_member = called.get(position_id, {})
         if member_id is not None and member_id not in per_member and (position_id, member_id) not in annual:
             continue
         total_called = sum((q for q, _e, _r in per_member.values()), Decimal("0.000"))
-        total = Use(total_called, expected_to_date(estimated, elapsed, days), estimated, maximum,
-                    level_of(total_called, expected_to_date(estimated, elapsed, days), maximum),
+        total_expected = expected_to_date(estimated, elapsed, days)
+        total = Use(total_called, total_expected, estimated, maximum, level_of(total_called, total_expected, maximum),
                     cents_to_euro(sum(e for _q, e, _r in per_member.values())),
                     sum(r for _q, _e, r in per_member.values()))
         member_rows = []
         for row_member, (quantity, excess_cents, rows) in per_member.items():
             if member_id is not None and row_member != member_id:
                 continue
-            member_estimated, member_maximum = member_term_quantities(
-                annual.get((position_id, row_member), Decimal("0")), planned_months, rnd.max_quantity_buffer_pct)
+            member_estimated, member_maximum = quantities_of(position_id, row_member)
             expected = expected_to_date(member_estimated, elapsed, days)
             member = members.get(row_member)
             member_rows.append(MemberUse(row_member, member.ags if member else "", member.name if member else "?",
@@ -220,8 +231,7 @@ def _framework_status(session: Session, framework: Framework, lot_number: str, l
                                              level_of(quantity, expected, member_maximum),
                                              cents_to_euro(excess_cents), rows)))
         if member_id is not None and not member_rows:
-            member_estimated, member_maximum = member_term_quantities(
-                annual.get((position_id, member_id), Decimal("0")), planned_months, rnd.max_quantity_buffer_pct)
+            member_estimated, member_maximum = quantities_of(position_id, member_id)
             member = members.get(member_id)
             expected = expected_to_date(member_estimated, elapsed, days)
             member_rows.append(MemberUse(member_id, member.ags if member else "", member.name if member else "?",

@@ -23,7 +23,7 @@ import enum
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from einkauf.money import round_half_up
+from einkauf.money import round_half_up, scaled_int
 from einkauf.texts import N_
 
 NEAR_MAXIMUM_SHARE = Decimal("0.80")
@@ -50,6 +50,9 @@ def expected_to_date(estimated: Decimal, elapsed_days: int, total_days: int) -> 
     """The estimated quantity pro rata for the elapsed part of the planned term."""
     if total_days <= 0:
         raise ValueError("a term has at least one day")
+    thousandths = scaled_int(Decimal(estimated), 3)
+    if thousandths is not None and elapsed_days >= 0:  # the common case, in whole numbers: half-up
+        return Decimal((2 * thousandths * elapsed_days + total_days) // (2 * total_days)).scaleb(-3)
     return round_half_up(Fraction(Decimal(estimated)) * Fraction(elapsed_days, total_days), 3)
 
 
