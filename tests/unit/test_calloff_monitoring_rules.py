@@ -1,6 +1,9 @@
 """The monitoring rules at their edges (einkauf.calloffs.monitoring_rules, issue 15 part 8)."""
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from einkauf.calloffs.monitoring_rules import Level, expected_to_date, level_of, share_of_maximum
 
 D = Decimal
@@ -40,3 +43,25 @@ def test_without_a_maximum_anything_called_is_beyond_it():
     assert level_of(D("0"), D("0"), D("0")) == Level.ON_TRACK
     assert level_of(D("1"), D("0"), D("0")) == Level.MAXIMUM_REACHED
     assert share_of_maximum(D("1"), D("0")) is None and share_of_maximum(D("80"), D("100")) == D("80.00")
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=120),
+       st.integers(min_value=0, max_value=10_000))
+def test_the_whole_number_term_quantities_are_the_award_letters(annual, months, buffer):
+    from einkauf.contracts.values import member_term_quantities, member_term_thousandths
+
+    estimated, maximum = member_term_quantities(Decimal(annual).scaleb(-3), months, Decimal(buffer).scaleb(-2))
+    assert member_term_thousandths(annual, months, buffer) == (int(estimated.scaleb(3)), int(maximum.scaleb(3)))
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=400),
+       st.integers(min_value=1, max_value=400), st.integers(min_value=-10**9, max_value=10**10))
+def test_the_whole_number_level_is_the_decimal_one(estimated, elapsed, days, called):
+    from einkauf.calloffs.monitoring_rules import level_in_thousandths, pro_rata_thousandths
+
+    elapsed = min(elapsed, days)
+    expected = expected_to_date(Decimal(estimated).scaleb(-3), elapsed, days)
+    assert pro_rata_thousandths(estimated, elapsed, days) == int(expected.scaleb(3))
+    maximum = estimated + 1000
+    assert level_in_thousandths(called, int(expected.scaleb(3)), maximum) == level_of(
+        Decimal(called).scaleb(-3), expected, Decimal(maximum).scaleb(-3))

@@ -14,53 +14,72 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from einkauf.bids.models import Bidder, BidLot, BidPrice, LotAward
 from einkauf.calloffs.models import CallOff, Framework, FrameworkOption, SalesReport
-from einkauf.calloffs.monitoring_rules import LEVEL_RANK, Level, expected_to_date, level_of
+from einkauf.calloffs.monitoring_rules import LEVEL_RANK, Level, level_in_thousandths, pro_rata_thousandths
 from einkauf.calloffs.terms import add_months, elapsed_share, term_end
 from einkauf.contracts.queries import awarded_row_cents
-from einkauf.contracts.values import member_term_quantities
+from einkauf.contracts.values import member_term_thousandths
 from einkauf.lots.models import Allocation, Lot, LotPosition
 from einkauf.money import cents_to_euro
 from einkauf.rounds.models import Member, Round
 from einkauf.tenders.models import Tender, TenderLot
 from einkauf.tenders.services import get_tender
 
-THOUSANDTH = Decimal("0.001")
-
 
 def _big(column: Any) -> Any:
     return type_coerce(column, BigInteger)
 
 
-def _quantity(thousandths: int | None) -> Decimal:
-    return (Decimal(int(thousandths or 0)) * THOUSANDTH).quantize(THOUSANDTH)
+
+def _thousandths(value: int) -> Decimal:
+    return Decimal(value).scaleb(-3)
 
 
-@dataclass(frozen=True)
-class Use:
-    """Called off against the quantities of one position — of one member, or of all."""
+class Use(NamedTuple):
+    """Called off against the quantities of one position — of one member, or of all. Kept in whole
+    numbers (quantities in thousandths, money in cents: a national tender has ~800,000 member
+    rows); the Decimal properties are what pages and reports show."""
 
-    called: Decimal
-    expected: Decimal  # pro rata to date
-    estimated: Decimal  # over the planned term
-    maximum: Decimal
+    called_th: int
+    expected_th: int  # pro rata to date
+    estimated_th: int  # over the planned term
+    maximum_th: int
     level: Level
-    overcharge: Decimal  # €, Σ over the overcharged rows
+    overcharge_cents: int  # Σ over the overcharged rows
     overcharged_rows: int
 
     @property
+    def called(self) -> Decimal:
+        return _thousandths(self.called_th)
+
+    @property
+    def expected(self) -> Decimal:
+        return _thousandths(self.expected_th)
+
+    @property
+    def estimated(self) -> Decimal:
+        return _thousandths(self.estimated_th)
+
+    @property
+    def maximum(self) -> Decimal:
+        return _thousandths(self.maximum_th)
+
+    @property
     def remaining(self) -> Decimal:
-        return self.maximum - self.called
+        return _thousandths(self.maximum_th - self.called_th)
+
+    @property
+    def overcharge(self) -> Decimal:
+        return cents_to_euro(self.overcharge_cents)
 
 
-@dataclass(frozen=True)
-class MemberUse:
+class MemberUse(NamedTuple):
     member_id: int
     ags: str
     name: str
@@ -102,17 +121,29 @@ class FrameworkStatus:
         return sum(1 for p in self.positions if p.total.level == level)
 
 
-@dataclass(frozen=True)
-class Warning:
+class Warning(NamedTuple):
     level: str  # a Level value, or "overcharge"
     lot_number: str
     product_number: str
     short_text: str
     member: str  # "" for the position over all members
-    called: Decimal
-    expected: Decimal
-    maximum: Decimal
-    overcharge: Decimal
+    use: Use
+
+    @property
+    def called(self) -> Decimal:
+        return self.use.called
+
+    @property
+    def expected(self) -> Decimal:
+        return self.use.expected
+
+    @property
+    def maximum(self) -> Decimal:
+        return self.use.maximum
+
+    @property
+    def overcharge(self) -> Decimal:
+        return self.use.overcharge
 
 
 WARNING_RANK = {Level.MAXIMUM_REACHED.value: 0, Level.NEAR_MAXIMUM.value: 1, "overcharge": 2,
@@ -195,49 +226,51 @@ def _framework_status(session: Session, framework: Framework, lot_number: str, l
                                            BidPrice.position_id == CallOff.position_id))
                  .where(CallOff.framework_id == framework.id, CallOff.position_id.is_not(None))
                  .group_by(CallOff.position_id, CallOff.member_id))
-    called: dict[int, dict[int, tuple[Decimal, int, int]]] = defaultdict(dict)
-    for position_id, row_member, quantity, excess_cents, rows in session.execute(statement):
-        called[position_id][row_member] = (_quantity(quantity), int(excess_cents or 0), int(rows or 0))
+    called: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
+    # Core execution (no ORM row processing): up to ~800,000 grouped rows at national scale.
+    for position_id, row_member, quantity, excess_cents, rows in session.connection().execute(statement):
+        called[position_id][row_member] = (int(quantity or 0), int(excess_cents or 0), int(rows or 0))
     annual = _member_annual(session, lot_id, called, member_id)
-    # A member's quantities over the term depend on its annual quantity only: worked out once each.
-    term_quantities: dict[Decimal, tuple[Decimal, Decimal]] = {}
+    # A member's quantities over the term (einkauf.contracts.values: the rule of its award letter).
+    buffer_hundredths = int(Decimal(rnd.max_quantity_buffer_pct).scaleb(2))
 
-    def quantities_of(position_id: int, row_member: int) -> tuple[Decimal, Decimal]:
-        annual_quantity = annual.get((position_id, row_member), Decimal("0"))
-        if annual_quantity not in term_quantities:
-            term_quantities[annual_quantity] = member_term_quantities(annual_quantity, planned_months,
-                                                                      rnd.max_quantity_buffer_pct)
-        return term_quantities[annual_quantity]
+    def quantities_of(position_id: int, row_member: int) -> tuple[int, int]:
+        return member_term_thousandths(max(annual.get((position_id, row_member), 0), 0), planned_months,
+                                       buffer_hundredths)
 
+    names = {m_id: (m.ags, m.name) for m_id, m in members.items()}
+    unknown = ("", "?")
     shown = []
     for position_id, number, product_number, short_text, unit_label, estimated, maximum in positions:
         per_member = called.get(position_id, {})
         if member_id is not None and member_id not in per_member and (position_id, member_id) not in annual:
             continue
-        total_called = sum((q for q, _e, _r in per_member.values()), Decimal("0.000"))
-        total_expected = expected_to_date(estimated, elapsed, days)
-        total = Use(total_called, total_expected, estimated, maximum, level_of(total_called, total_expected, maximum),
-                    cents_to_euro(sum(e for _q, e, _r in per_member.values())),
-                    sum(r for _q, _e, r in per_member.values()))
+        estimated_th, maximum_th = int(estimated.scaleb(3)), int(maximum.scaleb(3))
+        total_called = total_excess = total_rows = 0
         member_rows = []
         for row_member, (quantity, excess_cents, rows) in per_member.items():
+            total_called += quantity
+            total_excess += excess_cents
+            total_rows += rows
             if member_id is not None and row_member != member_id:
                 continue
             member_estimated, member_maximum = quantities_of(position_id, row_member)
-            expected = expected_to_date(member_estimated, elapsed, days)
-            member = members.get(row_member)
-            member_rows.append(MemberUse(row_member, member.ags if member else "", member.name if member else "?",
-                                         Use(quantity, expected, member_estimated, member_maximum,
-                                             level_of(quantity, expected, member_maximum),
-                                             cents_to_euro(excess_cents), rows)))
+            expected = pro_rata_thousandths(member_estimated, elapsed, days)
+            ags, name = names.get(row_member, unknown)
+            level = level_in_thousandths(quantity, expected, member_maximum)
+            member_rows.append(MemberUse(row_member, ags, name, Use(
+                quantity, expected, member_estimated, member_maximum, level, excess_cents, rows)))
+        total_expected = pro_rata_thousandths(estimated_th, elapsed, days)
+        total = Use(total_called, total_expected, estimated_th, maximum_th,
+                    level_in_thousandths(total_called, total_expected, maximum_th), total_excess, total_rows)
         if member_id is not None and not member_rows:
             member_estimated, member_maximum = quantities_of(position_id, member_id)
-            member = members.get(member_id)
-            expected = expected_to_date(member_estimated, elapsed, days)
-            member_rows.append(MemberUse(member_id, member.ags if member else "", member.name if member else "?",
-                                         Use(Decimal("0.000"), expected, member_estimated, member_maximum,
-                                             Level.ON_TRACK, Decimal("0.00"), 0)))
-        member_rows.sort(key=lambda m: (LEVEL_RANK[m.use.level], m.name))
+            ags, name = names.get(member_id, unknown)
+            expected = pro_rata_thousandths(member_estimated, elapsed, days)
+            member_rows.append(MemberUse(member_id, ags, name, Use(
+                0, expected, member_estimated, member_maximum, Level.ON_TRACK, 0, 0)))
+        if len(member_rows) > 1:
+            member_rows.sort(key=lambda m: (LEVEL_RANK[m.use.level], m.name))
         shown.append(PositionStatus(position_id, number, product_number, short_text, unit_label,
                                     prices.get(position_id), total, tuple(member_rows)))
     off_statement = (select(CallOff.member_id, cast(func.sum(_big(CallOff.net_amount)), BigInteger), func.count())
@@ -256,7 +289,7 @@ def _framework_status(session: Session, framework: Framework, lot_number: str, l
 
 
 def _member_annual(session: Session, lot_id: int, called: dict[int, dict[int, tuple]],
-                   member_id: int | None) -> dict[tuple[int, int], Decimal]:
+                   member_id: int | None) -> dict[tuple[int, int], int]:
     """The members' annual quantities (Σ of their allocations) of the lot's positions, for the
     members that called off there (or for the one member shown)."""
     statement = (select(Allocation.position_id, Allocation.member_id,
@@ -266,9 +299,10 @@ def _member_annual(session: Session, lot_id: int, called: dict[int, dict[int, tu
                  .group_by(Allocation.position_id, Allocation.member_id))
     if member_id is not None:
         statement = statement.where(Allocation.member_id == member_id)
-    wanted = {(p, m) for p, by_member in called.items() for m in by_member}
-    return {(p, m): _quantity(q) for p, m, q in session.execute(statement)
-            if member_id is not None or (p, m) in wanted}
+    rows = session.connection().execute(statement)
+    if member_id is not None:
+        return {(p, m): int(q or 0) for p, m, q in rows}
+    return {(p, m): int(q or 0) for p, m, q in rows if m in called.get(p, ())}
 
 
 def _warnings(frameworks: tuple[FrameworkStatus, ...], member_id: int | None) -> tuple[Warning, ...]:
@@ -282,12 +316,10 @@ def _warnings(frameworks: tuple[FrameworkStatus, ...], member_id: int | None) ->
             for who, use in entries:
                 if use.level != Level.ON_TRACK:
                     warnings.append(Warning(use.level.value, framework.lot_number, position.product_number,
-                                            position.short_text, who, use.called, use.expected, use.maximum,
-                                            use.overcharge))
-                if use.overcharge > 0 and who:
+                                            position.short_text, who, use))
+                if use.overcharge_cents > 0 and who:
                     warnings.append(Warning("overcharge", framework.lot_number, position.product_number,
-                                            position.short_text, who, use.called, use.expected, use.maximum,
-                                            use.overcharge))
+                                            position.short_text, who, use))
     warnings.sort(key=lambda w: (WARNING_RANK[w.level], w.lot_number, w.product_number, w.member))
     return tuple(warnings)
 

@@ -26,7 +26,7 @@ from fractions import Fraction
 from einkauf.money import round_half_up, scaled_int
 from einkauf.texts import N_
 
-NEAR_MAXIMUM_SHARE = Decimal("0.80")
+NEAR_MAXIMUM_PERCENT = 80
 
 
 class Level(str, enum.Enum):
@@ -46,27 +46,41 @@ LEVEL_LABELS = {
 LEVEL_RANK = {Level.MAXIMUM_REACHED: 0, Level.NEAR_MAXIMUM: 1, Level.ABOVE_ESTIMATE: 2, Level.ON_TRACK: 3}
 
 
-def expected_to_date(estimated: Decimal, elapsed_days: int, total_days: int) -> Decimal:
-    """The estimated quantity pro rata for the elapsed part of the planned term."""
+def pro_rata_thousandths(estimated: int, elapsed_days: int, total_days: int) -> int:
+    """The estimated quantity (in thousandths, not negative) pro rata for the elapsed part of the
+    planned term, half-up to a thousandth."""
     if total_days <= 0:
         raise ValueError("a term has at least one day")
+    return (2 * estimated * elapsed_days + total_days) // (2 * total_days)
+
+
+def expected_to_date(estimated: Decimal, elapsed_days: int, total_days: int) -> Decimal:
+    """The estimated quantity pro rata for the elapsed part of the planned term."""
     thousandths = scaled_int(Decimal(estimated), 3)
-    if thousandths is not None and elapsed_days >= 0:  # the common case, in whole numbers: half-up
-        return Decimal((2 * thousandths * elapsed_days + total_days) // (2 * total_days)).scaleb(-3)
+    if thousandths is not None and elapsed_days >= 0:
+        return Decimal(pro_rata_thousandths(thousandths, elapsed_days, total_days)).scaleb(-3)
+    if total_days <= 0:
+        raise ValueError("a term has at least one day")
     return round_half_up(Fraction(Decimal(estimated)) * Fraction(elapsed_days, total_days), 3)
 
 
-def level_of(called: Decimal, expected: Decimal, maximum: Decimal) -> Level:
-    """The level of a called-off quantity against the expected quantity to date and the maximum."""
+def level_in_thousandths(called: int, expected: int, maximum: int) -> Level:
+    """The level of a called-off quantity against the expected quantity to date and the maximum,
+    all in thousandths (exact whole numbers: the monitoring's hot path)."""
     if maximum <= 0:
         return Level.ON_TRACK if called <= 0 else Level.MAXIMUM_REACHED
     if called >= maximum:
         return Level.MAXIMUM_REACHED
-    if called >= maximum * NEAR_MAXIMUM_SHARE:
+    if called * 100 >= maximum * NEAR_MAXIMUM_PERCENT:
         return Level.NEAR_MAXIMUM
     if called > expected:
         return Level.ABOVE_ESTIMATE
     return Level.ON_TRACK
+
+
+def level_of(called: Decimal, expected: Decimal, maximum: Decimal) -> Level:
+    """level_in_thousandths for Decimals with at most three places."""
+    return level_in_thousandths(*(int(Decimal(value).scaleb(3)) for value in (called, expected, maximum)))
 
 
 def share_of_maximum(called: Decimal, maximum: Decimal) -> Decimal | None:
