@@ -26,6 +26,7 @@ NAVIGATION = [
     ("rounds.round_list", N_("Bedarfsabfragen"), {Role.COORDINATOR}),
     ("rounds.member_list", N_("Mitglieder"), {Role.COORDINATOR}),
     ("tenders.tender_list", N_("Vergabeverfahren"), {Role.COORDINATOR}),
+    ("calloffs.framework_list", N_("Rahmenverträge"), {Role.COORDINATOR}),
     ("catalogue.category_list", N_("Warengruppen"), {Role.COORDINATOR}),
     ("catalogue.product_list", N_("Artikel"), {Role.COORDINATOR}),
     ("finance.index", N_("Finanzexporte"), {Role.FINANCE, Role.COORDINATOR, Role.OFFICER}),

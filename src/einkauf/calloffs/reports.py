@@ -1,0 +1,216 @@
+"""Importing a supplier's sales report of one framework and month (issue 15 part 2, R6, R13, R21).
+
+The file is read by einkauf.calloffs.report_reader (no database; callers parse before the write
+transaction begins). This module resolves the rows against the framework: the member (by the
+supplier's customer number mapped once, or by AGS — also an AGS whose leading zero a spreadsheet
+dropped), which must take part in the lot (R6: only named members call off); the article (the
+lot's product number → the framework position; any other article is kept as off-contract
+spend, position None). Any problem and nothing is stored (all or nothing). A period imported
+again replaces the stored one (same file, same rows: idempotent), audited with the counts
+before and after. The rows are inserted in bulk (executemany of plain rows, not ORM objects).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Date, Integer, String, column, delete, insert, select, table
+from sqlalchemy.orm import Session
+
+from einkauf.actor import Actor
+from einkauf.audit.services import actor_label, record_event
+from einkauf.bids.models import Bidder
+from einkauf.calloffs.frameworks import end_of, get_framework, participating_members
+from einkauf.calloffs.models import CustomerNumber, Framework, SalesReport
+from einkauf.calloffs.report_reader import (
+    MEMBER,
+    SALES_REPORT_LIMITS,
+    ReportFormat,
+    ReportResult,
+    read_sales_report,
+)
+from einkauf.db import utcnow
+from einkauf.demand.excel_reader import Problem
+from einkauf.demand.upload_checks import UploadLimits
+from einkauf.errors import InvalidField, ValidationFailed
+from einkauf.formatting import format_date_de, format_money_de
+from einkauf.lots.models import LotPosition
+from einkauf.money import cents_to_euro
+from einkauf.rounds.models import Member
+from einkauf.tenders.models import TenderLot
+
+INSERT_CHUNK = 20_000
+MAX_PROBLEMS = 200
+
+# The call-off rows as plain columns: no bind processing per value (quantity in thousandths,
+# net amount in cents, as the Quantity and Money columns store them).
+_CALL_OFFS = table(
+    "call_offs", column("report_id", Integer), column("framework_id", Integer), column("period", Date),
+    column("member_id", Integer), column("position_id", Integer), column("row_number", Integer),
+    column("article_number", String), column("article_text", String), column("quantity", BigInteger),
+    column("net_amount", BigInteger), column("credit_note", Boolean), column("delivery_site", String),
+    column("order_date", Date))
+
+
+class SalesReportRefused(ValidationFailed):
+    """The report has problems (each with row and column); nothing was stored."""
+
+    def __init__(self, problems: list[Problem], message: str = "Die Umsatzmeldung wurde nicht übernommen; es wurde "
+                                                                "nichts gespeichert."):
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    report: SalesReport
+    format: ReportFormat
+    rows: int
+    off_contract_rows: int
+    net_total: Decimal
+    replaced_rows: int | None  # the rows of the period before (None: a new period)
+
+
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+
+
+def parse_period(text: str) -> date:
+    """'2027-03' → 1 March 2027; InvalidField (German) otherwise."""
+    match = _PERIOD.match((text or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        raise InvalidField("period", f"Zeitraum „{(text or '').strip()[:20]}“: bitte als JJJJ-MM angeben, z. B. "
+                                     "2027-03.")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def period_label(period: date) -> str:
+    return f"{period.month:02d}/{period.year}"
+
+
+def read_report_file(data: bytes, limits: UploadLimits = SALES_REPORT_LIMITS) -> ReportResult:
+    """Parse a report file (no database work: call it before the write transaction)."""
+    return read_sales_report(data, limits)
+
+
+def _check_period(framework: Framework, period: date) -> None:
+    end = end_of(framework)
+    month_end = date(period.year + period.month // 12, period.month % 12 + 1, 1)
+    if month_end <= framework.starts_on or period > end:
+        raise InvalidField("period", f"Der Monat {period_label(period)} liegt außerhalb der Laufzeit des "
+                                     f"Rahmenvertrags ({format_date_de(framework.starts_on)} bis "
+                                     f"{format_date_de(end)}).")
+
+
+def _pairs(result: Any) -> dict[Any, Any]:
+    return {row[0]: row[1] for row in result}
+
+
+def import_sales_report(session: Session, actor: Actor, framework_id: int, period: date, data: bytes, *,
+                        file_name: str = "", parsed: ReportResult | None = None,
+                        limits: UploadLimits = SALES_REPORT_LIMITS,
+                        progress: Callable[[int, int], None] | None = None) -> ImportOutcome:
+    """Import (or replace) the sales report of a framework and month; see the module docstring.
+    Raises SalesReportRefused with the problems, InvalidField for a period outside the term."""
+    framework = get_framework(session, framework_id)
+    _check_period(framework, period)
+    result = parsed if parsed is not None else read_sales_report(data, limits)
+    if not result.ok:
+        raise SalesReportRefused(result.problems)
+    tender_lot = session.get(TenderLot, framework.tender_lot_id)
+    assert tender_lot is not None
+    bidder = session.get(Bidder, framework.bidder_id)
+    positions: dict[str, int] = _pairs(session.execute(
+        select(LotPosition.product_number, LotPosition.id).where(LotPosition.lot_id == tender_lot.lot_id)))
+    taking_part = {m.id for m in participating_members(session, framework)}
+    by_ags: dict[str, int] = _pairs(session.execute(select(Member.ags, Member.id)))
+    by_number: dict[str, int] = _pairs(session.execute(
+        select(CustomerNumber.customer_number, CustomerNumber.member_id)
+        .where(CustomerNumber.bidder_id == framework.bidder_id)))
+    names: dict[int, str] = _pairs(session.execute(select(Member.id, Member.name)))
+    problems: list[Problem] = []
+    resolved: dict[str, int | None] = {}
+    rows = []
+    net = 0
+    off_contract = 0
+    sheet = None
+    for row in result.rows:
+        member_id = resolved.get(row.member, -1)
+        if member_id == -1:
+            member_id = by_number.get(row.member) or by_ags.get(row.member)
+            if member_id is None and row.member.isdigit() and len(row.member) == 7:
+                member_id = by_ags.get(row.member.zfill(8))  # an AGS whose leading zero was dropped
+            resolved[row.member] = member_id
+        if member_id is None:
+            problems.append(Problem(f"Unbekanntes Mitglied „{row.member[:40]}“: weder ein AGS noch eine für "
+                                    f"{bidder.name if bidder else 'den Lieferanten'} erfasste Kundennummer.",
+                                    sheet, row.row, MEMBER))
+        elif member_id not in taking_part:
+            problems.append(Problem(f"{names.get(member_id, row.member)} ist an Los {tender_lot.number} nicht "
+                                    "beteiligt und in der Rahmenvereinbarung nicht benannt; es darf daraus nicht "
+                                    "abrufen (R6).",
+                                    sheet, row.row, MEMBER))
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen."))
+            break
+        if problems:
+            continue
+        position_id = positions.get(row.article)
+        if position_id is None:
+            off_contract += 1
+        net += row.amount_cents
+        rows.append({"framework_id": framework.id, "period": period, "member_id": member_id,
+                     "position_id": position_id, "row_number": row.row, "article_number": row.article,
+                     "article_text": row.text, "quantity": row.quantity_milli, "net_amount": row.amount_cents,
+                     "credit_note": row.credit, "delivery_site": row.site, "order_date": row.ordered})
+    if problems:
+        raise SalesReportRefused(problems)
+
+    fmt = result.format
+    report = session.scalar(select(SalesReport).where(SalesReport.framework_id == framework.id,
+                                                      SalesReport.period == period))
+    before: dict[str, object] | None = None
+    replaced_rows: int | None = None
+    if report is not None:
+        replaced_rows = report.rows
+        before = {"rows": report.rows, "off_contract_rows": report.off_contract_rows, "net_total": report.net_total,
+                  "file_sha256": report.file_sha256}
+        session.execute(delete(_CALL_OFFS).where(_CALL_OFFS.c.report_id == report.id))
+        report.version += 1
+    else:
+        report = SalesReport(framework_id=framework.id, period=period)
+        session.add(report)
+    report.file_name = (file_name or "")[:255]
+    report.file_sha256 = hashlib.sha256(data).hexdigest()
+    report.file_format = fmt.file_format
+    report.encoding = fmt.encoding
+    report.delimiter = fmt.delimiter
+    report.decimal_mark = fmt.decimal_mark
+    report.rows = len(rows)
+    report.off_contract_rows = off_contract
+    report.net_total = cents_to_euro(net)
+    report.imported_at = utcnow()
+    report.imported_by_id = getattr(actor, "id", None)
+    report.imported_by_label = actor_label(actor)
+    session.flush()
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start:start + INSERT_CHUNK]
+        for item in chunk:
+            item["report_id"] = report.id
+        session.execute(insert(_CALL_OFFS), chunk)
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
+    after = {"rows": report.rows, "off_contract_rows": off_contract, "net_total": report.net_total,
+             "file_sha256": report.file_sha256, "format": fmt.describe()}
+    record_event(session, actor, "sales_report.import", "framework", framework.id,
+                 summary=f"Umsatzmeldung {period_label(period)} für Los {tender_lot.number} "
+                         f"({bidder.name if bidder else ''}): {report.rows} Zeilen, davon {off_contract} außerhalb des "
+                         f"Vertrags, netto {format_money_de(report.net_total)}"
+                         + (f"; ersetzt {before['rows']} Zeilen" if before else ""),
+                 before=before, after=after)
+    return ImportOutcome(report, fmt, report.rows, off_contract, report.net_total,
+                         replaced_rows)
