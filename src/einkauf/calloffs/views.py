@@ -134,7 +134,7 @@ def option_decide(framework_id: int, number: int):
     try:
         services.decide_option(get_db(), _actor(), framework.id, number, exercised=form.exercised.data == "ja",
                                decided_on=form.decided_on.data, note=form.note.data or "",
-                               expected_version=int(form.version.data))
+                               expected_version=int(form.version.data or 0))
     except DomainError as exc:
         error = refuse(exc, form)
         return _detail(_framework_or_404(framework_id), option_form=form, error=error, status=409)
