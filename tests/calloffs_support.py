@@ -17,17 +17,24 @@ START = date(2027, 5, 1)
 SUPPLIER = "Papier Müller GmbH"
 
 
-def award_both_lots(db, tender, make_user) -> dict[str, int]:
+def _keys(prices: dict, code: str) -> dict:
+    """Price sheet keys of a tender of bids_support.create_bid_tender(code=…): "1|P-1" → "1|RFW-P-1"."""
+    if code == "BID":
+        return prices
+    return {f"{key.split('|')[0]}|{code}-{key.split('|')[1]}": value for key, value in prices.items()}
+
+
+def award_both_lots(db, tender, make_user, code: str = "BID") -> dict[str, int]:
     """The bids_support tender with both lots awarded to Papier Müller GmbH; the bid ids by bidder."""
-    ids = open_bids_of(db, tender, make_user, ((SUPPLIER, FULL), ("Büro Schulz KG", DEARER)))
+    ids = open_bids_of(db, tender, make_user, ((SUPPLIER, _keys(FULL, code)), ("Büro Schulz KG", _keys(DEARER, code))))
     award_lot(db, "test", tender.id, "1", ids[SUPPLIER], clarification=CLARIFIED)
     award_lot(db, "test", tender.id, "2", ids[SUPPLIER])
     return ids
 
 
-def frameworks_of(db, tender, make_user, starts_on: date = START) -> dict[str, object]:
+def frameworks_of(db, tender, make_user, starts_on: date = START, code: str = "BID") -> dict[str, object]:
     """Both lots awarded, their frameworks created from `starts_on`: {lot number: framework}."""
-    award_both_lots(db, tender, make_user)
+    award_both_lots(db, tender, make_user, code)
     created = ensure_frameworks(db, "test", tender.id, starts_on=starts_on)
     return {fw_lot(db, f): f for f in created}
 
@@ -68,3 +75,18 @@ def xlsx_bytes(rows, header=HEADER, edit=None) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def refusal_framework(db, make_user):
+    """A second awarded tender (round "RFW") with its frameworks, for worlds of other tests;
+    returns the framework of lot 1 and the members by city."""
+    from sqlalchemy import select
+
+    from einkauf.rounds.models import Member
+
+    from bids_support import create_bid_tender
+
+    tender = create_bid_tender(db, code="RFW")
+    frameworks = frameworks_of(db, tender, make_user, code="RFW")
+    cities = {m.name.split()[0]: m for m in db.scalars(select(Member).where(Member.name.like("% RFW")))}
+    return frameworks["1"], cities

@@ -31,6 +31,7 @@ import io
 import logging
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -42,6 +43,7 @@ from einkauf.demand.excel_reader import (
     Problem,
     ProblemCollector,
     TooManyProblems,
+    scan_sheet_xml,
     shown,
     xml_is_defused,
 )
@@ -460,9 +462,15 @@ def _read_xlsx(data: bytes, limits: UploadLimits, result: ReportResult) -> None:
         else:
             sheet = shown(ws.title)
             ws.reset_dimensions()  # a forged <dimension> must neither hide rows nor inflate the sheet
-            rows = ws.iter_rows(min_row=1, max_row=limits.max_rows + 1, max_col=limits.max_columns,
-                                values_only=True)
-            _read_rows(rows, collector, result, sheet=sheet, letters=True, mark=None, limits=limits)
+            last_row = _last_row(data, getattr(ws, "_worksheet_path", None))
+            if last_row > limits.max_rows:
+                collector.add(f"Die Datei hat mehr als {thousands(limits.max_rows)} Zeilen (das Blatt reicht bis Zeile "
+                              f"{thousands(last_row)}); mehr werden nicht gelesen. Bitte die Meldung aufteilen.",
+                              sheet=sheet, row=limits.max_rows + 1)
+            else:
+                rows = ws.iter_rows(min_row=1, max_row=limits.max_rows + 1, max_col=limits.max_columns,
+                                    values_only=True)
+                _read_rows(rows, collector, result, sheet=sheet, letters=True, mark=None, limits=limits)
     except TooManyProblems:
         collector.problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen."))
     except Exception as exc:
@@ -474,6 +482,18 @@ def _read_xlsx(data: bytes, limits: UploadLimits, result: ReportResult) -> None:
         except Exception:  # pragma: no cover
             pass
     result.problems = collector.problems
+
+
+def _last_row(data: bytes, sheet_path: str | None) -> int:
+    """The highest row index present in the sheet's XML (streaming, einkauf.demand.excel_reader)."""
+    if not sheet_path:
+        return 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        name = sheet_path.lstrip("/")
+        if name not in archive.namelist():
+            return 0
+        with archive.open(name) as fh:
+            return scan_sheet_xml(iter(lambda: fh.read(1 << 20), b"")).last_row
 
 
 def _read_rows(rows: Iterator[Sequence[Any]], collector: ProblemCollector, result: ReportResult, *,
