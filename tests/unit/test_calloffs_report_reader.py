@@ -81,8 +81,9 @@ def test_contradictory_decimal_marks_are_refused():
     result = read_sales_report(_csv([["05913000", "P-1", "", "2,5", "10", "", "", ""],
                                      ["05913000", "P-2", "", "1", "3.75", "", "", ""]]))
     assert not result.ok and result.rows == []
-    assert "widersprüchliche Dezimalzeichen" in _messages(result)[0]
-    assert "„2,5“ (Zeile 2, Menge)" in _messages(result)[0] and "„3.75“ (Zeile 3, Nettobetrag)" in _messages(result)[0]
+    [message] = _messages(result)
+    assert message.startswith("Zeile 3, Spalte 5 (Nettobetrag): Die Zahlen verwenden widersprüchliche Dezimalzeichen")
+    assert "„2,5“ (Zeile 2, Menge)" in message and "„3.75“ (Zeile 3, Nettobetrag)" in message
 
 
 def test_a_number_that_reads_two_ways_without_other_evidence_is_refused():

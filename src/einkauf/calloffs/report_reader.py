@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import operator
 import re
 import unicodedata
 import zipfile
@@ -36,7 +37,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from einkauf.demand.excel_reader import (
     NOT_DEFUSED,
@@ -88,8 +89,7 @@ DELIMITER_LABELS = {";": "Semikolon", ",": "Komma"}
 DECIMAL_LABELS = {",": "Dezimalkomma", ".": "Dezimalpunkt"}
 
 
-@dataclass(frozen=True)
-class ReportRow:
+class ReportRow(NamedTuple):
     """One row as read: the member as written, numbers as scaled integers (signed)."""
 
     row: int
@@ -330,10 +330,91 @@ class _RowReader:
         self.mark = mark  # None: cells' numbers (xlsx)
         self.rows: list[ReportRow] = []
         self.seen: dict[tuple, int] = {}
+        self.mark_source: tuple[int, str, str] | None = None
         index = layout.index
         self.at = [index.get(c) for c in COLUMNS]
+        # The fast path: the eight columns in one itemgetter (a missing optional column reads the
+        # None appended to every row), texts, credit markers and dates cleaned once per distinct value.
+        self.width = max(i for i in self.at if i is not None) + 1
+        self.getter = operator.itemgetter(*[i if i is not None else self.width for i in self.at])
+        self.texts: dict[Any, str] = {}
+        self.credits: dict[Any, bool] = {None: False, "": False}
+        self.dates: dict[Any, date | None] = {None: None, "": None}
+        places = {QUANTITY_PLACES: "{1,3}", MONEY_PLACES: "{1,2}"}
+        self.plain = {p: re.compile(rf"(-?)([0-9]{{1,{MAX_DIGITS}}})(?:\{mark}([0-9]{q}))?\Z")
+                      for p, q in places.items()} if mark is not None else {}
+
+    def _fast_text(self, value: Any, limit: int | None) -> str | None:
+        text = self.texts.get(value)
+        if text is None:
+            if isinstance(value, str) and value.startswith("=") and self.mark is None:
+                return None
+            text = _text(value)
+            if len(self.texts) < 200_000:
+                self.texts[value] = text
+        if limit is not None and len(text) > limit:
+            return None
+        return text
+
+    def _fast_number(self, value: Any, places: int) -> int | None:
+        if self.mark is not None:
+            if type(value) is not str:
+                return None
+            match = self.plain[places].match(value)
+            if match is None:
+                return None
+            sign, whole, fraction = match.groups()
+            number = int(whole) * 10**places + (int(fraction.ljust(places, "0")) if fraction else 0)
+            return -number if sign else number
+        if type(value) is int:
+            return value * 10**places if abs(value) < 10**MAX_DIGITS else None
+        if type(value) is float:
+            try:
+                return _scaled_cell(value, places)
+            except ValueError:
+                return None
+        return None
 
     def add(self, row: int, cells: Sequence[Any]) -> None:
+        """Read one row: the fast path for a good row, else the full check that names every problem."""
+        padded = [*cells, None] if len(cells) >= self.width else [*cells, *([None] * (self.width + 1 - len(cells)))]
+        member, article, text, quantity, amount, credit_raw, site, ordered_raw = self.getter(padded)
+        if not (member or article or quantity or amount):
+            return self._add_checked(row, cells)
+        member = self._fast_text(member, 60)
+        article = self._fast_text(article, 60)
+        text = self._fast_text(text, 200)
+        site = self._fast_text(site, 200)
+        credit = self.credits.get(credit_raw)
+        if credit is None and isinstance(credit_raw, (str, int)) and not isinstance(credit_raw, bool):
+            lowered = _text(credit_raw).lower()
+            if lowered in CREDIT_YES or lowered in CREDIT_NO:
+                credit = self.credits[credit_raw] = lowered in CREDIT_YES
+        ordered = self.dates.get(ordered_raw, False) if not isinstance(ordered_raw, (list, dict)) else False
+        if ordered is False:
+            try:
+                ordered = ordered_raw.date() if isinstance(ordered_raw, datetime) else (
+                    ordered_raw if isinstance(ordered_raw, date) else parse_order_date(ordered_raw))
+                if len(self.dates) < 10_000:
+                    self.dates[ordered_raw] = ordered
+            except (ValueError, AttributeError, TypeError):
+                ordered = False
+        q = self._fast_number(quantity, QUANTITY_PLACES)
+        a = self._fast_number(amount, MONEY_PLACES)
+        if (not member or not article or text is None or site is None or credit is None or ordered is False
+                or q is None or a is None or (not credit and (q < 0 or a < 0))):
+            return self._add_checked(row, cells)
+        if credit:
+            q, a = -abs(q), -abs(a)
+        key = (member, article, q, a, credit, site, ordered)
+        if key in self.seen:
+            return self._add_checked(row, cells)
+        self.seen[key] = row
+        self.rows.append(ReportRow(row, member, article, text, q, a, credit, site,
+                                   ordered if isinstance(ordered, date) else None))
+        return None
+
+    def _add_checked(self, row: int, cells: Sequence[Any]) -> None:
         values = [cells[i] if i is not None and i < len(cells) else None for i in self.at]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             return
@@ -401,6 +482,12 @@ class _RowReader:
             reason = str(exc)
             message = ("Formeln sind nicht erlaubt – bitte Werte eintragen." if reason == "formula"
                        else _number_problem(reason, name, places, value))
+            evidence = decimal_evidence(value) if self.mark is not None and isinstance(value, str) else None
+            if evidence in (",", ".") and evidence != self.mark and self.mark_source is not None:
+                first_row, first_name, first_value = self.mark_source
+                message = (f"Die Zahlen verwenden widersprüchliche Dezimalzeichen: „{shown(first_value)}“ (Zeile "
+                           f"{first_row}, {first_name}) und „{shown(value)}“ (Zeile {row}, {name}). Bitte einheitlich "
+                           "Dezimalkomma oder Dezimalpunkt verwenden.")
             self.collector.add(message, sheet=sheet, row=row, column=layout.column(name))
             return None
 
@@ -497,7 +584,8 @@ def _last_row(data: bytes, sheet_path: str | None) -> int:
 
 
 def _read_rows(rows: Iterator[Sequence[Any]], collector: ProblemCollector, result: ReportResult, *,
-               sheet: str | None, letters: bool, mark: str | None, limits: UploadLimits) -> None:
+               sheet: str | None, letters: bool, mark: str | None, limits: UploadLimits,
+               mark_source: tuple[int, str, str] | None = None) -> None:
     header = next(rows, None)
     if header is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in header):
         collector.add("Die Kopfzeile (Zeile 1) fehlt.", sheet=sheet, row=1)
@@ -507,6 +595,7 @@ def _read_rows(rows: Iterator[Sequence[Any]], collector: ProblemCollector, resul
     if collector.problems:
         return
     reader = _RowReader(layout, collector, mark)
+    reader.mark_source = mark_source
     for number, cells in enumerate(rows, start=2):
         if number > limits.max_rows:
             if any(c is not None and c != "" for c in cells):
@@ -568,6 +657,10 @@ def decimal_evidence(value: str) -> str | None:
     text = value.strip().replace("\u00a0", "").replace(" ", "")
     if not text or text.lstrip("+-").isdigit():
         return None
+    if _COMMA_ONLY.match(text):  # the usual cases first: 12,50 and 12.50
+        return ","
+    if _POINT_ONLY.match(text):
+        return "."
     if _AMBIGUOUS.match(text):
         return "?"
     if _GROUPS_POINT.match(text):
@@ -610,44 +703,39 @@ def _read_csv(data: bytes, limits: UploadLimits, result: ReportResult) -> None:
         header = lines[0] if lines else []
         layout = _Layout(header, collector, None, letters=False)
         if not collector.problems:
-            mark, assumed = _decimal_mark(lines, layout, delimiter, collector)
+            mark, assumed, source = _decimal_mark(lines, layout, delimiter, collector)
             if mark is not None:
                 result.format.decimal_mark, result.format.decimal_assumed = mark, assumed
-                _read_rows(iter(lines), collector, result, sheet=None, letters=False, mark=mark, limits=limits)
+                _read_rows(iter(lines), collector, result, sheet=None, letters=False, mark=mark, limits=limits,
+                           mark_source=source)
     except TooManyProblems:
         collector.problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen."))
     result.problems = collector.problems
 
 
 def _decimal_mark(lines: list[list[str]], layout: _Layout, delimiter: str,
-                  collector: ProblemCollector) -> tuple[str | None, bool]:
-    """The decimal mark of the file's numbers (see the module docstring), and whether it was assumed."""
+                  collector: ProblemCollector) -> tuple[str | None, bool, tuple[int, str, str] | None]:
+    """The decimal mark of the file's numbers (see the module docstring), whether it was assumed,
+    and the number that decided it (row, column, text). The scan stops at the first number that
+    decides; a later number that needs the other mark is refused as contradictory by the row check."""
     columns = [(name, layout.index[name]) for name in (QUANTITY, AMOUNT)]
-    found: dict[str, tuple[int, str, str]] = {}
+    ambiguous: tuple[int, str, str] | None = None
     for number, cells in enumerate(lines[1:], start=2):
         for name, index in columns:
             if index < len(cells):
                 evidence = decimal_evidence(cells[index])
-                if evidence is not None and evidence not in found:
-                    found[evidence] = (number, name, cells[index])
-        if "," in found and "." in found:
-            break
-    if "," in found and "." in found:
-        (r1, n1, v1), (r2, n2, v2) = sorted([found[","], found["."]])
-        collector.add(f"Die Zahlen verwenden widersprüchliche Dezimalzeichen: „{shown(v1)}“ (Zeile {r1}, {n1}) und "
-                      f"„{shown(v2)}“ (Zeile {r2}, {n2}). Bitte einheitlich Dezimalkomma oder Dezimalpunkt verwenden.")
-        return None, False
-    decided = "," if "," in found else "." if "." in found else None
-    if decided is not None:
-        return decided, False
-    if "?" in found:
-        row, name, value = found["?"]
+                if evidence in (",", "."):
+                    return evidence, False, (number, name, cells[index])
+                if evidence == "?" and ambiguous is None:
+                    ambiguous = (number, name, cells[index])
+    if ambiguous is not None:
+        row, name, value = ambiguous
         collector.add(f"Das Dezimalzeichen ist nicht zu erkennen: „{shown(value)}“ ({name}) kann als Dezimalzahl oder "
                       "mit Tausenderpunkt gelesen werden, und keine andere Zahl entscheidet es. Bitte Tausender ohne "
                       "Trennzeichen schreiben oder die Nachkommastellen angeben (z. B. 1234,00).", row=row,
                       column=layout.column(name))
-        return None, False
-    return ("," if delimiter == ";" else "."), True
+        return None, False, None
+    return ("," if delimiter == ";" else "."), True, None
 
 
 def iter_template_rows(positions: Iterable[tuple[str, str]]) -> Iterator[list[str]]:

@@ -19,14 +19,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, String, column, delete, insert, select, table
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from einkauf.actor import Actor
 from einkauf.audit.services import actor_label, record_event
 from einkauf.bids.models import Bidder
 from einkauf.calloffs.frameworks import end_of, get_framework, participating_members
-from einkauf.calloffs.models import CustomerNumber, Framework, SalesReport
+from einkauf.calloffs.models import CallOff, CustomerNumber, Framework, SalesReport
 from einkauf.calloffs.report_reader import (
     MEMBER,
     SALES_REPORT_LIMITS,
@@ -47,14 +47,31 @@ from einkauf.tenders.models import TenderLot
 INSERT_CHUNK = 20_000
 MAX_PROBLEMS = 200
 
-# The call-off rows as plain columns: no bind processing per value (quantity in thousandths,
-# net amount in cents, as the Quantity and Money columns store them).
-_CALL_OFFS = table(
-    "call_offs", column("report_id", Integer), column("framework_id", Integer), column("period", Date),
-    column("member_id", Integer), column("position_id", Integer), column("row_number", Integer),
-    column("article_number", String), column("article_text", String), column("quantity", BigInteger),
-    column("net_amount", BigInteger), column("credit_note", Boolean), column("delivery_site", String),
-    column("order_date", Date))
+_COLUMNS = ("report_id", "framework_id", "period", "member_id", "position_id", "row_number", "article_number",
+            "article_text", "quantity", "net_amount", "credit_note", "delivery_site", "order_date")
+
+
+def _insert_rows(session: Session, report_id: int, framework_id: int, period: date, rows: list,
+                 progress: Callable[[int, int], None] | None) -> None:
+    """The call-off rows in bulk: the driver's executemany of plain tuples (no per-row statement
+    compilation), quantity in thousandths and net amount in cents as the columns store them, days
+    as SQLite's Date column stores them (ISO text) or as dates for PostgreSQL."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO call_offs ({', '.join(_COLUMNS)}) VALUES ({', '.join([marker] * len(_COLUMNS))})")
+
+    def day(value: date | None):
+        return value.isoformat() if sqlite and value is not None else value
+
+    month = day(period)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = [(report_id, framework_id, month, member_id, position_id, row.row, row.article, row.text,
+                  row.quantity_milli, row.amount_cents, row.credit, row.site, day(row.ordered))
+                 for member_id, position_id, row in rows[start:start + INSERT_CHUNK]]
+        connection.exec_driver_sql(sql, chunk)
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
 
 
 class SalesReportRefused(ValidationFailed):
@@ -163,10 +180,7 @@ def import_sales_report(session: Session, actor: Actor, framework_id: int, perio
         if position_id is None:
             off_contract += 1
         net += row.amount_cents
-        rows.append({"framework_id": framework.id, "period": period, "member_id": member_id,
-                     "position_id": position_id, "row_number": row.row, "article_number": row.article,
-                     "article_text": row.text, "quantity": row.quantity_milli, "net_amount": row.amount_cents,
-                     "credit_note": row.credit, "delivery_site": row.site, "order_date": row.ordered})
+        rows.append((member_id, position_id, row))
     if problems:
         raise SalesReportRefused(problems)
 
@@ -179,7 +193,7 @@ def import_sales_report(session: Session, actor: Actor, framework_id: int, perio
         replaced_rows = report.rows
         before = {"rows": report.rows, "off_contract_rows": report.off_contract_rows, "net_total": report.net_total,
                   "file_sha256": report.file_sha256}
-        session.execute(delete(_CALL_OFFS).where(_CALL_OFFS.c.report_id == report.id))
+        session.execute(delete(CallOff).where(CallOff.report_id == report.id))
         report.version += 1
     else:
         report = SalesReport(framework_id=framework.id, period=period)
@@ -197,13 +211,7 @@ def import_sales_report(session: Session, actor: Actor, framework_id: int, perio
     report.imported_by_id = getattr(actor, "id", None)
     report.imported_by_label = actor_label(actor)
     session.flush()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start:start + INSERT_CHUNK]
-        for item in chunk:
-            item["report_id"] = report.id
-        session.execute(insert(_CALL_OFFS), chunk)
-        if progress is not None:
-            progress(start + len(chunk), len(rows))
+    _insert_rows(session, report.id, framework.id, period, rows, progress)
     after = {"rows": report.rows, "off_contract_rows": off_contract, "net_total": report.net_total,
              "file_sha256": report.file_sha256, "format": fmt.describe()}
     record_event(session, actor, "sales_report.import", "framework", framework.id,
