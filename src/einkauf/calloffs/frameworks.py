@@ -35,6 +35,7 @@ from einkauf.lots.models import Allocation, Lot, LotPosition
 from einkauf.rounds.models import Member
 from einkauf.tenders.models import Tender, TenderLot
 from einkauf.tenders.services import get_tender
+from einkauf.texts import N_
 
 DUE_MONTHS = 3
 MAX_NOTE = 1000
@@ -49,10 +50,10 @@ class FrameworkState(str, enum.Enum):
 
 
 STATE_LABELS = {
-    FrameworkState.NOT_STARTED: "noch nicht begonnen",
-    FrameworkState.RUNNING: "läuft",
-    FrameworkState.OPTION_DUE: "Option fällig",
-    FrameworkState.ENDED: "beendet",
+    FrameworkState.NOT_STARTED: N_("noch nicht begonnen"),
+    FrameworkState.RUNNING: N_("läuft"),
+    FrameworkState.OPTION_DUE: N_("Option fällig"),
+    FrameworkState.ENDED: N_("beendet"),
 }
 # The list shows the frameworks needing action first.
 STATE_ORDER = {FrameworkState.OPTION_DUE: 0, FrameworkState.RUNNING: 1, FrameworkState.NOT_STARTED: 2,
