@@ -32,6 +32,7 @@ from einkauf.calloffs.report_reader import (
     SALES_REPORT_LIMITS,
     ReportFormat,
     ReportResult,
+    ReportRow,
     read_sales_report,
 )
 from einkauf.db import utcnow
@@ -51,7 +52,8 @@ _COLUMNS = ("report_id", "framework_id", "period", "member_id", "position_id", "
             "article_text", "quantity", "net_amount", "credit_note", "delivery_site", "order_date")
 
 
-def _insert_rows(session: Session, report_id: int, framework_id: int, period: date, rows: list,
+def _insert_rows(session: Session, report_id: int, framework_id: int, period: date, rows: list[ReportRow],
+                 members: dict[str, int], positions: dict[str, int],
                  progress: Callable[[int, int], None] | None) -> None:
     """The call-off rows in bulk: the driver's executemany of plain tuples (no per-row statement
     compilation), quantity in thousandths and net amount in cents as the columns store them, days
@@ -65,10 +67,11 @@ def _insert_rows(session: Session, report_id: int, framework_id: int, period: da
         return value.isoformat() if sqlite and value is not None else value
 
     month = day(period)
+    days = {value: day(value) for value in {row.ordered for row in rows}}
     for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = [(report_id, framework_id, month, member_id, position_id, row.row, row.article, row.text,
-                  row.quantity_milli, row.amount_cents, row.credit, row.site, day(row.ordered))
-                 for member_id, position_id, row in rows[start:start + INSERT_CHUNK]]
+        chunk = [(report_id, framework_id, month, members[row.member], positions.get(row.article), row.row, row.article,
+                  row.text, row.quantity_milli, row.amount_cents, row.credit, row.site, days[row.ordered])
+                 for row in rows[start:start + INSERT_CHUNK]]
         connection.exec_driver_sql(sql, chunk)
         if progress is not None:
             progress(start + len(chunk), len(rows))
@@ -149,40 +152,30 @@ def import_sales_report(session: Session, actor: Actor, framework_id: int, perio
         select(CustomerNumber.customer_number, CustomerNumber.member_id)
         .where(CustomerNumber.bidder_id == framework.bidder_id)))
     names: dict[int, str] = _pairs(session.execute(select(Member.id, Member.name)))
-    problems: list[Problem] = []
-    resolved: dict[str, int | None] = {}
-    rows = []
-    net = 0
-    off_contract = 0
-    sheet = None
-    for row in result.rows:
-        member_id = resolved.get(row.member, -1)
-        if member_id == -1:
-            member_id = by_number.get(row.member) or by_ags.get(row.member)
-            if member_id is None and row.member.isdigit() and len(row.member) == 7:
-                member_id = by_ags.get(row.member.zfill(8))  # an AGS whose leading zero was dropped
-            resolved[row.member] = member_id
+    # Members are resolved once per distinct value written (a few hundred), not once per row.
+    resolved: dict[str, int] = {}
+    refused: dict[str, str] = {}
+    for written in {row.member for row in result.rows}:
+        member_id = by_number.get(written) or by_ags.get(written)
+        if member_id is None and written.isdigit() and len(written) == 7:
+            member_id = by_ags.get(written.zfill(8))  # an AGS whose leading zero was dropped
         if member_id is None:
-            problems.append(Problem(f"Unbekanntes Mitglied „{row.member[:40]}“: weder ein AGS noch eine für "
-                                    f"{bidder.name if bidder else 'den Lieferanten'} erfasste Kundennummer.",
-                                    sheet, row.row, MEMBER))
+            refused[written] = (f"Unbekanntes Mitglied „{written[:40]}“: weder ein AGS noch eine für "
+                                f"{bidder.name if bidder else 'den Lieferanten'} erfasste Kundennummer.")
         elif member_id not in taking_part:
-            problems.append(Problem(f"{names.get(member_id, row.member)} ist an Los {tender_lot.number} nicht "
-                                    "beteiligt und in der Rahmenvereinbarung nicht benannt; es darf daraus nicht "
-                                    "abrufen (R6).",
-                                    sheet, row.row, MEMBER))
-        if len(problems) >= MAX_PROBLEMS:
+            refused[written] = (f"{names.get(member_id, written)} ist an Los {tender_lot.number} nicht beteiligt und "
+                                "in der Rahmenvereinbarung nicht benannt; es darf daraus nicht abrufen (R6).")
+        else:
+            resolved[written] = member_id
+    if refused:
+        problems = [Problem(refused[row.member], None, row.row, MEMBER)
+                    for row in result.rows if row.member in refused][:MAX_PROBLEMS]
+        if len(problems) == MAX_PROBLEMS:
             problems.append(Problem(f"Die Prüfung wurde nach {MAX_PROBLEMS} Fehlern abgebrochen."))
-            break
-        if problems:
-            continue
-        position_id = positions.get(row.article)
-        if position_id is None:
-            off_contract += 1
-        net += row.amount_cents
-        rows.append((member_id, position_id, row))
-    if problems:
         raise SalesReportRefused(problems)
+    rows = result.rows
+    net = sum(row.amount_cents for row in rows)
+    off_contract = sum(1 for row in rows if row.article not in positions)
 
     fmt = result.format
     report = session.scalar(select(SalesReport).where(SalesReport.framework_id == framework.id,
@@ -211,7 +204,7 @@ def import_sales_report(session: Session, actor: Actor, framework_id: int, perio
     report.imported_by_id = getattr(actor, "id", None)
     report.imported_by_label = actor_label(actor)
     session.flush()
-    _insert_rows(session, report.id, framework.id, period, rows, progress)
+    _insert_rows(session, report.id, framework.id, period, rows, resolved, positions, progress)
     after = {"rows": report.rows, "off_contract_rows": off_contract, "net_total": report.net_total,
              "file_sha256": report.file_sha256, "format": fmt.describe()}
     record_event(session, actor, "sales_report.import", "framework", framework.id,
