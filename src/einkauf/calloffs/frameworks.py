@@ -28,7 +28,7 @@ from einkauf.audit.services import actor_label, record_event
 from einkauf.bids.models import AwardOutcome, Bid, Bidder, BidLot, BidPrice, LotAward
 from einkauf.calloffs.models import CustomerNumber, Framework, FrameworkOption, SalesReport
 from einkauf.calloffs.terms import add_months, option_lengths, term_end
-from einkauf.db import claim_version, utcnow
+from einkauf.db import claim_version, unique_or, utcnow
 from einkauf.errors import InvalidField, InvalidState, NotFound
 from einkauf.formatting import format_date_de
 from einkauf.lots.models import Allocation, Lot, LotPosition
@@ -241,7 +241,10 @@ def set_customer_number(session: Session, actor: Actor, bidder_id: int, customer
     if row is None:
         row = CustomerNumber(bidder_id=bidder.id, customer_number=number, member_id=member.id,
                              created_at=utcnow(), created_by_label=actor_label(actor))
-        session.add(row)
+        with unique_or(session, InvalidField("customer_number", "Die Kundennummer wurde gerade von anderer Seite "
+                                                                "zugeordnet. Bitte prüfen Sie die Liste.")):
+            session.add(row)
+            session.flush()
     elif row.member_id == member.id:
         return row
     else:

@@ -35,10 +35,10 @@ from einkauf.calloffs.report_reader import (
     ReportRow,
     read_sales_report,
 )
-from einkauf.db import utcnow
+from einkauf.db import unique_or, utcnow
 from einkauf.demand.excel_reader import Problem
 from einkauf.demand.upload_checks import UploadLimits
-from einkauf.errors import InvalidField, ValidationFailed
+from einkauf.errors import InvalidField, StaleVersion, ValidationFailed
 from einkauf.formatting import format_date_de, format_money_de
 from einkauf.lots.models import LotPosition
 from einkauf.money import cents_to_euro
@@ -189,8 +189,12 @@ def import_sales_report(session: Session, actor: Actor, framework_id: int, perio
         session.execute(delete(CallOff).where(CallOff.report_id == report.id))
         report.version += 1
     else:
-        report = SalesReport(framework_id=framework.id, period=period)
-        session.add(report)
+        report = SalesReport(framework_id=framework.id, period=period, file_sha256="")
+        with unique_or(session, StaleVersion("Die Umsatzmeldung dieses Monats wurde gerade von anderer Seite "
+                                             "eingelesen. Bitte prüfen Sie sie und lesen Sie die Datei bei Bedarf "
+                                             "erneut ein.")):
+            session.add(report)
+            session.flush()
     report.file_name = (file_name or "")[:255]
     report.file_sha256 = hashlib.sha256(data).hexdigest()
     report.file_format = fmt.file_format
