@@ -27,6 +27,7 @@ NAVIGATION = [
     ("rounds.member_list", N_("Mitglieder"), {Role.COORDINATOR}),
     ("tenders.tender_list", N_("Vergabeverfahren"), {Role.COORDINATOR}),
     ("monitoring.index", N_("Abrufe"), {Role.COORDINATOR, Role.OFFICER}),
+    ("calloffs.framework_list", N_("Rahmenverträge"), {Role.COORDINATOR}),
     ("catalogue.category_list", N_("Warengruppen"), {Role.COORDINATOR}),
     ("catalogue.product_list", N_("Artikel"), {Role.COORDINATOR}),
     ("finance.index", N_("Finanzexporte"), {Role.FINANCE, Role.COORDINATOR, Role.OFFICER}),

@@ -200,6 +200,19 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     # Contents and tenant isolation: tests/web/test_savings_pages.py.
     ("savings.round_savings", "GET"): ({"round_id": "draft_round"}, COORDINATOR_ONLY),
     ("savings.member_savings", "GET"): ({"member_id": "own_member"}, (SIGN_IN_FIRST, 200, 404, 200, 200, 403)),
+
+    # Frameworks and sales reports (issue 15 parts 1 and 2): coordinators only. The world's tender
+    # has no awarded lot (creating its frameworks is refused: 409) and no framework (404).
+    # Contents: tests/web/test_calloffs_pages.py.
+    ("calloffs.framework_list", "GET"): ({}, COORDINATOR_ONLY),
+    ("calloffs.framework_create", "POST"): ({"tender_id": "tender"}, (SIGN_IN_FIRST, 403, 403, 409, 403, 403)),
+    ("calloffs.framework_detail", "GET"): ({"framework_id": 999999}, (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("calloffs.option_decide", "POST"): ({"framework_id": 999999, "number": 1},
+                                         (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("calloffs.customer_number", "POST"): ({"framework_id": 999999}, (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("calloffs.report_upload", "POST"): ({"framework_id": 999999}, (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
+    ("calloffs.report_template", "GET"): ({"framework_id": 999999, "fmt": "csv"},
+                                          (SIGN_IN_FIRST, 403, 403, 404, 403, 403)),
 }
 
 # Record-level checks: ids that do not exist, or belong elsewhere, are 404 for those allowed in.
@@ -253,6 +266,9 @@ CROSS_RECORD = [
 
     ("savings.round_savings", {"round_id": 999999}),
     ("savings.member_savings", {"member_id": 999999}),
+
+    ("calloffs.framework_detail", {"framework_id": 999999}),
+    ("calloffs.report_template", {"framework_id": 999999, "fmt": "xlsx"}),
 ]
 
 

@@ -22,6 +22,7 @@ from einkauf.db import Base
 from einkauf.lots.services import build_lots
 from einkauf.tenders.services import freeze_tender
 
+from calloffs_support import refusal_framework
 from support import csrf_token_from
 
 
@@ -69,10 +70,11 @@ def world(db, make_user, make_member, make_category, make_product, make_round, a
     save_lot_prices(db, "k", tender.id, bid.id, first.tender_lot_id,
                     {first.positions[0].position_id: (Decimal("4.5"), "")}, expected_version=bid.version)
     db.refresh(bid)
+    framework, framework_cities = refusal_framework(db, make_user)
     return World(coordinator=make_user("coordinator"), admin=make_user("admin"),
                  officer=make_user("officer", member=city), city=city, category=category, product=product,
                  draft=draft, open=open_round, closed=closed, tender=tender, threshold_id=threshold.id,
-                 extra={"bid": bid})
+                 extra={"bid": bid, "framework": framework, "framework_cities": framework_cities})
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,23 @@ CASES: dict[str, Case] = {
                          lambda w: {f"q-{w.extra['bid'].id}-0": "50"}, note="before the opening"),
     "bids.draw": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/preisspiegel/los/1/losentscheid",
                       lambda w: {"tie": "0", "draw-note": "Gezogen von A, Zeugin B."}, note="before the opening"),
+    "calloffs.framework_create": Case("coordinator", lambda w: f"/rahmenvertraege/anlegen/{w.tender.id}",
+                                      note="no awarded lot"),
+    "calloffs.option_decide": Case("coordinator",
+                                   lambda w: f"/rahmenvertraege/{w.extra['framework'].id}/optionen/2",
+                                   lambda w: {"option2-exercised": "ja", "option2-decided_on": "01.02.2029",
+                                              "option2-version": "1"}, note="option 1 first"),
+    "calloffs.customer_number": Case("coordinator",
+                                     lambda w: f"/rahmenvertraege/{w.extra['framework'].id}/kundennummern",
+                                     lambda w: {"customer_number": w.extra["framework_cities"]["Bochum"].ags,
+                                                "member_ags": w.extra["framework_cities"]["Essen"].ags},
+                                     note="another member's AGS as customer number"),
+    "calloffs.report_upload": Case("coordinator",
+                                   lambda w: f"/rahmenvertraege/{w.extra['framework'].id}/umsatzmeldung",
+                                   lambda w: {"period": "2027-06",
+                                              "file": (io.BytesIO(b"Mitglied;Artikelnummer;Menge;Nettobetrag\r\n"
+                                                                  b"99999999;P-1;1;1,00\r\n"), "juni.csv")},
+                                   note="unknown member"),
     "bids.opening": Case("coordinator", lambda w: f"/vergaben/{w.tender.id}/angebote/oeffnung",
                          lambda w: {"second_email": "", "second_password": ""}, note="before the deadline"),
 }
