@@ -57,6 +57,9 @@ def test_the_positions_and_members_against_estimate_and_maximum(db, bid_tender, 
     assert framework.months_reported == (date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1))
     warnings = [(w.level, w.product_number, w.member) for w in monitoring.warnings]
     assert warnings[0] == ("maximum_reached", "P-1", "Bochum BID")
+    # A member merely above its pro-rata estimate is counted, not warned about (Essen: P-1 and P-2).
+    assert ("above_estimate", "P-1", "Essen BID") not in warnings and ("above_estimate", "P-1", "") in warnings
+    assert framework.above_estimate_members == 2
 
 
 def test_an_overcharge_is_flagged_with_its_amount(db, bid_tender, make_user):

@@ -120,6 +120,11 @@ class FrameworkStatus:
     def count(self, level: Level) -> int:
         return sum(1 for p in self.positions if p.total.level == level)
 
+    @property
+    def above_estimate_members(self) -> int:
+        """Member rows above their pro-rata estimate (below 80 % of their maximum)."""
+        return sum(1 for p in self.positions for m in p.members if m.use.level == Level.ABOVE_ESTIMATE)
+
 
 class Warning(NamedTuple):
     level: str  # a Level value, or "overcharge"
@@ -306,20 +311,27 @@ def _member_annual(session: Session, lot_id: int, called: dict[int, dict[int, tu
 
 
 def _warnings(frameworks: tuple[FrameworkStatus, ...], member_id: int | None) -> tuple[Warning, ...]:
-    """Every position total and member row that is not on track, and every overcharge of a member,
-    most urgent first (for one member: only its own rows)."""
+    """Most urgent first: every position total that is not on track; of the members, those at 80 %
+    of their maximum or beyond it and every overcharge — a member merely above its pro-rata
+    estimate is counted (above_estimate_members) and listed in the report, not warned about,
+    unless the view is that member's own."""
     warnings = []
+    member_levels = {Level.NEAR_MAXIMUM, Level.MAXIMUM_REACHED}
+    if member_id is not None:
+        member_levels.add(Level.ABOVE_ESTIMATE)
     for framework in frameworks:
         for position in framework.positions:
-            entries = [("", position.total)] if member_id is None else []
-            entries += [(m.name, m.use) for m in position.members]
-            for who, use in entries:
-                if use.level != Level.ON_TRACK:
+            if member_id is None and position.total.level != Level.ON_TRACK:
+                warnings.append(Warning(position.total.level.value, framework.lot_number, position.product_number,
+                                        position.short_text, "", position.total))
+            for member in position.members:
+                use = member.use
+                if use.level in member_levels:
                     warnings.append(Warning(use.level.value, framework.lot_number, position.product_number,
-                                            position.short_text, who, use))
-                if use.overcharge_cents > 0 and who:
+                                            position.short_text, member.name, use))
+                if use.overcharge_cents > 0:
                     warnings.append(Warning("overcharge", framework.lot_number, position.product_number,
-                                            position.short_text, who, use))
+                                            position.short_text, member.name, use))
     warnings.sort(key=lambda w: (WARNING_RANK[w.level], w.lot_number, w.product_number, w.member))
     return tuple(warnings)
 
