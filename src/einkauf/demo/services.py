@@ -23,6 +23,7 @@ from einkauf.catalogue.seed import load_curated
 from einkauf.db import Base, utcnow
 from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
 from einkauf.demo import data
+from einkauf.demo.calloffs import CallOffDemo, add_sales_reports
 from einkauf.demo.tender import FinishedTender, add_finished_tender
 from einkauf.errors import InvalidState, ValidationFailed
 from einkauf.rounds.models import DeliverySite, Member, Round
@@ -54,6 +55,7 @@ class DemoSummary:
     demand_lines: int
     sign_ins: tuple[SignIn, ...]
     finished: FinishedTender | None = None
+    calloffs: CallOffDemo | None = None
 
 
 def demo_sign_ins() -> tuple[SignIn, ...]:
@@ -109,6 +111,8 @@ def load_demo(session: Session, password: str, *, now: datetime | None = None) -
     demand_round = _add_round(session, now)
     submitted, drafts, lines = _add_demand(session, demand_round, members, products, users, now)
     finished = add_finished_tender(session, members, products, users)
+    coordinator = next(users[a.email] for a in data.accounts() if a.role == "coordinator")
+    calloffs = add_sales_reports(session, finished.reference, coordinator, now)
 
     summary = DemoSummary(
         members=len(members),
@@ -123,6 +127,7 @@ def load_demo(session: Session, password: str, *, now: datetime | None = None) -
         demand_lines=lines,
         sign_ins=demo_sign_ins(),
         finished=finished,
+        calloffs=calloffs,
     )
     record_event(
         session, data.DEMO_ACTOR, "demo.load", "demo", demand_round.code,
