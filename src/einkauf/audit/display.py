@@ -48,6 +48,40 @@ ENTITY_LABELS = {
     "demo": N_("Demodaten"),
     "threshold": N_("Schwellenwert"),
     "catalogue": N_("Katalog"),
+    "bid": N_("Angebot"),
+    "bidder": N_("Bieter"),
+    "framework": N_("Rahmenvertrag"),
+    "customer_number": N_("Kundennummer"),
+    "sales_report": N_("Umsatzmeldung"),
+    "lot_rules": N_("Losregeln"),
+}
+
+# Actions whose label is not "<object> <verb>" (bids, awards, frameworks …), written out whole.
+ACTION_LABELS = {
+    "bid.check": N_("Angebot geprüft"),
+    "bid.imported": N_("Preisblatt eines Angebots eingelesen"),
+    "bid.prices": N_("Preise eines Angebots erfasst"),
+    "bid.quality": N_("Qualität eines Angebots bewertet"),
+    "bid.received": N_("Angebot eingegangen"),
+    "bid.replaced": N_("Angebot ersetzt"),
+    "bid.updated": N_("Angebot geändert"),
+    "bidder.create": N_("Bieter angelegt"),
+    "bids.opened": N_("Angebote geöffnet"),
+    "customer_number.set": N_("Kundennummer zugeordnet"),
+    "framework.create": N_("Rahmenvertrag angelegt"),
+    "framework.option": N_("Verlängerungsoption entschieden"),
+    "lot.award": N_("Zuschlag erteilt"),
+    "lot.cancel": N_("Los aufgehoben"),
+    "lot.contract": N_("Vertragsschluss erfasst"),
+    "lot.draw": N_("Losentscheid erfasst"),
+    "lot_rules.update": N_("Losregeln geändert"),
+    "round.extend": N_("Abgabefrist verlängert"),
+    "sales_report.import": N_("Umsatzmeldung eingelesen"),
+    "tender.cancel": N_("Vergabeverfahren aufgehoben"),
+    "tender.documents": N_("Vergabeunterlagen erzeugt"),
+    "tender.inform": N_("Bieter informiert (§ 134 GWB)"),
+    "tender.texts": N_("Texte der Vergabeunterlagen geändert"),
+    "user.session_end": N_("Sitzung beendet"),
 }
 
 VERB_LABELS = {
@@ -141,6 +175,50 @@ FIELD_LABELS = {
     "valid_to": N_("Gültig bis"),
     "kind": N_("Art"),
     "maximum_total": N_("Höchstwert (€)"),
+    "additional_cpv_codes": N_("Weitere CPV-Codes"),
+    "annual_total": N_("Jahreswert (€)"),
+    "award_criteria": N_("Zuschlagskriterien"),
+    "base_ends_on": N_("Ende der Grundlaufzeit"),
+    "bid_count": N_("Angebote"),
+    "bid_id": N_("Angebot"),
+    "bidder_id": N_("Bieter"),
+    "deadline_justification": N_("Begründung der Frist"),
+    "electronic_submission": N_("Elektronische Abgabe"),
+    "estimated_total": N_("Geschätzter Auftragswert (€)"),
+    "excluded_lines": N_("Nicht ausgeschriebene Positionen"),
+    "excluded_products": N_("Nicht ausgeschriebene Artikel"),
+    "late_count": N_("Verspätete Angebote"),
+    "lot_plan": N_("Losplanung"),
+    "maximum_value": N_("Wert zu Höchstmengen (€)"),
+    "merge_groups": N_("Zusammengelegte Warengruppen"),
+    "net_total": N_("Nettosumme (€)"),
+    "off_contract_rows": N_("Zeilen außerhalb des Vertrags"),
+    "plan_id": N_("Losplanung"),
+    "positions_on_page": N_("Positionen auf der Seite"),
+    "price_method": N_("Preisbewertung"),
+    "prices_in_lot": N_("Preise im Los"),
+    "prices_on_page": N_("Preise auf der Seite"),
+    "publication_date": N_("Veröffentlichung"),
+    "question_deadline": N_("Frist für Bieterfragen"),
+    "reason_code": N_("Ausschlussgrund"),
+    "reason_text": N_("Begründung"),
+    "received_at": N_("Eingegangen am"),
+    "region_split": N_("Gebietslose"),
+    "sales_report": N_("Umsatzmeldung"),
+    "scoring_formula": N_("Wertungsformel"),
+    "split_value": N_("Teillose ab Wert (€)"),
+    "starts_on": N_("Beginn der Laufzeit"),
+    "submission_deadline": N_("Angebotsfrist"),
+    "vat_id": N_("USt-IdNr."),
+}
+
+# Stored state values of a field as a German reader knows them (never "draft → submitted").
+VALUE_LABELS = {
+    "status": {"draft": N_("Entwurf"), "submitted": N_("abgegeben"), "open": NP_("action", "geöffnet"),
+               "closed": N_("geschlossen"), "active": N_("aktiv"), "cancelled": N_("aufgehoben")},
+    "decision": {"admitted": N_("zugelassen"), "excluded": N_("ausgeschlossen"), "pending": N_("offen")},
+    "outcome": {"awarded": N_("Zuschlag"), "cancelled": N_("aufgehoben")},
+    "channel": {"electronic": N_("elektronisch"), "post": N_("per Post")},
 }
 
 ROLE_LABELS = {
@@ -163,6 +241,8 @@ def entity_label(entity_type: str, translate: Translate = keep_german) -> str:
 
 def action_label(action: str, translate: Translate = keep_german) -> str:
     """'user.update' → 'Zugang geändert'; unknown actions are shown as they are."""
+    if action in ACTION_LABELS:
+        return translate(ACTION_LABELS[action])
     entity, _, verb = action.rpartition(".")
     if not entity or verb not in VERB_LABELS:
         return action
@@ -195,6 +275,8 @@ def format_value(field: str, value: Any, member_names: Mapping[int, str] | None 
         return translate(N_("ja")) if value else translate(N_("nein"))
     if field == "role" and isinstance(value, str):
         return translate(ROLE_LABELS[value]) if value in ROLE_LABELS else value
+    if field in VALUE_LABELS and isinstance(value, str) and value in VALUE_LABELS[field]:
+        return translate(VALUE_LABELS[field][value])
     if field == "member_id" and isinstance(value, int) and member_names is not None:
         return member_names[value] if value in member_names else translate(N_("Nr. %(n)s")) % {"n": value}
     if isinstance(value, datetime):

@@ -51,3 +51,33 @@ def member_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     rows = session.execute(select(_members.c.id, _members.c.name).where(_members.c.id.in_(wanted))).tuples()
     return dict(rows.all())
+
+
+# The records an event may link to while they exist: entity type → (table, endpoint, URL argument,
+# the roles that may open that page). Table names, not models: the log sits below every domain.
+LINKS = {
+    "round": ("rounds", "rounds.round_detail", "round_id", {"coordinator"}),
+    "tender": ("tenders", "tenders.tender_detail", "tender_id", {"coordinator"}),
+    "member": ("members", "rounds.member_edit", "member_id", {"coordinator"}),
+    "user": ("users", "auth.user_edit", "user_id", {"admin"}),
+    "category": ("categories", "catalogue.category_edit", "category_id", {"coordinator"}),
+    "product": ("products", "catalogue.product_edit", "product_id", {"coordinator"}),
+    "framework": ("frameworks", "calloffs.framework_detail", "framework_id", {"coordinator"}),
+}
+
+
+def existing_links(session: Session, events: Iterable[AuditEvent], role: str) -> dict[tuple[str, str], tuple]:
+    """(entity type, entity id) → (endpoint, {argument: id}) for the events' records that still
+    exist and whose page the role may open; one query per record type."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        link = LINKS.get(event.entity_type)
+        if link is not None and role in link[3] and event.entity_id.isdigit():
+            wanted.setdefault(event.entity_type, set()).add(int(event.entity_id))
+    result: dict[tuple[str, str], tuple] = {}
+    for entity_type, ids in wanted.items():
+        table_name, endpoint, argument, _roles = LINKS[entity_type]
+        records = table(table_name, column("id"))
+        for found in session.scalars(select(records.c.id).where(records.c.id.in_(sorted(ids)))):
+            result[(entity_type, str(found))] = (endpoint, {argument: found})
+    return result

@@ -1,5 +1,6 @@
 """The audit log viewer (Protokoll) for coordination and administration."""
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
 from einkauf.audit import queries
 from einkauf.audit.display import action_label, describe_changes, entity_label, member_ids_in
@@ -16,7 +17,9 @@ VIEWERS = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _rows(db, events: list[AuditEvent]) -> list[dict]:
-    """Each event with its labels (in the language of the page) and readable changes, ready to print."""
+    """Each event with its labels (in the language of the page), readable changes and a link to
+    its record where that still exists and the viewer may open it, ready to print."""
+    links = queries.existing_links(db, events, current_user.role.value)
     ids = set()
     for event in events:
         ids |= member_ids_in(event.before, event.after)
@@ -30,6 +33,7 @@ def _rows(db, events: list[AuditEvent]) -> list[dict]:
             "entity": entity_label(event.entity_type, translate_label),
             "member": names.get(event.member_id) if event.member_id else None,
             "changes": describe_changes(event.before, event.after, names, translate_label),
+            "link": links.get((event.entity_type, event.entity_id)),
         }
         for event in events
     ]
