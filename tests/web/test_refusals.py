@@ -230,6 +230,11 @@ CASES: dict[str, Case] = {
 }
 
 
+# Texts a refused form must never show: WTForms' English defaults and the repr of nested errors.
+PROGRAM_OR_ENGLISH = ("This field is required", "Not a valid", "Invalid choice", "Field must be", "Invalid input",
+                      "Invalid value", "CSRF token", "{&#39;", "[&#39;", "[l&#39;", "{'", "['", "Traceback")
+
+
 def _post_endpoints() -> set[str]:
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
     return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
@@ -279,6 +284,15 @@ def test_a_refused_request_changes_no_row_and_writes_no_audit_event(endpoint, ap
     after = _dump(db)
     changed = {name for name in before if before[name] != after[name]}
     assert changed == set(), f"{endpoint} ({case.note or 'invalid form'}): rows changed in {sorted(changed)}"
+    # The all-forms error walk (issue 16 part 4): what the user is shown says why in German —
+    # no English defaults of the form library, no dict or list of a program.
+    shown = response
+    if response.status_code in (301, 302, 303):
+        shown = client.get(response.headers["Location"])
+    if shown.mimetype == "text/html":
+        page = shown.get_data(as_text=True)
+        found = [marker for marker in PROGRAM_OR_ENGLISH if marker in page]
+        assert found == [], f"{endpoint}: {found}"
 
 
 def test_a_refused_sign_in_records_only_the_failure_that_throttling_counts(client, db, world):
