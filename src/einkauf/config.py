@@ -1,4 +1,4 @@
-"""Configuration from the environment (DESIGN.md: EINKAUF_* variables)."""
+"""Configuration from the environment (the EINKAUF_* variables the README lists)."""
 from __future__ import annotations
 
 import os
