@@ -27,3 +27,15 @@ def test_invalid_category_rows_read_as_german_messages(client, as_role, make_dem
         assert marker not in re.sub(r'href="[^"]*"', "", summary), marker
     # The message at the field, and the input kept.
     assert 'value="9999"' in html and html.count("Bitte eine Gruppennummer von 1 bis 99 angeben.") >= 3
+
+
+def test_the_rules_page_shows_each_categorys_value_and_the_members_regions(client, as_role, make_demand_round):
+    built = make_demand_round(member_name="Essen")
+    built.member.region = "Ruhrgebiet"
+    as_role("coordinator")
+    page = text(client.get(f"/runden/{built.round.id}/lose/regeln"))
+    row = page[page.index(f'id="regel-{built.categories[1].id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "5.000,00" in row  # paper: 1,000 × 5,00 € a year
+    regions = page[page.index('id="member-regions"'):]
+    assert "Ruhrgebiet" in regions and "Essen" in regions[:regions.index("</dl>")]

@@ -122,7 +122,7 @@ def rules(round_id: int):
             flash(gettext("Losregeln gespeichert. Prüfen Sie die Vorschau und bilden Sie die Lose neu."), "success")
             return redirect(url_for("lots.preview", round_id=row.id), 303)
     return render_template("lots/rules.html", round=row, form=form, rows=form.rows(page.categories),
-                           problems=problems)
+                           problems=problems, values=page.category_values, regions=page.regions)
 
 
 @bp.get("/runden/<int:round_id>/lose/vorschau")
