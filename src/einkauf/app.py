@@ -6,8 +6,10 @@ import time
 from pathlib import Path
 
 from flask import Flask, abort, g, render_template, request, send_from_directory
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFError
 
+from einkauf.assets import LONG_CACHE, asset_version
 from einkauf.berlin import BERLIN
 from einkauf.boundary import BoundedIdConverter, EinkaufRequest, FormTooLarge
 from einkauf.config import PROJECT_ROOT, load_config
@@ -183,6 +185,9 @@ def create_app(config: dict | None = None) -> Flask:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint not in ("static", "kern_asset"):
             response.headers.setdefault("Cache-Control", "no-store")
+        elif "v" in request.args and response.status_code == 200:
+            # A versioned asset URL names one content (einkauf.assets): a year, never revalidated.
+            response.headers["Cache-Control"] = LONG_CACHE
         response.headers.setdefault("X-Request-ID", request_id())  # h5
         _access_log(response)
         return response
@@ -193,6 +198,22 @@ def create_app(config: dict | None = None) -> Flask:
         if not filename.endswith((".css", ".woff2", ".woff", ".ttf", ".svg", ".js")):
             abort(404)
         return send_from_directory(KERN_DIST, filename, max_age=86400)
+
+    @app.url_defaults
+    def _versioned_assets(endpoint: str, values: dict) -> None:
+        if endpoint in ("static", "kern_asset") and "v" not in values and "filename" in values:
+            folder = app.static_folder if endpoint == "static" else str(KERN_DIST)
+            version = asset_version(folder, values["filename"]) if folder else None
+            if version is not None:
+                values["v"] = version
+
+    # HTML, CSS, JS, JSON and SVG compressed (gzip, br) when the browser accepts it; downloads
+    # (xlsx, pdf, csv) are left as they are.
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/javascript",
+                                                 "application/json", "image/svg+xml"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
+    app.config.setdefault("COMPRESS_REGISTER", True)
+    Compress(app)
 
     _register_errors(app)
     _register_blueprints(app)
