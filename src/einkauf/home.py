@@ -94,3 +94,26 @@ def set_language():
 @bp.get("/health")
 def health():
     return {"status": "ok"}
+
+
+def _report(checks):
+    from einkauf import health as checks_module
+
+    ok, results = checks_module.run(checks, get_db(), current_app.config)
+    return {"status": "ok" if ok else "Fehler", "checks": results}, 200 if ok else 503
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness: the database answers (einkauf.health)."""
+    from einkauf.health import CHECKS_LIVE
+
+    return _report(CHECKS_LIVE)
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: database, schema at the newest migration, export folder writable."""
+    from einkauf.health import CHECKS_READY
+
+    return _report(CHECKS_READY)

@@ -36,6 +36,8 @@ MATRIX: dict[tuple[str, str], tuple[dict, tuple[int, ...]]] = {
     ("static", "GET"): ({"filename": "einkauf.css"}, PUBLIC),
     ("kern_asset", "GET"): ({"filename": "kern.min.css"}, PUBLIC),
     ("home.health", "GET"): ({}, PUBLIC),
+    ("home.healthz", "GET"): ({}, PUBLIC),
+    ("home.readyz", "GET"): ({}, PUBLIC),
     ("home.index", "GET"): ({}, SIGNED_IN),
     ("home.set_language", "POST"): ({}, PUBLIC_REDIRECT),
     # A signed-in visitor is sent on from the sign-in page; a failed POST re-renders it.

@@ -107,7 +107,7 @@ def _start_session(user) -> None:
 
 # Where a user who must choose a new password may still go (issue 16 part 9).
 PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.sign_out", "static", "kern_asset", "home.set_language",
-                           "home.health"}
+                           "home.health", "home.healthz", "home.readyz"}
 
 
 @bp.before_app_request
