@@ -158,6 +158,46 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo("einkauf beendet.")
 
 
+@main.command("backup")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Datei der Sicherung (tar.gz) – Datenbank und Exportordner mit Prüfsummen.")
+@pass_ctx
+def backup_command(obj: CliContext, output: str) -> None:
+    """Datenbank und Exportordner sichern (SQLite im laufenden Betrieb, PostgreSQL mit pg_dump)."""
+    from einkauf.backup import BackupError, backup
+
+    try:
+        summary = backup(obj.config["DATABASE_URL"], obj.config["EXPORT_DIR"], output)
+    except BackupError as exc:
+        fail(f"Fehler: {exc}")
+    click.echo(f"Sicherung geschrieben: {output} ({summary.database}, {summary.files} Dateien des Exportordners, "
+               f"{summary.size:,} Bytes)".replace(",", "."))
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def restore_command(obj: CliContext, archive: str) -> None:
+    """Eine Sicherung in eine leere Instanz zurückspielen (Prüfsummen werden vorher geprüft)."""
+    from einkauf.backup import BackupError, restore
+
+    def empty() -> bool:
+        from einkauf.demo.services import database_is_empty, missing_tables
+
+        try:
+            with obj.session() as session:
+                return bool(missing_tables(session)) or database_is_empty(session)
+        except OperationalError:
+            return True  # no database yet
+
+    try:
+        summary = restore(archive, obj.config["DATABASE_URL"], obj.config["EXPORT_DIR"], database_is_empty=empty)
+    except BackupError as exc:
+        fail(f"Fehler: {exc}")
+    click.echo(f"Sicherung zurückgespielt: {summary.database}, {summary.files} Dateien des Exportordners. "
+               "Danach „einkauf db upgrade“, falls die Sicherung älter ist als diese Version.")
+
+
 @main.group()
 def user() -> None:
     """Zugänge verwalten."""
