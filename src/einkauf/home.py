@@ -74,12 +74,32 @@ def index():
         # Officers see their member's open rounds at once (the same rows as demand.start).
         summaries = [s for s in officer_round_summaries(get_db(), current_user.member_id)
                      if s.round.status.value == "open"]
-    savings = None
+    savings = steps = chart = None
     if current_user.role == Role.COORDINATOR:
         from einkauf.contracts.savings import cooperative_saving
+        from einkauf.steps import round_steps
 
         savings = cooperative_saving(get_db())
-    return render_template("home/index.html", summaries=summaries, savings=savings)
+        steps = round_steps(get_db())
+        chart = _demand_chart(steps)
+    return render_template("home/index.html", summaries=summaries, savings=savings, steps=steps, chart=chart)
+
+
+def _demand_chart(steps):
+    """The demand value per category of the newest round that has submitted demand."""
+    from einkauf.charts import bar_chart
+    from einkauf.steps import demand_by_category
+
+    newest = next((s for s in steps if s.submitted), None)
+    if newest is None:
+        return None
+    values = demand_by_category(get_db(), newest.round.id)
+    if not values:
+        return None
+    return bar_chart(
+        _("Bedarf je Warengruppe – %(code)s", code=newest.round.code),
+        _("Jahreswert der abgegebenen Bedarfsmeldungen zu Schätzpreisen (netto) je Warengruppe."),
+        _("Warengruppe"), [name for name, _value in values], [(_("Jahreswert"), [value for _name, value in values])])
 
 
 @bp.post("/sprache")

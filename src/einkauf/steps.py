@@ -1,0 +1,95 @@
+"""Where each round stands and what comes next (issue 16 part 1): the coordinator's start page
+shows every round with its step — Entwurf → Bedarfe sammeln → geschlossen → Lose gebildet →
+Ausschreibung → vergeben — the next action as a link, the submission progress, and the demand
+value per category of the newest round with demand. Read only; a few grouped queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy.orm import Session
+
+from einkauf.bids.models import LotAward
+from einkauf.catalogue.models import Category, Product
+from einkauf.db import line_value_cents_sql
+from einkauf.demand.models import DemandLine, Submission, SubmissionStatus
+from einkauf.lots.models import LotPlan
+from einkauf.money import cents_to_euro
+from einkauf.rounds.models import Member, Round, RoundStatus
+from einkauf.tenders.models import Tender, TenderLot, TenderStatus
+from einkauf.texts import N_
+
+STEPS = (N_("Entwurf"), N_("Bedarfe sammeln"), N_("Geschlossen"), N_("Lose gebildet"), N_("Ausschreibung"),
+         N_("Vergeben"))
+
+
+@dataclass(frozen=True)
+class RoundStep:
+    round: Round
+    step: int  # index into STEPS
+    action: str  # the next action's label (German, translated by the page)
+    endpoint: str
+    arguments: dict
+    submitted: int
+    members: int
+    tender: Tender | None
+    decided: int  # lots decided (awarded or cancelled) of the tender
+    lots: int
+
+    @property
+    def label(self) -> str:
+        return STEPS[self.step]
+
+
+def round_steps(session: Session) -> list[RoundStep]:
+    """Every round, newest first, with its step and next action."""
+    rounds = list(session.scalars(select(Round).order_by(Round.opens_on.desc(), Round.id.desc())))
+    members = session.scalar(select(func.count()).select_from(Member).where(Member.active.is_(True))) or 0
+    submitted = dict(session.execute(
+        select(Submission.round_id, func.count()).where(Submission.status == SubmissionStatus.SUBMITTED)
+        .group_by(Submission.round_id)).tuples().all())
+    plans = set(session.scalars(select(LotPlan.round_id).where(LotPlan.superseded_at.is_(None))))
+    tenders = {t.round_id: t for t in session.scalars(select(Tender).where(Tender.status == TenderStatus.ACTIVE))}
+    lots = dict(session.execute(select(TenderLot.tender_id, func.count()).group_by(TenderLot.tender_id))
+                .tuples().all())
+    decided = dict(session.execute(select(LotAward.tender_id, func.count()).group_by(LotAward.tender_id))
+                   .tuples().all())
+    result = []
+    for rnd in rounds:
+        tender = tenders.get(rnd.id)
+        count = submitted.get(rnd.id, 0)
+        arguments: dict = {"round_id": rnd.id}
+        if rnd.status == RoundStatus.DRAFT:
+            step, action, endpoint = 0, N_("Bedarfsabfrage öffnen"), "rounds.round_detail"
+        elif rnd.status == RoundStatus.OPEN:
+            step, action, endpoint = 1, N_("Bedarfsmeldungen verfolgen"), "coordination.round_overview"
+        elif tender is None and rnd.id not in plans:
+            step, action, endpoint = 2, N_("Lose bilden"), "lots.plan"
+        elif tender is None:
+            step, action, endpoint = 3, N_("Vergabeverfahren erstellen"), "tenders.tender_new"
+        elif decided.get(tender.id, 0) < lots.get(tender.id, 0):
+            step, action, endpoint = 4, N_("Angebote und Zuschlag"), "bids.tender_bids"
+            arguments = {"tender_id": tender.id}
+        else:
+            step, action, endpoint = 5, N_("Abrufe verfolgen"), "monitoring.tender_page"
+            arguments = {"tender_id": tender.id}
+        result.append(RoundStep(rnd, step, action, endpoint, arguments, count, members, tender,
+                                decided.get(tender.id, 0) if tender else 0, lots.get(tender.id, 0) if tender else 0))
+    return result
+
+
+def demand_by_category(session: Session, round_id: int) -> list[tuple[str, Decimal]]:
+    """The round's submitted demand per category: annual value at reference prices (lines rounded
+    once, R1), categories in catalogue order, only those with demand."""
+    submitted = select(Submission.id).where(Submission.round_id == round_id,
+                                            Submission.status == SubmissionStatus.SUBMITTED)
+    rows = session.execute(
+        select(Category.name, Category.sort_order,
+               cast(func.sum(line_value_cents_sql(DemandLine.quantity, Product.reference_price)), BigInteger))
+        .join(Product, Product.id == DemandLine.product_id)
+        .join(Category, Category.id == Product.category_id)
+        .where(DemandLine.submission_id.in_(submitted))
+        .group_by(Category.id, Category.name, Category.sort_order)
+        .order_by(Category.sort_order, Category.name))
+    return [(name, cents_to_euro(cents)) for name, _order, cents in rows]
