@@ -74,7 +74,16 @@ def index():
         # Officers see their member's open rounds at once (the same rows as demand.start).
         summaries = [s for s in officer_round_summaries(get_db(), current_user.member_id)
                      if s.round.status.value == "open"]
-    savings = steps = chart = None
+    savings = steps = chart = accounts = None
+    if current_user.role == Role.OFFICER and summaries:
+        chart = _officer_chart(summaries)
+    if current_user.role == Role.ADMIN:
+        from einkauf.db import utcnow
+        from einkauf.steps import accounts_overview
+
+        config = current_app.config
+        accounts = accounts_overview(get_db(), free_failures=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now=utcnow(),
+                                     window_seconds=config["LOGIN_ACCOUNT_WINDOW_SECONDS"])
     if current_user.role == Role.COORDINATOR:
         from einkauf.contracts.savings import cooperative_saving
         from einkauf.steps import round_steps
@@ -82,7 +91,29 @@ def index():
         savings = cooperative_saving(get_db())
         steps = round_steps(get_db())
         chart = _demand_chart(steps)
-    return render_template("home/index.html", summaries=summaries, savings=savings, steps=steps, chart=chart)
+    return render_template("home/index.html", summaries=summaries, savings=savings, steps=steps, chart=chart,
+                           accounts=accounts)
+
+
+def _officer_chart(summaries):
+    """The member's demand per category in the newest open round against its previous round."""
+    from einkauf.charts import bar_chart
+    from einkauf.demand.queries import previous_submission
+    from einkauf.steps import member_demand_comparison
+
+    summary = next((s for s in summaries if s.submission is not None), None)
+    if summary is None:
+        return None
+    previous = previous_submission(get_db(), summary.round, current_user.member_id)
+    rows = member_demand_comparison(get_db(), summary.submission.id, previous.id if previous else None)
+    if not rows:
+        return None
+    series: list[tuple[str, list]] = [(summary.round.code, [now for _name, now, _before in rows])]
+    if previous is not None:
+        series.append((previous.round.code, [before for _name, _now, before in rows]))
+    return bar_chart(_("Ihr Bedarf je Warengruppe"),
+                     _("Jahreswert Ihrer Bedarfsmeldung zu Schätzpreisen (netto) je Warengruppe, neben der "
+                       "Vorrunde."), _("Warengruppe"), [name for name, _now, _before in rows], series)
 
 
 def _demand_chart(steps):

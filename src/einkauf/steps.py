@@ -79,11 +79,12 @@ def round_steps(session: Session) -> list[RoundStep]:
     return result
 
 
-def demand_by_category(session: Session, round_id: int) -> list[tuple[str, Decimal]]:
-    """The round's submitted demand per category: annual value at reference prices (lines rounded
-    once, R1), categories in catalogue order, only those with demand."""
-    submitted = select(Submission.id).where(Submission.round_id == round_id,
-                                            Submission.status == SubmissionStatus.SUBMITTED)
+def demand_by_category(session: Session, round_id: int, *, submission_ids=None) -> list[tuple[str, Decimal]]:
+    """The round's submitted demand per category (or that of the given submissions, drafts
+    included): annual value at reference prices (lines rounded once, R1), categories in catalogue
+    order, only those with demand."""
+    submitted = submission_ids if submission_ids is not None else select(Submission.id).where(
+        Submission.round_id == round_id, Submission.status == SubmissionStatus.SUBMITTED)
     rows = session.execute(
         select(Category.name, Category.sort_order,
                cast(func.sum(line_value_cents_sql(DemandLine.quantity, Product.reference_price)), BigInteger))
@@ -93,3 +94,42 @@ def demand_by_category(session: Session, round_id: int) -> list[tuple[str, Decim
         .group_by(Category.id, Category.name, Category.sort_order)
         .order_by(Category.sort_order, Category.name))
     return [(name, cents_to_euro(cents)) for name, _order, cents in rows]
+
+
+def member_demand_comparison(session: Session, submission_id: int,
+                             previous_id: int | None) -> list[tuple[str, Decimal, Decimal | None]]:
+    """(category, this round's annual value, the previous round's or None) of one member — the
+    officer's start page compares its demand with last round's."""
+    now = dict(demand_by_category(session, 0, submission_ids=[submission_id]))
+    before = dict(demand_by_category(session, 0, submission_ids=[previous_id])) if previous_id else {}
+    names = list(now) + [name for name in before if name not in now]
+    return [(name, now.get(name, Decimal("0.00")), before.get(name) if previous_id else None) for name in names]
+
+
+@dataclass(frozen=True)
+class AccountsOverview:
+    by_role: dict[str, int]
+    inactive: int
+    waiting: tuple[tuple[str, int], ...]  # (e-mail, failures) of accounts currently made to wait
+    recent_failures: tuple[tuple[str, str, object], ...]  # (e-mail, address, at), newest first
+
+
+def accounts_overview(session: Session, *, free_failures: int, now, window_seconds: int) -> AccountsOverview:
+    """The administrator's start page: accounts per role, inactive ones, accounts made to wait
+    after failed sign-ins (at least `free_failures` within the window) and the latest failures."""
+    from datetime import timedelta
+
+    from einkauf.auth.models import SignInFailure, User
+
+    by_role = {role.value if hasattr(role, "value") else str(role): count for role, count in session.execute(
+        select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role))}
+    inactive = session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))) or 0
+    since = now - timedelta(seconds=window_seconds)
+    waiting = tuple(session.execute(
+        select(SignInFailure.email, func.count()).where(SignInFailure.at >= since)
+        .group_by(SignInFailure.email).having(func.count() >= free_failures)
+        .order_by(func.count().desc())).tuples().all())
+    recent = tuple(session.execute(
+        select(SignInFailure.email, SignInFailure.address, SignInFailure.at)
+        .order_by(SignInFailure.at.desc()).limit(10)).tuples().all())
+    return AccountsOverview(by_role, inactive, waiting, recent)

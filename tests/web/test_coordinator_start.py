@@ -30,3 +30,30 @@ def test_a_closed_round_without_lots_proposes_to_build_them(client, as_role, mak
     page = text(client.get("/"))
     row = next(r for r in page.split("<tr") if f"/runden/{built.round.id}\"" in r)
     assert "Geschlossen" in row and "Lose bilden" in row and f"/runden/{built.round.id}/lose" in row
+
+
+def test_an_officer_sees_its_demand_per_category_against_last_round(client, db, as_role):
+    from sqlalchemy import select
+
+    from einkauf.demo.services import load_demo
+    from einkauf.rounds.models import Member
+
+    load_demo(db, "demo-passwort-1", now=datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
+    db.commit()
+    as_role("officer", member=db.scalar(select(Member).where(Member.name == "Bochum")))
+    page = text(client.get("/"))
+    assert "Ihr Bedarf je Warengruppe" in page and 'id="mein-bedarf-data"' in page
+    data = page[page.index('id="mein-bedarf-data"'):]
+    assert ">2027<" in data and ">2025<" in data
+
+
+def test_the_administrator_sees_accounts_and_failed_sign_ins(client, db, as_role, make_user):
+    target = make_user("finance")
+    for _ in range(5):
+        client.post("/anmelden", data={"email": target.email, "password": "falsch-falsch-1"})
+    as_role("admin")
+    page = text(client.get("/"))
+    assert 'id="accounts-overview"' in page and "Deaktiviert" in page
+    waiting = page[page.index('id="accounts-waiting"'):]
+    assert target.email in waiting[:400] and "5 Fehlversuche" in waiting[:400]
+    assert target.email in page[page.index('id="recent-failures"'):]
