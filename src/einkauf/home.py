@@ -74,7 +74,9 @@ def index():
         # Officers see their member's open rounds at once (the same rows as demand.start).
         summaries = [s for s in officer_round_summaries(get_db(), current_user.member_id)
                      if s.round.status.value == "open"]
-    savings = steps = chart = accounts = None
+    savings = steps = chart = accounts = finance = None
+    if current_user.role == Role.FINANCE:
+        finance = _finance_overview()
     if current_user.role == Role.OFFICER and summaries:
         chart = _officer_chart(summaries)
     if current_user.role == Role.ADMIN:
@@ -92,7 +94,20 @@ def index():
         steps = round_steps(get_db())
         chart = _demand_chart(steps)
     return render_template("home/index.html", summaries=summaries, savings=savings, steps=steps, chart=chart,
-                           accounts=accounts)
+                           accounts=accounts, finance=finance)
+
+
+def _finance_overview():
+    """Finance's start page: the rounds ready for export (newest first) with their annual value
+    and whether awarded prices exist, and the totals per member of the newest one (a user bound to
+    a member sees only that member)."""
+    from einkauf.finance.services import awarded_plan_ids, exportable_rounds
+    from einkauf.steps import member_totals
+
+    rounds = exportable_rounds(get_db())
+    awarded = awarded_plan_ids(get_db()) if rounds else set()
+    totals = member_totals(get_db(), rounds[0].plan.id, current_user.member_id) if rounds else []
+    return {"rounds": rounds, "awarded": awarded, "totals": totals}
 
 
 def _officer_chart(summaries):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import BigInteger, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from einkauf.bids.models import LotAward
@@ -133,3 +133,19 @@ def accounts_overview(session: Session, *, free_failures: int, now, window_secon
         select(SignInFailure.email, SignInFailure.address, SignInFailure.at)
         .order_by(SignInFailure.at.desc()).limit(10)).tuples().all())
     return AccountsOverview(by_role, inactive, waiting, recent)
+
+
+def member_totals(session: Session, plan_id: int, member_id: int | None = None) -> list[tuple[str, Decimal]]:
+    """(member, annual value of its rows at estimated prices) of a lot plan — every member, or the
+    one a finance user is bound to; the same sums as the finance export's rows."""
+    from einkauf.lots.models import Allocation, LotPosition
+
+    statement = (select(Member.name, cast(func.sum(type_coerce(Allocation.net_value, BigInteger)), BigInteger))
+                 .select_from(Allocation)
+                 .join(LotPosition, LotPosition.id == Allocation.position_id)
+                 .join(Member, Member.id == Allocation.member_id)
+                 .where(LotPosition.plan_id == plan_id)
+                 .group_by(Member.id, Member.name).order_by(Member.name))
+    if member_id is not None:
+        statement = statement.where(Allocation.member_id == member_id)
+    return [(name, cents_to_euro(cents)) for name, cents in session.execute(statement)]

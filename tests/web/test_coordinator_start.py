@@ -57,3 +57,23 @@ def test_the_administrator_sees_accounts_and_failed_sign_ins(client, db, as_role
     waiting = page[page.index('id="accounts-waiting"'):]
     assert target.email in waiting[:400] and "5 Fehlversuche" in waiting[:400]
     assert target.email in page[page.index('id="recent-failures"'):]
+
+
+def test_finance_sees_the_rounds_ready_and_the_totals_of_its_own_member(client, db, as_role):
+    from sqlalchemy import select
+
+    from einkauf.demo.services import load_demo
+    from einkauf.rounds.models import Member
+
+    load_demo(db, "demo-passwort-1", now=datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
+    db.commit()
+    as_role("finance")
+    page = text(client.get("/"))
+    ready = page[page.index('id="finance-ready"'):page.index("</table>", page.index('id="finance-ready"'))]
+    assert "2025" in ready and "verfügbar" in ready  # the awarded round 2025
+    members = page[page.index('id="finance-members"'):]
+    assert "Bochum" in members and "Essen" in members
+    as_role("finance", member=db.scalar(select(Member).where(Member.name == "Bochum")))
+    page = text(client.get("/"))
+    members = page[page.index('id="finance-members"'):page.index("</table>", page.index('id="finance-members"'))]
+    assert "Bochum" in members and "Essen" not in members
